@@ -1,0 +1,61 @@
+// The Queue interface of client-go's tools/cache (fifo.go): a ReflectorStore
+// that hands out accumulated changes one key (DeltaFIFO, FIFO) or one delta
+// (RealFIFO) at a time.
+//
+// Two ways to pop the same structure:
+//   - Pop blocks on a condition variable while the queue is empty and open,
+//     for threaded programs; Close wakes it.
+//   - TryPop never blocks, for a deterministic driver that decides itself
+//     when a pop is a runnable step.
+// No implementation creates a thread.
+//
+// Thread safety: implementations are safe for concurrent use.
+#ifndef INFORMERSIM_CORE_QUEUE_H_
+#define INFORMERSIM_CORE_QUEUE_H_
+
+#include <cstdint>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "core/delta.h"
+#include "core/store.h"
+
+namespace informersim {
+
+// client-go PopProcessFunc. `is_in_initial_list` is true while the queue has
+// not yet handed out the whole first Replace (D8, R9).
+using PopProcessFunc =
+    absl::FunctionRef<absl::Status(const Deltas& deltas, bool is_in_initial_list)>;
+
+enum class PopOutcome : uint8_t {
+  kPopped,  // an item was popped and processed
+  kEmpty,   // nothing queued (TryPop only)
+  kClosed,  // the queue is closed and empty (client-go ErrFIFOClosed)
+};
+
+struct PopResult {
+  PopOutcome outcome = PopOutcome::kEmpty;
+  // The process callback's status when outcome == kPopped, else OK.
+  absl::Status process_status;
+};
+
+// client-go ErrFIFOClosed, as a status tagged kFIFOClosedTag.
+absl::Status FIFOClosedError();
+
+class Queue : public ReflectorStore {
+ public:
+  // Blocks while the queue is empty and open. Never returns kEmpty.
+  virtual PopResult Pop(PopProcessFunc process) = 0;
+  // Never blocks.
+  virtual PopResult TryPop(PopProcessFunc process) = 0;
+  // True once the first Replace (or any earlier Add/Update/Delete) has been
+  // popped and processed in full (D11, F5, R9). Monotonic.
+  virtual bool HasSynced() const = 0;
+  // Wakes blocked pops; queued items stay poppable (D10).
+  virtual void Close() = 0;
+  virtual bool IsClosed() const = 0;
+};
+
+}  // namespace informersim
+
+#endif  // INFORMERSIM_CORE_QUEUE_H_
