@@ -1,0 +1,34 @@
+#include "bench/workload.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace informersim {
+namespace bench {
+
+ObjectPtr WorkloadObject(int64_t i, int64_t resource_version) {
+  api::Object o;
+  o.set_kind("ConfigMap");
+  api::ObjectMeta* m = o.mutable_metadata();
+  m->set_namespace_(absl::StrCat("ns-", i % 100));
+  m->set_name(absl::StrCat("obj-", i));
+  m->set_resource_version(absl::StrCat(resource_version));
+  (*m->mutable_labels())["app"] = absl::StrCat("app-", i % 10);
+  (*m->mutable_labels())["tier"] = absl::StrCat("tier-", i % 3);
+  return MakeObject(std::move(o));
+}
+
+std::vector<Item> WorkloadItems(int64_t begin, int64_t end, int64_t resource_version) {
+  std::vector<Item> items;
+  items.reserve(static_cast<size_t>(end - begin));
+  for (int64_t i = begin; i < end; ++i) items.emplace_back(WorkloadObject(i, resource_version));
+  return items;
+}
+
+std::vector<std::string> NamespaceOf(const Item& item) {
+  const api::ObjectMeta* m = item.meta();
+  if (m == nullptr) return {};
+  return {m->namespace_()};
+}
+
+}  // namespace bench
+}  // namespace informersim

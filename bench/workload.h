@@ -1,0 +1,29 @@
+// The fixed objects of the queue and store benchmark workloads (W1-W5): object
+// i lives in namespace "ns-(i % 100)", is named "obj-i" and carries the labels
+// app=app-(i % 10) and tier=tier-(i % 3). Built once, before timing.
+//
+// Thread safety: free functions; the returned objects are immutable.
+#ifndef INFORMERSIM_BENCH_WORKLOAD_H_
+#define INFORMERSIM_BENCH_WORKLOAD_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/item.h"
+
+namespace informersim {
+namespace bench {
+
+ObjectPtr WorkloadObject(int64_t i, int64_t resource_version);
+
+// Objects i in [begin, end) at one resource version, as Items.
+std::vector<Item> WorkloadItems(int64_t begin, int64_t end, int64_t resource_version);
+
+// The "namespace" index function of the workloads: the object's namespace.
+std::vector<std::string> NamespaceOf(const Item& item);
+
+}  // namespace bench
+}  // namespace informersim
+
+#endif  // INFORMERSIM_BENCH_WORKLOAD_H_
