@@ -24,10 +24,10 @@ std::vector<Item> WorkloadItems(int64_t begin, int64_t end, int64_t resource_ver
   return items;
 }
 
-std::vector<std::string> NamespaceOf(const Item& item) {
+absl::Status NamespaceOf(const Item& item, std::vector<std::string>* values) {
   const api::ObjectMeta* m = item.meta();
-  if (m == nullptr) return {};
-  return {m->namespace_()};
+  if (m != nullptr) values->push_back(m->namespace_());
+  return absl::OkStatus();
 }
 
 }  // namespace bench

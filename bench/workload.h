@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "core/item.h"
 
 namespace informersim {
@@ -20,8 +21,10 @@ ObjectPtr WorkloadObject(int64_t i, int64_t resource_version);
 // Objects i in [begin, end) at one resource version, as Items.
 std::vector<Item> WorkloadItems(int64_t begin, int64_t end, int64_t resource_version);
 
-// The "namespace" index function of the workloads: the object's namespace.
-std::vector<std::string> NamespaceOf(const Item& item);
+// The "namespace" index function of the workloads (an IndexFunc, see
+// core/index.h): adds the object's namespace to `values`; nothing for an item
+// without meta.
+absl::Status NamespaceOf(const Item& item, std::vector<std::string>* values);
 
 }  // namespace bench
 }  // namespace informersim

@@ -17,6 +17,15 @@
 
 #include "absl/base/thread_annotations.h"
 
+// clang's analysis models a scoped unlock only through release_capability on
+// the constructor; Abseil 20220623 has no macro for it.
+#if defined(__clang__)
+#define INFORMERSIM_RELEASE_CAPABILITY(...) \
+  __attribute__((release_capability(__VA_ARGS__)))
+#else
+#define INFORMERSIM_RELEASE_CAPABILITY(...)
+#endif
+
 namespace informersim {
 
 class ABSL_LOCKABLE Mutex {
@@ -52,10 +61,10 @@ class ABSL_SCOPED_LOCKABLE MutexLock {
 // (RealFIFO's UnlockWhileProcessing).
 class ABSL_SCOPED_LOCKABLE MutexUnlock {
  public:
-  explicit MutexUnlock(Mutex* mu) ABSL_UNLOCK_FUNCTION(mu) : mu_(mu) {
+  explicit MutexUnlock(Mutex* mu) INFORMERSIM_RELEASE_CAPABILITY(mu) : mu_(mu) {
     mu_->Unlock();
   }
-  ~MutexUnlock() ABSL_EXCLUSIVE_LOCK_FUNCTION() { mu_->Lock(); }
+  ~MutexUnlock() ABSL_UNLOCK_FUNCTION() { mu_->Lock(); }
   MutexUnlock(const MutexUnlock&) = delete;
   MutexUnlock& operator=(const MutexUnlock&) = delete;
 

@@ -17,6 +17,7 @@
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
+#include "absl/types/span.h"
 #include "core/delta.h"
 #include "core/store.h"
 
@@ -54,6 +55,23 @@ class Queue : public ReflectorStore {
   // Wakes blocked pops; queued items stay poppable (D10).
   virtual void Close() = 0;
   virtual bool IsClosed() const = 0;
+};
+
+// client-go ProcessBatchFunc (controller.go): processes several deltas of
+// distinct keys at once, oldest first (R10).
+using ProcessBatchFunc = absl::FunctionRef<absl::Status(
+    absl::Span<const Delta> deltas, bool is_in_initial_list)>;
+
+// client-go QueueWithBatch: a Queue that can also hand out a batch (R10).
+// A batch of one goes to process_single, a longer one to process_batch.
+class QueueWithBatch : public Queue {
+ public:
+  // Blocks while the queue is empty and open. Never returns kEmpty.
+  virtual PopResult PopBatch(ProcessBatchFunc process_batch,
+                             PopProcessFunc process_single) = 0;
+  // Never blocks.
+  virtual PopResult TryPopBatch(ProcessBatchFunc process_batch,
+                                PopProcessFunc process_single) = 0;
 };
 
 }  // namespace informersim

@@ -1,0 +1,470 @@
+#include "core/delta_fifo.h"
+
+#include <cassert>
+#include <memory>
+#include <new>
+#include <utility>
+
+#include "absl/hash/hash.h"
+#include "absl/strings/cord.h"
+#include "absl/strings/str_cat.h"
+#include "core/errors.h"
+
+namespace informersim {
+namespace {
+
+// RequeueError's payload says whether the inner status was OK, since an OK
+// status cannot carry a payload itself.
+constexpr absl::string_view kRequeueInnerOk = "inner-ok";
+constexpr absl::string_view kRequeueInnerError = "inner-error";
+
+// A KeyError about a Deltas value, which is not an Item.
+absl::Status DeltasKeyError(const Deltas& deltas, const absl::Status& cause) {
+  std::string what = "Deltas{";
+  for (size_t i = 0; i < deltas.size(); ++i) {
+    absl::StrAppend(&what, i == 0 ? "" : ", ", DeltaTypeName(deltas[i].type), " ",
+                    deltas[i].object.DebugString());
+  }
+  what += "}";
+  return WithTag(Wrap(cause, absl::StrCat("couldn't create key for object ", what)),
+                 kKeyErrorTag);
+}
+
+// client-go wraps these with %v: the message is kept, the error chain is not.
+absl::Status Rewrap(const absl::Status& cause, absl::string_view prefix) {
+  return absl::Status(cause.code(), absl::StrCat(prefix, ": ", cause.message()));
+}
+
+// The object a tombstone for `item` should carry (D5 step 2): a queued
+// tombstone is unwrapped so tombstones never nest.
+ObjectPtr TombstoneObjectOf(const Item& item) {
+  if (item.is_object()) return item.object();
+  if (item.is_tombstone()) return item.tombstone().obj;
+  return nullptr;
+}
+
+// D3: only the last two deltas are compared; two Deleted collapse into the
+// older one unless the older one is an inferred (tombstone) deletion.
+void DedupLastTwo(Deltas& deltas) {
+  const size_t n = deltas.size();
+  if (n < 2) return;
+  Delta& older = deltas[n - 2];
+  Delta& newer = deltas[n - 1];
+  if (older.type != DeltaType::kDeleted || newer.type != DeltaType::kDeleted) return;
+  if (older.object.is_tombstone()) older = std::move(newer);
+  deltas.pop_back();
+}
+
+}  // namespace
+
+absl::Status ZeroLengthDeltasError() {
+  return WithTag(absl::InvalidArgumentError("0 length Deltas object; can't get key"),
+                 kZeroLengthDeltasTag);
+}
+
+absl::Status RequeueError(absl::Status inner) {
+  if (inner.ok()) {
+    absl::Status status(absl::StatusCode::kAborted,
+                        "the popped item should be requeued without returning an error");
+    status.SetPayload(kRequeueTag, absl::Cord(kRequeueInnerOk));
+    return status;
+  }
+  inner.SetPayload(kRequeueTag, absl::Cord(kRequeueInnerError));
+  return inner;
+}
+
+bool IsRequeueError(const absl::Status& status) { return HasTag(status, kRequeueTag); }
+
+absl::Status RequeueInner(const absl::Status& requeue) {
+  const auto payload = requeue.GetPayload(kRequeueTag);
+  if (!payload.has_value()) return requeue;
+  if (*payload == kRequeueInnerOk) return absl::OkStatus();
+  absl::Status inner = requeue;
+  inner.ErasePayload(kRequeueTag);
+  return inner;
+}
+
+// ---------------------------------------------------------------------------
+// KeyedQueue
+
+DeltaFIFO::KeyedQueue::KeyedQueue() : index_(0, SlotHash{}, SlotEq{this}) {}
+
+DeltaFIFO::KeyedQueue::~KeyedQueue() {
+  for (uint64_t seq = head_; seq != tail_; ++seq) EntryAt(seq).~Entry();
+  std::allocator<Entry>().deallocate(ring_, capacity_);
+}
+
+size_t DeltaFIFO::KeyedQueue::HashKey(absl::string_view key) {
+  return absl::Hash<absl::string_view>{}(key);
+}
+
+DeltaFIFO::KeyedQueue::Entry* DeltaFIFO::KeyedQueue::Find(absl::string_view key,
+                                                          size_t hash) {
+  auto it = index_.find(Probe{key, hash});
+  return it == index_.end() ? nullptr : &EntryAt(it->seq);
+}
+
+const DeltaFIFO::KeyedQueue::Entry* DeltaFIFO::KeyedQueue::Find(absl::string_view key,
+                                                                size_t hash) const {
+  auto it = index_.find(Probe{key, hash});
+  return it == index_.end() ? nullptr : &EntryAt(it->seq);
+}
+
+DeltaFIFO::KeyedQueue::Entry& DeltaFIFO::KeyedQueue::FindOrAppend(std::string&& key,
+                                                                  size_t hash,
+                                                                  bool* added) {
+  const uint64_t seq = tail_;
+  bool inserted = false;
+  // One probe for both the lookup and the insertion. The new slot's entry is
+  // constructed right after; nothing compares against it before then.
+  auto it = index_.lazy_emplace(Probe{key, hash}, [&](const auto& construct) {
+    inserted = true;
+    construct(Slot{seq, hash});
+  });
+  *added = inserted;
+  if (!inserted) return EntryAt(it->seq);
+  if (size() == capacity_) Resize(capacity_ == 0 ? 16 : capacity_ * 2);
+  Entry* entry = new (&EntryAt(seq)) Entry();
+  entry->key = std::move(key);
+  entry->hash = hash;
+  ++tail_;
+  return *entry;
+}
+
+void DeltaFIFO::KeyedQueue::Reserve(size_t n) {
+  if (n <= capacity_) return;
+  size_t capacity = capacity_ == 0 ? 16 : capacity_;
+  while (capacity < n) capacity *= 2;
+  Resize(capacity);
+  index_.reserve(n);
+}
+
+Deltas DeltaFIFO::KeyedQueue::PopFront(std::string* key) {
+  assert(!empty());
+  Entry& entry = EntryAt(head_);
+  index_.erase(Slot{head_, entry.hash});
+  Deltas deltas = std::move(entry.deltas);
+  if (key != nullptr) *key = std::move(entry.key);
+  entry.~Entry();
+  ++head_;
+  return deltas;
+}
+
+void DeltaFIFO::KeyedQueue::Resize(size_t capacity) {
+  assert(capacity >= size() && (capacity & (capacity - 1)) == 0);
+  std::allocator<Entry> allocator;
+  Entry* bigger = allocator.allocate(capacity);
+  const uint64_t new_mask = capacity - 1;
+  for (uint64_t seq = head_; seq != tail_; ++seq) {
+    Entry& old = EntryAt(seq);
+    new (&bigger[seq & new_mask]) Entry(std::move(old));
+    old.~Entry();
+  }
+  allocator.deallocate(ring_, capacity_);
+  ring_ = bigger;
+  capacity_ = capacity;
+  mask_ = new_mask;
+}
+
+// ---------------------------------------------------------------------------
+// DeltaFIFO
+
+DeltaFIFO::DeltaFIFO(DeltaFIFOOptions options)
+    : key_function_(options.key_function ? std::move(options.key_function)
+                                         : KeyFunc(MetaNamespaceKeyFunc)),
+      known_objects_(options.known_objects),
+      emit_delta_type_replaced_(options.emit_delta_type_replaced),
+      transformer_(std::move(options.transformer)),
+      legacy_requeue_(options.legacy_requeue) {}
+
+DeltaFIFO::~DeltaFIFO() = default;
+
+absl::StatusOr<std::string> DeltaFIFO::KeyOf(const Item& obj) const {
+  if (obj.is_tombstone()) return obj.tombstone().key;
+  return key_function_(obj);
+}
+
+absl::StatusOr<std::string> DeltaFIFO::KeyOf(const Deltas& deltas) const {
+  if (deltas.empty()) return DeltasKeyError(deltas, ZeroLengthDeltasError());
+  return KeyOf(deltas.back().object);
+}
+
+void DeltaFIFO::CheckSyncedLocked() {
+  if (!synced_ && populated_ && initial_population_count_ == 0) synced_ = true;
+}
+
+void DeltaFIFO::WakeWaitersLocked() {
+  if (waiters_ > 0) cond_.SignalAll();
+}
+
+DeltaFIFO::KeyedQueue::Entry& DeltaFIFO::AppendDeltaLocked(DeltaType type, Item obj,
+                                                           std::string&& key) {
+  const size_t hash = KeyedQueue::HashKey(key);
+  bool added = false;
+  KeyedQueue::Entry& entry = queue_.FindOrAppend(std::move(key), hash, &added);
+  entry.deltas.push_back(Delta{type, std::move(obj)});
+  DedupLastTwo(entry.deltas);
+  WakeWaitersLocked();
+  return entry;
+}
+
+absl::Status DeltaFIFO::Transform(Item* obj) const {
+  // D3: tombstones were transformed when first queued.
+  if (!transformer_ || obj->is_tombstone()) return absl::OkStatus();
+  absl::StatusOr<Item> transformed = transformer_(std::move(*obj));
+  if (!transformed.ok()) return transformed.status();
+  *obj = *std::move(transformed);
+  return absl::OkStatus();
+}
+
+absl::Status DeltaFIFO::QueueActionLocked(DeltaType type, Item obj, std::string key,
+                                          bool transform) {
+  if (transform) {
+    absl::Status transformed = Transform(&obj);
+    if (!transformed.ok()) return transformed;
+  }
+  AppendDeltaLocked(type, std::move(obj), std::move(key));
+  return absl::OkStatus();
+}
+
+absl::Status DeltaFIFO::Add(Item obj) {
+  MutexLock lock(&mu_);
+  populated_ = true;  // D2
+  CheckSyncedLocked();
+  absl::StatusOr<std::string> key = KeyOf(obj);
+  if (!key.ok()) return KeyError(obj, key.status());
+  return QueueActionLocked(DeltaType::kAdded, std::move(obj), *std::move(key), true);
+}
+
+absl::Status DeltaFIFO::Update(Item obj) {
+  MutexLock lock(&mu_);
+  populated_ = true;  // D2
+  CheckSyncedLocked();
+  absl::StatusOr<std::string> key = KeyOf(obj);
+  if (!key.ok()) return KeyError(obj, key.status());
+  return QueueActionLocked(DeltaType::kUpdated, std::move(obj), *std::move(key), true);
+}
+
+absl::Status DeltaFIFO::Delete(Item obj) {
+  // D4: a key error leaves `populated` untouched.
+  absl::StatusOr<std::string> key = KeyOf(obj);
+  if (!key.ok()) return KeyError(obj, key.status());
+  MutexLock lock(&mu_);
+  populated_ = true;
+  CheckSyncedLocked();
+  // A queued key is deleted whatever the known objects say, so the lookup
+  // (which client-go always makes) is skipped for it.
+  const bool queued = queue_.Find(*key, KeyedQueue::HashKey(*key)) != nullptr;
+  if (!queued) {
+    if (known_objects_ == nullptr) return absl::OkStatus();
+    // Only a lookup that succeeds and finds nothing proves the key unknown;
+    // a failed lookup queues the deletion.
+    absl::StatusOr<std::optional<Item>> known = known_objects_->GetByKey(*key);
+    if (known.ok() && !known->has_value()) return absl::OkStatus();
+  }
+  return QueueActionLocked(DeltaType::kDeleted, std::move(obj), *std::move(key), true);
+}
+
+absl::Status DeltaFIFO::Replace(std::vector<Item> list,
+                                absl::string_view /*resource_version*/) {
+  MutexLock lock(&mu_);
+  const DeltaType action =
+      emit_delta_type_replaced_ ? DeltaType::kReplaced : DeltaType::kSync;
+  // Keys of this Replace's list are stamped instead of collected in a set.
+  const uint64_t stamp = ++replace_stamp_;
+  int64_t distinct_keys = 0;
+  queue_.Reserve(queue_.size() + list.size());
+
+  // Step 1: the list, in order. Transformed even when emitted as Sync.
+  for (Item& item : list) {
+    absl::StatusOr<std::string> key = KeyOf(item);
+    if (!key.ok()) return KeyError(item, key.status());
+    absl::Status transformed = Transform(&item);
+    if (!transformed.ok()) return Rewrap(transformed, "couldn't enqueue object");
+    KeyedQueue::Entry& entry = AppendDeltaLocked(action, std::move(item), *std::move(key));
+    if (entry.replace_stamp != stamp) {
+      entry.replace_stamp = stamp;
+      ++distinct_keys;
+    }
+  }
+
+  // Step 2: queued keys absent from the list get a tombstone of their newest
+  // state. Appending to an already-queued key never reorders the queue, so
+  // walking it while appending is safe.
+  int64_t queued_deletions = 0;
+  queue_.ForEachMutable([&](KeyedQueue::Entry& entry) {
+    if (entry.replace_stamp == stamp) return;
+    ObjectPtr last = TombstoneObjectOf(entry.deltas.back().object);
+    entry.deltas.push_back(
+        Delta{DeltaType::kDeleted, Item::Tombstone(entry.key, std::move(last))});
+    DedupLastTwo(entry.deltas);
+    ++queued_deletions;
+  });
+  if (queued_deletions > 0) WakeWaitersLocked();
+
+  // Step 3: known keys absent from the list and with nothing queued. Every
+  // list key is queued by now, so "queued" covers both conditions.
+  if (known_objects_ != nullptr) {
+    for (std::string& key : known_objects_->ListKeys()) {
+      if (queue_.Find(key, KeyedQueue::HashKey(key)) != nullptr) continue;
+      absl::StatusOr<std::optional<Item>> known = known_objects_->GetByKey(key);
+      ObjectPtr last;
+      if (known.ok() && known->has_value()) last = TombstoneObjectOf(**known);
+      Item tombstone = Item::Tombstone(key, std::move(last));
+      AppendDeltaLocked(DeltaType::kDeleted, std::move(tombstone), std::move(key));
+      ++queued_deletions;
+    }
+  }
+
+  // Step 4.
+  if (!populated_) {
+    populated_ = true;
+    initial_population_count_ = distinct_keys + queued_deletions;
+    CheckSyncedLocked();
+  }
+  return absl::OkStatus();
+}
+
+absl::Status DeltaFIFO::Resync() {
+  MutexLock lock(&mu_);
+  if (known_objects_ == nullptr) return absl::OkStatus();
+  for (const std::string& known_key : known_objects_->ListKeys()) {
+    absl::StatusOr<std::optional<Item>> known = known_objects_->GetByKey(known_key);
+    if (!known.ok() || !known->has_value()) continue;  // client-go logs and skips
+    Item obj = **std::move(known);
+    absl::StatusOr<std::string> key = KeyOf(obj);
+    if (!key.ok()) return KeyError(obj, key.status());  // aborts the resync
+    // Keys with queued deltas are skipped: the known object may be older
+    // than what is queued.
+    if (queue_.Find(*key, KeyedQueue::HashKey(*key)) != nullptr) continue;
+    AppendDeltaLocked(DeltaType::kSync, std::move(obj), *std::move(key));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status DeltaFIFO::AddIfNotPresent(Deltas deltas) {
+  absl::StatusOr<std::string> key = KeyOf(deltas);
+  if (!key.ok()) return DeltasKeyError(deltas, key.status());
+  MutexLock lock(&mu_);
+  AddIfNotPresentLocked(*std::move(key), std::move(deltas));
+  return absl::OkStatus();
+}
+
+void DeltaFIFO::AddIfNotPresentLocked(std::string key, Deltas deltas) {
+  assert(!deltas.empty());
+  populated_ = true;
+  CheckSyncedLocked();
+  const size_t hash = KeyedQueue::HashKey(key);
+  if (queue_.Find(key, hash) != nullptr) return;
+  bool added = false;
+  KeyedQueue::Entry& entry = queue_.FindOrAppend(std::move(key), hash, &added);
+  assert(added);
+  entry.deltas = std::move(deltas);
+  WakeWaitersLocked();
+}
+
+PopResult DeltaFIFO::PopLocked(PopProcessFunc process, Deltas* popped) {
+  assert(!queue_.empty());
+  // D8: computed before the count is decremented.
+  const bool is_in_initial_list = !synced_;
+  // Only a legacy requeue needs the key again.
+  std::string key;
+  Deltas deltas = queue_.PopFront(legacy_requeue_ ? &key : nullptr);
+  if (initial_population_count_ > 0) --initial_population_count_;
+
+  PopResult result;
+  result.outcome = PopOutcome::kPopped;
+  result.process_status = process(deltas, is_in_initial_list);
+  if (legacy_requeue_ && IsRequeueError(result.process_status)) {
+    // D9: back at the tail, unless the key was queued again meanwhile.
+    result.process_status = RequeueInner(result.process_status);
+    if (popped != nullptr) *popped = deltas;
+    AddIfNotPresentLocked(std::move(key), std::move(deltas));
+    CheckSyncedLocked();
+    return result;
+  }
+  CheckSyncedLocked();  // only now: "synced after processing"
+  if (popped != nullptr) *popped = std::move(deltas);
+  return result;
+}
+
+PopResult DeltaFIFO::Pop(PopProcessFunc process) { return Pop(process, nullptr); }
+
+PopResult DeltaFIFO::TryPop(PopProcessFunc process) { return TryPop(process, nullptr); }
+
+PopResult DeltaFIFO::Pop(PopProcessFunc process, Deltas* popped) {
+  MutexLock lock(&mu_);
+  while (queue_.empty()) {
+    if (closed_) return PopResult{PopOutcome::kClosed, absl::OkStatus()};
+    ++waiters_;
+    cond_.Wait(&mu_);
+    --waiters_;
+  }
+  return PopLocked(process, popped);
+}
+
+PopResult DeltaFIFO::TryPop(PopProcessFunc process, Deltas* popped) {
+  MutexLock lock(&mu_);
+  if (queue_.empty()) {
+    return PopResult{closed_ ? PopOutcome::kClosed : PopOutcome::kEmpty,
+                     absl::OkStatus()};
+  }
+  return PopLocked(process, popped);
+}
+
+bool DeltaFIFO::HasSynced() const {
+  MutexLock lock(&mu_);
+  return synced_;
+}
+
+void DeltaFIFO::Close() {
+  MutexLock lock(&mu_);
+  closed_ = true;
+  cond_.SignalAll();
+}
+
+bool DeltaFIFO::IsClosed() const {
+  MutexLock lock(&mu_);
+  return closed_;
+}
+
+std::vector<Item> DeltaFIFO::List() const {
+  MutexLock lock(&mu_);
+  std::vector<Item> out;
+  out.reserve(queue_.size());
+  queue_.ForEach([&](const KeyedQueue::Entry& e) { out.push_back(e.deltas.back().object); });
+  return out;
+}
+
+std::vector<std::string> DeltaFIFO::ListKeys() const {
+  MutexLock lock(&mu_);
+  std::vector<std::string> out;
+  out.reserve(queue_.size());
+  queue_.ForEach([&](const KeyedQueue::Entry& e) { out.push_back(e.key); });
+  return out;
+}
+
+absl::StatusOr<std::optional<Deltas>> DeltaFIFO::GetDeltas(const Item& obj) const {
+  absl::StatusOr<std::string> key = KeyOf(obj);
+  if (!key.ok()) return KeyError(obj, key.status());
+  return GetDeltasByKey(*key);
+}
+
+std::optional<Deltas> DeltaFIFO::GetDeltasByKey(absl::string_view key) const {
+  MutexLock lock(&mu_);
+  const KeyedQueue::Entry* entry = queue_.Find(key, KeyedQueue::HashKey(key));
+  if (entry == nullptr) return std::nullopt;
+  return entry->deltas;
+}
+
+size_t DeltaFIFO::size() const {
+  MutexLock lock(&mu_);
+  return queue_.size();
+}
+
+bool DeltaFIFO::HasPending() const {
+  MutexLock lock(&mu_);
+  return !queue_.empty();
+}
+
+}  // namespace informersim
