@@ -12,6 +12,7 @@
 #ifndef INFORMERSIM_CORE_MUTEX_H_
 #define INFORMERSIM_CORE_MUTEX_H_
 
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 
@@ -84,6 +85,14 @@ class CondVar {
     std::unique_lock<std::mutex> lock(mu->mu_, std::adopt_lock);
     cv_.wait(lock);
     lock.release();  // the caller still owns the mutex
+  }
+  // As Wait, but returns by `deadline` at the latest.
+  template <class Clock, class Duration>
+  void WaitUntil(Mutex* mu, const std::chrono::time_point<Clock, Duration>& deadline)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    std::unique_lock<std::mutex> lock(mu->mu_, std::adopt_lock);
+    cv_.wait_until(lock, deadline);
+    lock.release();
   }
   void Signal() { cv_.notify_one(); }
   void SignalAll() { cv_.notify_all(); }

@@ -1,0 +1,172 @@
+#include "core/manual_runtime.h"
+
+#include <cassert>
+#include <iterator>
+
+namespace informersim {
+
+ManualRuntime::ManualRuntime(absl::Time start) : now_(start) {}
+
+ManualRuntime::~ManualRuntime() = default;
+
+absl::Time ManualRuntime::Now() const {
+  MutexLock lock(&mu_);
+  return now_;
+}
+
+StrandId ManualRuntime::NewStrand(absl::string_view name) {
+  MutexLock lock(&mu_);
+  strands_.push_back(Strand{std::string(name), {}});
+  return static_cast<StrandId>(strands_.size());
+}
+
+ManualRuntime::Strand& ManualRuntime::StrandLocked(StrandId strand) {
+  assert(strand >= 1 && strand <= strands_.size() && "unknown strand");
+  return strands_[strand - 1];
+}
+
+void ManualRuntime::PostLocked(StrandId strand, Task task) {
+  Strand& s = StrandLocked(strand);
+  const uint64_t sequence = next_sequence_++;
+  if (s.tasks.empty()) runnable_.emplace(sequence, strand);
+  s.tasks.push_back(Queued{sequence, std::move(task)});
+}
+
+void ManualRuntime::Post(StrandId strand, Task task) {
+  MutexLock lock(&mu_);
+  PostLocked(strand, std::move(task));
+}
+
+TimerId ManualRuntime::PostAfter(StrandId strand, absl::Duration delay, Task task) {
+  MutexLock lock(&mu_);
+  StrandLocked(strand);  // validates
+  const TimerId id = next_timer_++;
+  const TimerKey key{now_ + std::max(delay, absl::ZeroDuration()), id};
+  timers_.emplace(key, Timer{strand, std::move(task)});
+  timer_keys_.emplace(id, key);
+  FireDueTimersLocked();
+  return id;
+}
+
+bool ManualRuntime::Cancel(TimerId timer) {
+  MutexLock lock(&mu_);
+  auto it = timer_keys_.find(timer);
+  if (it == timer_keys_.end()) return false;
+  timers_.erase(it->second);
+  timer_keys_.erase(it);
+  return true;
+}
+
+void ManualRuntime::SetChooser(Chooser chooser) {
+  MutexLock lock(&mu_);
+  chooser_ = std::move(chooser);
+}
+
+void ManualRuntime::SetStepObserver(StepObserver observer) {
+  MutexLock lock(&mu_);
+  observer_ = std::move(observer);
+}
+
+void ManualRuntime::FireDueTimersLocked() {
+  while (!timers_.empty() && timers_.begin()->first.first <= now_) {
+    auto node = timers_.extract(timers_.begin());
+    timer_keys_.erase(node.key().second);
+    PostLocked(node.mapped().strand, std::move(node.mapped().task));
+  }
+}
+
+bool ManualRuntime::RunOne() {
+  Task task;
+  StepObserver observer;
+  StrandId strand = 0;
+  uint64_t sequence = 0;
+  {
+    MutexLock lock(&mu_);
+    if (runnable_.empty()) return false;
+    size_t pick = 0;
+    if (chooser_ && runnable_.size() > 1) {
+      pick = chooser_(runnable_.size());
+      assert(pick < runnable_.size() && "chooser out of range");
+    }
+    auto it = std::next(runnable_.begin(), static_cast<std::ptrdiff_t>(pick));
+    strand = it->second;
+    runnable_.erase(it);
+    Strand& s = StrandLocked(strand);
+    sequence = s.tasks.front().sequence;
+    task = std::move(s.tasks.front().task);
+    s.tasks.pop_front();
+    if (!s.tasks.empty()) runnable_.emplace(s.tasks.front().sequence, strand);
+    ++steps_run_;
+    observer = observer_;
+  }
+  if (observer) observer(strand, sequence);
+  std::move(task)();
+  return true;
+}
+
+size_t ManualRuntime::RunUntilIdle(size_t max_steps) {
+  size_t n = 0;
+  while (n < max_steps && RunOne()) ++n;
+  return n;
+}
+
+void ManualRuntime::AdvanceTo(absl::Time t) {
+  MutexLock lock(&mu_);
+  if (t > now_) now_ = t;
+  FireDueTimersLocked();
+}
+
+bool ManualRuntime::AdvanceToNextTimer() {
+  MutexLock lock(&mu_);
+  if (timers_.empty()) return false;
+  if (timers_.begin()->first.first > now_) now_ = timers_.begin()->first.first;
+  FireDueTimersLocked();
+  return true;
+}
+
+size_t ManualRuntime::RunUntil(absl::Time deadline, size_t max_steps) {
+  size_t n = 0;
+  while (n < max_steps) {
+    n += RunUntilIdle(max_steps - n);
+    if (n >= max_steps) break;
+    if (NextTimerDeadline() > deadline) break;
+    if (!AdvanceToNextTimer()) break;
+  }
+  if (n < max_steps) AdvanceTo(deadline);
+  return n;
+}
+
+bool ManualRuntime::HasRunnable() const {
+  MutexLock lock(&mu_);
+  return !runnable_.empty();
+}
+
+size_t ManualRuntime::runnable_tasks() const {
+  MutexLock lock(&mu_);
+  size_t n = 0;
+  for (const Strand& s : strands_) n += s.tasks.size();
+  return n;
+}
+
+size_t ManualRuntime::pending_timers() const {
+  MutexLock lock(&mu_);
+  return timers_.size();
+}
+
+absl::Time ManualRuntime::NextTimerDeadline() const {
+  MutexLock lock(&mu_);
+  return timers_.empty() ? absl::InfiniteFuture() : timers_.begin()->first.first;
+}
+
+std::string ManualRuntime::StrandName(StrandId strand) const {
+  MutexLock lock(&mu_);
+  if (strand < 1 || strand > strands_.size()) return "<unknown strand>";
+  return strands_[strand - 1].name;
+}
+
+uint64_t ManualRuntime::steps_run() const {
+  MutexLock lock(&mu_);
+  return steps_run_;
+}
+
+}  // namespace informersim

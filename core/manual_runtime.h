@@ -1,0 +1,123 @@
+// ManualRuntime: a deterministic, single-threaded Runtime in virtual time. A
+// driver (a test, or the simulator's event loop) runs one task at a time and
+// moves time itself; nothing happens between its calls.
+//
+// Determinism: runnable strands are ordered by the sequence number of their
+// head task (the order in which tasks became runnable, timers included), and
+// a Chooser picks one of them by index. The default chooser always picks the
+// first, which makes the runtime a plain global FIFO; the simulator supplies a
+// seeded chooser to explore other legal interleavings. Time advances only
+// through AdvanceTo/AdvanceBy/AdvanceToNextTimer; timers with equal deadlines
+// fire in the order they were set (DESIGN: ties break by deadline, then
+// insertion sequence). No behaviour depends on hash-map order or pointers.
+//
+// Thread safety: all methods may be called from any thread (a Mutex guards the
+// state), but tasks run on the caller of RunOne, one at a time, without the
+// lock held, so tasks may post further tasks.
+#ifndef INFORMERSIM_CORE_MANUAL_RUNTIME_H_
+#define INFORMERSIM_CORE_MANUAL_RUNTIME_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/time/time.h"
+#include "core/mutex.h"
+#include "core/runtime.h"
+
+namespace informersim {
+
+class ManualRuntime final : public Runtime {
+ public:
+  // Picks the index, in [0, n), of the strand to run next among the n
+  // runnable ones (ordered by head-task sequence). n >= 1.
+  using Chooser = std::function<size_t(size_t n)>;
+  // Called just before a task runs, with its strand and its sequence number.
+  using StepObserver = std::function<void(StrandId strand, uint64_t sequence)>;
+
+  explicit ManualRuntime(absl::Time start = absl::UnixEpoch());
+  ManualRuntime(const ManualRuntime&) = delete;
+  ManualRuntime& operator=(const ManualRuntime&) = delete;
+  ~ManualRuntime() override;
+
+  // Runtime.
+  absl::Time Now() const override;
+  StrandId NewStrand(absl::string_view name) override;
+  void Post(StrandId strand, Task task) override;
+  TimerId PostAfter(StrandId strand, absl::Duration delay, Task task) override;
+  bool Cancel(TimerId timer) override;
+
+  void SetChooser(Chooser chooser);
+  void SetStepObserver(StepObserver observer);
+
+  // Runs one task. False if nothing is runnable (time is not moved).
+  bool RunOne();
+  // Runs tasks until nothing is runnable or `max_steps` tasks have run;
+  // returns the number run. Time is not moved.
+  size_t RunUntilIdle(size_t max_steps = SIZE_MAX);
+  // Moves time forward to `t` (never backwards), firing every timer due by
+  // then. Tasks are not run.
+  void AdvanceTo(absl::Time t);
+  void AdvanceBy(absl::Duration d) { AdvanceTo(Now() + d); }
+  // Moves time to the earliest pending timer's deadline and fires the due
+  // timers. False if no timer is pending.
+  bool AdvanceToNextTimer();
+  // The FoundationDB loop: run until idle, then jump to the next timer, until
+  // `deadline` would be passed or `max_steps` tasks have run. Time ends at
+  // `deadline` if it was reached. Returns the number of tasks run.
+  size_t RunUntil(absl::Time deadline, size_t max_steps = SIZE_MAX);
+  size_t RunFor(absl::Duration d, size_t max_steps = SIZE_MAX) {
+    return RunUntil(Now() + d, max_steps);
+  }
+
+  bool HasRunnable() const;
+  size_t runnable_tasks() const;
+  size_t pending_timers() const;
+  // The earliest pending timer deadline; absl::InfiniteFuture() if none.
+  absl::Time NextTimerDeadline() const;
+  std::string StrandName(StrandId strand) const;
+  uint64_t steps_run() const;
+
+ private:
+  struct Queued {
+    uint64_t sequence;
+    Task task;
+  };
+  struct Strand {
+    std::string name;
+    std::deque<Queued> tasks;
+  };
+  struct Timer {
+    StrandId strand;
+    Task task;
+  };
+  using TimerKey = std::pair<absl::Time, uint64_t>;  // deadline, set order
+
+  void PostLocked(StrandId strand, Task task) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void FireDueTimersLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  Strand& StrandLocked(StrandId strand) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  mutable Mutex mu_;
+  absl::Time now_ ABSL_GUARDED_BY(mu_);
+  uint64_t next_sequence_ ABSL_GUARDED_BY(mu_) = 1;
+  TimerId next_timer_ ABSL_GUARDED_BY(mu_) = 1;
+  uint64_t steps_run_ ABSL_GUARDED_BY(mu_) = 0;
+  std::deque<Strand> strands_ ABSL_GUARDED_BY(mu_);  // index = StrandId - 1
+  // Runnable strands keyed by their head task's sequence.
+  std::map<uint64_t, StrandId> runnable_ ABSL_GUARDED_BY(mu_);
+  std::map<TimerKey, Timer> timers_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<TimerId, TimerKey> timer_keys_ ABSL_GUARDED_BY(mu_);
+  Chooser chooser_ ABSL_GUARDED_BY(mu_);
+  StepObserver observer_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace informersim
+
+#endif  // INFORMERSIM_CORE_MANUAL_RUNTIME_H_
