@@ -6,8 +6,9 @@
 
 namespace informersim {
 
-Item::Item(ObjectPtr object) : value_(std::move(object)) {
-  assert(std::get<ObjectPtr>(value_) != nullptr);
+Item::Item(ObjectPtr object) {
+  // A null pointer is the null Item, never an object kind with no object.
+  if (object != nullptr) value_ = std::move(object);
 }
 
 Item Item::Tombstone(std::string key, ObjectPtr last_known) {

@@ -73,6 +73,7 @@ class Item {
 
   Item() = default;
   // Implicit: an object is the common case and reads best without a wrapper.
+  // A null pointer gives the null Item.
   Item(ObjectPtr object);  // NOLINT(google-explicit-constructor)
 
   static Item Tombstone(std::string key, ObjectPtr last_known);

@@ -59,5 +59,15 @@ TEST(KeyError, UnwrapsThroughNesting) {  // K4
             "couldn't create key for object &{ns/a rv=}: some error");
 }
 
+// A null object pointer is the null Item in every build mode, so no key or
+// meta lookup can dereference it.
+TEST(Item, NullObjectPointerIsTheNullItem) {
+  const Item item{ObjectPtr()};
+  EXPECT_TRUE(item.is_null());
+  EXPECT_EQ(item.meta(), nullptr);
+  EXPECT_FALSE(MetaNamespaceKeyFunc(item).ok());
+  EXPECT_EQ(item.DebugString(), "<nil>");
+}
+
 }  // namespace
 }  // namespace informersim
