@@ -128,7 +128,9 @@ void RealRuntime::TimerLoop() {
     if (timers_.empty()) {
       timer_cv_.Wait(&mu_);
     } else {
-      timer_cv_.WaitUntil(&mu_, timers_.begin()->first.first);
+      // A copy: Cancel may erase that timer while this thread waits.
+      const SteadyTime deadline = timers_.begin()->first.first;
+      timer_cv_.WaitUntil(&mu_, deadline);
     }
   }
   mu_.Unlock();

@@ -77,6 +77,21 @@ TEST(RealRuntime, TimersFireAndCancelledOnesDoNot) {
   EXPECT_FALSE(cancelled_ran);
 }
 
+// The timer thread waits on the earliest deadline; cancelling that very
+// timer while it waits must be safe (ASan catches a dangling wait).
+TEST(RealRuntime, CancelTheTimerBeingWaitedOn) {
+  RealRuntime rt(1);
+  const StrandId a = rt.NewStrand("a");
+  for (int i = 0; i < 50; ++i) {
+    const TimerId t = rt.PostAfter(a, absl::Milliseconds(2), [] {});
+    absl::SleepFor(absl::Microseconds(200));  // let the timer thread wait on it
+    rt.Cancel(t);
+  }
+  Latch done(1);
+  rt.PostAfter(a, absl::Milliseconds(1), [&] { done.Arrive(); });
+  done.Wait();
+}
+
 TEST(RealRuntime, ShutdownDropsPendingTimers) {
   auto rt = std::make_unique<RealRuntime>(1);
   const StrandId a = rt->NewStrand("a");
