@@ -48,6 +48,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -137,6 +138,8 @@ class DeltaFIFO final : public Queue {
   // D10.
   void Close() override;
   bool IsClosed() const override;
+  // See core/queue.h. Called under this queue's lock.
+  void SetReadyCallback(std::function<void()> on_ready) override;
 
   // D1. The Item form: a tombstone yields its key, anything else the key
   // function's result (its error returned as is, not yet a KeyError). The
@@ -283,6 +286,10 @@ class DeltaFIFO final : public Queue {
   uint64_t replace_stamp_ ABSL_GUARDED_BY(mu_) = 0;
   // Pops blocked in Wait; adds skip the broadcast when there are none.
   int waiters_ ABSL_GUARDED_BY(mu_) = 0;
+  // The readiness hook, and whether it was called since the queue last
+  // became non-empty (reset when a pop empties the queue).
+  std::function<void()> on_ready_ ABSL_GUARDED_BY(mu_);
+  bool ready_signalled_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 }  // namespace informersim

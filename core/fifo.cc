@@ -26,7 +26,7 @@ absl::Status FIFO::Add(Item obj) {
   } else {
     it->second = std::move(obj);  // F1: latest only, position kept
   }
-  if (waiters_ > 0) cond_.SignalAll();
+  WakeLocked();
   return absl::OkStatus();
 }
 
@@ -63,7 +63,7 @@ absl::Status FIFO::Replace(std::vector<Item> list, absl::string_view /*resource_
   }
   items_ = std::move(items);
   queue_ = std::move(queue);
-  if (!queue_.empty() && waiters_ > 0) cond_.SignalAll();
+  WakeLocked();
   return absl::OkStatus();
 }
 
@@ -77,7 +77,7 @@ absl::Status FIFO::Resync() {
   // Sorted, so the result does not depend on hash-map order.
   std::sort(missing.begin(), missing.end());
   for (std::string& key : missing) queue_.push_back(std::move(key));
-  if (!queue_.empty() && waiters_ > 0) cond_.SignalAll();
+  WakeLocked();
   return absl::OkStatus();
 }
 
@@ -102,6 +102,7 @@ PopResult FIFO::PopItemImpl(ItemProcessFunc process, bool block) {
     const bool is_in_initial_list = !synced_;
     std::string key = std::move(queue_.front());
     queue_.pop_front();
+    if (queue_.empty()) ready_signalled_ = false;
     // Every entry counts, even one whose object was deleted meanwhile.
     if (initial_population_count_ > 0) {
       --initial_population_count_;
@@ -154,6 +155,26 @@ void FIFO::Close() {
   MutexLock lock(&mu_);
   closed_ = true;
   cond_.SignalAll();
+  if (on_ready_) on_ready_();
+}
+
+void FIFO::WakeLocked() {
+  if (queue_.empty()) {
+    ready_signalled_ = false;  // Replace may have emptied it
+    return;
+  }
+  if (waiters_ > 0) cond_.SignalAll();
+  if (on_ready_ && !ready_signalled_) {
+    ready_signalled_ = true;
+    on_ready_();
+  }
+}
+
+void FIFO::SetReadyCallback(std::function<void()> on_ready) {
+  MutexLock lock(&mu_);
+  on_ready_ = std::move(on_ready);
+  ready_signalled_ = false;
+  WakeLocked();
 }
 
 bool FIFO::IsClosed() const {

@@ -41,6 +41,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -91,6 +92,8 @@ class FIFO final : public Queue {
   bool HasSynced() const override;
   void Close() override;
   bool IsClosed() const override;
+  // See core/queue.h. Called under this queue's lock.
+  void SetReadyCallback(std::function<void()> on_ready) override;
 
   // Stored objects and keys, in unspecified order.
   std::vector<Item> List() const;
@@ -106,6 +109,8 @@ class FIFO final : public Queue {
  private:
   PopResult PopItemImpl(ItemProcessFunc process, bool block);
   void CheckSyncedLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Wakes blocked pops and, on an empty -> non-empty edge, the ready hook.
+  void WakeLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const KeyFunc key_function_;
 
@@ -118,6 +123,10 @@ class FIFO final : public Queue {
   int64_t initial_population_count_ ABSL_GUARDED_BY(mu_) = 0;
   bool synced_ ABSL_GUARDED_BY(mu_) = false;
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  // The readiness hook, and whether it was called since the queue last
+  // became non-empty.
+  std::function<void()> on_ready_ ABSL_GUARDED_BY(mu_);
+  bool ready_signalled_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 }  // namespace informersim

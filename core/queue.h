@@ -9,11 +9,17 @@
 //     when a pop is a runnable step.
 // No implementation creates a thread.
 //
+// Readiness hook (SetReadyCallback): a strand-based consumer (the
+// controller's process loop, core/controller.h) pops with TryPop and, when it
+// finds the queue empty, ends its task; the queue then tells it through the
+// ready callback when there is something to pop again.
+//
 // Thread safety: implementations are safe for concurrent use.
 #ifndef INFORMERSIM_CORE_QUEUE_H_
 #define INFORMERSIM_CORE_QUEUE_H_
 
 #include <cstdint>
+#include <functional>
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
@@ -55,6 +61,15 @@ class Queue : public ReflectorStore {
   // Wakes blocked pops; queued items stay poppable (D10).
   virtual void Close() = 0;
   virtual bool IsClosed() const = 0;
+
+  // Installs (or, with an empty function, removes) the readiness hook. It is
+  // called whenever the queue goes from empty to non-empty, and on every
+  // Close. It may be called WITH THE QUEUE'S LOCK HELD, from whichever thread
+  // made the change: it must not call back into this queue and should only
+  // post a task (Runtime::Post) or set a flag. If the queue is already
+  // non-empty when the hook is installed, it is called at once. Set it before
+  // concurrent use starts; it is not meant to be swapped while producers run.
+  virtual void SetReadyCallback(std::function<void()> on_ready) = 0;
 };
 
 // client-go ProcessBatchFunc (controller.go): processes several deltas of

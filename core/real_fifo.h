@@ -65,6 +65,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -138,6 +139,8 @@ class RealFIFO final : public QueueWithBatch {
   bool HasSynced() const override;
   void Close() override;
   bool IsClosed() const override;
+  // See core/queue.h. Called under this queue's lock.
+  void SetReadyCallback(std::function<void()> on_ready) override;
 
   // Queued deltas (the queue depth a deterministic driver schedules on).
   size_t size() const;
@@ -212,6 +215,10 @@ class RealFIFO final : public QueueWithBatch {
   int64_t initial_population_count_ ABSL_GUARDED_BY(mu_) = 0;
   bool synced_ ABSL_GUARDED_BY(mu_) = false;
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  // The readiness hook, and whether it was called since the queue last
+  // became non-empty (reset when a pop empties the queue).
+  std::function<void()> on_ready_ ABSL_GUARDED_BY(mu_);
+  bool ready_signalled_ ABSL_GUARDED_BY(mu_) = false;
   // PopBatch's scratch set of keys; empty between calls.
   absl::flat_hash_set<std::string> batch_keys_ ABSL_GUARDED_BY(mu_);
 };

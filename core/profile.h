@@ -1,0 +1,52 @@
+// Profile: which shape of client-go's informer pipeline the core builds
+// (DESIGN.md "Behaviour profiles"; CLIENT_GO_SEMANTICS.md, "What was read").
+//
+//   kClassic  client-go <= v0.32, i.e. feature gates InOrderInformers,
+//             AtomicFIFO, UnlockWhileProcessingFIFO, InOrderInformersBatchProcess
+//             and WatchListClient all OFF:
+//               Reflector (LIST then WATCH, use_watch_list = false)
+//               -> DeltaFIFO{known objects = the indexer, EmitDeltaTypeReplaced}
+//               -> Pop -> processDeltas (C3) -> sharedProcessor.
+//   kCurrent  client-go HEAD defaults, i.e. InOrderInformers (GA, locked on),
+//             AtomicFIFO, UnlockWhileProcessingFIFO, InOrderInformersBatchProcess,
+//             WatchListClient and InformerResourceVersion all ON:
+//               Reflector (watch-list first, LIST fallback; use_watch_list = true)
+//               -> RealFIFO{AtomicEvents, UnlockWhileProcessing,
+//                           EmitDeltaTypeBookmark}
+//               -> PopBatch -> processDeltasInBatch (C4, through the Cache's
+//                  Transaction) / processDeltas -> sharedProcessor.
+//
+// Thread safety: plain values.
+#ifndef INFORMERSIM_CORE_PROFILE_H_
+#define INFORMERSIM_CORE_PROFILE_H_
+
+#include <cstdint>
+
+#include "absl/strings/string_view.h"
+
+namespace informersim {
+
+enum class Profile : uint8_t {
+  kClassic,
+  kCurrent,
+};
+
+inline absl::string_view ProfileName(Profile profile) {
+  return profile == Profile::kClassic ? "CLASSIC" : "CURRENT";
+}
+
+// The knobs a profile sets, spelled out so a test can vary one of them.
+struct ProfileOptions {
+  Profile profile = Profile::kCurrent;
+  // kClassic only: DeltaFIFO's legacy ErrRequeue handling (D9).
+  bool legacy_requeue = false;
+};
+
+// client-go's gate InOrderInformersBatchProcess: pop batches (R10).
+inline bool UsesBatchProcessing(Profile profile) { return profile == Profile::kCurrent; }
+// client-go's gate WatchListClient: the reflector streams first (RF15).
+inline bool UsesWatchList(Profile profile) { return profile == Profile::kCurrent; }
+
+}  // namespace informersim
+
+#endif  // INFORMERSIM_CORE_PROFILE_H_

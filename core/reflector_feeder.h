@@ -1,0 +1,32 @@
+// ReflectorFeeder: the QueueFeeder (core/controller.h) that runs a real
+// Reflector (core/reflector.h) into a controller's queue, client-go's
+// controller.Run building its Reflector from the Config (C1).
+//
+// The queue is handed to the Reflector through an adapter that gives it the
+// optional capabilities client-go's queues have (core/reflector_store_ext.h):
+// RealFIFO receives watch bookmarks (R8, the CURRENT profile's
+// EmitDeltaTypeBookmark) and lends its transformer to the watch-list's
+// temporary store (RF15). The adapter lives in this target so that the
+// queues do not depend on the Reflector.
+//
+// Thread safety: as Reflector. The factory's pointers must outlive every
+// feeder it makes.
+#ifndef INFORMERSIM_CORE_REFLECTOR_FEEDER_H_
+#define INFORMERSIM_CORE_REFLECTOR_FEEDER_H_
+
+#include "core/controller.h"
+#include "core/lister_watcher.h"
+#include "core/random.h"
+#include "core/reflector.h"
+#include "core/runtime.h"
+
+namespace informersim {
+
+// Makes Reflector-backed feeders over `lister_watcher`. `backoff` is passed
+// to every Reflector (RF1).
+QueueFeederFactory ReflectorFeederFactory(ListerWatcher* lister_watcher, Runtime* runtime,
+                                          RandomSource* random, BackoffOptions backoff = {});
+
+}  // namespace informersim
+
+#endif  // INFORMERSIM_CORE_REFLECTOR_FEEDER_H_
