@@ -46,12 +46,12 @@ absl::Status Cache::Delete(Item obj) {
 }
 
 absl::Status Cache::Replace(std::vector<Item> list, absl::string_view resource_version) {
-  ItemMap items;
+  KeyedItems items;
   items.reserve(list.size());
   for (Item& obj : list) {
     absl::StatusOr<std::string> key = KeyAndTransform(&obj);
     if (!key.ok()) return key.status();
-    items.insert_or_assign(*std::move(key), std::move(obj));  // S3: last wins
+    items.emplace_back(*std::move(key), std::move(obj));  // S3: the store keeps the last
   }
   return storage_.Replace(std::move(items), resource_version);
 }

@@ -31,7 +31,8 @@ namespace informersim {
 class Indexer : public Store {
  public:
   // I3: stored items whose values for `index_name` intersect those of `obj`,
-  // de-duplicated, in unspecified order. Errors: unknown index (NotFound
+  // de-duplicated, in the order the items were first stored (client-go:
+  // unspecified). Errors: unknown index (NotFound
   // "Index with name <name> does not exist") or the index function's error.
   virtual absl::StatusOr<std::vector<Item>> Index(absl::string_view index_name,
                                                   const Item& obj) const = 0;
@@ -39,11 +40,12 @@ class Indexer : public Store {
   // index -> error; unknown value -> empty.
   virtual absl::StatusOr<std::vector<std::string>> IndexKeys(
       absl::string_view index_name, absl::string_view indexed_value) const = 0;
-  // I6: every value with at least one key, in unspecified order; an unknown
+  // I6: every value with at least one key, sorted (client-go: unspecified); an unknown
   // index yields an empty list.
   virtual std::vector<std::string> ListIndexFuncValues(
       absl::string_view index_name) const = 0;
-  // I4: as IndexKeys but the items, in unspecified order.
+  // I4: as IndexKeys but the items, in the order they were first stored
+  // (client-go: unspecified).
   virtual absl::StatusOr<std::vector<Item>> ByIndex(
       absl::string_view index_name, absl::string_view indexed_value) const = 0;
   // A copy of the index functions by name.

@@ -1,10 +1,17 @@
 #include "core/thread_safe_store.h"
 
+#include <map>
+
 #include <algorithm>
 #include <cassert>
+#include <cstdint>
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/container/inlined_vector.h"
+#include "absl/container/node_hash_map.h"
+#include "absl/hash/hash.h"
+#include "absl/numeric/bits.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -30,39 +37,259 @@ absl::Status NoSuchIndexError(absl::string_view index_name) {
       absl::StrCat("Index with name ", index_name, " does not exist"));
 }
 
-struct NamedFunc {
-  const std::string* name;
-  const IndexFunc* func;
-};
-
-// Indexes every item with funcs[j] into (*maps)[j]. When items fail, the
-// failure with the smallest key (then the first function) is returned, so
-// the report does not depend on map order; the maps are then unspecified.
-absl::Status IndexAll(const ItemMap& items, const std::vector<NamedFunc>& funcs,
-                      std::vector<IndexMap>* maps) {
-  assert(maps->size() == funcs.size());
-  std::vector<std::string> values;
-  const std::string* failed_key = nullptr;
-  absl::Status failure;
-  for (const auto& [key, item] : items) {
-    if (failed_key != nullptr && key >= *failed_key) continue;
-    for (size_t j = 0; j < funcs.size(); ++j) {
-      values.clear();
-      absl::Status status = (*funcs[j].func)(item, &values);
-      if (!status.ok()) {
-        failed_key = &key;
-        failure = IndexError(key, *funcs[j].name, status);
-        break;
-      }
-      if (failed_key != nullptr) continue;  // only looking for errors now
-      IndexMap& map = (*maps)[j];
-      for (std::string& value : values) map[std::move(value)].insert(key);
-    }
+// Runs every index function of `states` (IndexState values, in order) on
+// `obj` into its `values`; the first failure is the I2 error for `key`.
+template <typename States>
+absl::Status ComputeValues(absl::string_view key, const Item& obj, States* states) {
+  for (auto& index : *states) {
+    index.values.clear();
+    absl::Status status = index.func(obj, &index.values);
+    if (!status.ok()) return IndexError(key, index.name, status);
   }
-  return failure;
+  return absl::OkStatus();
 }
 
 }  // namespace
+
+// The stored items and the index sets. Each item lives in an Entry named by
+// a 32-bit id that is stable while the item is stored; entries sit in
+// chunks that never move. `ids_` finds an id by key; each index value's
+// Bucket holds the ids carrying that value; each Entry lists the value nodes
+// it is in, grouped by index in index order, which is both its stored index
+// values (no need to read the old object on a write) and the way to the sets
+// to leave on a change or delete.
+// Not thread-safe: ThreadSafeStore guards it. Not movable: ids_'s functors
+// point back at it.
+class ThreadSafeStore::Contents {
+ public:
+  struct Bucket {
+    absl::flat_hash_set<uint32_t> ids;  // never empty while in a map (I1)
+    uint32_t index = 0;                 // which index (position) it belongs to
+    uint64_t mark = 0;                  // == stamp_ while a write lists it
+  };
+  // Nodes, so an Entry can point at its values' buckets.
+  using ValueMap = absl::node_hash_map<std::string, Bucket>;
+  using ValueNode = ValueMap::value_type;
+  // One inline slot: one index with one value is the common case.
+  using NodeList = absl::InlinedVector<ValueNode*, 1>;
+
+  static constexpr uint32_t kNoId = 0xffffffffu;
+  static constexpr uint32_t kLive = 0xfffffffeu;
+
+  struct Entry {
+    std::string key;
+    Item item;
+    NodeList values;
+    // kLive while stored; otherwise the next id of the free list (or kNoId).
+    uint32_t next_free = kNoId;
+    bool live() const { return next_free == kLive; }
+  };
+
+  explicit Contents(size_t num_indexes)
+      : ids_(0, SlotHash{}, SlotEq{this}), maps_(num_indexes) {}
+  Contents(const Contents&) = delete;
+  Contents& operator=(const Contents&) = delete;
+
+  // The key hash, computed once per write and kept in ids_.
+  static uint32_t HashKey(absl::string_view key) {
+    return static_cast<uint32_t>(absl::Hash<absl::string_view>{}(key));
+  }
+
+  size_t size() const { return size_; }
+  // Every id ever handed out is below this.
+  uint32_t id_limit() const { return next_unused_; }
+  Entry& entry(uint32_t id) { return const_cast<Entry&>(std::as_const(*this).entry(id)); }
+  const Entry& entry(uint32_t id) const {
+    // Chunk c holds ids [kFirstChunk * (2^c - 1), kFirstChunk * (2^(c+1) - 1)).
+    const uint32_t scaled = (id >> kFirstChunkBits) + 1;
+    const int c = absl::bit_width(scaled) - 1;
+    return chunks_[c][id - ((uint32_t{1} << c) - 1) * kFirstChunk];
+  }
+  std::vector<ValueMap>& maps() { return maps_; }
+  const std::vector<ValueMap>& maps() const { return maps_; }
+
+  void Reserve(size_t n) {
+    ids_.reserve(n);
+    while (capacity_ < n) AddChunk();
+  }
+
+  // The id stored under `key` (whose hash is `hash`), or kNoId.
+  uint32_t Find(absl::string_view key, uint32_t hash) const {
+    auto it = ids_.find(Probe{key, hash});
+    return it == ids_.end() ? kNoId : it->id;
+  }
+
+  // Stores a new item under `key`, which must be absent, in no index set yet.
+  uint32_t Insert(std::string&& key, uint32_t hash, Item&& item) {
+    uint32_t id;
+    if (free_head_ != kNoId) {
+      id = free_head_;
+      free_head_ = entry(id).next_free;
+    } else {
+      if (next_unused_ == capacity_) AddChunk();
+      id = next_unused_++;
+    }
+    Entry& e = entry(id);
+    e.key = std::move(key);
+    e.item = std::move(item);
+    e.next_free = kLive;
+    assert(Find(e.key, hash) == kNoId);
+    ids_.insert(Slot{id, hash});
+    ++size_;
+    return id;
+  }
+
+  // Removes a stored item from its index sets and the key table; its id goes
+  // to the free list.
+  void Erase(uint32_t id, uint32_t hash) {
+    Entry& e = entry(id);
+    for (ValueNode* node : e.values) LeaveSet(node, id);
+    e.values.clear();
+    ids_.erase(Slot{id, hash});
+    e.item = Item();
+    e.key.clear();
+    e.next_free = free_head_;
+    free_head_ = id;
+    --size_;
+  }
+
+  // True iff `states` (index j's values in states[j].values) are exactly the
+  // stored values of `e`, in order: then an update changes no index (I1).
+  template <typename States>
+  bool SameValues(const Entry& e, const States& states) const {
+    size_t p = 0;
+    for (uint32_t j = 0; j < states.size(); ++j) {
+      for (const std::string& value : states[j].values) {
+        if (p == e.values.size()) return false;
+        const ValueNode* node = e.values[p++];
+        if (node->second.index != j || node->first != value) return false;
+      }
+    }
+    return p == e.values.size();
+  }
+
+  // I1: moves item `id` from its stored values' sets to those of `states`,
+  // and stores the new values. A set the item stays in is not touched; a set
+  // that becomes empty is dropped.
+  template <typename States>
+  void SetValues(uint32_t id, const States& states) {
+    const uint64_t stamp = NewStamp();
+    NodeList next;
+    for (uint32_t j = 0; j < states.size(); ++j) {
+      JoinSets(id, states[j].values, &maps_[j], j, stamp, &next);
+    }
+    Entry& e = entry(id);
+    for (ValueNode* node : e.values) {
+      if (node->second.mark != stamp) LeaveSet(node, id);
+    }
+    e.values = std::move(next);
+  }
+
+  // Adds `id` to the set of each of `values` in `map` (whose buckets belong
+  // to index `index`), creating sets as needed, and appends the nodes to
+  // *out; a value listed twice is joined once. `stamp` is this write's.
+  static void JoinSets(uint32_t id, const std::vector<std::string>& values, ValueMap* map,
+                       uint32_t index, uint64_t stamp, NodeList* out) {
+    for (const std::string& value : values) {
+      auto [it, inserted] = map->try_emplace(value);
+      ValueNode* node = &*it;
+      if (inserted) node->second.index = index;
+      if (node->second.mark == stamp) continue;  // a duplicate value
+      node->second.mark = stamp;
+      node->second.ids.insert(id);
+      out->push_back(node);
+    }
+  }
+
+  uint64_t NewStamp() { return ++stamp_; }
+
+  // Appends the items of `bucket` to *out in id order: ids follow the
+  // sequence of writes, so the order is the same in every process, which a
+  // hash set's is not (Abseil seeds its hash per process).
+  void AppendItems(const Bucket& bucket, std::vector<Item>* out) const {
+    std::vector<uint32_t> ids(bucket.ids.begin(), bucket.ids.end());
+    std::sort(ids.begin(), ids.end());
+    out->reserve(out->size() + ids.size());
+    for (uint32_t id : ids) out->push_back(entry(id).item);
+  }
+
+  template <typename F>
+  void ForEachLive(F&& f) {
+    for (uint32_t id = 0; id < next_unused_; ++id) {
+      Entry& e = entry(id);
+      if (e.live()) f(id, e);
+    }
+  }
+  template <typename F>
+  void ForEachLive(F&& f) const {
+    for (uint32_t id = 0; id < next_unused_; ++id) {
+      const Entry& e = entry(id);
+      if (e.live()) f(id, e);
+    }
+  }
+
+ private:
+  // Chunk sizes double, starting at kFirstChunk entries: few allocations
+  // for a large store, little waste for a small one, and nothing moves.
+  static constexpr uint32_t kFirstChunkBits = 6;
+  static constexpr uint32_t kFirstChunk = 1u << kFirstChunkBits;
+
+  void AddChunk() {
+    const size_t size = size_t{kFirstChunk} << chunks_.size();
+    assert(capacity_ + size < kLive);
+    chunks_.push_back(std::make_unique<Entry[]>(size));
+    capacity_ += size;
+  }
+
+  // ids_ keeps each key's 32-bit hash with its id, so growing the table
+  // reads no entry; spreading it over 64 bits gives the table's probe
+  // (high bits) and tag (low 7 bits) parts enough entropy at any size.
+  struct Slot {
+    uint32_t id;
+    uint32_t hash;
+  };
+  struct Probe {
+    absl::string_view key;
+    uint32_t hash;
+  };
+  static size_t Spread(uint32_t hash) {
+    return static_cast<size_t>(hash) * size_t{0x9E3779B97F4A7C15u};
+  }
+  struct SlotHash {
+    using is_transparent = void;
+    size_t operator()(const Slot& slot) const { return Spread(slot.hash); }
+    size_t operator()(const Probe& probe) const { return Spread(probe.hash); }
+  };
+  struct SlotEq {
+    using is_transparent = void;
+    const Contents* contents;
+    bool operator()(const Slot& a, const Slot& b) const { return a.id == b.id; }
+    bool operator()(const Slot& slot, const Probe& probe) const {
+      return slot.hash == probe.hash && contents->entry(slot.id).key == probe.key;
+    }
+    bool operator()(const Probe& probe, const Slot& slot) const { return (*this)(slot, probe); }
+  };
+
+  // Takes `id` out of `node`'s set; drops the set once empty (I1).
+  void LeaveSet(ValueNode* node, uint32_t id) {
+    Bucket& bucket = node->second;
+    bucket.ids.erase(id);
+    if (bucket.ids.empty()) {
+      ValueMap& map = maps_[bucket.index];
+      map.erase(map.find(node->first));
+    }
+  }
+
+  std::vector<std::unique_ptr<Entry[]>> chunks_;
+  size_t capacity_ = 0;       // entries in chunks_
+  uint32_t next_unused_ = 0;  // ids below were handed out at least once
+  uint32_t free_head_ = kNoId;
+  size_t size_ = 0;
+  uint64_t stamp_ = 0;
+  absl::flat_hash_set<Slot, SlotHash, SlotEq> ids_;
+  // Position j: index j's value -> bucket.
+  std::vector<ValueMap> maps_;
+};
 
 ThreadSafeStore::ThreadSafeStore(Indexers indexers, ThreadSafeStoreOptions options)
     : track_resource_version_(options.track_resource_version) {
@@ -71,89 +298,62 @@ ThreadSafeStore::ThreadSafeStore(Indexers indexers, ThreadSafeStoreOptions optio
   // std::map iterates by name, so indexes_ comes out sorted.
   for (auto& [name, func] : indexers) {
     assert(func != nullptr);
-    indexes_.push_back(IndexState{name, std::move(func), {}, {}, {}});
+    indexes_.push_back(IndexState{name, std::move(func), {}});
   }
+  contents_ = std::make_unique<Contents>(indexes_.size());
 }
 
-absl::Status ThreadSafeStore::ComputeValuesLocked(absl::string_view key,
-                                                  const Item* old_obj,
-                                                  const Item* new_obj) {
-  for (IndexState& index : indexes_) {
-    index.old_values.clear();
-    index.new_values.clear();
-    if (old_obj != nullptr) {
-      absl::Status status = index.func(*old_obj, &index.old_values);
-      if (!status.ok()) return IndexError(key, index.name, status);
-    }
-    if (new_obj != nullptr) {
-      absl::Status status = index.func(*new_obj, &index.new_values);
-      if (!status.ok()) return IndexError(key, index.name, status);
-    }
-  }
-  return absl::OkStatus();
+ThreadSafeStore::~ThreadSafeStore() = default;
+
+absl::Status ThreadSafeStore::ComputeValuesLocked(absl::string_view key, const Item& obj) {
+  return ComputeValues(key, obj, &indexes_);
 }
 
-void ThreadSafeStore::ApplyValuesLocked(const std::string& key) {
-  for (IndexState& index : indexes_) {
-    // I1 fast path (widened): the same values map the key to the same sets.
-    if (index.old_values == index.new_values) continue;
-    for (const std::string& value : index.old_values) {
-      auto it = index.map.find(value);
-      if (it == index.map.end()) continue;
-      it->second.erase(key);
-      // I1: an empty set is dropped, or short-lived values would pile up.
-      if (it->second.empty()) index.map.erase(it);
-    }
-    for (std::string& value : index.new_values) {
-      index.map[std::move(value)].insert(key);
-    }
+absl::Status ThreadSafeStore::UpdateLocked(std::string&& key, Item&& obj) {
+  // I2: every new value is known before anything changes.
+  absl::Status status = ComputeValuesLocked(key, obj);
+  if (!status.ok()) return status;
+  Contents& contents = *contents_;
+  const uint32_t hash = Contents::HashKey(key);
+  uint32_t id = contents.Find(key, hash);
+  if (id == Contents::kNoId) {
+    id = contents.Insert(std::move(key), hash, std::move(obj));
+    contents.SetValues(id, indexes_);
+    return absl::OkStatus();
   }
-}
-
-absl::Status ThreadSafeStore::UpdateLocked(std::string key, Item obj) {
-  // One hash and probe for both cases: a new key gets a null slot at once,
-  // which is taken back if the index functions fail (nobody else can see it
-  // while the lock is held).
-  auto [it, inserted] = items_.try_emplace(std::move(key));
-  absl::Status status = ComputeValuesLocked(it->first, inserted ? nullptr : &it->second, &obj);
-  if (!status.ok()) {
-    if (inserted) items_.erase(it);
-    return status;
-  }
-  // Nothing below can fail: the write is applied whole.
-  ApplyValuesLocked(it->first);
-  it->second = std::move(obj);
+  // The old values are the stored ones: the old object is not read.
+  Contents::Entry& entry = contents.entry(id);
+  if (!contents.SameValues(entry, indexes_)) contents.SetValues(id, indexes_);
+  entry.item = std::move(obj);
   return absl::OkStatus();
 }
 
 absl::Status ThreadSafeStore::DeleteLocked(absl::string_view key) {
-  auto it = items_.find(key);
-  if (it == items_.end()) return absl::OkStatus();  // S2
-  absl::Status status = ComputeValuesLocked(key, &it->second, nullptr);
+  Contents& contents = *contents_;
+  const uint32_t hash = Contents::HashKey(key);
+  const uint32_t id = contents.Find(key, hash);
+  if (id == Contents::kNoId) return absl::OkStatus();  // S2
+  // I2: an index function that now refuses the stored item fails the delete
+  // (client-go recomputes the old values here and would panic).
+  absl::Status status = ComputeValuesLocked(key, contents.entry(id).item);
   if (!status.ok()) return status;
-  ApplyValuesLocked(it->first);
-  items_.erase(it);
+  contents.Erase(id, hash);
   return absl::OkStatus();
 }
 
-void ThreadSafeStore::SetResourceVersionLocked(const Item& obj) {
-  // S5: only objects with meta carry a version.
-  if (const api::ObjectMeta* meta = obj.meta(); meta != nullptr) {
-    resource_version_.assign(meta->resource_version());
-  }
-}
-
 absl::Status ThreadSafeStore::Add(std::string key, Item obj) {
-  return Update(std::move(key), std::move(obj));  // S1
+  return Write(key, obj);  // S1
 }
 
-absl::Status ThreadSafeStore::Update(std::string key, Item obj) {
-  // Keep a handle on the object: `obj` is moved into the map below.
+absl::Status ThreadSafeStore::Update(std::string key, Item obj) { return Write(key, obj); }
+
+absl::Status ThreadSafeStore::Write(std::string& key, Item& obj) {
+  // Keep a handle on the object: `obj` is moved into the store below.
   const api::ObjectMeta* meta = obj.meta();
   MutexLock lock(&mu_);
   absl::Status status = UpdateLocked(std::move(key), std::move(obj));
   if (!status.ok()) return status;
-  if (meta != nullptr) resource_version_.assign(meta->resource_version());
+  if (meta != nullptr) resource_version_.assign(meta->resource_version());  // S5
   return absl::OkStatus();
 }
 
@@ -166,102 +366,129 @@ absl::Status ThreadSafeStore::DeleteWithObject(absl::string_view key, const Item
   MutexLock lock(&mu_);
   absl::Status status = DeleteLocked(key);
   if (!status.ok()) return status;
-  SetResourceVersionLocked(obj);
+  // S5: only objects with meta carry a version.
+  if (const api::ObjectMeta* meta = obj.meta(); meta != nullptr) {
+    resource_version_.assign(meta->resource_version());
+  }
   return absl::OkStatus();
 }
 
 std::optional<Item> ThreadSafeStore::Get(absl::string_view key) const {
   MutexLock lock(&mu_);
-  auto it = items_.find(key);
-  if (it == items_.end()) return std::nullopt;
-  return it->second;
+  const Contents& contents = *contents_;
+  const uint32_t id = contents.Find(key, Contents::HashKey(key));
+  if (id == Contents::kNoId) return std::nullopt;
+  return contents.entry(id).item;
 }
 
 std::vector<Item> ThreadSafeStore::List() const {
   MutexLock lock(&mu_);
+  const Contents& contents = *contents_;
   std::vector<Item> list;
-  list.reserve(items_.size());
-  for (const auto& entry : items_) list.push_back(entry.second);
+  list.reserve(contents.size());
+  contents.ForEachLive(
+      [&list](uint32_t, const Contents::Entry& e) { list.push_back(e.item); });
   return list;
 }
 
 std::vector<std::string> ThreadSafeStore::ListKeys() const {
   MutexLock lock(&mu_);
+  const Contents& contents = *contents_;
   std::vector<std::string> keys;
-  keys.reserve(items_.size());
-  for (const auto& entry : items_) keys.push_back(entry.first);
+  keys.reserve(contents.size());
+  contents.ForEachLive(
+      [&keys](uint32_t, const Contents::Entry& e) { keys.push_back(e.key); });
   return keys;
 }
 
-absl::Status ThreadSafeStore::Replace(ItemMap items, absl::string_view resource_version) {
+absl::Status ThreadSafeStore::Replace(KeyedItems items, absl::string_view resource_version) {
+  // Declared before the lock, so both are freed after it is released.
+  std::unique_ptr<Contents> fresh;
+  std::unique_ptr<Contents> retired;
   MutexLock lock(&mu_);
-  std::vector<NamedFunc> funcs;
-  funcs.reserve(indexes_.size());
-  for (const IndexState& index : indexes_) funcs.push_back({&index.name, &index.func});
-  std::vector<IndexMap> maps(indexes_.size());
-  absl::Status status = IndexAll(items, funcs, &maps);
-  if (!status.ok()) return status;  // all or nothing (I2)
-  items_ = std::move(items);
-  for (size_t j = 0; j < indexes_.size(); ++j) indexes_[j].map = std::move(maps[j]);
+  fresh = std::make_unique<Contents>(indexes_.size());
+  fresh->Reserve(items.size());
+  // Items go in in list order, so the new contents (and List's order) follow
+  // the list, not a hash map. A key listed twice keeps its first position and
+  // its last item (S3). Only the final item of a key can fail the Replace;
+  // when several keys fail, the smallest is reported, so the report does not
+  // depend on order either (I2).
+  std::map<std::string, absl::Status> failures;
+  for (auto& [key, item] : items) {
+    const uint32_t hash = Contents::HashKey(key);
+    const uint32_t id = fresh->Find(key, hash);
+    if (!failures.empty()) failures.erase(key);
+    absl::Status status = ComputeValuesLocked(key, item);
+    if (!status.ok()) {
+      if (id != Contents::kNoId) fresh->Erase(id, hash);
+      failures.emplace(key, std::move(status));
+      continue;
+    }
+    // Applied even while some key is failing: a later item of that key may
+    // still succeed, and then this one must be in place.
+    if (id == Contents::kNoId) {
+      fresh->SetValues(fresh->Insert(std::move(key), hash, std::move(item)), indexes_);
+    } else {
+      fresh->entry(id).item = std::move(item);
+      fresh->SetValues(id, indexes_);
+    }
+  }
+  if (!failures.empty()) return failures.begin()->second;  // all or nothing (I2)
+  retired = std::move(contents_);
+  contents_ = std::move(fresh);
   resource_version_.assign(resource_version.data(), resource_version.size());
   return absl::OkStatus();
 }
 
-const ThreadSafeStore::IndexState* ThreadSafeStore::FindIndexLocked(
-    absl::string_view name) const {
+int ThreadSafeStore::FindIndexLocked(absl::string_view name) const {
   // A handful of indexes at most: a scan beats hashing the name.
-  for (const IndexState& index : indexes_) {
-    if (index.name == name) return &index;
+  for (size_t j = 0; j < indexes_.size(); ++j) {
+    if (indexes_[j].name == name) return static_cast<int>(j);
   }
-  return nullptr;
-}
-
-std::vector<Item> ThreadSafeStore::ItemsOfLocked(const KeySet* keys) const {
-  std::vector<Item> list;
-  if (keys == nullptr) return list;
-  list.reserve(keys->size());
-  for (const std::string& key : *keys) {
-    auto it = items_.find(key);
-    assert(it != items_.end());
-    list.push_back(it->second);
-  }
-  return list;
+  return -1;
 }
 
 absl::StatusOr<std::vector<Item>> ThreadSafeStore::Index(absl::string_view index_name,
                                                          const Item& obj) const {
   MutexLock lock(&mu_);
-  const IndexState* index = FindIndexLocked(index_name);
-  if (index == nullptr) return NoSuchIndexError(index_name);
+  const int j = FindIndexLocked(index_name);
+  if (j < 0) return NoSuchIndexError(index_name);
   std::vector<std::string> values;
-  absl::Status status = index->func(obj, &values);
+  absl::Status status = indexes_[j].func(obj, &values);
   if (!status.ok()) return status;  // I3: returned as is
-  if (values.size() == 1) {
-    auto it = index->map.find(values[0]);
-    return ItemsOfLocked(it == index->map.end() ? nullptr : &it->second);
-  }
-  // Several values may share keys: de-duplicate.
-  absl::flat_hash_set<absl::string_view> keys;
-  for (const std::string& value : values) {
-    auto it = index->map.find(value);
-    if (it == index->map.end()) continue;
-    for (const std::string& key : it->second) keys.insert(key);
-  }
+  const Contents& contents = *contents_;
+  const Contents::ValueMap& map = contents.maps()[j];
   std::vector<Item> list;
-  list.reserve(keys.size());
-  for (absl::string_view key : keys) list.push_back(items_.find(key)->second);
+  if (values.size() == 1) {
+    auto it = map.find(values[0]);
+    if (it != map.end()) contents.AppendItems(it->second, &list);
+    return list;
+  }
+  // Several values may share items: de-duplicate.
+  absl::flat_hash_set<uint32_t> ids;
+  for (const std::string& value : values) {
+    auto it = map.find(value);
+    if (it != map.end()) ids.insert(it->second.ids.begin(), it->second.ids.end());
+  }
+  std::vector<uint32_t> ordered(ids.begin(), ids.end());
+  std::sort(ordered.begin(), ordered.end());  // see AppendItems
+  list.reserve(ordered.size());
+  for (uint32_t id : ordered) list.push_back(contents.entry(id).item);
   return list;
 }
 
 absl::StatusOr<std::vector<std::string>> ThreadSafeStore::IndexKeys(
     absl::string_view index_name, absl::string_view indexed_value) const {
   MutexLock lock(&mu_);
-  const IndexState* index = FindIndexLocked(index_name);
-  if (index == nullptr) return NoSuchIndexError(index_name);
+  const int j = FindIndexLocked(index_name);
+  if (j < 0) return NoSuchIndexError(index_name);
+  const Contents& contents = *contents_;
+  const Contents::ValueMap& map = contents.maps()[j];
   std::vector<std::string> keys;
-  auto it = index->map.find(indexed_value);
-  if (it == index->map.end()) return keys;
-  keys.assign(it->second.begin(), it->second.end());
+  auto it = map.find(indexed_value);
+  if (it == map.end()) return keys;
+  keys.reserve(it->second.ids.size());
+  for (uint32_t id : it->second.ids) keys.push_back(contents.entry(id).key);
   std::sort(keys.begin(), keys.end());  // I5
   return keys;
 }
@@ -270,20 +497,26 @@ std::vector<std::string> ThreadSafeStore::ListIndexFuncValues(
     absl::string_view index_name) const {
   MutexLock lock(&mu_);
   std::vector<std::string> values;
-  const IndexState* index = FindIndexLocked(index_name);
-  if (index == nullptr) return values;  // I6
-  values.reserve(index->map.size());
-  for (const auto& entry : index->map) values.push_back(entry.first);
+  const int j = FindIndexLocked(index_name);
+  if (j < 0) return values;  // I6
+  const Contents::ValueMap& map = contents_->maps()[j];
+  values.reserve(map.size());
+  for (const auto& entry : map) values.push_back(entry.first);
+  std::sort(values.begin(), values.end());  // not hash order: see AppendItems
   return values;
 }
 
 absl::StatusOr<std::vector<Item>> ThreadSafeStore::ByIndex(
     absl::string_view index_name, absl::string_view indexed_value) const {
   MutexLock lock(&mu_);
-  const IndexState* index = FindIndexLocked(index_name);
-  if (index == nullptr) return NoSuchIndexError(index_name);
-  auto it = index->map.find(indexed_value);
-  return ItemsOfLocked(it == index->map.end() ? nullptr : &it->second);
+  const int j = FindIndexLocked(index_name);
+  if (j < 0) return NoSuchIndexError(index_name);
+  const Contents& contents = *contents_;
+  const Contents::ValueMap& map = contents.maps()[j];
+  std::vector<Item> list;
+  auto it = map.find(indexed_value);
+  if (it != map.end()) contents.AppendItems(it->second, &list);
+  return list;
 }
 
 Indexers ThreadSafeStore::GetIndexers() const {
@@ -298,7 +531,7 @@ absl::Status ThreadSafeStore::AddIndexers(Indexers new_indexers) {
   std::vector<absl::string_view> conflicts;
   for (const auto& entry : new_indexers) {
     assert(entry.second != nullptr);
-    if (FindIndexLocked(entry.first) != nullptr) conflicts.push_back(entry.first);
+    if (FindIndexLocked(entry.first) >= 0) conflicts.push_back(entry.first);
   }
   if (!conflicts.empty()) {
     // I7, in the shape Go prints the conflicting name set.
@@ -310,18 +543,75 @@ absl::Status ThreadSafeStore::AddIndexers(Indexers new_indexers) {
                       }),
         "]"));
   }
-  std::vector<NamedFunc> funcs;
-  funcs.reserve(new_indexers.size());
-  for (const auto& entry : new_indexers) funcs.push_back({&entry.first, &entry.second});
-  std::vector<IndexMap> maps(new_indexers.size());
-  absl::Status status = IndexAll(items_, funcs, &maps);
-  if (!status.ok()) return status;  // all or nothing (I2)
-  size_t j = 0;
+  if (new_indexers.empty()) return absl::OkStatus();
+
+  // Sorted by name, as the map iterates.
+  std::vector<IndexState> added;
+  added.reserve(new_indexers.size());
   for (auto& [name, func] : new_indexers) {
-    indexes_.push_back(IndexState{name, std::move(func), std::move(maps[j++]), {}, {}});
+    added.push_back(IndexState{name, std::move(func), {}});
   }
-  std::sort(indexes_.begin(), indexes_.end(),
-            [](const IndexState& a, const IndexState& b) { return a.name < b.name; });
+  // Where each old and each added index goes in the merged, sorted order.
+  const size_t total = indexes_.size() + added.size();
+  std::vector<uint32_t> old_pos(indexes_.size());
+  std::vector<uint32_t> added_pos(added.size());
+  for (size_t i = 0, k = 0, pos = 0; pos < total; ++pos) {
+    if (k == added.size() || (i < indexes_.size() && indexes_[i].name < added[k].name)) {
+      old_pos[i++] = static_cast<uint32_t>(pos);
+    } else {
+      added_pos[k++] = static_cast<uint32_t>(pos);
+    }
+  }
+
+  // Index every stored item into fresh sets first: all or nothing (I2).
+  // When items fail, the smallest key is reported, as in Replace.
+  Contents& contents = *contents_;
+  std::vector<Contents::ValueMap> maps(added.size());
+  std::vector<Contents::NodeList> joined(contents.id_limit());
+  const std::string* failed_key = nullptr;
+  absl::Status failure;
+  contents.ForEachLive([&](uint32_t id, const Contents::Entry& e) {
+    if (failed_key != nullptr && e.key >= *failed_key) return;
+    absl::Status status = ComputeValues(e.key, e.item, &added);
+    if (!status.ok()) {
+      failed_key = &e.key;
+      failure = std::move(status);
+      return;
+    }
+    if (failed_key != nullptr) return;  // only looking for errors now
+    const uint64_t stamp = contents.NewStamp();
+    for (size_t k = 0; k < added.size(); ++k) {
+      Contents::JoinSets(id, added[k].values, &maps[k], added_pos[k], stamp, &joined[id]);
+    }
+  });
+  if (failed_key != nullptr) return failure;
+
+  // Nothing below can fail. Renumber the old buckets, put every index at its
+  // merged position, and regroup each item's values in the new order (nodes
+  // do not move when their maps do).
+  for (Contents::ValueMap& map : contents.maps()) {
+    for (auto& entry : map) entry.second.index = old_pos[entry.second.index];
+  }
+  std::vector<Contents::ValueMap> merged_maps(total);
+  std::vector<IndexState> merged(total);
+  for (size_t i = 0; i < indexes_.size(); ++i) {
+    merged_maps[old_pos[i]] = std::move(contents.maps()[i]);
+    merged[old_pos[i]] = std::move(indexes_[i]);
+  }
+  for (size_t k = 0; k < added.size(); ++k) {
+    merged_maps[added_pos[k]] = std::move(maps[k]);
+    merged[added_pos[k]] = std::move(added[k]);
+  }
+  contents.maps() = std::move(merged_maps);
+  indexes_ = std::move(merged);
+  contents.ForEachLive([&joined](uint32_t id, Contents::Entry& e) {
+    if (joined[id].empty()) return;
+    e.values.insert(e.values.end(), joined[id].begin(), joined[id].end());
+    std::stable_sort(e.values.begin(), e.values.end(),
+                     [](const Contents::ValueNode* a, const Contents::ValueNode* b) {
+                       return a->second.index < b->second.index;
+                     });
+  });
   return absl::OkStatus();
 }
 
@@ -346,7 +636,7 @@ std::vector<FailedTransaction> ThreadSafeStore::Transaction(
   bool last_has_meta = false;
   for (size_t i = 0; i < txns.size(); ++i) {
     ThreadSafeStoreTransaction& t = txns[i];
-    // Still valid after the move below: the map then holds the object.
+    // Still valid after the move below: the store then holds the object.
     const api::ObjectMeta* meta = t.txn.object.meta();
     absl::Status status;
     switch (t.txn.type) {
@@ -371,8 +661,16 @@ std::vector<FailedTransaction> ThreadSafeStore::Transaction(
 
 Indices ThreadSafeStore::SnapshotIndices() const {
   MutexLock lock(&mu_);
+  const Contents& contents = *contents_;
   Indices indices;
-  for (const IndexState& index : indexes_) indices.emplace(index.name, index.map);
+  for (size_t j = 0; j < indexes_.size(); ++j) {
+    IndexMap& index = indices[indexes_[j].name];
+    for (const auto& [value, bucket] : contents.maps()[j]) {
+      KeySet& keys = index[value];
+      keys.reserve(bucket.ids.size());
+      for (uint32_t id : bucket.ids) keys.insert(contents.entry(id).key);
+    }
+  }
   return indices;
 }
 

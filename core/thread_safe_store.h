@@ -11,7 +11,26 @@
 //   - for every index N, stored (key, item) and value v in fN(item), key is in
 //     N's set for v, and N holds nothing else;
 //   - no index retains an empty key set (I1);
-//   - every stored item was accepted by every index function.
+//   - every stored item was accepted by every index function;
+//   - every item keeps, next to it, the values its index functions gave when
+//     it was stored, and those are exactly the index sets it is in.
+//
+// Index functions must be pure: the same item always yields the same values
+// (client-go's index maintenance assumes this too). An Update compares the
+// new item's values with the stored ones instead of running the index
+// functions on the old item again; that is what keeps an Update from
+// reading the old object at all (I1's result is the same for pure
+// functions). A Delete still runs them on the stored item, only to report an
+// index function that now refuses it (I2); the key leaves the sets it is
+// actually in.
+//
+// Performance: items live in chunks that never move (each twice the size of
+// the one before) and are named by a 32-bit id for their whole life, so the
+// key-to-item table holds only (id, hash) and index sets hold ids: one key
+// hash per write, no key re-hashing for index sets, and ByIndex reads each
+// result's item directly without a key lookup. Ids of deleted items are
+// reused; chunks are freed only by Replace or destruction (as Go maps never
+// shrink).
 //
 // Differs from client-go on purpose:
 //   - I2: client-go panics when an index function fails during a write. Here
@@ -29,7 +48,11 @@
 //     message does not depend on hash-map order.
 //   - I1's fast path ("one old value equal to one new value: nothing to do")
 //     is widened to "old values equal new values, in order"; the resulting
-//     index is the same, without the remove-and-re-add churn.
+//     index is the same, without the remove-and-re-add churn. The old values
+//     are the stored ones (see "Index functions must be pure" above): an
+//     impure function that would now refuse the old item does not fail an
+//     Update here (client-go would panic), and one that would now give other
+//     values for it does not leave the key in stale sets (client-go would).
 //   - S5: client-go returns "" from LastStoreSyncResourceVersion while its
 //     AtomicFIFO feature gate is off. That gate is on in the CURRENT profile,
 //     so tracking is on by default; ThreadSafeStoreOptions turns it off to
@@ -41,6 +64,7 @@
 #define INFORMERSIM_CORE_THREAD_SAFE_STORE_H_
 
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -75,13 +99,15 @@ struct FailedTransaction {
   absl::Status status;
 };
 
-using ItemMap = absl::flat_hash_map<std::string, Item>;
+// Keyed items in list order (a key may repeat: the last one wins).
+using KeyedItems = std::vector<std::pair<std::string, Item>>;
 
 class ThreadSafeStore final {
  public:
   explicit ThreadSafeStore(Indexers indexers, ThreadSafeStoreOptions options = {});
   ThreadSafeStore(const ThreadSafeStore&) = delete;
   ThreadSafeStore& operator=(const ThreadSafeStore&) = delete;
+  ~ThreadSafeStore();
 
   // S1: Add and Update are the same: store `obj` under `key` and move the
   // key's index entries from the old item's values to the new one's (I1).
@@ -94,14 +120,17 @@ class ThreadSafeStore final {
   absl::Status Delete(absl::string_view key);
   absl::Status DeleteWithObject(absl::string_view key, const Item& obj);
 
-  // S4. List and ListKeys are snapshots in unspecified order.
+  // S4. List and ListKeys are snapshots. client-go's order is Go-map random;
+  // here it is the order in which the keys were first stored (a deleted
+  // key's slot is reused by the next new key), the same in every process.
   std::optional<Item> Get(absl::string_view key) const;
   std::vector<Item> List() const;
   std::vector<std::string> ListKeys() const;
 
   // S3: swaps in `items` and rebuilds every index from scratch; the store RV
-  // becomes `resource_version`. All or nothing (I2).
-  absl::Status Replace(ItemMap items, absl::string_view resource_version);
+  // becomes `resource_version`. All or nothing (I2). The new order follows
+  // `items`; a repeated key keeps its first position and its last item.
+  absl::Status Replace(KeyedItems items, absl::string_view resource_version);
 
   // I3-I7; see core/indexer.h.
   absl::StatusOr<std::vector<Item>> Index(absl::string_view index_name,
@@ -130,37 +159,38 @@ class ThreadSafeStore final {
   Indices SnapshotIndices() const;
 
  private:
+  // The items and the index sets (defined in the .cc file). Replaced whole
+  // by Replace.
+  class Contents;
+
   // One named index with its function and, as scratch for the write in
-  // progress, the old and new item's values (kept to reuse their capacity).
+  // progress, the values of the item being written (kept to reuse their
+  // capacity).
   struct IndexState {
     std::string name;
     IndexFunc func;
-    IndexMap map;
-    std::vector<std::string> old_values;
-    std::vector<std::string> new_values;
+    std::vector<std::string> values;
   };
 
-  // Fills every index's old_values from `old_obj` (if not null) and
-  // new_values from `new_obj` (if not null); the first failure is returned
+  // Fills every index's `values` from `obj`; the first failure is returned
   // as the I2 error for `key` and nothing else is touched.
-  absl::Status ComputeValuesLocked(absl::string_view key, const Item* old_obj,
-                                   const Item* new_obj)
+  absl::Status ComputeValuesLocked(absl::string_view key, const Item& obj)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Moves `key` from the old values to the new ones in every index (I1).
-  void ApplyValuesLocked(const std::string& key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Status UpdateLocked(std::string key, Item obj)
+  // Add and Update (S1). Takes the arguments by reference and moves from
+  // them: the key is copied once, into the store, on the whole path.
+  absl::Status Write(std::string& key, Item& obj);
+  absl::Status UpdateLocked(std::string&& key, Item&& obj)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status DeleteLocked(absl::string_view key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void SetResourceVersionLocked(const Item& obj) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  const IndexState* FindIndexLocked(absl::string_view name) const
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  std::vector<Item> ItemsOfLocked(const KeySet* keys) const
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The position of the index named `name` in indexes_, or -1.
+  int FindIndexLocked(absl::string_view name) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const bool track_resource_version_;
   mutable Mutex mu_;
-  ItemMap items_ ABSL_GUARDED_BY(mu_);
-  // Sorted by name, so walks over the indexes are deterministic.
+  // Never null.
+  std::unique_ptr<Contents> contents_ ABSL_GUARDED_BY(mu_);
+  // Sorted by name, so walks over the indexes are deterministic; position j
+  // is index j of contents_.
   std::vector<IndexState> indexes_ ABSL_GUARDED_BY(mu_);
   std::string resource_version_ ABSL_GUARDED_BY(mu_);
 };

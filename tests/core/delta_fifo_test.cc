@@ -10,6 +10,7 @@
 // covers exactly what Go's reflect.DeepEqual compares for those objects:
 // "[Added foo@10, Deleted DFSU(foo, foo@10)]".
 #include "core/delta_fifo.h"
+#include "core/cache.h"
 
 #include <atomic>
 #include <chrono>
@@ -976,6 +977,45 @@ TEST(DeltaFIFOBlocking, AddsWakeBlockedPop) {
   EXPECT_EQ(got.Receive(std::chrono::seconds(10)).value_or("timeout"), "3");
   f.Close();
   consumer.join();
+}
+
+}  // namespace
+}  // namespace informersim
+
+namespace informersim {
+namespace {
+
+// The CLASSIC wiring: the informer's real Indexer as known objects. Relist
+// tombstones (D5 step 3) and resync deltas (D7) follow the indexer's
+// ListKeys, which is the order keys were first stored, in every process (a
+// hash-ordered walk here once made traces differ between runs).
+TEST(DeltaFIFOWithIndexer, TombstonesAndResyncFollowTheIndexersOrder) {
+  std::unique_ptr<Cache> indexer = NewIndexer(TestKeyFunc, Indexers{});
+  for (const char* name : {"c", "a", "d", "b"}) ASSERT_TRUE(indexer->Add(Obj(name, 1)).ok());
+  DeltaFIFO fifo({.key_function = TestKeyFunc,
+                  .known_objects = indexer.get(),
+                  .emit_delta_type_replaced = true});
+  ASSERT_TRUE(fifo.Resync().ok());
+  EXPECT_EQ(fifo.ListKeys(), (std::vector<std::string>{"c", "a", "d", "b"}));
+  while (fifo.HasPending()) PopNow(fifo);
+
+  ASSERT_TRUE(fifo.Replace({Obj("a", 2)}, "2").ok());
+  std::vector<std::string> popped;
+  while (fifo.HasPending()) {
+    Deltas d = PopNow(fifo);
+    ASSERT_EQ(d.size(), 1u);
+    const Delta& delta = d[0];
+    if (delta.type == DeltaType::kDeleted) {
+      ASSERT_TRUE(delta.object.is_tombstone());
+      // The tombstone carries the indexer's last known object.
+      EXPECT_EQ(ObjString(delta.object.tombstone().obj), delta.object.tombstone().key + "@1");
+      popped.push_back("-" + delta.object.tombstone().key);
+    } else {
+      EXPECT_EQ(delta.type, DeltaType::kReplaced);
+      popped.push_back("+" + delta.object.meta()->name());
+    }
+  }
+  EXPECT_EQ(popped, (std::vector<std::string>{"+a", "-c", "-d", "-b"}));
 }
 
 }  // namespace

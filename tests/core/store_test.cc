@@ -2,8 +2,8 @@
 // client-go tools/cache/store_test.go:
 //   - TestCache, TestCacheWithTransformer, TestIndex, TestKeyError and
 //     TestCacheTransactionShouldIndexErrors are mirrored below.
-//   - TestFIFOCache runs the same checks on the simple FIFO (fifo.go), which
-//     is not part of this component; its own tests carry that case.
+//   - TestFIFOCache runs the same checks on the simple FIFO (fifo.go); it is
+//     mirrored here too, since the checks are this file's doTestStore.
 //   - TestUndeltaStore: UndeltaStore is out of the project's scope.
 //   - TestWithStoreMetricsDefaulting checks client-go's metrics provider
 //     defaulting; Cache has no metrics, so there is nothing to mirror.
@@ -11,6 +11,7 @@
 // client-go's testStoreObject{id, val} is an object named `id` whose spec
 // is `val`; the key is the name.
 #include "core/cache.h"
+#include "core/fifo.h"
 
 #include <algorithm>
 #include <set>
@@ -60,8 +61,10 @@ std::multiset<std::string> Vals(const std::vector<Item>& items) {
   return vals;
 }
 
-// client-go doTestStore: the public Store interface.
-void DoTestStore(Store& store) {
+// client-go doTestStore: the public Store interface. A template because the
+// simple FIFO offers the same calls without being a Store.
+template <typename StoreLike>
+void DoTestStore(StoreLike& store) {
   ASSERT_TRUE(store.Add(MkObj("foo", "bar")).ok());
   {
     absl::StatusOr<std::optional<Item>> got = store.Get(MkObj("foo", ""));
@@ -110,6 +113,12 @@ void DoTestIndex(Indexer& indexer) {
 TEST(StoreTest, TestCache) {
   std::unique_ptr<Cache> store = NewStore(TestStoreKeyFunc);
   DoTestStore(*store);
+}
+
+// Mirrors client-go TestFIFOCache.
+TEST(StoreTest, TestFIFOCache) {
+  FIFO fifo(TestStoreKeyFunc);
+  DoTestStore(fifo);
 }
 
 // Mirrors client-go TestCacheWithTransformer (S6).

@@ -193,9 +193,9 @@ TEST(ThreadSafeStoreRVTest, Replace) {
   ThreadSafeStore store(Indexers{});
   ASSERT_TRUE(store.Add("key1", WithRV("10")).ok());
   ASSERT_EQ(store.LastStoreSyncResourceVersion(), "10");
-  ItemMap items;
-  items.emplace("key3", WithRV("40"));
-  items.emplace("key2", WithRV("30"));
+  KeyedItems items;
+  items.emplace_back("key3", WithRV("40"));
+  items.emplace_back("key2", WithRV("30"));
   ASSERT_TRUE(store.Replace(std::move(items), "50").ok());
   EXPECT_EQ(store.LastStoreSyncResourceVersion(), "50");
 }
@@ -270,9 +270,9 @@ TEST(ThreadSafeStoreTest, ReplaceRebuildsIndices) {
   ThreadSafeStore store(Indexers{{"split", SplitValues}});
   ASSERT_TRUE(store.Add("a", Str("x,y")).ok());
   ASSERT_TRUE(store.Add("b", Str("y")).ok());
-  ItemMap items;
-  items.emplace("b", Str("z"));
-  items.emplace("c", Str("y,z"));
+  KeyedItems items;
+  items.emplace_back("b", Str("z"));
+  items.emplace_back("c", Str("y,z"));
   ASSERT_TRUE(store.Replace(std::move(items), "5").ok());
   EXPECT_FALSE(store.Get("a").has_value());
   std::vector<std::string> values = store.ListIndexFuncValues("split");
@@ -328,11 +328,11 @@ TEST(ThreadSafeStoreTest, IndexErrorOnReplaceAppliesNothing) {
   ThreadSafeStore store(Indexers{{"f", FailOnBad}});
   ASSERT_TRUE(store.Add("old", Str("v")).ok());
   store.Bookmark("1");
-  ItemMap items;
-  for (int i = 0; i < 50; ++i) items.emplace("k" + std::to_string(i + 10), Str("ok"));
-  items.emplace("k70", Str("bad"));
-  items.emplace("k42x", Str("bad"));
-  items.emplace("k99", Str("bad"));
+  KeyedItems items;
+  for (int i = 0; i < 50; ++i) items.emplace_back("k" + std::to_string(i + 10), Str("ok"));
+  items.emplace_back("k70", Str("bad"));
+  items.emplace_back("k42x", Str("bad"));
+  items.emplace_back("k99", Str("bad"));
   absl::Status status = store.Replace(std::move(items), "2");
   ASSERT_FALSE(status.ok());
   EXPECT_EQ(status.message(),
@@ -474,6 +474,54 @@ TEST(ThreadSafeStoreTest, ConcurrentWritersAndReaders) {
   for (std::thread& t : threads) t.join();
   // Every stored item is in "all" exactly once, and nothing else is.
   EXPECT_EQ(store.IndexKeys("split", "all")->size(), store.ListKeys().size());
+}
+
+}  // namespace
+}  // namespace informersim
+
+namespace informersim {
+namespace {
+
+std::vector<std::string> Keys(const std::vector<Item>& items) {
+  std::vector<std::string> out;
+  for (const Item& item : items) out.push_back(item.explicit_key());
+  return out;
+}
+
+// Determinism (DESIGN rule 4): the orders client-go leaves to Go's map are
+// fixed functions of the writes here, never of hash seeds, which Abseil
+// varies per process. The expected orders are spelled out, so a change to a
+// hash-ordered walk fails this test in any process.
+TEST(ThreadSafeStoreOrder, ListFollowsFirstStoreAndReusesFreedSlots) {
+  ThreadSafeStore store(Indexers{{"split", SplitValues}});
+  for (const char* k : {"z", "a", "m", "q"}) ASSERT_TRUE(store.Add(k, Str("v,w")).ok());
+  ASSERT_TRUE(store.Delete("a").ok());
+  ASSERT_TRUE(store.Add("b", Str("w")).ok());  // takes a's slot
+  ASSERT_TRUE(store.Update("z", Str("v,w")).ok());  // keeps its slot
+  EXPECT_EQ(store.ListKeys(), (std::vector<std::string>{"z", "b", "m", "q"}));
+  EXPECT_EQ(Keys(store.List()), (std::vector<std::string>{"v,w", "w", "v,w", "v,w"}));
+  absl::StatusOr<std::vector<Item>> by_w = store.ByIndex("split", "w");
+  ASSERT_TRUE(by_w.ok());
+  EXPECT_EQ(Keys(*by_w), (std::vector<std::string>{"v,w", "w", "v,w", "v,w"}));
+  absl::StatusOr<std::vector<Item>> index = store.Index("split", Str("v,w"));
+  ASSERT_TRUE(index.ok());
+  EXPECT_EQ(index->size(), 4u);
+  EXPECT_EQ(store.ListIndexFuncValues("split"), (std::vector<std::string>{"v", "w"}));
+}
+
+TEST(ThreadSafeStoreOrder, ReplaceFollowsTheListAndLastDuplicateWins) {
+  ThreadSafeStore store(Indexers{{"split", SplitValues}});
+  KeyedItems items;
+  for (const char* k : {"k9", "k1", "k5", "k1", "k3"}) {
+    items.emplace_back(k, Str(std::string(k) == "k1" ? "one" : "other"));
+  }
+  items[3].second = Str("last");
+  ASSERT_TRUE(store.Replace(std::move(items), "7").ok());
+  EXPECT_EQ(store.ListKeys(), (std::vector<std::string>{"k9", "k1", "k5", "k3"}));
+  ASSERT_TRUE(store.Get("k1").has_value());
+  EXPECT_EQ(store.Get("k1")->explicit_key(), "last");
+  EXPECT_EQ(store.IndexKeys("split", "one")->size(), 0u);
+  EXPECT_EQ(*store.IndexKeys("split", "last"), (std::vector<std::string>{"k1"}));
 }
 
 }  // namespace
