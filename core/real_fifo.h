@@ -57,6 +57,12 @@
 //     queued.
 //   - Non-atomic Resync reports the failing enqueue's own error (client-go
 //     wraps an unrelated, nil variable there).
+//   - Kept from client-go, though it bends R9: if the FIRST Replace happens
+//     while an unlocked callback is processing an earlier delta (only a
+//     Bookmark or SyncAll can precede the first Replace), that delta's
+//     decrement is taken from the new initial count, so HasSynced can turn
+//     true one delta early. A reflector never queues a bookmark before its
+//     first Replace, so informers do not meet this.
 //   - client-go's RealFIFO at the matched commit has no List, ListKeys, Get
 //     or GetByKey; neither does this one. QueuedDeltas() is the snapshot its
 //     tests read through the private items field.
