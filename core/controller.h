@@ -52,6 +52,7 @@
 #include "core/keys.h"
 #include "core/profile.h"
 #include "core/queue.h"
+#include "core/reflector_options.h"
 #include "core/resource_event_handler.h"
 #include "core/runtime.h"
 #include "core/store.h"
@@ -80,24 +81,6 @@ absl::Status ProcessDeltasInBatch(ResourceEventHandler& handler, Store& client_s
 // QueueFeeder: what fills the controller's queue (the Reflector).
 
 // The Reflector knobs that client-go's Config carries (C1).
-struct FeederOptions {
-  std::string name = "reflector";
-  // RF14 (Config.FullResyncPeriod); 0 disables resync.
-  absl::Duration resync_period = absl::ZeroDuration();
-  // RF14 (Config.ShouldResync); null means always.
-  std::function<bool()> should_resync;
-  // RF5 (Config.WatchListPageSize).
-  int64_t watch_list_page_size = 0;
-  // RF8 (Config.MinWatchTimeout).
-  absl::Duration min_watch_timeout = absl::ZeroDuration();
-  // RF13.
-  absl::Duration max_internal_error_retry_duration = absl::ZeroDuration();
-  // RF3 (the WatchListClient gate).
-  bool use_watch_list = false;
-  // RF1/RF2 (Config.WatchErrorHandler); null means the default.
-  std::function<void(const absl::Status&)> watch_error_handler;
-};
-
 class QueueFeeder {
  public:
   virtual ~QueueFeeder() = default;
@@ -109,7 +92,7 @@ class QueueFeeder {
 
 // Makes the feeder that writes into `queue`.
 using QueueFeederFactory =
-    std::function<std::unique_ptr<QueueFeeder>(ReflectorStore* queue, FeederOptions options)>;
+    std::function<std::unique_ptr<QueueFeeder>(ReflectorStore* queue, ReflectorOptions options)>;
 
 // ---------------------------------------------------------------------------
 // Controller (C1, C2)
@@ -121,7 +104,7 @@ struct ControllerConfig {
   Runtime* runtime = nullptr;
   // Null: nothing feeds the queue but the caller (tests).
   QueueFeederFactory feeder_factory;
-  FeederOptions feeder_options;
+  ReflectorOptions feeder_options;
   // Config.Process: handles one popped Deltas.
   std::function<absl::Status(const Deltas& deltas, bool is_in_initial_list)> process;
   // Config.ProcessBatch; used iff batch_process, the queue is a

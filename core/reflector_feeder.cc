@@ -64,19 +64,11 @@ class ReflectorFeeder final : public QueueFeeder {
 QueueFeederFactory ReflectorFeederFactory(ListerWatcher* lister_watcher, Runtime* runtime,
                                           RandomSource* random, BackoffOptions backoff) {
   return [lister_watcher, runtime, random, backoff](ReflectorStore* queue,
-                                                    FeederOptions options) {
-    ReflectorOptions r;
-    r.name = options.name;
-    r.resync_period = options.resync_period;
-    r.should_resync = std::move(options.should_resync);
-    r.watch_list_page_size = options.watch_list_page_size;
-    r.min_watch_timeout = options.min_watch_timeout;
-    r.max_internal_error_retry_duration = options.max_internal_error_retry_duration;
-    r.use_watch_list = options.use_watch_list;
-    r.backoff = backoff;
-    r.watch_error_handler = std::move(options.watch_error_handler);
+                                                    ReflectorOptions options) {
+    options.backoff = backoff;
     return std::unique_ptr<QueueFeeder>(
-        std::make_unique<ReflectorFeeder>(lister_watcher, queue, runtime, random, std::move(r)));
+        std::make_unique<ReflectorFeeder>(lister_watcher, queue, runtime, random,
+                                          std::move(options)));
   };
 }
 

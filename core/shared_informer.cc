@@ -152,7 +152,7 @@ void SharedIndexInformer::Run() {
     config.queue = queue_.get();
     config.runtime = runtime_;
     config.feeder_factory = feeder_factory_;
-    FeederOptions& feeder = config.feeder_options;
+    ReflectorOptions& feeder = config.feeder_options;
     feeder.name = options_.name;
     feeder.resync_period = resync_check_period_;
     feeder.should_resync = [this] { return processor_.ShouldResync(runtime_->Now()); };
