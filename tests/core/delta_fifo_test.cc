@@ -992,9 +992,11 @@ namespace {
 TEST(DeltaFIFOWithIndexer, TombstonesAndResyncFollowTheIndexersOrder) {
   std::unique_ptr<Cache> indexer = NewIndexer(TestKeyFunc, Indexers{});
   for (const char* name : {"c", "a", "d", "b"}) ASSERT_TRUE(indexer->Add(Obj(name, 1)).ok());
-  DeltaFIFO fifo({.key_function = TestKeyFunc,
-                  .known_objects = indexer.get(),
-                  .emit_delta_type_replaced = true});
+  DeltaFIFOOptions options;
+  options.key_function = TestKeyFunc;
+  options.known_objects = indexer.get();
+  options.emit_delta_type_replaced = true;
+  DeltaFIFO fifo(std::move(options));
   ASSERT_TRUE(fifo.Resync().ok());
   EXPECT_EQ(fifo.ListKeys(), (std::vector<std::string>{"c", "a", "d", "b"}));
   while (fifo.HasPending()) PopNow(fifo);
