@@ -250,7 +250,9 @@ class Controller::State : public std::enable_shared_from_this<Controller::State>
       if (started_) return;
       started_ = true;
       on_stopped_ = std::move(on_stopped);
-      if (config_.feeder_factory) {
+      // A Stop that came first: nothing is listed or watched (client-go: the
+      // Reflector's loop ends at once on a done context).
+      if (config_.feeder_factory && !stop_requested_) {
         feeder_ = config_.feeder_factory(config_.queue, config_.feeder_options);
       }
     }
@@ -261,7 +263,16 @@ class Controller::State : public std::enable_shared_from_this<Controller::State>
     });
     Schedule();
     QueueFeeder* f = FeederForCall();
-    if (f != nullptr) f->Run();
+    if (f != nullptr) {
+      f->Run();
+      // A Stop racing with this Run may have found no feeder to stop yet.
+      bool stop_requested;
+      {
+        MutexLock lock(&mu_);
+        stop_requested = stop_requested_;
+      }
+      if (stop_requested) f->Stop();
+    }
   }
 
   void Stop() {

@@ -7,7 +7,28 @@ namespace informersim {
 
 ManualRuntime::ManualRuntime(absl::Time start) : now_(start) {}
 
-ManualRuntime::~ManualRuntime() = default;
+ManualRuntime::~ManualRuntime() {
+  // Drop the pending work while every member is still alive: destroying a
+  // task destroys its captures, which may call back into this runtime (a
+  // Cancel, or a Post that will never run). Bounded, in case they keep
+  // posting.
+  for (int round = 0; round < 8; ++round) {
+    std::vector<Task> dropped;
+    {
+      MutexLock lock(&mu_);
+      for (Strand& strand : strands_) {
+        for (Queued& q : strand.tasks) dropped.push_back(std::move(q.task));
+        strand.tasks.clear();
+      }
+      for (auto& [key, timer] : timers_) dropped.push_back(std::move(timer.task));
+      timers_.clear();
+      timer_keys_.clear();
+      runnable_.clear();
+    }
+    if (dropped.empty()) break;
+    dropped.clear();  // outside the lock
+  }
+}
 
 absl::Time ManualRuntime::Now() const {
   MutexLock lock(&mu_);

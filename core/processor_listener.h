@@ -158,6 +158,8 @@ class ProcessorListener final : public ResourceEventHandlerRegistration,
   bool sync_watch_started_ ABSL_GUARDED_BY(mu_) = false;
   // synctrack.SingleFileTracker's count: initial adds not yet returned.
   int64_t pending_initial_ ABSL_GUARDED_BY(mu_) = 0;
+  // SI11: once synced, always synced (client-go synctrack latches too).
+  mutable bool synced_latched_ ABSL_GUARDED_BY(mu_) = false;
   int64_t delivered_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t crashes_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Duration resync_period_ ABSL_GUARDED_BY(mu_);

@@ -511,6 +511,11 @@ class Reflector::Impl : public std::enable_shared_from_this<Impl> {
       if (started.ok() && *started != nullptr) (*started)->Stop();
       return;
     }
+    if (started.ok() && *started == nullptr) {
+      // A ListerWatcher bug, handled as a failed watch rather than a hang.
+      started = absl::InternalError(
+          absl::StrCat("reflector ", options_.name, ": watch succeeded without a stream"));
+    }
     if (!started.ok()) {
       if (mode_ == Mode::kWatchList) {
         RetryWatchListOrFallBack(started.status());
@@ -520,7 +525,6 @@ class Reflector::Impl : public std::enable_shared_from_this<Impl> {
       return;
     }
     stream_ = std::move(started).value();
-    assert(stream_ != nullptr);
     if (mode_ == Mode::kWatchList) {
       event_count_ = 0;
       besides_added_ = false;

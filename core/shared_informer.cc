@@ -1,5 +1,8 @@
 #include "core/shared_informer.h"
 
+#include "absl/strings/str_cat.h"
+#include "core/errors.h"
+
 #include <algorithm>
 #include <utility>
 #include <vector>
@@ -142,9 +145,19 @@ void SharedIndexInformer::Run() {
       ++run_calls_ignored_;  // SI1: client-go logs and returns
       return;
     }
+    started_ = true;
+    if (stop_requested_) {
+      stopped_ = true;
+      return;
+    }
     absl::StatusOr<std::unique_ptr<Queue>> queue =
         NewQueueForProfile(options_.profile, indexer_.get(), transform_, options_.batch_size);
-    assert(queue.ok());
+    if (!queue.ok()) {
+      run_status_ = Wrap(queue.status(), absl::StrCat("informer ", options_.name,
+                                                       ": cannot start"));
+      stopped_ = true;
+      return;
+    }
     queue_ = *std::move(queue);
 
     ControllerConfig config;
@@ -171,7 +184,6 @@ void SharedIndexInformer::Run() {
     controller_ = std::make_unique<Controller>(std::move(config));
     controller = controller_.get();
     controller_ptr_.store(controller);
-    started_ = true;
   }
   processor_.Run();
   controller->Run([this] { OnControllerStopped(); });
@@ -186,8 +198,19 @@ void SharedIndexInformer::OnControllerStopped() {
 }
 
 void SharedIndexInformer::Stop() {
+  {
+    MutexLock lock(&started_mu_);
+    stop_requested_ = true;
+  }
+  // A Run racing with this Stop either saw stop_requested_ (and starts
+  // nothing) or published its controller before we read it here.
   Controller* controller = controller_ptr_.load();
   if (controller != nullptr) controller->Stop();
+}
+
+absl::Status SharedIndexInformer::RunStatus() const {
+  MutexLock lock(&started_mu_);
+  return run_status_;
 }
 
 bool SharedIndexInformer::HasStarted() const {

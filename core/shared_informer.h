@@ -129,10 +129,15 @@ class SharedIndexInformer {
       const std::shared_ptr<ResourceEventHandlerRegistration>& handle,
       std::function<void()> done);
 
-  // SI1: starts everything; a second call is counted and ignored.
+  // SI1: starts everything; a second call is counted and ignored. After a
+  // Stop, Run starts nothing and the informer is stopped at once (client-go:
+  // Run with a context already done). Options the queue refuses (a batch
+  // size of 0, say) also leave it stopped, with the reason in RunStatus().
   void Run();
-  // Cancels (client-go: the context is done). Idempotent.
+  // Cancels (client-go: the context is done). Idempotent; may come first.
   void Stop();
+  // OK unless Run could not start the informer.
+  absl::Status RunStatus() const;
   bool HasStarted() const;
   // SI1.
   bool IsStopped() const;
@@ -182,6 +187,8 @@ class SharedIndexInformer {
   mutable Mutex started_mu_;
   bool started_ ABSL_GUARDED_BY(started_mu_) = false;
   bool stopped_ ABSL_GUARDED_BY(started_mu_) = false;
+  bool stop_requested_ ABSL_GUARDED_BY(started_mu_) = false;
+  absl::Status run_status_ ABSL_GUARDED_BY(started_mu_);
   absl::Duration resync_check_period_ ABSL_GUARDED_BY(started_mu_);
   TransformFunc transform_ ABSL_GUARDED_BY(started_mu_);
   std::function<void(const absl::Status&)> watch_error_handler_ ABSL_GUARDED_BY(started_mu_);

@@ -1373,3 +1373,48 @@ TEST(RetryWithDeadlineTest, Window) {
 
 }  // namespace
 }  // namespace informersim
+
+namespace informersim {
+namespace {
+
+// A ListerWatcher whose watches "succeed" without a stream: a broken
+// implementation. The reflector must treat it as a failed watch (and go on
+// relisting after backoff), never hang or dereference it.
+class NullStreamListerWatcher final : public ListerWatcher {
+ public:
+  void List(const ListOptions&, ListCallback done) override {
+    ++lists;
+    ListPage page;
+    page.resource_version = "1";
+    done(std::move(page));
+  }
+  void Watch(const ListOptions&, std::shared_ptr<WatchConsumer>, WatchCallback started) override {
+    ++watches;
+    started(std::unique_ptr<WatchStream>());
+  }
+  int lists = 0;
+  int watches = 0;
+};
+
+TEST(ReflectorBadInput, WatchWithoutStreamIsAnErrorNotAHang) {
+  ManualRuntime rt;
+  testing_support::SplitMixRandom random(5);
+  NullStreamListerWatcher lw;
+  std::unique_ptr<Cache> store = NewStore(MetaNamespaceKeyFunc);
+  std::vector<absl::Status> errors;
+  ReflectorOptions options;
+  options.watch_error_handler = [&errors](const absl::Status& s) { errors.push_back(s); };
+  Reflector reflector(&lw, store.get(), &rt, &random, options);
+  reflector.Run();
+  rt.RunFor(absl::Seconds(10));
+  reflector.Stop();
+  rt.RunFor(absl::Seconds(1));
+  ASSERT_FALSE(errors.empty());
+  EXPECT_EQ(errors[0].code(), absl::StatusCode::kInternal);
+  EXPECT_NE(errors[0].message().find("without a stream"), absl::string_view::npos) << errors[0];
+  EXPECT_GE(lw.lists, 2);  // it went on: relist after the backoff
+  EXPECT_EQ(lw.watches, lw.lists);
+}
+
+}  // namespace
+}  // namespace informersim

@@ -740,3 +740,47 @@ TEST_P(SharedInformerTest, TestSharedInformerHandlerAbuse) {
 
 }  // namespace
 }  // namespace informersim
+
+namespace informersim {
+namespace {
+
+// client-go: Run with a context that is already done starts nothing. Here a
+// Stop before Run must keep the Reflector from ever listing or watching.
+TEST_P(SharedInformerTest, StopBeforeRunStartsNothing) {
+  Env env(GetParam());
+  env.source.Add(PodObject("", "pod1"));
+  auto l = std::make_shared<TestListener>();
+  ASSERT_TRUE(env.informer->AddEventHandler(l).ok());
+  env.informer->Stop();
+  env.informer->Run();
+  env.rt.RunFor(absl::Minutes(10));
+  EXPECT_TRUE(env.informer->IsStopped());
+  EXPECT_TRUE(env.informer->RunStatus().ok());
+  EXPECT_EQ(l->count(), 0u);
+  EXPECT_FALSE(env.informer->HasSynced());
+  EXPECT_EQ(env.source.list_calls(), 0);
+  EXPECT_EQ(env.source.watch_calls(), 0);
+  EXPECT_EQ(env.rt.pending_timers(), 0u);  // no watch, no backoff, no resync
+  EXPECT_FALSE(env.informer->AddEventHandler(std::make_shared<TestListener>()).ok());
+}
+
+// Options the queue refuses are reported, not a crash.
+TEST(SharedInformerRulesTest, RunWithInvalidOptionsReportsAndStops) {
+  ManualRuntime rt;
+  FakeControllerSource source(&rt, false);
+  TestRandom random(3);
+  SharedIndexInformerOptions options;
+  options.profile.profile = Profile::kCurrent;
+  options.batch_size = 0;
+  SharedIndexInformer informer(&rt, ReflectorFeederFactory(&source, &rt, &random),
+                               std::move(options));
+  informer.Run();
+  rt.RunFor(absl::Seconds(5));
+  EXPECT_TRUE(informer.IsStopped());
+  EXPECT_FALSE(informer.RunStatus().ok());
+  EXPECT_NE(informer.RunStatus().message().find("cannot start"), absl::string_view::npos)
+      << informer.RunStatus();
+}
+
+}  // namespace
+}  // namespace informersim
