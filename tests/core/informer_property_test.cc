@@ -128,6 +128,15 @@ std::map<std::string, int64_t> ViewOf(const Store& store) {
 
 void CheckScenario(Profile profile) {
   ManualRuntime rt;
+  // Explore interleavings: a seeded choice among the runnable strands
+  // (reflector, controller, listeners, source) at every step.
+  const uint64_t schedule_seed = *rc::gen::inRange<uint64_t>(1, 1u << 30);
+  rt.SetChooser([state = schedule_seed](size_t n) mutable {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return static_cast<size_t>(state % n);
+  });
   FakeControllerSource source(&rt, /*support_watch_list=*/*rc::gen::arbitrary<bool>());
   TestRandom random(*rc::gen::inRange<uint64_t>(1, 1000));
 

@@ -168,6 +168,13 @@ void FakeControllerSource::Watch(const ListOptions& options,
     });
   };
 
+  if (!support_watch_list_ && options.send_initial_events.has_value()) {
+    // As an API server with the WatchList feature off: the field is refused,
+    // so the reflector falls back to LIST (RF16) instead of waiting forever
+    // for an initial-events-end bookmark.
+    return fail(InvalidApiError(
+        "sendInitialEvents is forbidden for watch unless the WatchList feature is enabled"));
+  }
   if (support_watch_list_ && options.send_initial_events.value_or(false)) {
     open();
     for (const auto& [key, obj] : items_) {
