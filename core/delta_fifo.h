@@ -162,6 +162,10 @@ class DeltaFIFO final : public Queue {
   // True iff something is queued, i.e. TryPop would pop.
   bool HasPending() const;
 
+  // client-go DeltaFIFO.Transformer: lent to the Reflector's watch-list
+  // temporary store (RF15).
+  const TransformFunc& Transformer() const { return transformer_; }
+
  private:
   // The queued keys in pop order with their Deltas, plus a hash index from
   // key to position. Entries live in a power-of-two ring indexed by a

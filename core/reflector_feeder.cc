@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/delta_fifo.h"
 #include "core/real_fifo.h"
 #include "core/reflector_store_ext.h"
 
@@ -12,13 +13,17 @@ namespace informersim {
 
 namespace {
 
-// Forwards a queue's writes and adds the capabilities of client-go's RealFIFO.
+// Forwards a queue's writes and adds the capabilities client-go's queues
+// have: RealFIFO takes bookmarks; RealFIFO and DeltaFIFO lend their
+// transformer.
 class QueueStore final : public ReflectorStore,
                          public ReflectorBookmarkStore,
                          public TransformingStore {
  public:
   explicit QueueStore(ReflectorStore* queue)
-      : queue_(queue), real_fifo_(dynamic_cast<RealFIFO*>(queue)) {}
+      : queue_(queue),
+        real_fifo_(dynamic_cast<RealFIFO*>(queue)),
+        delta_fifo_(dynamic_cast<DeltaFIFO*>(queue)) {}
 
   absl::Status Add(Item obj) override { return queue_->Add(std::move(obj)); }
   absl::Status Update(Item obj) override { return queue_->Update(std::move(obj)); }
@@ -32,12 +37,15 @@ class QueueStore final : public ReflectorStore,
     return real_fifo_ != nullptr ? real_fifo_->Bookmark(rv) : absl::OkStatus();
   }
   const TransformFunc& Transformer() const override {
-    return real_fifo_ != nullptr ? real_fifo_->Transformer() : none_;
+    if (real_fifo_ != nullptr) return real_fifo_->Transformer();
+    if (delta_fifo_ != nullptr) return delta_fifo_->Transformer();
+    return none_;
   }
 
  private:
   ReflectorStore* const queue_;
   RealFIFO* const real_fifo_;
+  DeltaFIFO* const delta_fifo_;
   const TransformFunc none_;
 };
 
