@@ -64,6 +64,19 @@ class ThreadSafeStore::Contents {
  public:
   struct Bucket {
     absl::flat_hash_set<uint32_t> ids;  // never empty while in a map (I1)
+    // `ids` in ascending order, built by the first read after a change:
+    // queries return items in id order (see AppendItems), and a bucket is
+    // typically read many times between changes.
+    mutable std::vector<uint32_t> sorted;
+    mutable bool sorted_valid = false;
+    const std::vector<uint32_t>& Sorted() const {
+      if (!sorted_valid) {
+        sorted.assign(ids.begin(), ids.end());
+        std::sort(sorted.begin(), sorted.end());
+        sorted_valid = true;
+      }
+      return sorted;
+    }
     uint32_t index = 0;                 // which index (position) it belongs to
     uint64_t mark = 0;                  // == stamp_ while a write lists it
   };
@@ -197,6 +210,7 @@ class ThreadSafeStore::Contents {
       if (node->second.mark == stamp) continue;  // a duplicate value
       node->second.mark = stamp;
       node->second.ids.insert(id);
+      node->second.sorted_valid = false;
       out->push_back(node);
     }
   }
@@ -207,8 +221,7 @@ class ThreadSafeStore::Contents {
   // sequence of writes, so the order is the same in every process, which a
   // hash set's is not (Abseil seeds its hash per process).
   void AppendItems(const Bucket& bucket, std::vector<Item>* out) const {
-    std::vector<uint32_t> ids(bucket.ids.begin(), bucket.ids.end());
-    std::sort(ids.begin(), ids.end());
+    const std::vector<uint32_t>& ids = bucket.Sorted();
     out->reserve(out->size() + ids.size());
     for (uint32_t id : ids) out->push_back(entry(id).item);
   }
@@ -274,6 +287,7 @@ class ThreadSafeStore::Contents {
   void LeaveSet(ValueNode* node, uint32_t id) {
     Bucket& bucket = node->second;
     bucket.ids.erase(id);
+    bucket.sorted_valid = false;
     if (bucket.ids.empty()) {
       ValueMap& map = maps_[bucket.index];
       map.erase(map.find(node->first));
