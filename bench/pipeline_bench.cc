@@ -179,59 +179,14 @@ bool W3QueuesExpectedDeltas(Queue* queue, int64_t pops, int64_t replaced, int64_
   return got_pops == pops && got_replaced == replaced && got_deleted == deleted;
 }
 
-void BM_W3_Replace_DeltaFIFO(benchmark::State& state) {
-  const bool free_timed = state.range(0) != 0;
-  const Cache* known = W3Known();
-  if (known == nullptr ||
-      !W3QueuesExpectedDeltas(ClassicDeltaFIFO(known).get(), kW3Pops,
-                              kW3ListEnd - kW3ListBegin, kW3Deleted)) {
-    state.SkipWithError("Replace queued the wrong deltas");
-    return;
-  }
+// The timed part of W3, for any queue: Replace the list, then `pops` pops
+// with a no-op callback. `make_queue` builds a fresh queue (untimed).
+template <typename MakeQueue>
+void RunW3(benchmark::State& state, MakeQueue make_queue, int64_t pops, bool free_timed) {
   W3Times t;
   for (auto _ : state) {
     state.PauseTiming();
-    std::unique_ptr<DeltaFIFO> fifo = ClassicDeltaFIFO(known);
-    std::vector<Item> list = W3List();
-    state.ResumeTiming();
-
-    const double replace_start = ThreadCpuNs();
-    if (!fifo->Replace(std::move(list), "2").ok()) state.SkipWithError("Replace failed");
-    t.replace_ns += ThreadCpuNs() - replace_start;
-
-    const double drain_start = ThreadCpuNs();
-    for (int64_t i = 0; i < kW3Pops; ++i) {
-      if (fifo->Pop(NoOp).outcome != PopOutcome::kPopped) state.SkipWithError("Pop failed");
-    }
-    if (free_timed) fifo.reset();
-    t.drain_ns += ThreadCpuNs() - drain_start;
-
-    state.PauseTiming();
-    if (fifo != nullptr && fifo->HasPending()) state.SkipWithError("queue not drained");
-    fifo.reset();
-    state.ResumeTiming();
-  }
-  SetW3Counters(state, t);
-}
-
-// Additional: RealFIFO, non-atomic with known objects (atomic:0) or the
-// CURRENT atomic queue (atomic:1).
-void BM_W3_Replace_RealFIFO(benchmark::State& state) {
-  const bool atomic = state.range(0) != 0;
-  const bool free_timed = state.range(1) != 0;
-  const Cache* known = W3Known();
-  const int64_t pops = atomic ? 1 : kW3Pops;
-  if (known == nullptr ||
-      !W3QueuesExpectedDeltas(NewRealFIFO(atomic, known).get(), pops,
-                              atomic ? 1 : kW3ListEnd - kW3ListBegin,
-                              atomic ? 0 : kW3Deleted)) {
-    state.SkipWithError("Replace queued the wrong deltas");
-    return;
-  }
-  W3Times t;
-  for (auto _ : state) {
-    state.PauseTiming();
-    std::unique_ptr<RealFIFO> fifo = NewRealFIFO(atomic, known);
+    auto fifo = make_queue();
     std::vector<Item> list = W3List();
     state.ResumeTiming();
 
@@ -252,6 +207,35 @@ void BM_W3_Replace_RealFIFO(benchmark::State& state) {
     state.ResumeTiming();
   }
   SetW3Counters(state, t);
+}
+
+void BM_W3_Replace_DeltaFIFO(benchmark::State& state) {
+  const bool free_timed = state.range(0) != 0;
+  const Cache* known = W3Known();
+  if (known == nullptr ||
+      !W3QueuesExpectedDeltas(ClassicDeltaFIFO(known).get(), kW3Pops,
+                              kW3ListEnd - kW3ListBegin, kW3Deleted)) {
+    state.SkipWithError("Replace queued the wrong deltas");
+    return;
+  }
+  RunW3(state, [known] { return ClassicDeltaFIFO(known); }, kW3Pops, free_timed);
+}
+
+// Additional: RealFIFO, non-atomic with known objects (atomic:0) or the
+// CURRENT atomic queue (atomic:1).
+void BM_W3_Replace_RealFIFO(benchmark::State& state) {
+  const bool atomic = state.range(0) != 0;
+  const bool free_timed = state.range(1) != 0;
+  const Cache* known = W3Known();
+  const int64_t pops = atomic ? 1 : kW3Pops;
+  if (known == nullptr ||
+      !W3QueuesExpectedDeltas(NewRealFIFO(atomic, known).get(), pops,
+                              atomic ? 1 : kW3ListEnd - kW3ListBegin,
+                              atomic ? 0 : kW3Deleted)) {
+    state.SkipWithError("Replace queued the wrong deltas");
+    return;
+  }
+  RunW3(state, [atomic, known] { return NewRealFIFO(atomic, known); }, pops, free_timed);
 }
 
 // ---------------------------------------------------------------- W5 -----
@@ -335,14 +319,16 @@ void CheckW5End(benchmark::State& state, const Queue& fifo, const Cache& indexer
   }
 }
 
-void BM_W5_Pipeline_DeltaFIFO(benchmark::State& state) {
-  const bool free_timed = state.range(0) != 0;
+// Every W5 iteration, for any queue over a fresh Indexer: `make_queue`
+// builds the queue with that Indexer as known objects (untimed).
+template <typename MakeQueue>
+void RunW5Iterations(benchmark::State& state, MakeQueue make_queue, bool free_timed) {
   W5Objects();
   W5Times t;
   for (auto _ : state) {
     state.PauseTiming();
     std::unique_ptr<Cache> indexer = FreshIndexer();
-    std::unique_ptr<DeltaFIFO> fifo = ClassicDeltaFIFO(indexer.get());
+    auto fifo = make_queue(indexer.get());
     state.ResumeTiming();
 
     RunW5(state, fifo.get(), indexer.get(), &t);
@@ -364,36 +350,20 @@ void BM_W5_Pipeline_DeltaFIFO(benchmark::State& state) {
   SetW5Counters(state, t);
 }
 
+void BM_W5_Pipeline_DeltaFIFO(benchmark::State& state) {
+  const bool free_timed = state.range(0) != 0;
+  RunW5Iterations(
+      state, [](const Cache* indexer) { return ClassicDeltaFIFO(indexer); }, free_timed);
+}
+
 // Additional: RealFIFO, non-atomic with the Indexer as known objects
 // (atomic:0) or the CURRENT atomic queue (atomic:1).
 void BM_W5_Pipeline_RealFIFO(benchmark::State& state) {
   const bool atomic = state.range(0) != 0;
   const bool free_timed = state.range(1) != 0;
-  W5Objects();
-  W5Times t;
-  for (auto _ : state) {
-    state.PauseTiming();
-    std::unique_ptr<Cache> indexer = FreshIndexer();
-    std::unique_ptr<RealFIFO> fifo = NewRealFIFO(atomic, indexer.get());
-    state.ResumeTiming();
-
-    RunW5(state, fifo.get(), indexer.get(), &t);
-
-    state.PauseTiming();
-    CheckW5End(state, *fifo, *indexer);
-    state.ResumeTiming();
-    if (free_timed) {
-      const double free_start = ThreadCpuNs();
-      fifo.reset();
-      indexer.reset();
-      t.pop_ns += ThreadCpuNs() - free_start;
-    }
-    state.PauseTiming();
-    fifo.reset();
-    indexer.reset();
-    state.ResumeTiming();
-  }
-  SetW5Counters(state, t);
+  RunW5Iterations(
+      state, [atomic](const Cache* indexer) { return NewRealFIFO(atomic, indexer); },
+      free_timed);
 }
 
 // free:0: the drained structures are destroyed untimed; free:1: timed.
