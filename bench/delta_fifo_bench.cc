@@ -12,7 +12,6 @@
 // Counters (averages over iterations): ns per Add (or Update), ns per Pop,
 // ns per object (W1, Add+Pop) or per delta (W2), and objects/s or deltas/s.
 // The phase counters come from a CPU clock around each phase (see Clock).
-#include <time.h>
 
 #include <cstdint>
 #include <memory>
@@ -31,16 +30,11 @@ namespace {
 // includes time spent descheduled. On an idle machine the two agree.
 struct Clock {
   using time_point = double;
-  static double now() {
-    timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return static_cast<double>(ts.tv_sec) * 1e9 + static_cast<double>(ts.tv_nsec);
-  }
+  static double now() { return ThreadCpuNs(); }
 };
 
 double NsSince(Clock::time_point start) { return Clock::now() - start; }
 
-absl::Status NoOp(const Deltas&, bool) { return absl::OkStatus(); }
 
 constexpr int64_t kW1Objects = 100000;
 constexpr int64_t kW2Keys = 10000;
@@ -97,7 +91,7 @@ void BM_W1_AddPop_DeltaFIFO(benchmark::State& state) {
 
     const Clock::time_point pop_start = Clock::now();
     for (int64_t i = 0; i < kW1Objects; ++i) {
-      if (fifo->Pop(NoOp).outcome != PopOutcome::kPopped) state.SkipWithError("Pop failed");
+      if (fifo->Pop(NoOpProcess).outcome != PopOutcome::kPopped) state.SkipWithError("Pop failed");
     }
     if (free_timed) fifo.reset();
     pop_ns += NsSince(pop_start);

@@ -54,7 +54,6 @@
 // All phase counters use this thread's CPU time (user + system), as the other
 // queue benchmarks do: the machines are shared, and wall time there includes
 // time spent descheduled.
-#include <time.h>
 
 #include <cstdint>
 #include <memory>
@@ -76,13 +75,7 @@ namespace informersim {
 namespace bench {
 namespace {
 
-double ThreadCpuNs() {
-  timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) * 1e9 + static_cast<double>(ts.tv_nsec);
-}
 
-absl::Status NoOp(const Deltas&, bool) { return absl::OkStatus(); }
 
 constexpr int64_t kW3Known = 100000;       // known objects i in [0, 100000)
 constexpr int64_t kW3ListBegin = 10000;    // the list: i in [10000, 110000)
@@ -196,7 +189,7 @@ void RunW3(benchmark::State& state, MakeQueue make_queue, int64_t pops, bool fre
 
     const double drain_start = ThreadCpuNs();
     for (int64_t i = 0; i < pops; ++i) {
-      if (fifo->Pop(NoOp).outcome != PopOutcome::kPopped) state.SkipWithError("Pop failed");
+      if (fifo->Pop(NoOpProcess).outcome != PopOutcome::kPopped) state.SkipWithError("Pop failed");
     }
     if (free_timed) fifo.reset();
     t.drain_ns += ThreadCpuNs() - drain_start;

@@ -19,7 +19,6 @@
 // ns_per_object (W1, Add+Pop) or ns_per_delta (W2, Update+Pop), and
 // objects_per_s / deltas_per_s. The phase counters use this thread's CPU
 // time, so time spent descheduled on a shared machine does not count.
-#include <time.h>
 
 #include <cstdint>
 #include <memory>
@@ -34,11 +33,6 @@ namespace informersim {
 namespace bench {
 namespace {
 
-double ThreadCpuNs() {
-  timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) * 1e9 + static_cast<double>(ts.tv_nsec);
-}
 
 constexpr int64_t kW1Objects = 100000;
 constexpr int64_t kW2Keys = 10000;

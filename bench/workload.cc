@@ -1,5 +1,7 @@
 #include "bench/workload.h"
 
+#include <time.h>
+
 #include "absl/strings/str_cat.h"
 
 namespace informersim {
@@ -29,6 +31,14 @@ absl::Status NamespaceOf(const Item& item, std::vector<std::string>* values) {
   if (m != nullptr) values->push_back(m->namespace_());
   return absl::OkStatus();
 }
+
+double ThreadCpuNs() {
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) * 1e9 + static_cast<double>(ts.tv_nsec);
+}
+
+absl::Status NoOpProcess(const Deltas&, bool) { return absl::OkStatus(); }
 
 }  // namespace bench
 }  // namespace informersim

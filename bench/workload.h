@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/status.h"
+#include "core/delta.h"
 #include "core/item.h"
 
 namespace informersim {
@@ -20,6 +22,14 @@ ObjectPtr WorkloadObject(int64_t i, int64_t resource_version);
 
 // Objects i in [begin, end) at one resource version, as Items.
 std::vector<Item> WorkloadItems(int64_t begin, int64_t end, int64_t resource_version);
+
+// This thread's CPU time in nanoseconds. The benchmarks time their phases
+// with it: on a shared machine, CPU time leaves out the time other tenants
+// hold the core (memory contention still shows).
+double ThreadCpuNs();
+
+// A Pop callback that does nothing.
+absl::Status NoOpProcess(const Deltas& deltas, bool is_in_initial_list);
 
 // The "namespace" index function of the workloads (an IndexFunc, see
 // core/index.h): adds the object's namespace to `values`; nothing for an item

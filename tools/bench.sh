@@ -16,10 +16,13 @@ if [ ${#targets[@]} -eq 0 ]; then
   exit 1
 fi
 bazel build --config=opt "${targets[@]}"
+# The optimised output tree itself, not the bazel-bin link: any later build
+# in another configuration (a plain `bazel test //...`) repoints that link.
+bin_dir=$(bazel info --config=opt bazel-bin 2>/dev/null)
 pin=()
 if command -v taskset >/dev/null && [ "$(nproc)" -gt 1 ]; then pin=(taskset -c 1); fi
 for t in "${targets[@]}"; do
-  bin="bazel-bin/${t#//}"
+  bin="$bin_dir/${t#//}"
   bin="${bin/://}"
   echo "== $t"
   "${pin[@]}" "$bin" "${args[@]}"
