@@ -32,14 +32,19 @@ absl::StatusCode CodeForHttp(int http_code) {
   }
 }
 
-absl::Status Make(int code, absl::string_view why, absl::string_view message,
-                  int retry_after_seconds = 0) {
+api::Status MakeStatus(int code, absl::string_view why, absl::string_view message,
+                       int retry_after_seconds = 0) {
   api::Status s;
   s.set_code(code);
   s.set_reason(std::string(why));
   s.set_message(std::string(message));
   s.set_retry_after_seconds(retry_after_seconds);
-  return ApiError(s);
+  return s;
+}
+
+absl::Status Make(int code, absl::string_view why, absl::string_view message,
+                  int retry_after_seconds = 0) {
+  return ApiError(MakeStatus(code, why, message, retry_after_seconds));
 }
 
 }  // namespace
@@ -84,11 +89,7 @@ absl::Status BadRequestApiError(absl::string_view message) {
 
 absl::Status TooLargeResourceVersionError(absl::string_view message,
                                           int retry_after_seconds) {
-  api::Status s;
-  s.set_code(504);
-  s.set_reason(std::string(reason::kTimeout));
-  s.set_message(std::string(message));
-  s.set_retry_after_seconds(retry_after_seconds);
+  api::Status s = MakeStatus(504, reason::kTimeout, message, retry_after_seconds);
   api::StatusCause* cause = s.add_causes();
   cause->set_type(std::string(kCauseResourceVersionTooLarge));
   cause->set_message(std::string(kTooLargeResourceVersionText));
@@ -97,11 +98,7 @@ absl::Status TooLargeResourceVersionError(absl::string_view message,
 
 absl::Status LegacyTooLargeResourceVersionError(absl::string_view message,
                                                 int retry_after_seconds) {
-  api::Status s;
-  s.set_code(504);
-  s.set_reason(std::string(reason::kTimeout));
-  s.set_message(std::string(message));
-  s.set_retry_after_seconds(retry_after_seconds);
+  api::Status s = MakeStatus(504, reason::kTimeout, message, retry_after_seconds);
   s.add_causes()->set_message(std::string(kTooLargeResourceVersionText));
   return ApiError(s);
 }

@@ -57,11 +57,6 @@ void DedupLastTwo(Deltas& deltas) {
 
 }  // namespace
 
-absl::Status ZeroLengthDeltasError() {
-  return WithTag(absl::InvalidArgumentError("0 length Deltas object; can't get key"),
-                 kZeroLengthDeltasTag);
-}
-
 absl::Status RequeueError(absl::Status inner) {
   if (inner.ok()) {
     absl::Status status(absl::StatusCode::kAborted,

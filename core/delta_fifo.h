@@ -86,8 +86,6 @@ struct DeltaFIFOOptions {
   bool legacy_requeue = false;
 };
 
-// client-go ErrZeroLengthDeltasObject: a status tagged kZeroLengthDeltasTag.
-absl::Status ZeroLengthDeltasError();
 
 // client-go ErrRequeue{Err: inner} (D9): returned by a process callback to
 // ask a legacy_requeue DeltaFIFO to put the popped Deltas back. The status is

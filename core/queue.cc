@@ -9,4 +9,9 @@ absl::Status FIFOClosedError() {
                  kFIFOClosedTag);
 }
 
+absl::Status ZeroLengthDeltasError() {
+  return WithTag(absl::InvalidArgumentError("0 length Deltas object; can't get key"),
+                 kZeroLengthDeltasTag);
+}
+
 }  // namespace informersim

@@ -49,6 +49,10 @@ struct PopResult {
 // client-go ErrFIFOClosed, as a status tagged kFIFOClosedTag.
 absl::Status FIFOClosedError();
 
+// client-go ErrZeroLengthDeltasObject (keying an empty Deltas), as a status
+// tagged kZeroLengthDeltasTag.
+absl::Status ZeroLengthDeltasError();
+
 class Queue : public ReflectorStore {
  public:
   // Blocks while the queue is empty and open. Never returns kEmpty.

@@ -68,9 +68,7 @@ absl::StatusOr<std::string> RealFIFO::KeyOf(const Item& obj) const {
 
 absl::StatusOr<std::string> RealFIFO::KeyOf(const Deltas& deltas) const {
   if (deltas.empty()) {
-    return KeyError(Item(), WithTag(absl::InvalidArgumentError(
-                                        "0 length Deltas object; can't get key"),
-                                    kZeroLengthDeltasTag));
+    return KeyError(Item(), ZeroLengthDeltasError());
   }
   return KeyOf(deltas.back().object);
 }
