@@ -192,10 +192,7 @@ void DeltaFIFO::WakeWaitersLocked() {
   if (waiters_ > 0) cond_.SignalAll();
   // Every caller has just queued something: an empty -> non-empty edge
   // unless the hook was already told.
-  if (on_ready_ && !ready_signalled_ && !queue_.empty()) {
-    ready_signalled_ = true;
-    on_ready_();
-  }
+  if (!queue_.empty()) ready_.NonEmpty();
 }
 
 DeltaFIFO::KeyedQueue::Entry& DeltaFIFO::AppendDeltaLocked(DeltaType type, Item obj,
@@ -371,7 +368,7 @@ PopResult DeltaFIFO::PopLocked(PopProcessFunc process, Deltas* popped) {
   // Only a legacy requeue needs the key again.
   std::string key;
   Deltas deltas = queue_.PopFront(legacy_requeue_ ? &key : nullptr);
-  if (queue_.empty()) ready_signalled_ = false;
+  if (queue_.empty()) ready_.Emptied();
   if (initial_population_count_ > 0) --initial_population_count_;
 
   PopResult result;
@@ -423,17 +420,12 @@ void DeltaFIFO::Close() {
   MutexLock lock(&mu_);
   closed_ = true;
   cond_.SignalAll();
-  if (on_ready_) on_ready_();
+  ready_.Closed();
 }
 
 void DeltaFIFO::SetReadyCallback(std::function<void()> on_ready) {
   MutexLock lock(&mu_);
-  on_ready_ = std::move(on_ready);
-  ready_signalled_ = false;
-  if (on_ready_ && !queue_.empty()) {
-    ready_signalled_ = true;
-    on_ready_();
-  }
+  ready_.Install(std::move(on_ready), !queue_.empty());
 }
 
 bool DeltaFIFO::IsClosed() const {

@@ -290,8 +290,7 @@ class DeltaFIFO final : public Queue {
   int waiters_ ABSL_GUARDED_BY(mu_) = 0;
   // The readiness hook, and whether it was called since the queue last
   // became non-empty (reset when a pop empties the queue).
-  std::function<void()> on_ready_ ABSL_GUARDED_BY(mu_);
-  bool ready_signalled_ ABSL_GUARDED_BY(mu_) = false;
+  ReadySignal ready_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace informersim

@@ -102,7 +102,7 @@ PopResult FIFO::PopItemImpl(ItemProcessFunc process, bool block) {
     const bool is_in_initial_list = !synced_;
     std::string key = std::move(queue_.front());
     queue_.pop_front();
-    if (queue_.empty()) ready_signalled_ = false;
+    if (queue_.empty()) ready_.Emptied();
     // Every entry counts, even one whose object was deleted meanwhile.
     if (initial_population_count_ > 0) {
       --initial_population_count_;
@@ -155,26 +155,21 @@ void FIFO::Close() {
   MutexLock lock(&mu_);
   closed_ = true;
   cond_.SignalAll();
-  if (on_ready_) on_ready_();
+  ready_.Closed();
 }
 
 void FIFO::WakeLocked() {
   if (queue_.empty()) {
-    ready_signalled_ = false;  // Replace may have emptied it
+    ready_.Emptied();  // Replace may have emptied it
     return;
   }
   if (waiters_ > 0) cond_.SignalAll();
-  if (on_ready_ && !ready_signalled_) {
-    ready_signalled_ = true;
-    on_ready_();
-  }
+  ready_.NonEmpty();
 }
 
 void FIFO::SetReadyCallback(std::function<void()> on_ready) {
   MutexLock lock(&mu_);
-  on_ready_ = std::move(on_ready);
-  ready_signalled_ = false;
-  WakeLocked();
+  ready_.Install(std::move(on_ready), !queue_.empty());
 }
 
 bool FIFO::IsClosed() const {

@@ -125,8 +125,7 @@ class FIFO final : public Queue {
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
   // The readiness hook, and whether it was called since the queue last
   // became non-empty.
-  std::function<void()> on_ready_ ABSL_GUARDED_BY(mu_);
-  bool ready_signalled_ ABSL_GUARDED_BY(mu_) = false;
+  ReadySignal ready_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace informersim

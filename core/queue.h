@@ -20,6 +20,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <utility>
+#include <functional>
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
@@ -44,6 +46,36 @@ struct PopResult {
   PopOutcome outcome = PopOutcome::kEmpty;
   // The process callback's status when outcome == kPopped, else OK.
   absl::Status process_status;
+};
+
+// The readiness hook's state machine, shared by the queues: the hook is told
+// once per empty -> non-empty edge, on every Close, and at once when it is
+// installed on a non-empty queue. Not thread-safe: the owning queue calls it
+// under its own lock, so the hook runs under that lock too (it must not call
+// back into the queue; it typically posts a task).
+class ReadySignal {
+ public:
+  void Install(std::function<void()> on_ready, bool non_empty) {
+    on_ready_ = std::move(on_ready);
+    signalled_ = false;
+    if (non_empty) NonEmpty();
+  }
+  // Something is queued.
+  void NonEmpty() {
+    if (on_ready_ && !signalled_) {
+      signalled_ = true;
+      on_ready_();
+    }
+  }
+  // The queue became empty: the next item is an edge again.
+  void Emptied() { signalled_ = false; }
+  void Closed() {
+    if (on_ready_) on_ready_();
+  }
+
+ private:
+  std::function<void()> on_ready_;
+  bool signalled_ = false;
 };
 
 // client-go ErrFIFOClosed, as a status tagged kFIFOClosedTag.

@@ -87,10 +87,7 @@ void RealFIFO::PushLocked(DeltaType type, Item obj) {
   }
   items_.push_back(Delta{type, std::move(obj)});
   if (waiters_ > 0) cond_.SignalAll();
-  if (on_ready_ && !ready_signalled_) {
-    ready_signalled_ = true;
-    on_ready_();
-  }
+  ready_.NonEmpty();
 }
 
 void RealFIFO::AdvanceHeadLocked(size_t n) {
@@ -98,7 +95,7 @@ void RealFIFO::AdvanceHeadLocked(size_t n) {
   if (head_ == items_.size()) {
     items_.clear();  // keeps the capacity for the next burst
     head_ = 0;
-    ready_signalled_ = false;
+    ready_.Emptied();
   }
 }
 
@@ -392,17 +389,12 @@ void RealFIFO::Close() {
   MutexLock lock(&mu_);
   closed_ = true;
   cond_.SignalAll();
-  if (on_ready_) on_ready_();
+  ready_.Closed();
 }
 
 void RealFIFO::SetReadyCallback(std::function<void()> on_ready) {
   MutexLock lock(&mu_);
-  on_ready_ = std::move(on_ready);
-  ready_signalled_ = false;
-  if (on_ready_ && !EmptyLocked()) {
-    ready_signalled_ = true;
-    on_ready_();
-  }
+  ready_.Install(std::move(on_ready), !EmptyLocked());
 }
 
 bool RealFIFO::IsClosed() const {

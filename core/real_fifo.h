@@ -223,8 +223,7 @@ class RealFIFO final : public QueueWithBatch {
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
   // The readiness hook, and whether it was called since the queue last
   // became non-empty (reset when a pop empties the queue).
-  std::function<void()> on_ready_ ABSL_GUARDED_BY(mu_);
-  bool ready_signalled_ ABSL_GUARDED_BY(mu_) = false;
+  ReadySignal ready_ ABSL_GUARDED_BY(mu_);
   // PopBatch's scratch set of keys; empty between calls.
   absl::flat_hash_set<std::string> batch_keys_ ABSL_GUARDED_BY(mu_);
 };
