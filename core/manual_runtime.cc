@@ -96,7 +96,19 @@ void ManualRuntime::FireDueTimersLocked() {
   }
 }
 
-bool ManualRuntime::RunOne() {
+bool ManualRuntime::RunOne() { return RunPicked(0, /*by_strand=*/false); }
+
+bool ManualRuntime::RunStrand(StrandId strand) { return RunPicked(strand, /*by_strand=*/true); }
+
+std::vector<StrandId> ManualRuntime::RunnableStrands() const {
+  MutexLock lock(&mu_);
+  std::vector<StrandId> out;
+  out.reserve(runnable_.size());
+  for (const auto& [sequence, strand] : runnable_) out.push_back(strand);
+  return out;
+}
+
+bool ManualRuntime::RunPicked(StrandId wanted, bool by_strand) {
   Task task;
   StepObserver observer;
   StrandId strand = 0;
@@ -104,12 +116,18 @@ bool ManualRuntime::RunOne() {
   {
     MutexLock lock(&mu_);
     if (runnable_.empty()) return false;
-    size_t pick = 0;
-    if (chooser_ && runnable_.size() > 1) {
-      pick = chooser_(runnable_.size());
+    auto it = runnable_.begin();
+    if (by_strand) {
+      if (wanted == 0 || wanted > strands_.size()) return false;
+      const Strand& s = strands_[wanted - 1];
+      if (s.tasks.empty()) return false;
+      it = runnable_.find(s.tasks.front().sequence);
+      if (it == runnable_.end()) return false;
+    } else if (chooser_ && runnable_.size() > 1) {
+      const size_t pick = chooser_(runnable_.size());
       assert(pick < runnable_.size() && "chooser out of range");
+      it = std::next(runnable_.begin(), static_cast<std::ptrdiff_t>(pick));
     }
-    auto it = std::next(runnable_.begin(), static_cast<std::ptrdiff_t>(pick));
     strand = it->second;
     runnable_.erase(it);
     Strand& s = StrandLocked(strand);

@@ -59,6 +59,12 @@ class ManualRuntime final : public Runtime {
 
   // Runs one task. False if nothing is runnable (time is not moved).
   bool RunOne();
+  // The runnable strands, ordered by head-task sequence (the order a Chooser
+  // indexes). For drivers that choose by strand (the simulator pauses and
+  // slows particular strands).
+  std::vector<StrandId> RunnableStrands() const;
+  // Runs the head task of `strand`. False if that strand is not runnable.
+  bool RunStrand(StrandId strand);
   // Runs tasks until nothing is runnable or `max_steps` tasks have run;
   // returns the number run. Time is not moved.
   size_t RunUntilIdle(size_t max_steps = SIZE_MAX);
@@ -100,6 +106,7 @@ class ManualRuntime final : public Runtime {
   };
   using TimerKey = std::pair<absl::Time, uint64_t>;  // deadline, set order
 
+  bool RunPicked(StrandId wanted, bool by_strand);
   void PostLocked(StrandId strand, Task task) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void FireDueTimersLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   Strand& StrandLocked(StrandId strand) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

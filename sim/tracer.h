@@ -1,0 +1,81 @@
+// Tracer: records every step of a simulation and folds it into a running
+// hash (DESIGN determinism rule 5). Components call Record with a kind, an
+// actor and a detail; the time is the runtime's virtual time.
+//
+// The hash is FNV-1a 64 over a canonical encoding of each step (index, time
+// in microseconds, kind, actor and detail, little-endian lengths), so it
+// depends on nothing but the steps themselves: not on protobuf's encoder,
+// pointers or hash-map order. Steps are kept in memory only when asked
+// (keep_steps), so a seed campaign pays for the hash alone.
+//
+// Thread safety: none; used from the simulator's single thread.
+#ifndef INFORMERSIM_SIM_TRACER_H_
+#define INFORMERSIM_SIM_TRACER_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "core/runtime.h"
+#include "sim/trace.pb.h"
+
+namespace informersim {
+namespace sim {
+
+inline constexpr uint32_t kTraceFormatVersion = 1;
+
+class Tracer {
+ public:
+  // `clock` gives the virtual time of each step; `start` is time zero.
+  Tracer(const Runtime* clock, absl::Time start, bool keep_steps);
+  Tracer(const Tracer&) = delete;
+  Tracer& operator=(const Tracer&) = delete;
+
+  void Record(StepKind kind, absl::string_view actor, absl::string_view detail);
+
+  uint64_t hash() const { return hash_; }
+  uint64_t step_count() const { return count_; }
+  bool keeps_steps() const { return keep_steps_; }
+  // The kept steps (empty unless keep_steps).
+  const std::vector<TraceStep>& steps() const { return steps_; }
+  // How many steps of each kind were recorded, indexed by StepKind.
+  uint64_t count(StepKind kind) const;
+
+  // The whole trace with `header`.
+  Trace ToProto(const TraceHeader& header) const;
+
+ private:
+  const Runtime* const clock_;
+  const absl::Time start_;
+  const bool keep_steps_;
+  uint64_t hash_;
+  uint64_t count_ = 0;
+  uint64_t kind_counts_[16] = {};
+  std::vector<TraceStep> steps_;
+};
+
+// Hash of one step under the Tracer's encoding, chained from `previous`.
+uint64_t HashStep(uint64_t previous, const TraceStep& step);
+// The hash a Tracer starts from.
+uint64_t EmptyTraceHash();
+
+// Writes `trace` to `path` (binary protobuf). Errors name the path.
+absl::Status WriteTraceFile(const Trace& trace, const std::string& path);
+// Reads and validates a trace file: parse errors, a wrong format version and
+// a hash that does not match the steps are errors naming the path.
+absl::StatusOr<Trace> ReadTraceFile(const std::string& path);
+
+// The first index at which two step sequences differ, described ("step 12:
+// expected TASK reflector @1.5s ..., got ..."), or "" if they are equal.
+std::string FirstDifference(const std::vector<TraceStep>& expected,
+                            const std::vector<TraceStep>& actual);
+// One step as a line of text.
+std::string DescribeStep(const TraceStep& step);
+
+}  // namespace sim
+}  // namespace informersim
+
+#endif  // INFORMERSIM_SIM_TRACER_H_
