@@ -201,6 +201,10 @@ absl::StatusOr<std::unique_ptr<Queue>> NewQueueForProfile(const ProfileOptions& 
                                                           const KeyListerGetter* known_objects,
                                                           TransformFunc transform,
                                                           size_t batch_size);
+// The shape of NewQueueForProfile, for informers that are given another maker.
+using QueueFactory = std::function<absl::StatusOr<std::unique_ptr<Queue>>(
+    const ProfileOptions& profile, const KeyListerGetter* known_objects, TransformFunc transform,
+    size_t batch_size)>;
 
 }  // namespace informersim
 

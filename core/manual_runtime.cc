@@ -203,6 +203,11 @@ std::string ManualRuntime::StrandName(StrandId strand) const {
   return strands_[strand - 1].name;
 }
 
+size_t ManualRuntime::strand_count() const {
+  MutexLock lock(&mu_);
+  return strands_.size();
+}
+
 uint64_t ManualRuntime::steps_run() const {
   MutexLock lock(&mu_);
   return steps_run_;

@@ -89,6 +89,8 @@ class ManualRuntime final : public Runtime {
   // The earliest pending timer deadline; absl::InfiniteFuture() if none.
   absl::Time NextTimerDeadline() const;
   std::string StrandName(StrandId strand) const;
+  // Strands made so far; their ids are 1..strand_count().
+  size_t strand_count() const;
   uint64_t steps_run() const;
 
  private:

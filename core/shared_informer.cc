@@ -151,7 +151,14 @@ void SharedIndexInformer::Run() {
       return;
     }
     absl::StatusOr<std::unique_ptr<Queue>> queue =
-        NewQueueForProfile(options_.profile, indexer_.get(), transform_, options_.batch_size);
+        options_.queue_factory
+            ? options_.queue_factory(options_.profile, indexer_.get(), transform_,
+                                     options_.batch_size)
+            : NewQueueForProfile(options_.profile, indexer_.get(), transform_,
+                                 options_.batch_size);
+    if (queue.ok() && *queue == nullptr) {
+      queue = absl::InvalidArgumentError("the queue factory made no queue");
+    }
     if (!queue.ok()) {
       run_status_ = Wrap(queue.status(), absl::StrCat("informer ", options_.name,
                                                        ": cannot start"));

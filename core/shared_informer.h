@@ -87,6 +87,10 @@ struct SharedIndexInformerOptions {
   absl::Duration max_internal_error_retry_duration = absl::ZeroDuration();
   // R10: RealFIFO batch size (client-go: fixed 1000).
   size_t batch_size = 1000;
+  // Makes the queue at Run; null means NewQueueForProfile. A seam for the
+  // simulator's tests, which swap in deliberately broken queues to prove the
+  // checker catches them; no client-go counterpart.
+  QueueFactory queue_factory;
 };
 
 // client-go HandlerOptions.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Determinism lint: core/ reads time, randomness and threads only through what
+# Determinism lint: core/ and sim/ read time, randomness and threads only through what
 # is injected into it. Real clocks, sleeps, thread creation and global random
 # sources may appear only in the real-environment files named below.
 set -uo pipefail
@@ -19,11 +19,11 @@ for f in "$@"; do
   for pat in "${forbidden[@]}"; do
     if hits=$(grep -nE "$pat" "$f"); then
       while IFS= read -r line; do
-        echo "$f:$line: '$pat' is not allowed in core/ outside the real-environment files"
+        echo "$f:$line: '$pat' is not allowed in core/ or sim/ outside the real-environment files"
       done <<< "$hits"
       status=1
     fi
   done
 done
-[ "$status" -eq 0 ] && echo "core purity: $# files clean"
+[ "$status" -eq 0 ] && echo "purity: $# files of core/ and sim/ clean"
 exit "$status"

@@ -1,0 +1,943 @@
+#include "sim/api_server.h"
+
+#include <algorithm>
+#include <cassert>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <utility>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "core/api_errors.h"
+
+namespace informersim {
+namespace sim {
+namespace {
+
+constexpr absl::string_view kContinuePrefix = "c1";
+
+std::string KeyFor(absl::string_view namespace_name, absl::string_view name) {
+  if (namespace_name.empty()) return std::string(name);
+  return absl::StrCat(namespace_name, "/", name);
+}
+
+// A resourceVersion as the server writes them: a non-negative decimal.
+bool ParseRv(absl::string_view text, int64_t* rv) {
+  if (text.empty() || text.size() > 19) return false;
+  for (char c : text) {
+    if (c < '0' || c > '9') return false;
+  }
+  return absl::SimpleAtoi(text, rv) && *rv >= 0;
+}
+
+// Continue tokens: "c1:<rv in hex>:<start key in hex>". Opaque to clients;
+// the snapshot's revision and the first key of the next page.
+std::string EncodeContinue(int64_t rv, absl::string_view key) {
+  return absl::StrCat(kContinuePrefix, ":", absl::Hex(rv), ":", absl::BytesToHexString(key));
+}
+
+bool DecodeContinue(absl::string_view token, int64_t* rv, std::string* key) {
+  std::vector<absl::string_view> parts = absl::StrSplit(token, ':');
+  if (parts.size() != 3 || parts[0] != kContinuePrefix || parts[1].empty() ||
+      parts[1].size() > 16 || parts[2].empty() || parts[2].size() % 2 != 0) {
+    return false;
+  }
+  uint64_t value = 0;
+  for (char c : parts[1]) {
+    int digit;
+    if (c >= '0' && c <= '9') {
+      digit = c - '0';
+    } else if (c >= 'a' && c <= 'f') {
+      digit = c - 'a' + 10;
+    } else {
+      return false;
+    }
+    value = value * 16 + static_cast<uint64_t>(digit);
+  }
+  for (char c : parts[2]) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  if (value > static_cast<uint64_t>(INT64_MAX)) return false;
+  *rv = static_cast<int64_t>(value);
+  *key = absl::HexStringToBytes(parts[2]);
+  return true;
+}
+
+absl::string_view MatchName(ResourceVersionMatch match) {
+  switch (match) {
+    case ResourceVersionMatch::kUnset:
+      return "";
+    case ResourceVersionMatch::kNotOlderThan:
+      return "NotOlderThan";
+    case ResourceVersionMatch::kExact:
+      return "Exact";
+  }
+  return "?";
+}
+
+std::string DescribeRequest(absl::string_view verb, const ListOptions& o) {
+  std::string out = absl::StrCat(verb, " rv=\"", o.resource_version, "\"");
+  if (o.resource_version_match != ResourceVersionMatch::kUnset) {
+    absl::StrAppend(&out, " match=", MatchName(o.resource_version_match));
+  }
+  if (o.limit != 0) absl::StrAppend(&out, " limit=", o.limit);
+  if (!o.continue_token.empty()) absl::StrAppend(&out, " continue=", o.continue_token);
+  if (o.send_initial_events.has_value()) {
+    absl::StrAppend(&out, " sendInitialEvents=", *o.send_initial_events ? "true" : "false");
+  }
+  if (o.allow_watch_bookmarks) absl::StrAppend(&out, " bookmarks");
+  if (o.timeout_seconds.has_value()) absl::StrAppend(&out, " timeout=", *o.timeout_seconds, "s");
+  return out;
+}
+
+std::string DescribeError(const absl::Status& s) {
+  std::string reason = ReasonOf(s);
+  if (reason.empty()) reason = std::string(absl::StatusCodeToString(s.code()));
+  return absl::StrCat(reason, ": ", s.message());
+}
+
+enum class WaitResult : uint8_t { kReached, kTimedOut, kShutdown };
+
+}  // namespace
+
+struct FakeApiServer::State : public std::enable_shared_from_this<FakeApiServer::State> {
+  // One open (or opening) watch stream, shared by the server and the client's
+  // handle.
+  struct WatchState {
+    uint64_t id = 0;
+    size_t instance = 0;
+    std::shared_ptr<WatchConsumer> consumer;
+    WatchCallback started;
+    bool allow_bookmarks = false;
+    // Set by the client's Stop: nothing more is handed to the consumer.
+    bool stopped = false;
+    // Set by Shutdown: the stream is dropped without a word.
+    bool dropped = false;
+    // The server has decided to end the stream (OnClosed is on its way).
+    bool closed = false;
+    // Accepted and registered for changes (after `started` was sent).
+    bool streaming = false;
+    // Deliveries are posted with non-decreasing deadlines, so the runtime's
+    // FIFO tie-break keeps them in stream order whatever latency is drawn.
+    absl::Time next_delivery = absl::InfinitePast();
+    TimerId bookmark_timer = 0;
+    TimerId timeout_timer = 0;
+    std::weak_ptr<State> server;
+
+    bool done() const { return stopped || dropped || closed; }
+  };
+
+  struct Waiter {
+    int64_t target_rv = 0;
+    TimerId timer = 0;
+    absl::AnyInvocable<void(WaitResult)> resume;
+  };
+
+  // One server instance: its watch cache (a prefix of the store's change log,
+  // `lag` behind) and the streams it serves.
+  struct Instance {
+    std::string name;
+    StrandId strand = 0;
+    absl::Duration lag;
+    int64_t visible_rv = 0;
+    // Committed, not yet visible here, in RV order. Copies: the store may
+    // compact them away before this cache catches up (the watch cache has
+    // already received them from etcd; only its processing lags).
+    std::deque<Change> pending;
+    // The cache's state at visible_rv, sorted by key.
+    std::map<std::string, ObjectPtr> state;
+    // Streaming watches, in the order they opened.
+    std::vector<std::shared_ptr<WatchState>> watches;
+    // Requests waiting for this cache to reach a version, by arrival.
+    std::map<uint64_t, Waiter> waiters;
+  };
+
+  class Stream final : public WatchStream {
+   public:
+    explicit Stream(std::shared_ptr<WatchState> watch) : watch_(std::move(watch)) {}
+    ~Stream() override = default;
+    void Stop() override;
+
+   private:
+    std::shared_ptr<WatchState> watch_;
+  };
+
+  State(Runtime* rt, Prng prng, Tracer* tr, ApiServerOptions opts)
+      : runtime(rt), random(std::move(prng)), tracer(tr), options(std::move(opts)) {
+    assert(!options.instance_lags.empty() && "a server needs at least one instance");
+    assert(options.min_latency <= options.max_latency);
+    control_strand = runtime->NewStrand("apiserver");
+    for (size_t i = 0; i < options.instance_lags.size(); ++i) {
+      instances.emplace_back();
+      instances[i].name = absl::StrCat("instance-", i);
+      instances[i].strand = runtime->NewStrand(absl::StrCat("apiserver-", i));
+      instances[i].lag = options.instance_lags[i];
+    }
+  }
+
+  Runtime* const runtime;
+  Prng random;
+  Tracer* const tracer;
+  const ApiServerOptions options;
+  ServerFaultRates rates;
+  ApiServerStats stats;
+  MvccStore store;
+  StrandId control_strand = 0;
+  std::deque<Instance> instances;  // a deque: Instance is not movable
+  uint64_t next_watch_id = 1;
+  uint64_t next_waiter_id = 1;
+  TimerId compaction_timer = 0;
+  absl::Time refuse_until = absl::InfinitePast();
+  absl::Time fail_until = absl::InfinitePast();
+  bool shut_down = false;
+
+  // ---- Helpers ----
+
+  void Trace(StepKind kind, absl::string_view actor, absl::string_view detail) {
+    if (tracer != nullptr) tracer->Record(kind, actor, detail);
+  }
+
+  absl::Duration Latency() {
+    if (options.max_latency <= absl::ZeroDuration()) return absl::ZeroDuration();
+    return random.DurationBetween(options.min_latency, options.max_latency);
+  }
+
+  size_t Route() {
+    if (instances.size() == 1) return 0;
+    return static_cast<size_t>(random.Below(instances.size()));
+  }
+
+  absl::Status TooLarge(int64_t rv, int64_t have) {
+    ++stats.too_large_responses;
+    const std::string message =
+        absl::StrCat("Too large resource version: ", rv, ", current: ", have);
+    return options.legacy_too_large_encoding
+               ? LegacyTooLargeResourceVersionError(message, 1)
+               : TooLargeResourceVersionError(message, 1);
+  }
+
+  absl::Status BadRequest(absl::string_view message) {
+    ++stats.bad_requests;
+    return BadRequestApiError(message);
+  }
+
+  absl::Status Invalid(absl::string_view message) {
+    ++stats.bad_requests;
+    return InvalidApiError(message);
+  }
+
+  // Request-level faults shared by LIST and WATCH, in a fixed draw order.
+  absl::Status RequestFault(const Instance& inst, bool is_list) {
+    const absl::string_view verb = is_list ? "LIST" : "WATCH";
+    const absl::Time now = runtime->Now();
+    if (shut_down) {
+      ++stats.connections_refused;
+      return ConnectionRefusedError(absl::StrCat("apiserver ", inst.name, " (shut down)"));
+    }
+    if (now < refuse_until || random.Chance(rates.connection_refused)) {
+      ++stats.connections_refused;
+      Trace(StepKind::FAULT, "connection_refused", absl::StrCat(inst.name, " ", verb));
+      return ConnectionRefusedError(absl::StrCat("apiserver ", inst.name));
+    }
+    if (now < fail_until ||
+        (is_list && random.Chance(rates.list_internal_error))) {
+      ++stats.internal_errors;
+      Trace(StepKind::FAULT, "internal_error", absl::StrCat(inst.name, " ", verb));
+      return InternalApiError(absl::StrCat("Internal error occurred: injected ", verb, " failure"));
+    }
+    if (random.Chance(is_list ? rates.list_too_many_requests : rates.watch_too_many_requests)) {
+      ++stats.too_many_requests;
+      Trace(StepKind::FAULT, "too_many_requests", absl::StrCat(inst.name, " ", verb));
+      return TooManyRequestsError("Too many requests, please try again later.",
+                                  rates.retry_after_seconds);
+    }
+    return absl::OkStatus();
+  }
+
+  // ---- Fresh waits ----
+
+  // Runs `resume` once instance `i`'s cache has reached `target`, at once if
+  // it already has, or with kTimedOut after fresh_wait.
+  void WaitFor(size_t i, int64_t target, absl::AnyInvocable<void(WaitResult)> resume) {
+    Instance& inst = instances[i];
+    if (inst.visible_rv >= target) {
+      resume(WaitResult::kReached);
+      return;
+    }
+    if (options.fresh_wait <= absl::ZeroDuration()) {
+      resume(WaitResult::kTimedOut);
+      return;
+    }
+    const uint64_t id = next_waiter_id++;
+    Waiter& w = inst.waiters[id];
+    w.target_rv = target;
+    w.resume = std::move(resume);
+    w.timer = runtime->PostAfter(inst.strand, options.fresh_wait,
+                                 [weak = weak_from_this(), i, id] {
+                                   if (auto s = weak.lock()) s->OnWaitTimeout(i, id);
+                                 });
+  }
+
+  void OnWaitTimeout(size_t i, uint64_t id) {
+    auto it = instances[i].waiters.find(id);
+    if (it == instances[i].waiters.end()) return;
+    auto resume = std::move(it->second.resume);
+    instances[i].waiters.erase(it);
+    resume(WaitResult::kTimedOut);
+  }
+
+  void ResolveWaiters(size_t i) {
+    Instance& inst = instances[i];
+    std::vector<absl::AnyInvocable<void(WaitResult)>> ready;
+    for (auto it = inst.waiters.begin(); it != inst.waiters.end();) {
+      if (it->second.target_rv <= inst.visible_rv) {
+        runtime->Cancel(it->second.timer);
+        ready.push_back(std::move(it->second.resume));
+        it = inst.waiters.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    for (auto& r : ready) r(WaitResult::kReached);
+  }
+
+  // ---- Writes and the watch caches ----
+
+  void OnCommit(int64_t rv) {
+    const Change* change = store.ChangeAt(rv);
+    assert(change != nullptr);
+    ++stats.writes;
+    if (tracer != nullptr) {
+      Trace(StepKind::WRITE, change->key,
+            absl::StrCat(WatchEventTypeName(change->type), " rv=", rv));
+    }
+    for (size_t i = 0; i < instances.size(); ++i) {
+      Instance& inst = instances[i];
+      inst.pending.push_back(*change);
+      ScheduleAdvance(i, rv, change->committed_at + inst.lag);
+    }
+  }
+
+  void ScheduleAdvance(size_t i, int64_t rv, absl::Time at) {
+    const absl::Duration delay = at - runtime->Now();
+    if (delay <= absl::ZeroDuration()) {
+      Advance(i, rv);
+      return;
+    }
+    runtime->PostAfter(instances[i].strand, delay, [weak = weak_from_this(), i, rv] {
+      if (auto s = weak.lock()) s->Advance(i, rv);
+    });
+  }
+
+  // Instance `i`'s cache now shows every change up to `rv`.
+  void Advance(size_t i, int64_t rv) {
+    Instance& inst = instances[i];
+    if (rv <= inst.visible_rv) return;
+    while (!inst.pending.empty() && inst.pending.front().rv <= rv) {
+      Change c = std::move(inst.pending.front());
+      inst.pending.pop_front();
+      if (c.type == WatchEventType::kDeleted) {
+        inst.state.erase(c.key);
+      } else {
+        inst.state[c.key] = c.object;
+      }
+      if (shut_down) continue;
+      // Every streaming watch of this instance has sent everything before
+      // this change, so it follows on each. (Sending never adds watches.)
+      for (const auto& w : inst.watches) {
+        if (!w->done()) SendObjectEvent(w, c.type, c.object, /*initial=*/false);
+      }
+    }
+    inst.visible_rv = rv;
+    PruneWatches(i);
+    ResolveWaiters(i);
+  }
+
+  void PruneWatches(size_t i) {
+    auto& ws = instances[i].watches;
+    ws.erase(std::remove_if(ws.begin(), ws.end(),
+                            [](const std::shared_ptr<WatchState>& w) { return w->done(); }),
+             ws.end());
+  }
+
+  void ScheduleCompaction() {
+    if (options.compaction_interval <= absl::ZeroDuration()) return;
+    compaction_timer = runtime->PostAfter(control_strand, options.compaction_interval,
+                                          [weak = weak_from_this()] {
+                                            if (auto s = weak.lock()) s->OnCompactionTimer();
+                                          });
+  }
+
+  void OnCompactionTimer() {
+    compaction_timer = 0;
+    if (shut_down) return;
+    const int64_t target = store.current_rv() - options.history_window_events;
+    if (target > store.compacted_rv()) {
+      store.Compact(target);
+      ++stats.compactions;
+      Trace(StepKind::FAULT, "compaction", absl::StrCat("periodic to rv=", store.compacted_rv()));
+    }
+    ScheduleCompaction();
+  }
+
+  // ---- LIST ----
+
+  void List(const ListOptions& o, ListCallback done) {
+    const size_t i = Route();
+    Instance& inst = instances[i];
+    ++stats.list_requests;
+    Trace(StepKind::REQUEST, inst.name, DescribeRequest("LIST", o));
+    absl::Status fault = RequestFault(inst, /*is_list=*/true);
+    if (!fault.ok()) return Respond(i, std::move(done), std::move(fault));
+
+    if (!o.continue_token.empty()) return ListContinue(i, o, std::move(done));
+
+    if (o.resource_version.empty()) {
+      if (o.resource_version_match != ResourceVersionMatch::kUnset) {
+        return Respond(i, std::move(done),
+                       Invalid("resourceVersionMatch: Forbidden: resourceVersionMatch is "
+                               "forbidden unless resourceVersion is provided"));
+      }
+      // Consistent read: the store's latest, paginated.
+      return RespondPage(i, std::move(done), store.current_rv(), "", o.limit);
+    }
+    int64_t rv = 0;
+    if (!ParseRv(o.resource_version, &rv)) {
+      return Respond(i, std::move(done),
+                     BadRequest(absl::StrCat("invalid resource version \"", o.resource_version,
+                                             "\": not a non-negative integer")));
+    }
+    const bool exact = o.resource_version_match == ResourceVersionMatch::kExact ||
+                       (o.resource_version_match == ResourceVersionMatch::kUnset && o.limit > 0 &&
+                        rv != 0);
+    if (rv == 0) {
+      if (o.resource_version_match == ResourceVersionMatch::kExact) {
+        return Respond(i, std::move(done),
+                       Invalid("resourceVersionMatch: Forbidden: resourceVersionMatch \"Exact\" "
+                               "is forbidden for resourceVersion \"0\""));
+      }
+      // Any version: the cache as it is, one page (limit ignored).
+      return RespondCache(i, std::move(done));
+    }
+    if (exact) {
+      // The store's snapshot at rv (etcd answers at once).
+      if (rv > store.current_rv()) return Respond(i, std::move(done), TooLarge(rv, store.current_rv()));
+      if (rv < store.compacted_rv()) {
+        ++stats.expired_responses;
+        return Respond(i, std::move(done),
+                       ExpiredError(absl::StrCat("The resourceVersion for the provided list is "
+                                                 "too old: ", rv, " (compacted at ",
+                                                 store.compacted_rv(), ")")));
+      }
+      return RespondPage(i, std::move(done), rv, "", o.limit);
+    }
+    // Not older than rv: the cache once it has reached rv.
+    WaitFor(i, rv,
+            [this, i, rv, done = std::move(done)](WaitResult r) mutable {
+              if (r == WaitResult::kReached) return RespondCache(i, std::move(done));
+              if (r == WaitResult::kShutdown) {
+                return Respond(i, std::move(done),
+                               ConnectionRefusedError(absl::StrCat("apiserver ",
+                                                                   instances[i].name)));
+              }
+              Respond(i, std::move(done), TooLarge(rv, instances[i].visible_rv));
+            });
+  }
+
+  void ListContinue(size_t i, const ListOptions& o, ListCallback done) {
+    if (!o.resource_version.empty()) {
+      return Respond(i, std::move(done),
+                     BadRequest("specifying resource version is not allowed when using "
+                                "continue"));
+    }
+    int64_t rv = 0;
+    std::string key;
+    if (!DecodeContinue(o.continue_token, &rv, &key)) {
+      return Respond(i, std::move(done),
+                     BadRequest(absl::StrCat("continue key is not valid: \"", o.continue_token,
+                                             "\"")));
+    }
+    const bool injected = random.Chance(rates.continue_expired);
+    if (injected) {
+      Trace(StepKind::FAULT, "continue_expired", instances[i].name);
+    }
+    if (injected || rv < store.compacted_rv()) {
+      ++stats.continue_expired;
+      ++stats.expired_responses;
+      return Respond(
+          i, std::move(done),
+          ExpiredError("The provided continue parameter is too old to display a consistent "
+                       "list result. You can start a new list without the continue "
+                       "parameter."));
+    }
+    if (rv > store.current_rv()) {
+      return Respond(i, std::move(done),
+                     BadRequest(absl::StrCat("continue key is not valid: revision ", rv,
+                                             " is in the future")));
+    }
+    RespondPage(i, std::move(done), rv, key, o.limit, /*continued=*/true);
+  }
+
+  void RespondPage(size_t i, ListCallback done, int64_t rv, absl::string_view start_key,
+                   int64_t limit, bool continued = false) {
+    absl::StatusOr<StorePage> page = store.PageAt(rv, start_key, limit);
+    if (!page.ok()) {
+      if (IsExpiredOrGone(page.status())) ++stats.expired_responses;
+      return Respond(i, std::move(done), page.status());
+    }
+    ListPage out;
+    out.resource_version = absl::StrCat(page->rv);
+    out.items = std::move(page->items);
+    if (!page->next_key.empty()) {
+      out.continue_token = EncodeContinue(page->rv, page->next_key);
+      out.remaining_item_count = page->remaining;
+    }
+    if (!continued && page->rv < store.current_rv()) ++stats.stale_lists;
+    Respond(i, std::move(done), std::move(out));
+  }
+
+  void RespondCache(size_t i, ListCallback done) {
+    const Instance& inst = instances[i];
+    ListPage out;
+    out.resource_version = absl::StrCat(inst.visible_rv);
+    out.items.reserve(inst.state.size());
+    for (const auto& [key, obj] : inst.state) out.items.push_back(obj);
+    if (inst.visible_rv < store.current_rv()) ++stats.stale_lists;
+    Respond(i, std::move(done), std::move(out));
+  }
+
+  void Respond(size_t i, ListCallback done, absl::StatusOr<ListPage> result) {
+    if (result.ok()) ++stats.list_pages_served;
+    runtime->PostAfter(
+        instances[i].strand, Latency(),
+        [weak = weak_from_this(), i, done = std::move(done), result = std::move(result)]() mutable {
+          auto s = weak.lock();
+          if (!s) return;
+          if (s->tracer != nullptr) {
+            std::string detail;
+            if (result.ok()) {
+              detail = absl::StrCat("LIST ok rv=", result->resource_version,
+                                    " items=", result->items.size());
+              if (!result->continue_token.empty()) absl::StrAppend(&detail, " continue");
+            } else {
+              detail = absl::StrCat("LIST error ", DescribeError(result.status()));
+            }
+            s->Trace(StepKind::RESPONSE, s->instances[i].name, detail);
+          }
+          done(std::move(result));
+        });
+  }
+
+  // ---- WATCH ----
+
+  void Watch(const ListOptions& o, std::shared_ptr<WatchConsumer> consumer,
+             WatchCallback started) {
+    const size_t i = Route();
+    Instance& inst = instances[i];
+    ++stats.watch_requests;
+    auto w = std::make_shared<WatchState>();
+    w->id = next_watch_id++;
+    w->instance = i;
+    w->consumer = std::move(consumer);
+    w->started = std::move(started);
+    w->allow_bookmarks = o.allow_watch_bookmarks;
+    w->server = weak_from_this();
+    Trace(StepKind::REQUEST, inst.name,
+          absl::StrCat(DescribeRequest("WATCH", o), " watch=", w->id));
+    absl::Status fault = RequestFault(inst, /*is_list=*/false);
+    if (!fault.ok()) return FailWatch(w, std::move(fault));
+
+    const bool has_sie = o.send_initial_events.has_value();
+    if (has_sie && !options.watch_list_supported) {
+      // As API servers without the WatchList feature (and older ones, which
+      // forbid resourceVersionMatch on watches): the request is refused, and
+      // the Reflector falls back to LIST (RF16). Ignoring the flag instead
+      // would leave a watch-list client waiting for an initial-events-end
+      // bookmark that never comes.
+      return FailWatch(w, Invalid("sendInitialEvents: Forbidden: sendInitialEvents is "
+                                  "forbidden for watch unless the WatchList feature gate is "
+                                  "enabled"));
+    }
+    if (has_sie && o.resource_version_match != ResourceVersionMatch::kNotOlderThan) {
+      return FailWatch(w, Invalid("resourceVersionMatch: Forbidden: sendInitialEvents "
+                                  "requires setting resourceVersionMatch to NotOlderThan"));
+    }
+    if (!has_sie && o.resource_version_match != ResourceVersionMatch::kUnset) {
+      return FailWatch(w, Invalid("resourceVersionMatch: Forbidden: resourceVersionMatch is "
+                                  "forbidden for watch unless sendInitialEvents is provided"));
+    }
+    int64_t rv = 0;
+    const bool rv_empty = o.resource_version.empty();
+    if (!rv_empty && !ParseRv(o.resource_version, &rv)) {
+      return FailWatch(w, BadRequest(absl::StrCat("invalid resource version \"",
+                                                  o.resource_version,
+                                                  "\": not a non-negative integer")));
+    }
+    const int64_t timeout_seconds = o.timeout_seconds.value_or(0);
+    const bool watch_list = has_sie && *o.send_initial_events;
+    // sendInitialEvents=false at ""/"0": start at the cache's state without
+    // the synthetic ADDED events.
+    const bool initial_events = watch_list || !has_sie;
+
+    if (rv_empty || rv == 0 || watch_list) {
+      // "" waits for the cache to reach the store's latest (a consistent
+      // start); "0" takes the cache as it is; X with sendInitialEvents waits
+      // for X (NotOlderThan).
+      const int64_t target = rv_empty ? store.current_rv() : rv;
+      WaitFor(i, target,
+              [this, w, target, initial_events, watch_list, timeout_seconds](WaitResult r) {
+                if (r == WaitResult::kShutdown) {
+                  return FailWatch(w, ConnectionRefusedError(instances[w->instance].name));
+                }
+                if (r == WaitResult::kTimedOut) {
+                  return FailWatch(w, TooLarge(target, instances[w->instance].visible_rv));
+                }
+                Open(w, timeout_seconds);
+                if (initial_events) SendInitialState(w, watch_list);
+              });
+      return;
+    }
+    // Changes after rv.
+    if (rv < store.compacted_rv()) return TooOld(w, rv, timeout_seconds);
+    WaitFor(i, rv, [this, w, rv, timeout_seconds](WaitResult r) {
+      if (r == WaitResult::kShutdown) {
+        return FailWatch(w, ConnectionRefusedError(instances[w->instance].name));
+      }
+      if (r == WaitResult::kTimedOut) {
+        return FailWatch(w, TooLarge(rv, instances[w->instance].visible_rv));
+      }
+      if (rv < store.compacted_rv()) return TooOld(w, rv, timeout_seconds);
+      absl::StatusOr<std::vector<const Change*>> history =
+          store.ChangesAfter(rv, instances[w->instance].visible_rv);
+      if (!history.ok()) return TooOld(w, rv, timeout_seconds);
+      Open(w, timeout_seconds);
+      for (const Change* c : *history) {
+        if (w->done()) break;
+        SendObjectEvent(w, c->type, c->object, /*initial=*/false);
+      }
+    });
+  }
+
+  // A watch from a compacted version: 410 as an HTTP error or as an
+  // in-stream ERROR event, with reason Expired or Gone, drawn at random.
+  void TooOld(const std::shared_ptr<WatchState>& w, int64_t rv, int64_t timeout_seconds) {
+    ++stats.expired_responses;
+    const std::string message = absl::StrCat("too old resource version: ", rv, " (",
+                                             store.compacted_rv(), ")");
+    absl::Status err = random.Below(2) == 0 ? ExpiredError(message) : GoneError(message);
+    if (random.Below(2) == 0) return FailWatch(w, std::move(err));
+    Open(w, timeout_seconds);
+    SendErrorAndClose(w, std::move(err));
+  }
+
+  // Deliveries on the watch's ordered chain.
+  template <typename F>
+  void Deliver(const std::shared_ptr<WatchState>& w, F f) {
+    const absl::Time now = runtime->Now();
+    const absl::Time at = std::max(now + Latency(), w->next_delivery);
+    w->next_delivery = at;
+    runtime->PostAfter(instances[w->instance].strand, at - now,
+                       [weak = weak_from_this(), w, f = std::move(f)]() mutable {
+                         auto s = weak.lock();
+                         if (!s || w->stopped || w->dropped) return;
+                         f(s.get(), w.get());
+                       });
+  }
+
+  void FailWatch(const std::shared_ptr<WatchState>& w, absl::Status err) {
+    w->closed = true;
+    Deliver(w, [err = std::move(err)](State* s, WatchState* ws) mutable {
+      s->Trace(StepKind::RESPONSE, s->instances[ws->instance].name,
+               absl::StrCat("WATCH watch=", ws->id, " error ", DescribeError(err)));
+      auto started = std::move(ws->started);
+      started(std::move(err));
+    });
+  }
+
+  // Accepts the watch: `started` goes out first, then the stream's events.
+  void Open(const std::shared_ptr<WatchState>& w, int64_t timeout_seconds) {
+    ++stats.watches_opened;
+    w->streaming = true;
+    Instance& inst = instances[w->instance];
+    inst.watches.push_back(w);
+    Deliver(w, [w](State* s, WatchState* ws) {
+      s->Trace(StepKind::RESPONSE, s->instances[ws->instance].name,
+               absl::StrCat("WATCH watch=", ws->id, " ok"));
+      auto started = std::move(ws->started);
+      started(std::unique_ptr<WatchStream>(std::make_unique<Stream>(w)));
+    });
+    if (timeout_seconds > 0) {
+      w->timeout_timer = runtime->PostAfter(
+          inst.strand, absl::Seconds(timeout_seconds), [weak = weak_from_this(), w] {
+            auto s = weak.lock();
+            if (!s || w->done()) return;
+            w->timeout_timer = 0;
+            ++s->stats.watch_timeouts;
+            s->Close(w, "timeout");
+          });
+    }
+    ArmBookmark(w);
+  }
+
+  // Periodic bookmarks carry the cache's RV, which every event already sent
+  // on the stream is at or below; they are sent even when nothing changed
+  // (as the watch cache does), so a quiet stream still shows progress.
+  void ArmBookmark(const std::shared_ptr<WatchState>& w) {
+    if (!w->allow_bookmarks || options.bookmark_interval <= absl::ZeroDuration()) return;
+    w->bookmark_timer = runtime->PostAfter(
+        instances[w->instance].strand, options.bookmark_interval, [weak = weak_from_this(), w] {
+          auto s = weak.lock();
+          if (!s || w->done()) return;
+          w->bookmark_timer = 0;
+          s->SendBookmark(w, /*initial_events_end=*/false);
+          s->ArmBookmark(w);
+        });
+  }
+
+  void SendBookmark(const std::shared_ptr<WatchState>& w, bool initial_events_end) {
+    api::Object bookmark;
+    bookmark.mutable_metadata()->set_resource_version(
+        absl::StrCat(instances[w->instance].visible_rv));
+    if (initial_events_end) {
+      (*bookmark.mutable_metadata()->mutable_annotations())[std::string(
+          kInitialEventsEndAnnotation)] = "true";
+    }
+    WatchEvent event{WatchEventType::kBookmark, MakeObject(std::move(bookmark)),
+                     absl::OkStatus()};
+    Deliver(w, [event = std::move(event), initial_events_end](State* s,
+                                                              WatchState* ws) mutable {
+      ++s->stats.bookmarks_sent;
+      if (s->tracer != nullptr) {
+        s->Trace(StepKind::WATCH_EVENT, s->instances[ws->instance].name,
+                 absl::StrCat("watch=", ws->id, " BOOKMARK rv=",
+                              event.object->metadata().resource_version(),
+                              initial_events_end ? " initial-events-end" : ""));
+      }
+      ws->consumer->OnEvent(std::move(event));
+    });
+  }
+
+  void SendInitialState(const std::shared_ptr<WatchState>& w, bool watch_list) {
+    const Instance& inst = instances[w->instance];
+    std::vector<ObjectPtr> objects;
+    objects.reserve(inst.state.size());
+    for (const auto& [key, obj] : inst.state) objects.push_back(obj);
+    // Any order is legal; Fisher-Yates from the server's stream.
+    for (size_t k = objects.size(); k > 1; --k) {
+      std::swap(objects[k - 1], objects[static_cast<size_t>(random.Below(k))]);
+    }
+    for (ObjectPtr& obj : objects) {
+      if (w->done()) return;
+      SendObjectEvent(w, WatchEventType::kAdded, std::move(obj), /*initial=*/true);
+    }
+    if (watch_list && !w->done()) SendBookmark(w, /*initial_events_end=*/true);
+  }
+
+  void SendObjectEvent(const std::shared_ptr<WatchState>& w, WatchEventType type,
+                       ObjectPtr object, bool initial) {
+    if (random.Chance(rates.watch_error_event)) {
+      Trace(StepKind::FAULT, "watch_error_event", absl::StrCat("watch=", w->id));
+      ++stats.expired_responses;
+      ++stats.watch_breaks;
+      SendErrorAndClose(w, ExpiredError("The resourceVersion for the provided watch is too old."));
+      return;
+    }
+    WatchEvent event{type, std::move(object), absl::OkStatus()};
+    Deliver(w, [event = std::move(event), initial](State* s, WatchState* ws) mutable {
+      ++s->stats.events_sent;
+      if (initial) ++s->stats.initial_events_sent;
+      if (s->tracer != nullptr) {
+        const api::ObjectMeta& m = event.object->metadata();
+        s->Trace(StepKind::WATCH_EVENT, s->instances[ws->instance].name,
+                 absl::StrCat("watch=", ws->id, " ", WatchEventTypeName(event.type), " ",
+                              KeyFor(m.namespace_(), m.name()), " rv=", m.resource_version()));
+      }
+      ws->consumer->OnEvent(std::move(event));
+    });
+    if (random.Chance(rates.watch_break)) {
+      Trace(StepKind::FAULT, "watch_break", absl::StrCat("watch=", w->id));
+      ++stats.watch_breaks;
+      Close(w, "break");
+    }
+  }
+
+  void SendErrorAndClose(const std::shared_ptr<WatchState>& w, absl::Status err) {
+    WatchEvent event{WatchEventType::kError, nullptr, std::move(err)};
+    Deliver(w, [event = std::move(event)](State* s, WatchState* ws) mutable {
+      s->Trace(StepKind::WATCH_EVENT, s->instances[ws->instance].name,
+               absl::StrCat("watch=", ws->id, " ERROR ", DescribeError(event.error)));
+      ws->consumer->OnEvent(std::move(event));
+    });
+    Close(w, "after error");
+  }
+
+  // The server ends the stream: OnClosed follows what is already queued.
+  void Close(const std::shared_ptr<WatchState>& w, absl::string_view why) {
+    if (w->done()) return;
+    w->closed = true;
+    CancelTimers(w.get());
+    Deliver(w, [why = std::string(why)](State* s, WatchState* ws) {
+      s->Trace(StepKind::WATCH_EVENT, s->instances[ws->instance].name,
+               absl::StrCat("watch=", ws->id, " CLOSED ", why));
+      ws->consumer->OnClosed();
+    });
+  }
+
+  void CancelTimers(WatchState* w) {
+    if (w->bookmark_timer != 0) runtime->Cancel(w->bookmark_timer);
+    if (w->timeout_timer != 0) runtime->Cancel(w->timeout_timer);
+    w->bookmark_timer = 0;
+    w->timeout_timer = 0;
+  }
+
+  // ---- Scripted faults ----
+
+  void BreakWatches() {
+    int64_t broken = 0;
+    for (size_t i = 0; i < instances.size(); ++i) {
+      const auto watches = instances[i].watches;
+      for (const auto& w : watches) {
+        if (w->done()) continue;
+        ++broken;
+        ++stats.watch_breaks;
+        Close(w, "break");
+      }
+      PruneWatches(i);
+    }
+    Trace(StepKind::FAULT, "break_watches", absl::StrCat(broken, " streams"));
+  }
+
+  void Shutdown() {
+    if (shut_down) return;
+    shut_down = true;
+    if (compaction_timer != 0) runtime->Cancel(compaction_timer);
+    compaction_timer = 0;
+    for (Instance& inst : instances) {
+      for (const auto& w : inst.watches) {
+        w->dropped = true;
+        CancelTimers(w.get());
+      }
+      inst.watches.clear();
+      std::vector<absl::AnyInvocable<void(WaitResult)>> waiting;
+      for (auto& [id, waiter] : inst.waiters) {
+        runtime->Cancel(waiter.timer);
+        waiting.push_back(std::move(waiter.resume));
+      }
+      inst.waiters.clear();
+      for (auto& r : waiting) r(WaitResult::kShutdown);
+    }
+  }
+};
+
+void FakeApiServer::State::Stream::Stop() {
+  if (watch_->stopped) return;
+  watch_->stopped = true;
+  if (auto s = watch_->server.lock()) s->CancelTimers(watch_.get());
+}
+
+FakeApiServer::FakeApiServer(Runtime* runtime, Prng random, Tracer* tracer,
+                             ApiServerOptions options)
+    : state_(std::make_shared<State>(runtime, std::move(random), tracer, std::move(options))) {
+  state_->ScheduleCompaction();
+}
+
+FakeApiServer::~FakeApiServer() {
+  // Timers are cancelled; tasks already posted find the state gone.
+  state_->Shutdown();
+}
+
+absl::StatusOr<ObjectPtr> FakeApiServer::Create(api::Object object) {
+  absl::StatusOr<ObjectPtr> r = state_->store.Create(std::move(object), state_->runtime->Now());
+  if (r.ok()) state_->OnCommit(state_->store.current_rv());
+  return r;
+}
+
+absl::StatusOr<ObjectPtr> FakeApiServer::Update(api::Object object) {
+  absl::StatusOr<ObjectPtr> r = state_->store.Update(std::move(object), state_->runtime->Now());
+  if (r.ok()) state_->OnCommit(state_->store.current_rv());
+  return r;
+}
+
+absl::StatusOr<ObjectPtr> FakeApiServer::Delete(absl::string_view namespace_name,
+                                                absl::string_view name) {
+  absl::StatusOr<ObjectPtr> r =
+      state_->store.Delete(KeyFor(namespace_name, name), state_->runtime->Now());
+  if (r.ok()) state_->OnCommit(state_->store.current_rv());
+  return r;
+}
+
+std::vector<ObjectPtr> FakeApiServer::Objects() const { return state_->store.Objects(); }
+
+void FakeApiServer::List(const ListOptions& options, ListCallback done) {
+  state_->List(options, std::move(done));
+}
+
+void FakeApiServer::Watch(const ListOptions& options, std::shared_ptr<WatchConsumer> consumer,
+                          WatchCallback started) {
+  state_->Watch(options, std::move(consumer), std::move(started));
+}
+
+int64_t FakeApiServer::current_rv() const { return state_->store.current_rv(); }
+const MvccStore& FakeApiServer::store() const { return state_->store; }
+
+void FakeApiServer::SetFaultRates(const ServerFaultRates& rates) { state_->rates = rates; }
+const ServerFaultRates& FakeApiServer::fault_rates() const { return state_->rates; }
+
+void FakeApiServer::BreakWatches() { state_->BreakWatches(); }
+
+void FakeApiServer::CompactNow() {
+  State& s = *state_;
+  s.store.Compact(s.store.current_rv());
+  ++s.stats.compactions;
+  s.Trace(StepKind::FAULT, "compaction", absl::StrCat("now to rv=", s.store.compacted_rv()));
+}
+
+void FakeApiServer::SetInstanceLag(size_t instance, absl::Duration lag) {
+  State& s = *state_;
+  assert(instance < s.instances.size());
+  State::Instance& inst = s.instances[instance];
+  inst.lag = lag;
+  s.Trace(StepKind::FAULT, "instance_lag",
+          absl::StrCat(inst.name, " lag=", absl::FormatDuration(lag)));
+  // A shorter lag brings pending changes forward; a longer one applies to
+  // later commits only (the earlier ones are already scheduled).
+  std::vector<std::pair<int64_t, absl::Time>> due;
+  due.reserve(inst.pending.size());
+  for (const Change& c : inst.pending) due.emplace_back(c.rv, c.committed_at + lag);
+  for (const auto& [rv, at] : due) s.ScheduleAdvance(instance, rv, at);
+}
+
+void FakeApiServer::RefuseConnectionsUntil(absl::Time until) {
+  state_->refuse_until = until;
+  state_->Trace(StepKind::FAULT, "refuse_connections",
+                absl::StrCat("until ", absl::FormatTime(until, absl::UTCTimeZone())));
+}
+
+void FakeApiServer::FailRequestsUntil(absl::Time until) {
+  state_->fail_until = until;
+  state_->Trace(StepKind::FAULT, "fail_requests",
+                absl::StrCat("until ", absl::FormatTime(until, absl::UTCTimeZone())));
+}
+
+void FakeApiServer::Shutdown() { state_->Shutdown(); }
+
+size_t FakeApiServer::instance_count() const { return state_->instances.size(); }
+
+size_t FakeApiServer::open_watches() const {
+  size_t n = 0;
+  for (const State::Instance& inst : state_->instances) {
+    for (const auto& w : inst.watches) {
+      if (!w->done()) ++n;
+    }
+  }
+  return n;
+}
+
+ApiServerStats FakeApiServer::stats() const { return state_->stats; }
+
+}  // namespace sim
+}  // namespace informersim

@@ -1,0 +1,738 @@
+#include "sim/checker.h"
+
+#include <algorithm>
+#include <cassert>
+#include <iterator>
+#include <optional>
+#include <set>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "core/index.h"
+#include "core/keys.h"
+#include "google/protobuf/util/message_differencer.h"
+
+namespace informersim {
+namespace sim {
+namespace {
+
+// Longest object diff quoted in a violation: enough to see the field.
+constexpr size_t kMaxDiffChars = 400;
+// Allowed time travels kept for Describe.
+constexpr size_t kMaxTimeTravelExamples = 5;
+
+// The fake server's RVs are decimal counters; anything else (empty, signs,
+// spaces, overflow) is a bad RV. K6 says RVs are opaque to clients; only the
+// checker, which knows the fake, orders them.
+bool ParseRv(absl::string_view text, int64_t* rv) {
+  if (text.empty()) return false;
+  for (char c : text) {
+    if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) return false;
+  }
+  return absl::SimpleAtoi(text, rv);
+}
+
+// -1 when absent or unparsable (the caller has reported it already).
+int64_t RvOf(const Item& item) {
+  int64_t rv = -1;
+  if (!ParseRv(item.resource_version(), &rv)) return -1;
+  return rv;
+}
+
+// The indexer's item for `key`, or nullopt (a store error reads as absent;
+// GetByKey fails only on key errors, which a plain key cannot cause).
+std::optional<Item> Lookup(const Store& store, absl::string_view key) {
+  absl::StatusOr<std::optional<Item>> got = store.GetByKey(key);
+  if (!got.ok() || !got->has_value()) return std::nullopt;
+  return **got;
+}
+
+std::string ObjectDiff(const api::Object& cached, const api::Object& server) {
+  std::string diff;
+  google::protobuf::util::MessageDifferencer differ;
+  differ.ReportDifferencesToString(&diff);
+  differ.Compare(cached, server);
+  absl::StripTrailingAsciiWhitespace(&diff);
+  if (diff.size() > kMaxDiffChars) {
+    diff.resize(kMaxDiffChars);
+    diff += "...";
+  }
+  return diff;
+}
+
+std::string Or(const std::string& s, absl::string_view fallback) {
+  return s.empty() ? std::string(fallback) : s;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// HandlerRecorder
+
+HandlerRecorder::HandlerRecorder(std::string name, Checker* checker, const Store* indexer)
+    : name_(std::move(name)), checker_(checker), indexer_(indexer) {
+  assert(checker_ != nullptr);
+}
+
+void HandlerRecorder::SetRegistration(
+    std::shared_ptr<ResourceEventHandlerRegistration> registration) {
+  registration_ = std::move(registration);
+}
+
+const std::shared_ptr<ResourceEventHandlerRegistration>& HandlerRecorder::registration() const {
+  return registration_;
+}
+
+const std::string& HandlerRecorder::name() const { return name_; }
+const std::map<std::string, ViewEntry>& HandlerRecorder::view() const { return view_; }
+const HandlerCounts& HandlerRecorder::counts() const { return counts_; }
+
+bool HandlerRecorder::EverSaw(absl::string_view key) const {
+  auto it = keys_.find(key);
+  return it != keys_.end() && it->second.ever_saw;
+}
+
+bool HandlerRecorder::GotDelete(absl::string_view key) const {
+  auto it = keys_.find(key);
+  return it != keys_.end() && it->second.got_delete;
+}
+
+void HandlerRecorder::Fail(const char* invariant, const std::string& key, std::string detail) {
+  checker_->Fail(invariant, key, name_, std::move(detail));
+}
+
+bool HandlerRecorder::KeyAndRv(const Item& obj, absl::string_view what, std::string* key,
+                               int64_t* rv) {
+  absl::StatusOr<std::string> k = DeletionHandlingMetaNamespaceKeyFunc(obj);
+  if (!k.ok()) {
+    Fail("INV3", "",
+         absl::StrCat(what, " of an item without a key: ", obj.DebugString(), ": ",
+                      k.status().message()));
+    return false;
+  }
+  *key = *std::move(k);
+  if (!ParseRv(obj.resource_version(), rv)) {
+    Fail("INV1", *key,
+         absl::StrCat("bad resourceVersion \"", obj.resource_version(), "\" in ", what));
+    return false;
+  }
+  return true;
+}
+
+void HandlerRecorder::CheckNotOlder(KeyState& state, const std::string& key, int64_t rv,
+                                    absl::string_view what) {
+  if (state.last_rv >= 0 && rv < state.last_rv) {
+    checker_->TimeTravel(key, name_,
+                         absl::StrCat(what, " rv=", rv, " is older than rv=", state.last_rv,
+                                      " delivered before"));
+  }
+  // Last delivered, not the maximum: see the header on time travel.
+  state.last_rv = rv;
+}
+
+void HandlerRecorder::CheckIndexerAtLeast(const std::string& key, int64_t rv) {
+  if (indexer_ == nullptr) return;
+  std::optional<Item> stored = Lookup(*indexer_, key);
+  if (!stored.has_value()) return;  // a later delete already applied
+  const int64_t stored_rv = RvOf(*stored);
+  if (stored_rv >= rv) return;
+  std::string detail = absl::StrCat("notified rv=", rv, " but the indexer holds rv=",
+                                    stored->resource_version(), ", older (store before notify)");
+  if (checker_->options_.allow_time_travel) {
+    checker_->TimeTravel(key, name_, std::move(detail));
+  } else {
+    Fail("INV7", key, std::move(detail));
+  }
+}
+
+void HandlerRecorder::OnAdd(const Item& obj, bool is_in_initial_list) {
+  ++counts_.adds;
+  if (is_in_initial_list) ++counts_.initial_adds;
+  std::string key;
+  int64_t rv = 0;
+  const bool usable = KeyAndRv(obj, "add", &key, &rv);
+  if (checker_->tracer_ != nullptr) {
+    checker_->tracer_->Record(
+        NOTIFY, name_,
+        absl::StrCat("add ", usable ? key : obj.DebugString(), " rv=", obj.resource_version(),
+                     is_in_initial_list ? " initial" : ""));
+  }
+  if (!usable) return;
+
+  // INV9: initial adds all come before the registration reports synced
+  // (SI11: its counter falls only after OnAdd returns, so it is false even
+  // during the last one).
+  if (is_in_initial_list &&
+      (synced_seen_ || (registration_ != nullptr && registration_->HasSynced()))) {
+    Fail("INV9", key, absl::StrCat("initial-list add rv=", rv, " after the handler synced"));
+  }
+  KeyState& state = keys_[key];
+  auto [it, inserted] = view_.try_emplace(key);
+  if (!inserted) {
+    Fail("INV3", key,
+         absl::StrCat("add rv=", rv, " while present (the handler holds rv=", it->second.rv, ")"));
+  }
+  CheckNotOlder(state, key, rv, "add");
+  CheckIndexerAtLeast(key, rv);
+  it->second.rv = rv;
+  it->second.uid = obj.meta()->uid();
+  state.ever_saw = true;
+}
+
+void HandlerRecorder::OnUpdate(const Item& old_obj, const Item& new_obj) {
+  ++counts_.updates;
+  std::string key;
+  int64_t rv = 0;
+  const bool usable = KeyAndRv(new_obj, "update", &key, &rv);
+  int64_t old_rv = -1;
+  const bool old_parses = ParseRv(old_obj.resource_version(), &old_rv);
+  if (old_parses && usable && old_rv == rv) ++counts_.sync_updates;
+  if (checker_->tracer_ != nullptr) {
+    checker_->tracer_->Record(
+        NOTIFY, name_,
+        absl::StrCat("update ", usable ? key : new_obj.DebugString(), " rv=",
+                     old_obj.resource_version(), "->", new_obj.resource_version()));
+  }
+  if (!usable) return;
+  if (!old_parses) {
+    Fail("INV1", key,
+         absl::StrCat("bad resourceVersion \"", old_obj.resource_version(),
+                      "\" in update's old object"));
+    return;
+  }
+  absl::StatusOr<std::string> old_key = DeletionHandlingMetaNamespaceKeyFunc(old_obj);
+  if (!old_key.ok() || *old_key != key) {
+    Fail("INV3", key,
+         absl::StrCat("update's old object ", old_obj.DebugString(), " is not of this key"));
+  }
+
+  KeyState& state = keys_[key];
+  auto it = view_.find(key);
+  if (it == view_.end()) {
+    Fail("INV3", key, absl::StrCat("update rv=", old_rv, "->", rv, " while absent"));
+    it = view_.try_emplace(key).first;
+  } else if (old_rv == rv) {
+    if (it->second.rv != rv) {
+      Fail("INV4", key,
+           absl::StrCat("sync update of rv=", rv, " but the handler holds rv=", it->second.rv));
+    }
+  } else if (rv == it->second.rv) {
+    Fail("INV4", key,
+         absl::StrCat("sync update with old.RV != new.RV: rv=", old_rv, "->", rv,
+                      " repeats the rv the handler holds"));
+  } else if (old_rv != it->second.rv) {
+    Fail("INV3", key,
+         absl::StrCat("update's old object rv=", old_rv, " is not the rv=", it->second.rv,
+                      " the handler holds (a lost or extra notification)"));
+  }
+  CheckNotOlder(state, key, rv, "update");
+  CheckIndexerAtLeast(key, rv);
+  it->second.rv = rv;
+  it->second.uid = new_obj.meta()->uid();
+  state.ever_saw = true;
+}
+
+void HandlerRecorder::OnDelete(const Item& obj) {
+  ++counts_.deletes;
+  const bool tombstone = obj.is_tombstone();
+  if (tombstone) ++counts_.tombstone_deletes;
+  // The deleted object: the tombstone's last known state (K5), possibly null.
+  const Item deleted = tombstone ? Item(obj.tombstone().obj) : obj;
+  std::string key;
+  int64_t rv = -1;  // -1: a tombstone without an object
+  bool usable = true;
+  if (!tombstone) {
+    usable = KeyAndRv(obj, "delete", &key, &rv);
+  } else {
+    key = obj.tombstone().key;  // K2
+    if (!deleted.is_null() && !ParseRv(deleted.resource_version(), &rv)) {
+      Fail("INV1", key,
+           absl::StrCat("bad resourceVersion \"", deleted.resource_version(),
+                        "\" in a tombstone's object"));
+      usable = false;
+    }
+  }
+  if (checker_->tracer_ != nullptr) {
+    checker_->tracer_->Record(
+        NOTIFY, name_,
+        absl::StrCat("delete ", usable ? key : obj.DebugString(), tombstone ? " tombstone" : "",
+                     " rv=", deleted.is_null() ? "?" : deleted.resource_version()));
+  }
+  if (!usable) return;
+
+  KeyState& state = keys_[key];
+  state.got_delete = true;
+  auto it = view_.find(key);
+  const int64_t held_rv = it == view_.end() ? -1 : it->second.rv;
+  if (it == view_.end()) {
+    if (checker_->options_.allow_unknown_deletes) {
+      ++counts_.unknown_deletes;
+    } else {
+      Fail("INV3", key, absl::StrCat("delete rv=", rv, " while absent"));
+    }
+  } else {
+    view_.erase(it);
+  }
+
+  if (tombstone) {
+    // K5: the tombstone carries the last state known locally, which the
+    // handler was told of or an older one, never a newer.
+    if (rv >= 0 && state.last_rv >= 0 && rv > state.last_rv) {
+      Fail("INV4", key,
+           absl::StrCat("tombstone's object rv=", rv, " is newer than rv=", state.last_rv,
+                        " delivered before"));
+    }
+  } else {
+    CheckNotOlder(state, key, rv, "delete");
+  }
+
+  // INV7: the indexer lacks the key or holds a newer incarnation.
+  const int64_t reference = rv >= 0 ? rv : held_rv;
+  if (indexer_ == nullptr || reference < 0) return;
+  std::optional<Item> stored = Lookup(*indexer_, key);
+  if (!stored.has_value()) return;
+  const int64_t stored_rv = RvOf(*stored);
+  if (stored_rv > reference) return;
+  std::string detail = absl::StrCat("deleted rv=", reference, " but the indexer still holds rv=",
+                                    stored->resource_version());
+  if (checker_->options_.allow_time_travel) {
+    checker_->TimeTravel(key, name_, std::move(detail));
+  } else {
+    Fail("INV7", key, std::move(detail));
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Checker
+
+Checker::Checker(Tracer* tracer, const Runtime* clock, CheckerOptions options)
+    : tracer_(tracer),
+      clock_(clock),
+      options_(options),
+      start_(clock != nullptr ? clock->Now() : absl::UnixEpoch()) {}
+
+Checker::~Checker() {
+  for (const std::shared_ptr<HandlerRecorder>& h : handlers_) h->registration_.reset();
+}
+
+std::shared_ptr<HandlerRecorder> Checker::AddHandler(std::string name, const Store* indexer) {
+  auto recorder = std::make_shared<HandlerRecorder>(std::move(name), this, indexer);
+  handlers_.push_back(recorder);
+  return recorder;
+}
+
+void Checker::NoteWrite(const Change& change) {
+  last_write_step_[change.key] = tracer_ != nullptr ? static_cast<int64_t>(tracer_->step_count())
+                                                    : 0;
+}
+
+uint64_t Checker::StepNow() const { return tracer_ != nullptr ? tracer_->step_count() : 0; }
+
+absl::Duration Checker::Elapsed() const {
+  return clock_ != nullptr ? clock_->Now() - start_ : absl::ZeroDuration();
+}
+
+int64_t Checker::LastWriteStep(absl::string_view key) const {
+  auto it = last_write_step_.find(key);
+  return it == last_write_step_.end() ? -1 : it->second;
+}
+
+void Checker::Fail(std::string invariant, std::string key, std::string handler,
+                   std::string detail, int64_t diverged_at_step) {
+  Violation v;
+  v.invariant = std::move(invariant);
+  v.key = std::move(key);
+  v.handler = std::move(handler);
+  v.detail = std::move(detail);
+  v.diverged_at_step = diverged_at_step;
+  Report(std::move(v));
+}
+
+void Checker::Report(Violation violation) {
+  if (violation.step == 0) violation.step = StepNow();
+  if (violation.at == absl::ZeroDuration()) violation.at = Elapsed();
+  if (violations_.size() >= options_.max_violations) {
+    ++dropped_violations_;
+    return;
+  }
+  if (tracer_ != nullptr) {
+    tracer_->Record(VIOLATION, violation.invariant,
+                    absl::StrCat(Or(violation.key, "-"), " ", Or(violation.handler, "-"), ": ",
+                                 violation.detail));
+  }
+  violations_.push_back(std::move(violation));
+}
+
+void Checker::TimeTravel(const std::string& key, const std::string& handler,
+                         std::string detail) {
+  if (!options_.allow_time_travel) {
+    Fail("INV4", key, handler, absl::StrCat("time travel: ", detail));
+    return;
+  }
+  ++time_travel_findings_;
+  if (time_travel_examples_.size() < kMaxTimeTravelExamples) {
+    Violation v;
+    v.invariant = "INV4";
+    v.key = key;
+    v.handler = handler;
+    v.step = StepNow();
+    v.at = Elapsed();
+    v.detail = std::move(detail);
+    time_travel_examples_.push_back(std::move(v));
+  }
+}
+
+void Checker::CheckStep(const SharedIndexInformer& informer) {
+  // Registrations first: the informer's sync only ever turns on, so reading
+  // it second cannot make a correct registration look early.
+  ReadRegistrations();
+  CheckSynced(informer.HasSynced());
+}
+
+void Checker::CheckSyncState(bool informer_has_synced) {
+  ReadRegistrations();
+  CheckSynced(informer_has_synced);
+}
+
+void Checker::ReadRegistrations() {
+  for (const std::shared_ptr<HandlerRecorder>& h : handlers_) {
+    if (h->registration_ == nullptr) continue;
+    const bool registration_synced = h->registration_->HasSynced();
+    if (registration_synced) h->synced_seen_ = true;
+    if (h->registration_synced_last_ && !registration_synced) {
+      Fail("INV9", "", h->name_, "registration HasSynced went from true to false");
+    }
+    h->registration_synced_last_ = registration_synced;
+  }
+}
+
+void Checker::CheckSynced(bool informer_has_synced) {
+  if (informer_synced_last_ && !informer_has_synced) {
+    Fail("INV9", "", "", "informer HasSynced went from true to false");
+  }
+  informer_synced_last_ = informer_has_synced;
+  for (const std::shared_ptr<HandlerRecorder>& h : handlers_) {
+    if (h->registration_ == nullptr) continue;
+    const bool early = h->registration_synced_last_ && !informer_has_synced;
+    if (early && !h->early_sync_reported_) {
+      Fail("INV9", "", h->name_, "registration HasSynced while the informer has not synced");
+    }
+    h->early_sync_reported_ = early;
+  }
+}
+
+void Checker::CheckQuiescent(const std::vector<ObjectPtr>& truth, const Cache& indexer) {
+  // The indexer by storage key, sorted, so every report is in key order.
+  std::map<std::string, Item> cache;
+  for (std::string& key : indexer.ListKeys()) {
+    std::optional<Item> item = Lookup(indexer, key);
+    if (!item.has_value()) {
+      Fail("INV1", key, "", "ListKeys names the key but GetByKey does not find it",
+           LastWriteStep(key));
+      continue;
+    }
+    cache.emplace(std::move(key), *std::move(item));
+  }
+  CheckConvergence(truth, cache);
+  CheckIndexes(indexer, cache);
+  CheckHandlerViews(truth, cache);
+}
+
+void Checker::CheckConvergence(const std::vector<ObjectPtr>& truth,
+                               const std::map<std::string, Item>& cache) {
+  std::map<std::string, const ObjectPtr*> server;
+  for (const ObjectPtr& obj : truth) {
+    absl::StatusOr<std::string> key = MetaNamespaceKeyFunc(Item(obj));
+    assert(key.ok() && "the server holds only keyable objects");
+    server.emplace(*std::move(key), &obj);
+  }
+
+  auto s = server.begin();
+  auto c = cache.begin();
+  while (s != server.end() || c != cache.end()) {
+    if (c == cache.end() || (s != server.end() && s->first < c->first)) {
+      Fail("INV1", s->first, "",
+           absl::StrCat("missing: the server has rv=", (*s->second)->metadata().resource_version(),
+                        ", the indexer lacks the key"),
+           LastWriteStep(s->first));
+      ++s;
+      continue;
+    }
+    const std::string& key = c->first;
+    const Item& item = c->second;
+    if (s == server.end() || c->first < s->first) {
+      Fail("INV1", key, "",
+           absl::StrCat("ghost: the indexer holds rv=", item.resource_version(),
+                        ", the server lacks the key"),
+           LastWriteStep(key));
+      ++c;
+      continue;
+    }
+    const api::Object& want = **s->second;
+    ++s;
+    ++c;
+    if (!item.is_object()) {
+      Fail("INV1", key, "", absl::StrCat("the indexer holds a non-object ", item.DebugString()),
+           LastWriteStep(key));
+      continue;
+    }
+    absl::StatusOr<std::string> own_key = DeletionHandlingMetaNamespaceKeyFunc(item);
+    if (!own_key.ok() || *own_key != key) {
+      Fail("INV1", key, "",
+           absl::StrCat("stored under this key, but its key is ",
+                        own_key.ok() ? *own_key : std::string(own_key.status().message())),
+           LastWriteStep(key));
+      continue;
+    }
+    int64_t rv = 0;
+    if (!ParseRv(item.resource_version(), &rv)) {
+      Fail("INV1", key, "",
+           absl::StrCat("bad resourceVersion \"", item.resource_version(), "\" in the indexer"),
+           LastWriteStep(key));
+      continue;
+    }
+    if (item.resource_version() != want.metadata().resource_version()) {
+      Fail("INV1", key, "",
+           absl::StrCat("rv mismatch: the indexer holds rv=", rv, ", the server rv=",
+                        want.metadata().resource_version()),
+           LastWriteStep(key));
+      continue;
+    }
+    if (!google::protobuf::util::MessageDifferencer::Equals(*item.object(), want)) {
+      Fail("INV1", key, "",
+           absl::StrCat("object mismatch at rv=", rv, " (indexer vs server): ",
+                        ObjectDiff(*item.object(), want)),
+           LastWriteStep(key));
+    }
+  }
+}
+
+void Checker::CheckIndexes(const Cache& indexer, const std::map<std::string, Item>& cache) {
+  const Indexers indexers = indexer.GetIndexers();
+  std::vector<std::string> values;
+  for (const auto& [name, index_func] : indexers) {
+    // The index recomputed from the items: value -> keys (sorted: `cache`
+    // is walked in key order), and each item's own values.
+    std::map<std::string, std::vector<std::string>> expected;
+    std::map<std::string, std::vector<std::string>> values_of;
+    for (const auto& [key, item] : cache) {
+      values.clear();
+      absl::Status status = index_func(item, &values);
+      if (!status.ok()) {
+        Fail("INV8", key, "",
+             absl::StrCat("index \"", name, "\": the index function fails on the stored item: ",
+                          status.message()));
+        continue;
+      }
+      std::sort(values.begin(), values.end());
+      values.erase(std::unique(values.begin(), values.end()), values.end());
+      for (const std::string& v : values) expected[v].push_back(key);
+      values_of.emplace(key, values);
+    }
+
+    std::vector<std::string> listed = indexer.ListIndexFuncValues(name);
+    std::sort(listed.begin(), listed.end());
+    std::set<std::string> all(listed.begin(), listed.end());
+    for (const auto& [v, keys] : expected) all.insert(v);
+
+    for (const std::string& v : all) {
+      const bool is_listed = std::binary_search(listed.begin(), listed.end(), v);
+      auto e = expected.find(v);
+      static const std::vector<std::string> kNone;
+      const std::vector<std::string>& want = e == expected.end() ? kNone : e->second;
+      const std::string where = absl::StrCat("index \"", name, "\" value \"", v, "\": ");
+
+      absl::StatusOr<std::vector<std::string>> got = indexer.IndexKeys(name, v);
+      if (!got.ok()) {
+        Fail("INV8", "", "", absl::StrCat(where, "IndexKeys fails: ", got.status().message()));
+        break;
+      }
+      std::vector<std::string> keys = *std::move(got);
+      std::sort(keys.begin(), keys.end());
+      if (!is_listed && !want.empty()) {
+        Fail("INV8", want.front(), "",
+             absl::StrCat(where, "missing from ListIndexFuncValues (", want.size(),
+                          " items yield it)"));
+      }
+      if (is_listed && keys.empty()) {
+        Fail("INV8", "", "", absl::StrCat(where, "an empty bucket is retained"));
+      }
+      if (keys != want) {
+        // Name the first key on which they differ.
+        std::vector<std::string> extra, lacking;
+        std::set_difference(keys.begin(), keys.end(), want.begin(), want.end(),
+                            std::back_inserter(extra));
+        std::set_difference(want.begin(), want.end(), keys.begin(), keys.end(),
+                            std::back_inserter(lacking));
+        if (!extra.empty()) {
+          Fail("INV8", extra.front(), "",
+               absl::StrCat(where, "IndexKeys has ", extra.size(),
+                            " key(s) whose item does not yield the value (",
+                            absl::StrJoin(extra, " "), ")"));
+        }
+        if (!lacking.empty()) {
+          Fail("INV8", lacking.front(), "",
+               absl::StrCat(where, "IndexKeys lacks ", lacking.size(),
+                            " key(s) whose item yields the value (", absl::StrJoin(lacking, " "),
+                            ")"));
+        }
+      }
+
+      // I4: ByIndex gives exactly the stored items of IndexKeys.
+      absl::StatusOr<std::vector<Item>> by_index = indexer.ByIndex(name, v);
+      if (!by_index.ok()) {
+        Fail("INV8", "", "", absl::StrCat(where, "ByIndex fails: ", by_index.status().message()));
+        continue;
+      }
+      std::vector<std::string> item_keys;
+      for (const Item& item : *by_index) {
+        absl::StatusOr<std::string> k = DeletionHandlingMetaNamespaceKeyFunc(item);
+        auto stored = k.ok() ? cache.find(*k) : cache.end();
+        if (stored == cache.end() || !stored->second.SameAs(item)) {
+          Fail("INV8", k.ok() ? *k : "", "",
+               absl::StrCat(where, "ByIndex returns ", item.DebugString(),
+                            ", which is not the stored item"));
+          continue;
+        }
+        item_keys.push_back(*std::move(k));
+      }
+      std::sort(item_keys.begin(), item_keys.end());
+      if (item_keys.size() == by_index->size() && item_keys != keys) {
+        Fail("INV8", "", "",
+             absl::StrCat(where, "ByIndex gives [", absl::StrJoin(item_keys, " "),
+                          "], IndexKeys [", absl::StrJoin(keys, " "), "]"));
+      }
+    }
+
+    // I3: Index(obj) is the union of the buckets of obj's values; checked
+    // once per distinct value set.
+    std::set<std::vector<std::string>> checked;
+    for (const auto& [key, item_values] : values_of) {
+      if (!checked.insert(item_values).second) continue;
+      std::set<std::string> want;
+      for (const std::string& v : item_values) {
+        auto e = expected.find(v);
+        if (e != expected.end()) want.insert(e->second.begin(), e->second.end());
+      }
+      absl::StatusOr<std::vector<Item>> got = indexer.Index(name, cache.at(key));
+      if (!got.ok()) {
+        Fail("INV8", key, "",
+             absl::StrCat("index \"", name, "\": Index fails: ", got.status().message()));
+        continue;
+      }
+      std::set<std::string> got_keys;
+      for (const Item& item : *got) {
+        absl::StatusOr<std::string> k = DeletionHandlingMetaNamespaceKeyFunc(item);
+        got_keys.insert(k.ok() ? *k : item.DebugString());
+      }
+      if (got_keys != want || got_keys.size() != got->size()) {
+        Fail("INV8", key, "",
+             absl::StrCat("index \"", name, "\": Index of the item gives [",
+                          absl::StrJoin(got_keys, " "), "] (", got->size(), " items), want [",
+                          absl::StrJoin(want, " "), "]"));
+      }
+    }
+  }
+}
+
+void Checker::CheckHandlerViews(const std::vector<ObjectPtr>& truth,
+                                const std::map<std::string, Item>& cache) {
+  std::set<std::string> on_server;
+  for (const ObjectPtr& obj : truth) {
+    absl::StatusOr<std::string> key = MetaNamespaceKeyFunc(Item(obj));
+    if (key.ok()) on_server.insert(*std::move(key));
+  }
+  for (const std::shared_ptr<HandlerRecorder>& h : handlers_) {
+    const std::map<std::string, ViewEntry>& view = h->view_;
+    auto v = view.begin();
+    auto c = cache.begin();
+    while (v != view.end() || c != cache.end()) {
+      if (c == cache.end() || (v != view.end() && v->first < c->first)) {
+        // The handler holds a key the indexer lacks.
+        const std::string& key = v->first;
+        if (on_server.count(key) == 0) {
+          Fail("INV5", key, h->name_,
+               absl::StrCat("lost delete: the handler still holds rv=", v->second.rv,
+                            ", the server and the indexer lack the key",
+                            h->GotDelete(key) ? " (an earlier incarnation was deleted)" : ""),
+               LastWriteStep(key));
+        } else {
+          Fail("INV6", key, h->name_,
+               absl::StrCat("the handler holds rv=", v->second.rv, ", the indexer lacks the key"),
+               LastWriteStep(key));
+        }
+        ++v;
+        continue;
+      }
+      const std::string& key = c->first;
+      if (v == view.end() || c->first < v->first) {
+        Fail("INV6", key, h->name_,
+             absl::StrCat("the indexer holds rv=", c->second.resource_version(),
+                          ", the handler was never told of it (or told of its delete)"),
+             LastWriteStep(key));
+        ++c;
+        continue;
+      }
+      const int64_t cache_rv = RvOf(c->second);
+      if (on_server.count(key) == 0) {
+        // A ghost in both; INV1 has reported the indexer's side.
+        Fail("INV5", key, h->name_,
+             absl::StrCat("lost delete: the handler still holds rv=", v->second.rv,
+                          ", the server lacks the key"),
+             LastWriteStep(key));
+      } else if (cache_rv != v->second.rv) {
+        Fail("INV6", key, h->name_,
+             absl::StrCat("the handler holds rv=", v->second.rv, ", the indexer rv=",
+                          c->second.resource_version()),
+             LastWriteStep(key));
+      }
+      ++v;
+      ++c;
+    }
+  }
+}
+
+const std::vector<Violation>& Checker::violations() const { return violations_; }
+bool Checker::ok() const { return violations_.empty() && dropped_violations_ == 0; }
+int64_t Checker::dropped_violations() const { return dropped_violations_; }
+int64_t Checker::time_travel_findings() const { return time_travel_findings_; }
+const std::vector<std::shared_ptr<HandlerRecorder>>& Checker::handlers() const {
+  return handlers_;
+}
+
+std::string Checker::Describe(uint64_t seed, absl::string_view replay_command) const {
+  const int64_t total = static_cast<int64_t>(violations_.size()) + dropped_violations_;
+  std::string out = absl::StrCat("seed ", seed, ": ", total, total == 1 ? " violation" : " violations",
+                                 "\n");
+  auto describe = [&out](const Violation& v, size_t n) {
+    absl::StrAppend(&out, "  #", n, " ", v.invariant, " key=", Or(v.key, "-"),
+                    " handler=", Or(v.handler, "-"), " step=", v.step,
+                    " t=", absl::FormatDuration(v.at), " diverged_at_step=");
+    if (v.diverged_at_step >= 0) {
+      absl::StrAppend(&out, v.diverged_at_step);
+    } else {
+      out += "-";
+    }
+    absl::StrAppend(&out, "\n      ", v.detail, "\n");
+  };
+  for (size_t i = 0; i < violations_.size(); ++i) describe(violations_[i], i + 1);
+  if (dropped_violations_ > 0) {
+    absl::StrAppend(&out, "  (", dropped_violations_, " more not recorded: max_violations=",
+                    options_.max_violations, ")\n");
+  }
+  if (time_travel_findings_ > 0) {
+    absl::StrAppend(&out, "time travel (allowed by the scenario): ", time_travel_findings_,
+                    " finding(s)\n");
+    for (size_t i = 0; i < time_travel_examples_.size(); ++i) {
+      describe(time_travel_examples_[i], i + 1);
+    }
+  }
+  absl::StrAppend(&out, "replay: ", replay_command, "\n");
+  return out;
+}
+
+}  // namespace sim
+}  // namespace informersim

@@ -1,0 +1,269 @@
+// Checker: the simulator's oracle (DESIGN "What the checker asserts";
+// CLIENT_GO_SEMANTICS invariants INV1-INV9). Safety is checked at every
+// notification and every scheduler step; convergence and consistency at
+// quiescent points; the simulation adds the liveness budget.
+//
+//   per notification (HandlerRecorder):
+//     INV3  replaying Add/Update/Delete per key never adds a present key or
+//           updates/deletes an absent one (a delete of an unknown key is
+//           allowed only with `allow_unknown_deletes`). An Update's old
+//           object is the one the handler holds (the informer distributes
+//           every change to every listener, and a sync update repeats the
+//           held RV), so a mismatch is a lost or extra notification. This
+//           assumes the recorder is registered directly, not behind a
+//           FilteringResourceEventHandler;
+//     INV4  per key, the RVs of Add/Update objects never go back (time
+//           travel), nor does a plain Delete's RV (the watch's DELETED
+//           event carries the deletion's RV, so a later add must be
+//           newer); a sync update (new.RV is the RV the handler holds) has
+//           old.RV == new.RV; a tombstone's object is never newer than the
+//           last delivered RV;
+//     INV7  the indexer already holds the object (or a newer one), or, for
+//           a delete, lacks the key or holds a newer incarnation. Handlers
+//           of a shared informer run behind the indexer, so an absent key
+//           is fine after an Add/Update (a later delete). With
+//           allow_time_travel an indexer that went back is a finding, not
+//           a violation;
+//     INV9  no initial-list Add after the handler's registration synced.
+//   per step (CheckStep):
+//     INV9  the informer's HasSynced is monotonic; a registration's
+//           HasSynced implies the informer's.
+//   at quiescence (CheckQuiescent):
+//     INV1  the indexer's keys, RVs and objects equal the server's;
+//     INV8  every index equals the index recomputed from the items;
+//     INV6  each handler's replayed view equals the indexer (key and RV);
+//     INV5  a key a handler saw that is gone on the server got a delete
+//           (reported as INV5 "lost delete" rather than as an INV6 view
+//           mismatch).
+// Not checked here (they need the list history, which the simulation has):
+// INV2's list RVs, INV9's "synced => first list present".
+// A violation names the invariant, the key, the handler, the trace step at
+// which it was seen and, for convergence failures, the step of the server's
+// last write to that key (where the informer and the truth diverged).
+//
+// Time travel (INV4 RV going back) is a violation unless
+// `allow_time_travel`, in which case it is counted and reported as a
+// finding: a scenario that restarts an informer against a lagging instance
+// expects it. Comparisons are with the last delivered RV (not the maximum),
+// so one stale relist counts once per key, not once per later event.
+//
+// resourceVersions are parsed as decimal integers (the fake server's
+// counter; client-go itself never orders them, K6); one that does not parse
+// is an INV1 violation. Output (violations, Describe) is deterministic:
+// handlers in AddHandler order, keys in sorted order.
+//
+// Thread safety: none; the simulator is single-threaded.
+#ifndef INFORMERSIM_SIM_CHECKER_H_
+#define INFORMERSIM_SIM_CHECKER_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "core/cache.h"
+#include "core/item.h"
+#include "core/resource_event_handler.h"
+#include "core/runtime.h"
+#include "core/shared_informer.h"
+#include "core/store.h"
+#include "sim/mvcc_store.h"
+#include "sim/tracer.h"
+
+namespace informersim {
+namespace sim {
+
+struct CheckerOptions {
+  bool allow_time_travel = false;
+  // RealFIFO forwards a delete for a key the client never saw when the
+  // server misbehaves (INV3 note); allowed only where a scenario says so.
+  bool allow_unknown_deletes = false;
+  // Stop recording after this many violations (the first ones matter).
+  size_t max_violations = 100;
+};
+
+struct Violation {
+  std::string invariant;  // "INV1", ...
+  std::string key;        // "" when not about one key
+  std::string handler;    // "" when not about one handler
+  uint64_t step = 0;      // tracer step index when found
+  absl::Duration at;      // virtual time since the start
+  // For convergence failures: the trace step of the server's last write to
+  // the key, or -1.
+  int64_t diverged_at_step = -1;
+  std::string detail;
+};
+
+class Checker;
+
+// What a handler has been told, per key.
+struct ViewEntry {
+  int64_t rv = 0;
+  std::string uid;
+};
+
+struct HandlerCounts {
+  int64_t adds = 0;
+  int64_t initial_adds = 0;
+  int64_t updates = 0;
+  int64_t sync_updates = 0;  // old.RV == new.RV
+  int64_t deletes = 0;
+  int64_t tombstone_deletes = 0;  // DeletedFinalStateUnknown
+  // Deletes of a key the handler did not hold, let through by
+  // `allow_unknown_deletes` (otherwise each is an INV3 violation).
+  int64_t unknown_deletes = 0;
+};
+
+// A handler that records and checks what it is told.
+class HandlerRecorder final : public ResourceEventHandler {
+ public:
+  HandlerRecorder(std::string name, Checker* checker, const Store* indexer);
+
+  void OnAdd(const Item& obj, bool is_in_initial_list) override;
+  void OnUpdate(const Item& old_obj, const Item& new_obj) override;
+  void OnDelete(const Item& obj) override;
+
+  // For the INV9 checks on this handler's registration. The registration
+  // holds this recorder; the Checker breaks that cycle when it is destroyed.
+  void SetRegistration(std::shared_ptr<ResourceEventHandlerRegistration> registration);
+  const std::shared_ptr<ResourceEventHandlerRegistration>& registration() const;
+
+  const std::string& name() const;
+  const std::map<std::string, ViewEntry>& view() const;
+  const HandlerCounts& counts() const;
+  // Keys this handler ever saw present (for INV5).
+  bool EverSaw(absl::string_view key) const;
+  bool GotDelete(absl::string_view key) const;
+
+ private:
+  friend class Checker;
+
+  // What the recorder remembers per key beyond the view.
+  struct KeyState {
+    // The newest RV delivered for the key (Add/Update objects, and the
+    // deletion RV of a plain delete), -1 before any: INV4 compares with it.
+    int64_t last_rv = -1;
+    bool ever_saw = false;
+    bool got_delete = false;
+  };
+
+  // The key and RV of a notified object; reports (and returns false) when
+  // the object has no key or an RV that is not a decimal integer.
+  bool KeyAndRv(const Item& obj, absl::string_view what, std::string* key, int64_t* rv);
+  // INV4: `rv` must not be older than the key's last delivered RV.
+  void CheckNotOlder(KeyState& state, const std::string& key, int64_t rv,
+                     absl::string_view what);
+  // INV7 for Add/Update: the indexer holds the key at `rv` or newer, or
+  // (the listener runs behind the indexer) no longer holds it.
+  void CheckIndexerAtLeast(const std::string& key, int64_t rv);
+  void Fail(const char* invariant, const std::string& key, std::string detail);
+
+  const std::string name_;
+  Checker* const checker_;
+  const Store* const indexer_;
+  std::shared_ptr<ResourceEventHandlerRegistration> registration_;
+  std::map<std::string, ViewEntry> view_;
+  absl::flat_hash_map<std::string, KeyState> keys_;
+  HandlerCounts counts_;
+  // CheckStep has seen the registration synced (INV9: no initial add after).
+  bool synced_seen_ = false;
+  // The registration's HasSynced at the last CheckStep (INV9: monotonic).
+  bool registration_synced_last_ = false;
+  // CheckStep reported this registration synced ahead of the informer; it
+  // reports again only after the condition cleared.
+  bool early_sync_reported_ = false;
+};
+
+class Checker {
+ public:
+  // `tracer` and `clock` give step indices and times for violations (both
+  // may be null in unit tests).
+  Checker(Tracer* tracer, const Runtime* clock, CheckerOptions options);
+  Checker(const Checker&) = delete;
+  Checker& operator=(const Checker&) = delete;
+  // Drops the recorders' registrations: a registration holds its handler,
+  // so a recorder holding its registration is a cycle until then.
+  ~Checker();
+
+  // A recorder for a new handler; the Checker keeps it for the quiescent
+  // checks. `indexer` is the informer's (INV7).
+  std::shared_ptr<HandlerRecorder> AddHandler(std::string name, const Store* indexer);
+
+  // The server committed `change` (recorded as the key's last write step).
+  void NoteWrite(const Change& change);
+
+  // Cheap safety checks after a scheduler step, O(handlers). A Checker
+  // watches one informer: every handler with a registration is taken to be
+  // registered with it.
+  void CheckStep(const SharedIndexInformer& informer);
+  // CheckStep with the informer's HasSynced already read (tests, and
+  // informers other than SharedIndexInformer); the registrations are read
+  // after it, which is fine single-threaded.
+  void CheckSyncState(bool informer_has_synced);
+
+  // Full checks at a quiescent point, against `truth` (sorted by key).
+  void CheckQuiescent(const std::vector<ObjectPtr>& truth, const Cache& indexer);
+
+  // Records a violation found elsewhere (the simulation's liveness budget).
+  // A step of 0 and a zero `at` are filled in from the tracer and clock.
+  void Report(Violation violation);
+
+  const std::vector<Violation>& violations() const;
+  // False once any violation was found (recorded or over the cap).
+  bool ok() const;
+  // Violations found after max_violations were recorded: counted only.
+  int64_t dropped_violations() const;
+  int64_t time_travel_findings() const;
+  const std::vector<std::shared_ptr<HandlerRecorder>>& handlers() const;
+
+  // A readable report: every violation, with the seed and the command that
+  // replays the run.
+  std::string Describe(uint64_t seed, absl::string_view replay_command) const;
+
+ private:
+  friend class HandlerRecorder;
+
+  // Records one violation (or counts it past the cap) and traces it.
+  void Fail(std::string invariant, std::string key, std::string handler, std::string detail,
+            int64_t diverged_at_step = -1);
+  // INV4 time travel: a violation, or a finding when allowed.
+  void TimeTravel(const std::string& key, const std::string& handler, std::string detail);
+  // CheckStep's halves: each registration's HasSynced (monotonic), then the
+  // informer's (monotonic, and implied by every registration's).
+  void ReadRegistrations();
+  void CheckSynced(bool informer_has_synced);
+  uint64_t StepNow() const;
+  absl::Duration Elapsed() const;
+  // The step NoteWrite recorded for the key's last write, or -1.
+  int64_t LastWriteStep(absl::string_view key) const;
+
+  // The CheckQuiescent parts. `cache` is the indexer's content by key.
+  void CheckConvergence(const std::vector<ObjectPtr>& truth,
+                        const std::map<std::string, Item>& cache);
+  void CheckIndexes(const Cache& indexer, const std::map<std::string, Item>& cache);
+  void CheckHandlerViews(const std::vector<ObjectPtr>& truth,
+                         const std::map<std::string, Item>& cache);
+
+  Tracer* const tracer_;
+  const Runtime* const clock_;
+  const CheckerOptions options_;
+  const absl::Time start_;
+  std::vector<Violation> violations_;
+  int64_t dropped_violations_ = 0;
+  int64_t time_travel_findings_ = 0;
+  // The first few allowed time travels, for Describe.
+  std::vector<Violation> time_travel_examples_;
+  std::vector<std::shared_ptr<HandlerRecorder>> handlers_;
+  absl::flat_hash_map<std::string, int64_t> last_write_step_;
+  // The informer's HasSynced at the last CheckStep (INV9: monotonic).
+  bool informer_synced_last_ = false;
+};
+
+}  // namespace sim
+}  // namespace informersim
+
+#endif  // INFORMERSIM_SIM_CHECKER_H_

@@ -1,0 +1,539 @@
+#include "sim/sim_options.h"
+
+#include <algorithm>
+#include <map>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "sim/prng.h"
+
+namespace informersim {
+namespace sim {
+namespace {
+
+struct FaultName {
+  FaultKind kind;
+  const char* name;
+  int args;  // how many :ARG parts follow
+};
+constexpr FaultName kFaultNames[] = {
+    {FaultKind::kBreakWatches, "break", 0},   {FaultKind::kCompact, "compact", 0},
+    {FaultKind::kLagInstance, "lag", 2},      {FaultKind::kRefuseConnections, "refuse", 1},
+    {FaultKind::kFailRequests, "fail", 1},    {FaultKind::kPauseConsumer, "pause", 1},
+    {FaultKind::kStallHandler, "stall", 2},   {FaultKind::kAddHandler, "add", 0},
+};
+
+std::string Dur(absl::Duration d) { return absl::FormatDuration(d); }
+
+absl::StatusOr<absl::Duration> ParseDurationValue(absl::string_view what, absl::string_view text) {
+  absl::Duration d;
+  if (!absl::ParseDuration(text, &d) || d < absl::ZeroDuration() || d == absl::InfiniteDuration()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": \"", text, "\" is not a duration (like 90s, 1m30s, 500ms)"));
+  }
+  return d;
+}
+
+absl::StatusOr<int64_t> ParseInt(absl::string_view what, absl::string_view text, int64_t lo,
+                                 int64_t hi) {
+  int64_t v = 0;
+  if (!absl::SimpleAtoi(text, &v) || v < lo || v > hi) {
+    return absl::InvalidArgumentError(absl::StrCat(what, ": \"", text,
+                                                   "\" is not an integer in [", lo, ", ", hi, "]"));
+  }
+  return v;
+}
+
+absl::StatusOr<double> ParseDouble(absl::string_view what, absl::string_view text, double lo,
+                                   double hi) {
+  double v = 0;
+  if (!absl::SimpleAtod(text, &v) || !(v >= lo && v <= hi)) {
+    return absl::InvalidArgumentError(absl::StrCat(what, ": \"", text,
+                                                   "\" is not a number in [", lo, ", ", hi, "]"));
+  }
+  return v;
+}
+
+absl::StatusOr<bool> ParseBool(absl::string_view what, absl::string_view text) {
+  const std::string t = absl::AsciiStrToLower(text);
+  if (t == "true" || t == "1" || t == "yes") return true;
+  if (t == "false" || t == "0" || t == "no") return false;
+  return absl::InvalidArgumentError(absl::StrCat(what, ": \"", text, "\" is not true or false"));
+}
+
+// Instances get lags spread evenly up to `max_lag` (instance 0 never lags).
+void SetInstances(SimOptions& o, int64_t instances, absl::Duration max_lag) {
+  o.server.instance_lags.assign(static_cast<size_t>(instances), absl::ZeroDuration());
+  for (int64_t i = 1; i < instances; ++i) {
+    o.server.instance_lags[static_cast<size_t>(i)] = max_lag * i / (instances - 1);
+  }
+}
+
+absl::Duration MaxLag(const SimOptions& o) {
+  absl::Duration m = absl::ZeroDuration();
+  for (absl::Duration d : o.server.instance_lags) m = std::max(m, d);
+  return m;
+}
+
+void ScaleRates(ServerFaultRates& r, double k) {
+  auto clamp = [k](double& p) { p = std::min(1.0, p * k); };
+  clamp(r.list_too_many_requests);
+  clamp(r.list_internal_error);
+  clamp(r.watch_too_many_requests);
+  clamp(r.connection_refused);
+  clamp(r.continue_expired);
+  clamp(r.watch_break);
+  clamp(r.watch_error_event);
+}
+
+const char* const kRunFlags[] = {
+    "seed",     "scenario",   "profile",       "duration",       "objects",
+    "write_rate", "instances", "max_lag",      "fault_scale",    "faults",
+    "handlers", "late_handlers", "slow_handler", "resync",        "page_size",
+    "bookmarks", "watch_list", "swarm",         "allow_time_travel",
+};
+const char* const kToolFlags[] = {"trace_out", "replay", "check_determinism", "seeds",
+                                  "help",      "quiet",  "verbose"};
+
+bool IsBoolFlag(absl::string_view name) {
+  return name == "slow_handler" || name == "bookmarks" || name == "watch_list" ||
+         name == "swarm" || name == "allow_time_travel" || name == "check_determinism" ||
+         name == "help" || name == "quiet" || name == "verbose";
+}
+
+// Splits "--name=value" / "--name" / "--noname"; error if not a flag.
+absl::StatusOr<std::pair<std::string, std::string>> SplitFlag(absl::string_view arg) {
+  if (!absl::ConsumePrefix(&arg, "--") && !absl::ConsumePrefix(&arg, "-")) {
+    return absl::InvalidArgumentError(absl::StrCat("unexpected argument \"", arg,
+                                                   "\" (flags look like --name=value)"));
+  }
+  const size_t eq = arg.find('=');
+  std::string name(arg.substr(0, eq));
+  if (eq != absl::string_view::npos) return std::make_pair(name, std::string(arg.substr(eq + 1)));
+  if (IsBoolFlag(name)) return std::make_pair(name, std::string("true"));
+  if (name.size() > 2 && name.rfind("no", 0) == 0 && IsBoolFlag(name.substr(2))) {
+    return std::make_pair(name.substr(2), std::string("false"));
+  }
+  return std::make_pair(name, std::string());
+}
+
+bool Known(absl::string_view name) {
+  for (const char* f : kRunFlags) {
+    if (name == f) return true;
+  }
+  for (const char* f : kToolFlags) {
+    if (name == f) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+absl::string_view FaultKindName(FaultKind kind) {
+  for (const FaultName& f : kFaultNames) {
+    if (f.kind == kind) return f.name;
+  }
+  return "unknown";
+}
+
+std::string DescribeFault(const ScriptedFault& fault) {
+  std::string out = absl::StrCat(Dur(fault.at), ":", FaultKindName(fault.kind));
+  switch (fault.kind) {
+    case FaultKind::kLagInstance:
+    case FaultKind::kStallHandler:
+      absl::StrAppend(&out, ":", fault.target, ":", Dur(fault.duration));
+      break;
+    case FaultKind::kRefuseConnections:
+    case FaultKind::kFailRequests:
+    case FaultKind::kPauseConsumer:
+      absl::StrAppend(&out, ":", Dur(fault.duration));
+      break;
+    default:
+      break;
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<ScriptedFault>> ParseScriptedFaults(absl::string_view text) {
+  std::vector<ScriptedFault> out;
+  if (text.empty() || text == "none") return out;
+  int index = 0;
+  for (absl::string_view entry : absl::StrSplit(text, ',')) {
+    ++index;
+    const std::string where = absl::StrCat("fault ", index, " \"", entry, "\"");
+    std::vector<absl::string_view> parts = absl::StrSplit(entry, ':');
+    if (parts.size() < 2) {
+      return absl::InvalidArgumentError(absl::StrCat(where, ": expected AT:KIND[:ARG...]"));
+    }
+    ScriptedFault f;
+    absl::StatusOr<absl::Duration> at = ParseDurationValue(where, parts[0]);
+    if (!at.ok()) return at.status();
+    f.at = *at;
+    const FaultName* found = nullptr;
+    for (const FaultName& n : kFaultNames) {
+      if (parts[1] == n.name) found = &n;
+    }
+    if (found == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          where, ": unknown kind \"", parts[1],
+          "\" (break, compact, lag, refuse, fail, pause, stall, add)"));
+    }
+    f.kind = found->kind;
+    if (static_cast<int>(parts.size()) != 2 + found->args) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ": ", found->name, " takes ", found->args, " argument(s)"));
+    }
+    if (found->args == 2) {
+      absl::StatusOr<int64_t> target = ParseInt(where, parts[2], 0, 1000);
+      if (!target.ok()) return target.status();
+      f.target = *target;
+    }
+    if (found->args >= 1) {
+      absl::StatusOr<absl::Duration> d = ParseDurationValue(where, parts.back());
+      if (!d.ok()) return d.status();
+      f.duration = *d;
+    }
+    out.push_back(f);
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const ScriptedFault& a, const ScriptedFault& b) { return a.at < b.at; });
+  return out;
+}
+
+std::string FormatScriptedFaults(const std::vector<ScriptedFault>& faults) {
+  if (faults.empty()) return "none";
+  std::vector<std::string> parts;
+  for (const ScriptedFault& f : faults) parts.push_back(DescribeFault(f));
+  return absl::StrJoin(parts, ",");
+}
+
+absl::Status ValidateOptions(const SimOptions& o) {
+  if (o.duration <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("duration must be positive");
+  }
+  if (o.liveness_timeout <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("liveness_timeout must be positive");
+  }
+  if (o.server.instance_lags.empty()) {
+    return absl::InvalidArgumentError("the server needs at least one instance");
+  }
+  if (o.server.min_latency < absl::ZeroDuration() ||
+      o.server.min_latency > o.server.max_latency) {
+    return absl::InvalidArgumentError("server latency: min must be in [0, max]");
+  }
+  if (o.batch_size == 0) return absl::InvalidArgumentError("batch_size must be positive");
+  if (o.page_size < 0) return absl::InvalidArgumentError("page_size must not be negative");
+  absl::Status workload = Workload::Validate(o.workload);
+  if (!workload.ok()) return workload;
+  for (const ScriptedFault& f : o.faults) {
+    if (f.kind == FaultKind::kLagInstance &&
+        (f.target < 0 || static_cast<size_t>(f.target) >= o.server.instance_lags.size())) {
+      return absl::InvalidArgumentError(absl::StrCat("fault ", DescribeFault(f),
+                                                     ": no instance ", f.target, " (there are ",
+                                                     o.server.instance_lags.size(), ")"));
+    }
+    if (f.kind == FaultKind::kStallHandler &&
+        (f.target < 0 || static_cast<size_t>(f.target) >= o.handlers.size())) {
+      return absl::InvalidArgumentError(absl::StrCat("fault ", DescribeFault(f), ": no handler ",
+                                                     f.target, " (there are ", o.handlers.size(),
+                                                     ")"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<SimOptions> ScenarioOptions(absl::string_view name, uint64_t seed) {
+  SimOptions o;
+  o.seed = seed;
+  o.scenario = std::string(name);
+  o.workload.initial_objects = 1000;
+  o.workload.writes_per_second = 100;
+  if (name == "calm") {
+    o.server.instance_lags = {absl::ZeroDuration()};
+    return o;
+  }
+  if (name != "default") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown scenario \"", name, "\" (default, calm)"));
+  }
+  // Two instances, the second 2 s behind: requests routed there see stale
+  // state. At 30 s the informer loses its watch and cannot reconnect for 3 s
+  // while the history is compacted: its next watch gets 410 and it relists.
+  o.server.instance_lags = {absl::ZeroDuration(), absl::Seconds(2)};
+  o.server.min_latency = absl::Milliseconds(1);
+  o.server.max_latency = absl::Milliseconds(20);
+  o.server.bookmark_interval = absl::Seconds(10);
+  o.fault_rates.list_too_many_requests = 0.05;
+  o.fault_rates.list_internal_error = 0.02;
+  o.fault_rates.watch_too_many_requests = 0.02;
+  o.fault_rates.connection_refused = 0.01;
+  o.fault_rates.continue_expired = 0.05;
+  o.fault_rates.watch_break = 0.0005;
+  o.fault_rates.watch_error_event = 0.0002;
+  o.page_size = 100;
+  o.resync_period = absl::Seconds(30);
+  // Handler 1 is slow and stalls; a third handler joins at 45 s.
+  o.handlers = {HandlerSpec{}, HandlerSpec{}};
+  o.handlers[1].speed = 0.05;
+  o.handlers[1].resync_period = absl::Seconds(20);
+  HandlerSpec late;
+  late.added_at = absl::Seconds(45);
+  o.handlers.push_back(late);
+  o.faults = *ParseScriptedFaults(
+      "15s:break,30s:break,30s:refuse:3s,31s:compact,50s:lag:1:8s,52s:break,60s:stall:1:5s,"
+      "75s:pause:3s,90s:refuse:2s,100s:fail:1s");
+  return o;
+}
+
+SimOptions DrawSwarm(const SimOptions& base, uint64_t seed) {
+  Prng r = Prng::Stream(seed, "swarm");
+  SimOptions o = base;
+  o.seed = seed;
+  o.swarm = true;
+  o.profile = r.Chance(0.5) ? Profile::kClassic : Profile::kCurrent;
+  o.resync_period = r.Chance(0.5) ? absl::ZeroDuration() : absl::Seconds(r.Range(1, 60));
+  o.page_size = r.Chance(0.3) ? 0 : r.Range(1, 500);
+  o.batch_size = r.Chance(0.3) ? static_cast<size_t>(r.Range(1, 10)) : 1000;
+  o.server.bookmark_interval = r.Chance(0.3) ? absl::ZeroDuration()
+                                             : absl::Seconds(r.Range(1, 60));
+  o.server.watch_list_supported = r.Chance(0.8);
+  SetInstances(o, r.Range(1, 3), absl::Milliseconds(r.Range(0, 10000)));
+  o.server.max_latency = absl::Milliseconds(r.Range(0, 50));
+  o.server.min_latency = o.server.max_latency * r.Float64();
+  o.server.history_window_events = r.Range(50, 5000);
+  o.server.compaction_interval = absl::Seconds(r.Range(5, 120));
+  // Each rate is on or off by a coin, then drawn up to its ceiling.
+  auto rate = [&r](double ceiling) { return r.Chance(0.5) ? r.Float64() * ceiling : 0.0; };
+  o.fault_rates.list_too_many_requests = rate(0.3);
+  o.fault_rates.list_internal_error = rate(0.2);
+  o.fault_rates.watch_too_many_requests = rate(0.2);
+  o.fault_rates.connection_refused = rate(0.1);
+  o.fault_rates.continue_expired = rate(0.3);
+  o.fault_rates.watch_break = rate(0.01);
+  o.fault_rates.watch_error_event = rate(0.005);
+  const int64_t handlers = r.Range(1, 4);
+  o.handlers.clear();
+  for (int64_t i = 0; i < handlers; ++i) {
+    HandlerSpec h;
+    if (r.Chance(0.3)) h.resync_period = absl::Seconds(r.Range(0, 60));
+    h.speed = r.Chance(0.3) ? 0.01 + r.Float64() * 0.3 : 1.0;
+    o.handlers.push_back(h);
+  }
+  const int64_t late = r.Range(0, 2);
+  for (int64_t i = 0; i < late; ++i) {
+    HandlerSpec h;
+    h.added_at = absl::Milliseconds(r.Range(1, absl::ToInt64Milliseconds(o.duration)));
+    o.handlers.push_back(h);
+  }
+  // Scripted faults: a few of each kind at random times.
+  o.faults.clear();
+  const int64_t count = r.Range(0, 12);
+  const int64_t span_ms = absl::ToInt64Milliseconds(o.duration);
+  for (int64_t i = 0; i < count; ++i) {
+    ScriptedFault f;
+    f.at = absl::Milliseconds(r.Range(0, span_ms));
+    f.kind = static_cast<FaultKind>(r.Below(8));
+    switch (f.kind) {
+      case FaultKind::kLagInstance:
+        f.target = r.Range(0, static_cast<int64_t>(o.server.instance_lags.size()) - 1);
+        f.duration = absl::Milliseconds(r.Range(0, 10000));
+        break;
+      case FaultKind::kStallHandler:
+        f.target = r.Range(0, static_cast<int64_t>(o.handlers.size()) - 1);
+        f.duration = absl::Milliseconds(r.Range(100, 10000));
+        break;
+      case FaultKind::kRefuseConnections:
+      case FaultKind::kFailRequests:
+      case FaultKind::kPauseConsumer:
+        f.duration = absl::Milliseconds(r.Range(100, 5000));
+        break;
+      default:
+        break;
+    }
+    o.faults.push_back(f);
+  }
+  std::stable_sort(o.faults.begin(), o.faults.end(),
+                   [](const ScriptedFault& a, const ScriptedFault& b) { return a.at < b.at; });
+  return o;
+}
+
+bool IsToolFlag(absl::string_view flag) {
+  absl::StatusOr<std::pair<std::string, std::string>> split = SplitFlag(flag);
+  if (!split.ok()) return false;
+  for (const char* f : kToolFlags) {
+    if (split->first == f) return true;
+  }
+  return false;
+}
+
+std::vector<std::string> RunFlags(const std::vector<std::string>& flags, uint64_t seed) {
+  std::vector<std::string> out;
+  out.push_back(absl::StrCat("--seed=", seed));
+  for (const std::string& f : flags) {
+    if (IsToolFlag(f)) continue;
+    absl::StatusOr<std::pair<std::string, std::string>> split = SplitFlag(f);
+    if (split.ok() && split->first == "seed") continue;
+    out.push_back(f);
+  }
+  return out;
+}
+
+absl::StatusOr<SimOptions> OptionsFromFlags(const std::vector<std::string>& flags) {
+  // Last occurrence wins, as with most flag libraries.
+  std::map<std::string, std::string> values;
+  for (const std::string& arg : flags) {
+    absl::StatusOr<std::pair<std::string, std::string>> split = SplitFlag(arg);
+    if (!split.ok()) return split.status();
+    if (!Known(split->first)) {
+      return absl::InvalidArgumentError(absl::StrCat("unknown flag --", split->first,
+                                                     " (see --help)"));
+    }
+    if (split->second.empty() && !IsBoolFlag(split->first)) {
+      return absl::InvalidArgumentError(absl::StrCat("flag --", split->first, " needs a value"));
+    }
+    values[split->first] = split->second;
+  }
+  auto get = [&values](const char* name) -> const std::string* {
+    auto it = values.find(name);
+    return it == values.end() ? nullptr : &it->second;
+  };
+  uint64_t seed = 1;
+  if (const std::string* v = get("seed")) {
+    if (!absl::SimpleAtoi(*v, &seed)) {
+      return absl::InvalidArgumentError(absl::StrCat("--seed: \"", *v,
+                                                     "\" is not an unsigned integer"));
+    }
+  }
+  const std::string* scenario = get("scenario");
+  absl::StatusOr<SimOptions> base = ScenarioOptions(scenario ? *scenario : "default", seed);
+  if (!base.ok()) return absl::InvalidArgumentError(absl::StrCat("--scenario: ", base.status().message()));
+  SimOptions o = *std::move(base);
+  if (const std::string* v = get("swarm")) {
+    absl::StatusOr<bool> b = ParseBool("--swarm", *v);
+    if (!b.ok()) return b.status();
+    if (*b) {
+      // The drawn faults refer to the phase length, so apply it first.
+      if (const std::string* d = get("duration")) {
+        absl::StatusOr<absl::Duration> dd = ParseDurationValue("--duration", *d);
+        if (!dd.ok()) return dd.status();
+        o.duration = *dd;
+      }
+      o = DrawSwarm(o, seed);
+    }
+  }
+  for (const auto& [name, value] : values) {
+    const std::string what = absl::StrCat("--", name);
+    absl::Status status;
+    if (name == "profile") {
+      const std::string p = absl::AsciiStrToLower(value);
+      if (p == "classic") {
+        o.profile = Profile::kClassic;
+      } else if (p == "current") {
+        o.profile = Profile::kCurrent;
+      } else {
+        return absl::InvalidArgumentError(
+            absl::StrCat(what, ": \"", value, "\" is not classic or current"));
+      }
+    } else if (name == "duration") {
+      absl::StatusOr<absl::Duration> d = ParseDurationValue(what, value);
+      if (!d.ok()) return d.status();
+      if (*d <= absl::ZeroDuration()) {
+        return absl::InvalidArgumentError(absl::StrCat(what, " must be positive"));
+      }
+      o.duration = *d;
+    } else if (name == "objects") {
+      absl::StatusOr<int64_t> n = ParseInt(what, value, 0, 10000000);
+      if (!n.ok()) return n.status();
+      o.workload.initial_objects = *n;
+    } else if (name == "write_rate") {
+      absl::StatusOr<double> r = ParseDouble(what, value, 0, 1e6);
+      if (!r.ok()) return r.status();
+      o.workload.writes_per_second = *r;
+    } else if (name == "instances" || name == "max_lag") {
+      absl::StatusOr<int64_t> n = ParseInt(
+          "--instances", get("instances") ? *get("instances")
+                                          : absl::StrCat(o.server.instance_lags.size()),
+          1, 16);
+      if (!n.ok()) return n.status();
+      absl::Duration lag = MaxLag(o);
+      if (const std::string* l = get("max_lag")) {
+        absl::StatusOr<absl::Duration> d = ParseDurationValue("--max_lag", *l);
+        if (!d.ok()) return d.status();
+        lag = *d;
+      }
+      SetInstances(o, *n, lag);
+    } else if (name == "fault_scale") {
+      absl::StatusOr<double> k = ParseDouble(what, value, 0, 1000);
+      if (!k.ok()) return k.status();
+      ScaleRates(o.fault_rates, *k);
+    } else if (name == "faults") {
+      absl::StatusOr<std::vector<ScriptedFault>> f = ParseScriptedFaults(value);
+      if (!f.ok()) return absl::InvalidArgumentError(absl::StrCat(what, ": ", f.status().message()));
+      o.faults = *std::move(f);
+    } else if (name == "handlers" || name == "late_handlers") {
+      absl::StatusOr<int64_t> early = ParseInt("--handlers", get("handlers") ? *get("handlers") : "0", 0, 64);
+      absl::StatusOr<int64_t> late =
+          ParseInt("--late_handlers", get("late_handlers") ? *get("late_handlers") : "0", 0, 64);
+      if (!early.ok()) return early.status();
+      if (!late.ok()) return late.status();
+      std::vector<HandlerSpec> handlers;
+      for (const HandlerSpec& h : o.handlers) {
+        if (get("handlers") == nullptr && h.added_at == absl::ZeroDuration()) handlers.push_back(h);
+      }
+      for (int64_t i = 0; get("handlers") != nullptr && i < *early; ++i) handlers.emplace_back();
+      if (get("late_handlers") == nullptr) {
+        for (const HandlerSpec& h : o.handlers) {
+          if (h.added_at > absl::ZeroDuration()) handlers.push_back(h);
+        }
+      }
+      for (int64_t i = 0; get("late_handlers") != nullptr && i < *late; ++i) {
+        HandlerSpec h;
+        h.added_at = o.duration * static_cast<double>(i + 1) / static_cast<double>(*late + 1);
+        handlers.push_back(h);
+      }
+      o.handlers = std::move(handlers);
+    } else if (name == "slow_handler") {
+      absl::StatusOr<bool> b = ParseBool(what, value);
+      if (!b.ok()) return b.status();
+      if (!o.handlers.empty()) o.handlers.back().speed = *b ? 0.05 : 1.0;
+    } else if (name == "resync") {
+      absl::StatusOr<absl::Duration> d = ParseDurationValue(what, value);
+      if (!d.ok()) return d.status();
+      o.resync_period = *d;
+    } else if (name == "page_size") {
+      absl::StatusOr<int64_t> n = ParseInt(what, value, 0, 1000000);
+      if (!n.ok()) return n.status();
+      o.page_size = *n;
+    } else if (name == "bookmarks") {
+      absl::StatusOr<bool> b = ParseBool(what, value);
+      if (!b.ok()) return b.status();
+      o.server.bookmark_interval = *b ? absl::Seconds(10) : absl::ZeroDuration();
+    } else if (name == "watch_list") {
+      absl::StatusOr<bool> b = ParseBool(what, value);
+      if (!b.ok()) return b.status();
+      o.server.watch_list_supported = *b;
+    } else if (name == "allow_time_travel") {
+      absl::StatusOr<bool> b = ParseBool(what, value);
+      if (!b.ok()) return b.status();
+      o.allow_time_travel = *b;
+    } else if (name == "check_determinism" || name == "help" || name == "quiet" ||
+               name == "verbose") {
+      absl::StatusOr<bool> b = ParseBool(what, value);
+      if (!b.ok()) return b.status();
+    } else if (name == "seeds") {
+      absl::StatusOr<int64_t> n = ParseInt(what, value, 1, 1000000000);
+      if (!n.ok()) return n.status();
+    }
+    // seed, scenario, swarm, trace_out, replay: handled above or by the tool.
+  }
+  absl::Status valid = ValidateOptions(o);
+  if (!valid.ok()) return valid;
+  return o;
+}
+
+}  // namespace sim
+}  // namespace informersim

@@ -1,0 +1,149 @@
+// SimOptions: everything that, with the seed, decides a simulation run:
+// the informer's knobs, the server, the workload, the faults. Also the
+// embedded scenarios, swarm mode and the informer_sim flag language, which
+// live here so that the tool, the replay of a trace and the tests read
+// options the same way.
+//
+// Flags (--name=value; booleans also as --name / --noname):
+//   --seed=N              the run's seed (default 1)
+//   --scenario=NAME       default | calm (the base the other flags adjust)
+//   --profile=P           classic | current
+//   --duration=D          virtual length of the workload and fault phase
+//   --objects=N           objects created before the informer starts
+//   --write_rate=R        workload writes per virtual second
+//   --instances=N         API server instances (watch caches)
+//   --max_lag=D           the lag of the slowest instance (others spread)
+//   --fault_scale=X       multiplies every per-request/per-event fault rate
+//   --faults=LIST         scripted faults, comma-separated AT:KIND[:ARG...]
+//                         (see ParseScriptedFaults); "none" for none
+//   --handlers=N          handlers registered before Run
+//   --late_handlers=N     handlers added while events flow
+//   --slow_handler=B      the last handler is slow and stalls
+//   --resync=D            the informer's default resync period (0 = off)
+//   --page_size=N         LIST page size (0 = the reflector's default)
+//   --bookmarks=B         the server sends watch bookmarks
+//   --watch_list=B        the server supports watch-list streams
+//   --swarm=B             draw the knobs and fault probabilities from the seed
+//   --allow_time_travel=B report per-key RVs going back as findings only
+// Durations use Go/absl syntax (90s, 1m30s, 500ms).
+//
+// Thread safety: plain values.
+#ifndef INFORMERSIM_SIM_SIM_OPTIONS_H_
+#define INFORMERSIM_SIM_SIM_OPTIONS_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "core/controller.h"
+#include "core/profile.h"
+#include "sim/api_server.h"
+#include "sim/workload.h"
+
+namespace informersim {
+namespace sim {
+
+enum class FaultKind {
+  kBreakWatches,       // every open watch stream ends
+  kCompact,            // history compacted to now: older RVs get 410
+  kLagInstance,        // ARG instance, ARG lag: that watch cache falls behind
+  kRefuseConnections,  // ARG duration: every request refused
+  kFailRequests,       // ARG duration: every request answers 500
+  kPauseConsumer,      // ARG duration: the informer's queue is not popped
+  kStallHandler,       // ARG handler index, ARG duration: that handler stalls
+  kAddHandler,         // a handler is added while events flow
+};
+absl::string_view FaultKindName(FaultKind kind);
+
+struct ScriptedFault {
+  absl::Duration at;  // since the informer started
+  FaultKind kind = FaultKind::kBreakWatches;
+  int64_t target = 0;  // instance or handler index
+  absl::Duration duration = absl::ZeroDuration();  // window, pause or lag
+};
+std::string DescribeFault(const ScriptedFault& fault);
+
+// "10s:break,20s:compact,30s:lag:1:5s,40s:refuse:2s,45s:fail:1s,
+//  50s:pause:3s,55s:stall:1:4s,60s:add" (kinds: break, compact, lag, refuse,
+// fail, pause, stall, add). Errors say which entry and why.
+absl::StatusOr<std::vector<ScriptedFault>> ParseScriptedFaults(absl::string_view text);
+std::string FormatScriptedFaults(const std::vector<ScriptedFault>& faults);
+
+struct HandlerSpec {
+  // nullopt: the informer's default resync period.
+  std::optional<absl::Duration> resync_period;
+  // Scheduler weight of the handler's listener (1 = normal; smaller is
+  // slower).
+  double speed = 1.0;
+  // Zero: registered before Run; otherwise added at this time.
+  absl::Duration added_at = absl::ZeroDuration();
+};
+
+struct SimOptions {
+  uint64_t seed = 1;
+  std::string scenario = "default";
+  Profile profile = Profile::kCurrent;
+  // The workload and fault phase; then faults stop and the liveness phase
+  // gives the informer `liveness_timeout` to converge, spending at most
+  // `liveness_max_lists` LIST and `liveness_max_watches` WATCH requests.
+  absl::Duration duration = absl::Seconds(120);
+  absl::Duration liveness_timeout = absl::Seconds(120);
+  int64_t liveness_max_lists = 20;
+  int64_t liveness_max_watches = 20;
+
+  WorkloadOptions workload;
+  ApiServerOptions server;
+  ServerFaultRates fault_rates;
+  std::vector<ScriptedFault> faults;
+
+  // Informer knobs.
+  absl::Duration resync_period = absl::ZeroDuration();
+  int64_t page_size = 0;
+  size_t batch_size = 1000;
+  std::vector<HandlerSpec> handlers = {HandlerSpec{}, HandlerSpec{}};
+  bool allow_time_travel = false;
+  bool swarm = false;
+
+  // Run control (not part of what a seed decides).
+  bool keep_trace = false;
+  uint64_t max_steps = 50000000;
+  // Tests only: the informer's queue maker (a deliberately broken queue).
+  QueueFactory queue_factory;
+};
+
+absl::Status ValidateOptions(const SimOptions& options);
+
+// The embedded scenarios. "default": a realistic workload (1,000 objects,
+// 100 writes per virtual second over 10 namespaces) against two server
+// instances, one lagging, with watch drops, a compaction that makes the next
+// watch fail with 410, a relist that can land on the lagging instance (a
+// stale list), rate faults (429s, 500s, broken streams) and one slow,
+// stalling handler plus one added late. "calm": the same workload, no faults.
+absl::StatusOr<SimOptions> ScenarioOptions(absl::string_view name, uint64_t seed);
+
+// Swarm mode: `base` with knobs and fault probabilities drawn from the seed
+// (profile, resync periods, page size, bookmarks, watch-list, instances and
+// lags, handler count and speeds, late handlers, fault rates, scripted
+// faults). Each seed explores its own corner.
+SimOptions DrawSwarm(const SimOptions& base, uint64_t seed);
+
+// Applies informer_sim flags (already split, without argv[0]) over a base
+// chosen by --scenario and --seed. Unknown flags and bad values are
+// InvalidArgument errors naming the flag.
+absl::StatusOr<SimOptions> OptionsFromFlags(const std::vector<std::string>& flags);
+// The flags of `flags` that decide a run, with --seed set to `seed`
+// (what a trace header stores and a replay command shows).
+std::vector<std::string> RunFlags(const std::vector<std::string>& flags, uint64_t seed);
+// True for the flags that only control the tool (--trace_out, --replay,
+// --check_determinism, --seeds, --help, ...), not the run.
+bool IsToolFlag(absl::string_view flag);
+
+}  // namespace sim
+}  // namespace informersim
+
+#endif  // INFORMERSIM_SIM_SIM_OPTIONS_H_

@@ -1,0 +1,446 @@
+#include "sim/simulation.h"
+
+#include <algorithm>
+#include <memory>
+#include <utility>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "core/index.h"
+#include "core/reflector_feeder.h"
+#include "core/shared_informer.h"
+#include "sim/world.h"
+
+namespace informersim {
+namespace sim {
+namespace {
+
+// Quiescence is polled before every step of the liveness phase; it is cheap
+// (a few reads), so no batching is needed.
+
+// The label the workload moves objects between; indexed by the informer.
+constexpr char kAppIndex[] = "app";
+
+absl::Status AppLabelIndexFunc(const Item& item, std::vector<std::string>* values) {
+  const api::ObjectMeta* meta = item.meta();
+  if (meta == nullptr) return absl::InvalidArgumentError("object has no meta");
+  auto it = meta->labels().find("app");
+  if (it != meta->labels().end()) values->push_back(it->second);
+  return absl::OkStatus();
+}
+
+int64_t ParseRv(absl::string_view rv) {
+  int64_t v = -1;
+  if (!absl::SimpleAtoi(rv, &v)) return -1;
+  return v;
+}
+
+// Forwards the workload's writes to the server and tells the checker which
+// trace step each key was last written at.
+class CheckedWriter final : public ObjectWriter {
+ public:
+  CheckedWriter(FakeApiServer* server, Checker* checker) : server_(server), checker_(checker) {}
+
+  absl::StatusOr<ObjectPtr> Create(api::Object object) override {
+    return Noted(server_->Create(std::move(object)));
+  }
+  absl::StatusOr<ObjectPtr> Update(api::Object object) override {
+    return Noted(server_->Update(std::move(object)));
+  }
+  absl::StatusOr<ObjectPtr> Delete(absl::string_view namespace_name,
+                                   absl::string_view name) override {
+    return Noted(server_->Delete(namespace_name, name));
+  }
+  std::vector<ObjectPtr> Objects() const override { return server_->Objects(); }
+
+ private:
+  absl::StatusOr<ObjectPtr> Noted(absl::StatusOr<ObjectPtr> written) {
+    if (written.ok() && *written != nullptr) {
+      const Change* change = server_->store().ChangeAt(ParseRv((*written)->metadata().resource_version()));
+      if (change != nullptr) checker_->NoteWrite(*change);
+    }
+    return written;
+  }
+
+  FakeApiServer* const server_;
+  Checker* const checker_;
+};
+
+class Run {
+ public:
+  Run(const SimOptions& options, const std::vector<std::string>& run_flags)
+      : options_(options),
+        run_flags_(run_flags),
+        world_(options.seed, options.keep_trace),
+        client_random_(world_.Stream("client")),
+        server_(world_.runtime(), world_.Stream("server"), world_.tracer(), options.server),
+        checker_(world_.tracer(), world_.runtime(), CheckerOptionsFor(options)),
+        writer_(&server_, &checker_),
+        workload_(world_.runtime(), &writer_, world_.Stream("workload"), world_.tracer(),
+                  options.workload) {}
+
+  absl::StatusOr<SimResult> Go() {
+    Phase("setup");
+    absl::Status preload = workload_.Preload();
+    if (!preload.ok()) return preload;
+    // The server has been up for a while: every watch cache has caught up
+    // with the preloaded objects before the informer's first request (a real
+    // watch cache serves nothing older than its own initial list).
+    absl::Duration warm_up = absl::ZeroDuration();
+    for (absl::Duration lag : options_.server.instance_lags) warm_up = std::max(warm_up, lag);
+    world_.RunUntil(world_.Now() + warm_up, nullptr, options_.max_steps);
+    t0_ = world_.Now();
+    MakeInformer();
+    for (size_t i = 0; i < options_.handlers.size(); ++i) {
+      if (options_.handlers[i].added_at == absl::ZeroDuration()) AddHandler(i);
+    }
+    world_.SetAfterStep([this] { checker_.CheckStep(*informer_); });
+    informer_->Run();
+    if (!informer_->RunStatus().ok()) return informer_->RunStatus();
+    controller_strand_ = FindControllerStrand();
+
+    Phase("faults");
+    const absl::Time fault_end = t0_ + options_.duration;
+    server_.SetFaultRates(options_.fault_rates);
+    workload_.Start(fault_end);
+    ScheduleScripted();
+    const World::RunResult faults = world_.RunUntil(fault_end, nullptr, options_.max_steps);
+    if (faults == World::RunResult::kStepLimit) StepLimitViolation("faults");
+
+    Phase("liveness");
+    workload_.Stop();
+    server_.SetFaultRates(ServerFaultRates{});
+    world_.ClearPerturbation();
+    stopped_faults_ = true;
+    const ApiServerStats before = server_.stats();
+    const absl::Time liveness_start = world_.Now();
+    const World::RunResult live = world_.RunUntil(
+        liveness_start + options_.liveness_timeout, [this] { return Quiescent(); },
+        options_.max_steps);
+    const ApiServerStats after = server_.stats();
+    result_.liveness_lists = after.list_requests - before.list_requests;
+    result_.liveness_watches = after.watch_requests - before.watch_requests;
+    result_.converged = live == World::RunResult::kDone;
+    result_.convergence_time = world_.Now() - liveness_start;
+    if (live == World::RunResult::kStepLimit) StepLimitViolation("liveness");
+    if (!result_.converged) {
+      Violation v;
+      v.invariant = "LIVENESS";
+      v.detail = absl::StrCat("no quiescence within ", absl::FormatDuration(options_.liveness_timeout),
+                              " after faults stopped (", RunResultName(live),
+                              "); reflector at RV \"", informer_->LastSyncResourceVersion(),
+                              "\", server at ", server_.current_rv(),
+                              informer_->HasSynced() ? "" : ", informer never synced");
+      checker_.Report(v);
+    }
+    if (result_.liveness_lists > options_.liveness_max_lists ||
+        result_.liveness_watches > options_.liveness_max_watches) {
+      Violation v;
+      v.invariant = "LIVENESS";
+      v.detail = absl::StrCat("relist/rewatch storm after faults stopped: ",
+                              result_.liveness_lists, " LIST (budget ",
+                              options_.liveness_max_lists, "), ", result_.liveness_watches,
+                              " WATCH (budget ", options_.liveness_max_watches, ")");
+      checker_.Report(v);
+    }
+
+    Phase("check");
+    checker_.CheckQuiescent(server_.Objects(), *informer_->GetIndexer());
+    if (result_.converged && !informer_->HasSynced()) {
+      Violation v;
+      v.invariant = "INV9";
+      v.detail = "the informer never reported HasSynced";
+      checker_.Report(v);
+    }
+    Finish();
+    Phase("shutdown");
+    Shutdown();
+    if (options_.keep_trace) result_.trace = world_.tracer()->ToProto(Header());
+    result_.trace_hash = world_.tracer()->hash();
+    result_.trace_steps = world_.tracer()->step_count();
+    result_.scheduler_steps = world_.steps();
+    return std::move(result_);
+  }
+
+ private:
+  static CheckerOptions CheckerOptionsFor(const SimOptions& o) {
+    CheckerOptions c;
+    c.allow_time_travel = o.allow_time_travel;
+    return c;
+  }
+
+  TraceHeader Header() const {
+    TraceHeader header;
+    header.set_format_version(kTraceFormatVersion);
+    header.set_seed(options_.seed);
+    for (const std::string& f : run_flags_) header.add_flags(f);
+    return header;
+  }
+
+  void Phase(absl::string_view name) { world_.tracer()->Record(PHASE, "sim", name); }
+
+  void MakeInformer() {
+    SharedIndexInformerOptions io;
+    io.profile.profile = options_.profile;
+    io.name = "informer";
+    io.resync_period = options_.resync_period;
+    io.indexers[std::string(kNamespaceIndex)] = MetaNamespaceIndexFunc;
+    io.indexers[kAppIndex] = AppLabelIndexFunc;
+    io.watch_list_page_size = options_.page_size;
+    io.batch_size = options_.batch_size;
+    io.queue_factory = options_.queue_factory;
+    // The reflector's strands get their own name so that the scheduler can
+    // tell them from the controller's.
+    QueueFeederFactory inner =
+        ReflectorFeederFactory(&server_, world_.runtime(), &client_random_);
+    QueueFeederFactory feeder = [inner](ReflectorStore* queue, ReflectorOptions ro) {
+      ro.name = "reflector";
+      return inner(queue, std::move(ro));
+    };
+    informer_ = std::make_unique<SharedIndexInformer>(world_.runtime(), std::move(feeder), io);
+  }
+
+  StrandId FindControllerStrand() {
+    const std::vector<StrandId> strands = world_.StrandsNamed("informer");
+    return strands.empty() ? 0 : strands.front();
+  }
+
+  void AddHandler(size_t index) {
+    const HandlerSpec& spec = options_.handlers[index];
+    const std::string name = absl::StrCat("handler-", index);
+    std::shared_ptr<HandlerRecorder> recorder =
+        checker_.AddHandler(name, informer_->GetIndexer());
+    const size_t strands_before = world_.runtime()->strand_count();
+    HandlerOptions ho;
+    ho.resync_period = spec.resync_period;
+    absl::StatusOr<std::shared_ptr<ResourceEventHandlerRegistration>> reg =
+        informer_->AddEventHandlerWithOptions(recorder, ho);
+    if (!reg.ok()) {
+      Violation v;
+      v.invariant = "SETUP";
+      v.handler = name;
+      v.detail = absl::StrCat("AddEventHandler failed: ", reg.status().ToString());
+      checker_.Report(v);
+      return;
+    }
+    recorder->SetRegistration(*reg);
+    StrandId strand = 0;
+    if (world_.runtime()->strand_count() > strands_before) {
+      strand = static_cast<StrandId>(strands_before + 1);
+    }
+    if (handler_strands_.size() <= index) handler_strands_.resize(index + 1, 0);
+    handler_strands_[index] = strand;
+    if (strand != 0 && spec.speed != 1.0) world_.SetStrandWeight(strand, spec.speed);
+    HandlerSummary summary;
+    summary.name = name;
+    summary.late = spec.added_at > absl::ZeroDuration();
+    summary.speed = spec.speed;
+    handler_names_.push_back(summary);
+  }
+
+  void ScheduleScripted() {
+    const StrandId strand = world_.runtime()->NewStrand("faults");
+    for (size_t i = 0; i < options_.handlers.size(); ++i) {
+      const absl::Duration at = options_.handlers[i].added_at;
+      if (at == absl::ZeroDuration()) continue;
+      world_.runtime()->PostAfter(strand, t0_ + at - world_.Now(), [this, i] {
+        if (stopped_faults_) return;
+        world_.tracer()->Record(FAULT, "add", absl::StrCat("handler-", i));
+        result_.injected.push_back(
+            absl::StrCat(absl::FormatDuration(world_.Elapsed()), " add handler-", i));
+        AddHandler(i);
+      });
+    }
+    for (const ScriptedFault& fault : options_.faults) {
+      world_.runtime()->PostAfter(strand, t0_ + fault.at - world_.Now(),
+                                  [this, fault] { Inject(fault); });
+    }
+  }
+
+  void Inject(const ScriptedFault& fault) {
+    if (stopped_faults_) return;
+    world_.tracer()->Record(FAULT, FaultKindName(fault.kind), DescribeFault(fault));
+    result_.injected.push_back(DescribeFault(fault));
+    const absl::Time until = world_.Now() + fault.duration;
+    switch (fault.kind) {
+      case FaultKind::kBreakWatches:
+        server_.BreakWatches();
+        break;
+      case FaultKind::kCompact:
+        server_.CompactNow();
+        break;
+      case FaultKind::kLagInstance:
+        server_.SetInstanceLag(static_cast<size_t>(fault.target), fault.duration);
+        break;
+      case FaultKind::kRefuseConnections:
+        server_.RefuseConnectionsUntil(until);
+        break;
+      case FaultKind::kFailRequests:
+        server_.FailRequestsUntil(until);
+        break;
+      case FaultKind::kPauseConsumer:
+        if (controller_strand_ != 0) world_.PauseStrand(controller_strand_, until);
+        break;
+      case FaultKind::kStallHandler: {
+        const size_t h = static_cast<size_t>(fault.target);
+        if (h < handler_strands_.size() && handler_strands_[h] != 0) {
+          world_.PauseStrand(handler_strands_[h], until);
+        }
+        break;
+      }
+      case FaultKind::kAddHandler: {
+        // An extra handler beyond the configured ones.
+        options_.handlers.push_back(HandlerSpec{});
+        AddHandler(options_.handlers.size() - 1);
+        break;
+      }
+    }
+  }
+
+  bool Quiescent() {
+    if (world_.runtime()->HasRunnable()) return false;
+    if (!informer_->HasSynced()) return false;
+    return ParseRv(informer_->LastSyncResourceVersion()) >= server_.current_rv();
+  }
+
+  void StepLimitViolation(absl::string_view phase) {
+    Violation v;
+    v.invariant = "LIVENESS";
+    v.detail = absl::StrCat("step limit of ", options_.max_steps, " reached in the ", phase,
+                            " phase (an endless loop?)");
+    checker_.Report(v);
+  }
+
+  void Finish() {
+    result_.seed = options_.seed;
+    result_.violations = checker_.violations();
+    result_.time_travel_findings = checker_.time_travel_findings();
+    result_.passed = checker_.ok();
+    result_.virtual_time = world_.Elapsed();
+    result_.server = server_.stats();
+    result_.workload = workload_.stats();
+    result_.final_objects = server_.store().size();
+    result_.last_sync_resource_version = informer_->LastSyncResourceVersion();
+    result_.handler_crashes = informer_->crash_log().count();
+    const auto& recorders = checker_.handlers();
+    for (size_t i = 0; i < recorders.size() && i < handler_names_.size(); ++i) {
+      HandlerSummary s = handler_names_[i];
+      s.counts = recorders[i]->counts();
+      result_.handlers.push_back(s);
+    }
+    result_.report = checker_.Describe(options_.seed, ReplayCommand(run_flags_));
+  }
+
+  void Shutdown() {
+    world_.SetAfterStep(nullptr);
+    informer_->Stop();
+    server_.Shutdown();
+    world_.ClearPerturbation();
+    // Let every posted task see the stop (core's lifetime rule), with a
+    // bound: timers far in the future are abandoned with the runtime.
+    world_.runtime()->RunUntilIdle(1000000);
+  }
+
+  SimOptions options_;
+  const std::vector<std::string> run_flags_;
+  World world_;
+  Prng client_random_;
+  FakeApiServer server_;
+  Checker checker_;
+  CheckedWriter writer_;
+  Workload workload_;
+  std::unique_ptr<SharedIndexInformer> informer_;
+  // When the informer started; fault and handler times count from here.
+  absl::Time t0_;
+  StrandId controller_strand_ = 0;
+  std::vector<StrandId> handler_strands_;
+  std::vector<HandlerSummary> handler_names_;
+  bool stopped_faults_ = false;
+  SimResult result_;
+};
+
+}  // namespace
+
+absl::StatusOr<SimResult> RunSimulation(const SimOptions& options,
+                                        const std::vector<std::string>& run_flags) {
+  absl::Status valid = ValidateOptions(options);
+  if (!valid.ok()) return valid;
+  std::vector<std::string> flags = run_flags;
+  if (flags.empty()) flags.push_back(absl::StrCat("--seed=", options.seed));
+  auto run = std::make_unique<Run>(options, flags);
+  return run->Go();
+}
+
+std::string ReplayCommand(const std::vector<std::string>& run_flags) {
+  return absl::StrCat("bazel run //tools:informer_sim -- ", absl::StrJoin(run_flags, " "));
+}
+
+std::string FormatSummary(const SimOptions& o, const SimResult& r) {
+  std::string out;
+  absl::StrAppend(&out, "InformerSim run: seed ", r.seed, ", scenario ", o.scenario,
+                  o.swarm ? " (swarm)" : "", ", profile ", ProfileName(o.profile), "\n");
+  absl::StrAppend(&out, "  world: ", o.server.instance_lags.size(), " server instance(s), lags [");
+  std::vector<std::string> lags;
+  for (absl::Duration d : o.server.instance_lags) lags.push_back(absl::FormatDuration(d));
+  absl::StrAppend(&out, absl::StrJoin(lags, ", "), "], ", o.workload.initial_objects,
+                  " initial objects, ", o.workload.writes_per_second, " writes/s for ",
+                  absl::FormatDuration(o.duration), ", page size ", o.page_size, ", resync ",
+                  absl::FormatDuration(o.resync_period), "\n");
+  const ApiServerStats& s = r.server;
+  absl::StrAppend(&out, "injected:\n");
+  absl::StrAppend(&out, "  scripted: ", r.injected.empty() ? "none" : absl::StrJoin(r.injected, ", "),
+                  "\n");
+  absl::StrAppend(&out, absl::StrFormat(
+                            "  server: %d watch breaks, %d expired (410), %d too-large, %d "
+                            "throttled (429), %d internal errors (500), %d refused, %d expired "
+                            "continues, %d compactions, %d stale lists\n",
+                            s.watch_breaks, s.expired_responses, s.too_large_responses,
+                            s.too_many_requests, s.internal_errors, s.connections_refused,
+                            s.continue_expired, s.compactions, s.stale_lists));
+  absl::StrAppend(&out, "what the informer did:\n");
+  absl::StrAppend(&out, absl::StrFormat(
+                            "  %d LIST requests (%d pages served), %d WATCH requests (%d opened, "
+                            "%d timed out), %d events and %d bookmarks received\n",
+                            s.list_requests, s.list_pages_served, s.watch_requests,
+                            s.watches_opened, s.watch_timeouts, s.events_sent, s.bookmarks_sent));
+  const WorkloadStats& w = r.workload;
+  absl::StrAppend(&out, absl::StrFormat(
+                            "  workload: %d creates, %d updates, %d deletes (%d recreated, %d "
+                            "short-lived), %d rejected; %d objects at the end\n",
+                            w.creates, w.updates, w.deletes, w.recreates, w.short_lived, w.rejected,
+                            r.final_objects));
+  for (const HandlerSummary& h : r.handlers) {
+    absl::StrAppend(&out, absl::StrFormat(
+                              "  %s%s%s: %d adds (%d initial), %d updates (%d resync), %d deletes "
+                              "(%d tombstones)\n",
+                              h.name, h.late ? " (added late)" : "",
+                              h.speed < 1 ? absl::StrFormat(" (slow x%.2f)", h.speed) : "",
+                              h.counts.adds, h.counts.initial_adds, h.counts.updates,
+                              h.counts.sync_updates, h.counts.deletes, h.counts.tombstone_deletes));
+  }
+  absl::StrAppend(&out, absl::StrFormat(
+                            "  converged: %s in %s after faults stopped (%d LIST, %d WATCH); "
+                            "reflector at RV %s\n",
+                            r.converged ? "yes" : "NO", absl::FormatDuration(r.convergence_time),
+                            r.liveness_lists, r.liveness_watches,
+                            r.last_sync_resource_version));
+  if (r.time_travel_findings > 0) {
+    absl::StrAppend(&out, "  time travel seen (allowed by the scenario): ", r.time_travel_findings,
+                    "\n");
+  }
+  absl::StrAppend(&out, absl::StrFormat("  %d scheduler steps, %d trace steps, %s virtual\n",
+                                        r.scheduler_steps, r.trace_steps,
+                                        absl::FormatDuration(r.virtual_time)));
+  absl::StrAppend(&out, absl::StrFormat("trace hash: %016x\n", r.trace_hash));
+  if (r.passed) {
+    absl::StrAppend(&out, "verdict: PASS (", r.violations.size(), " violations)\n");
+  } else {
+    absl::StrAppend(&out, "verdict: FAIL\n", r.report);
+  }
+  return out;
+}
+
+}  // namespace sim
+}  // namespace informersim

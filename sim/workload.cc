@@ -1,0 +1,365 @@
+#include "sim/workload.h"
+
+#include <algorithm>
+#include <cassert>
+#include <cmath>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace informersim {
+namespace sim {
+namespace {
+
+constexpr absl::string_view kActor = "workload";
+constexpr absl::string_view kAppLabel = "app";
+// Above this the microsecond clock cannot space arrivals (2/rate < 2us).
+constexpr double kMaxWritesPerSecond = 1e6;
+constexpr int64_t kMaxSpecBytes = int64_t{1} << 20;
+
+std::string KeyOf(absl::string_view ns, absl::string_view name) {
+  return ns.empty() ? std::string(name) : absl::StrCat(ns, "/", name);
+}
+
+bool IsFraction(double f) { return f >= 0 && f <= 1; }  // false for NaN
+
+}  // namespace
+
+absl::Status Workload::Validate(const WorkloadOptions& o) {
+  auto bad = [](auto&&... parts) {
+    return absl::InvalidArgumentError(absl::StrCat("workload options: ", parts...));
+  };
+  if (o.initial_objects < 0) return bad("initial_objects ", o.initial_objects, " is negative");
+  if (!(o.writes_per_second >= 0)) {
+    return bad("writes_per_second ", o.writes_per_second, " is negative or not a number");
+  }
+  if (o.writes_per_second > kMaxWritesPerSecond) {
+    return bad("writes_per_second ", o.writes_per_second, " is above ", kMaxWritesPerSecond,
+               " (arrivals are spaced in whole microseconds)");
+  }
+  if (o.namespaces < 0) return bad("namespaces ", o.namespaces, " is negative");
+  if (o.label_values < 0) return bad("label_values ", o.label_values, " is negative");
+  const struct {
+    const char* name;
+    double value;
+  } weights[] = {{"create_weight", o.create_weight},
+                 {"update_weight", o.update_weight},
+                 {"delete_weight", o.delete_weight}};
+  for (const auto& w : weights) {
+    if (!(w.value >= 0) || std::isinf(w.value)) {
+      return bad(w.name, " ", w.value, " must be a finite number >= 0");
+    }
+  }
+  if (o.create_weight + o.update_weight + o.delete_weight <= 0) {
+    return bad("create_weight, update_weight and delete_weight are all 0");
+  }
+  const struct {
+    const char* name;
+    double value;
+  } fractions[] = {{"short_lived_fraction", o.short_lived_fraction},
+                   {"recreate_fraction", o.recreate_fraction},
+                   {"label_change_fraction", o.label_change_fraction}};
+  for (const auto& f : fractions) {
+    if (!IsFraction(f.value)) return bad(f.name, " ", f.value, " is outside [0, 1]");
+  }
+  if (o.short_lived_min < absl::ZeroDuration()) {
+    return bad("short_lived_min ", absl::FormatDuration(o.short_lived_min), " is negative");
+  }
+  if (o.short_lived_min > o.short_lived_max) {
+    return bad("short_lived_min ", absl::FormatDuration(o.short_lived_min),
+               " is above short_lived_max ", absl::FormatDuration(o.short_lived_max));
+  }
+  if (o.short_lived_max == absl::InfiniteDuration()) return bad("short_lived_max is infinite");
+  if (o.recreate_delay_max < absl::ZeroDuration() ||
+      o.recreate_delay_max == absl::InfiniteDuration()) {
+    return bad("recreate_delay_max ", absl::FormatDuration(o.recreate_delay_max),
+               " must be finite and >= 0");
+  }
+  if (o.min_spec_bytes < 0) return bad("min_spec_bytes ", o.min_spec_bytes, " is negative");
+  if (o.min_spec_bytes > o.max_spec_bytes) {
+    return bad("min_spec_bytes ", o.min_spec_bytes, " is above max_spec_bytes ",
+               o.max_spec_bytes);
+  }
+  if (o.max_spec_bytes > kMaxSpecBytes) {
+    return bad("max_spec_bytes ", o.max_spec_bytes, " is above ", kMaxSpecBytes);
+  }
+  return absl::OkStatus();
+}
+
+Workload::Workload(Runtime* runtime, ObjectWriter* writer, Prng random, Tracer* tracer,
+                   WorkloadOptions options)
+    : runtime_(runtime),
+      writer_(writer),
+      random_(random),
+      tracer_(tracer),
+      options_(std::move(options)) {
+  assert(runtime_ != nullptr && writer_ != nullptr);
+  assert(Validate(options_).ok() && "Workload options must pass Validate");
+  live_.reserve(static_cast<size_t>(options_.initial_objects));
+  live_index_.reserve(static_cast<size_t>(options_.initial_objects));
+}
+
+Workload::~Workload() { Stop(); }
+
+absl::Status Workload::Preload() {
+  for (int64_t i = 0; i < options_.initial_objects; ++i) {
+    const std::string ns =
+        options_.namespaces == 0
+            ? std::string()
+            : absl::StrCat("ns-", random_.Below(static_cast<uint64_t>(options_.namespaces)));
+    api::Object object = NewObject(ns, absl::StrCat("obj-", next_name_++));
+    const std::string key = KeyOf(ns, object.metadata().name());
+    absl::StatusOr<ObjectPtr> created = writer_->Create(std::move(object));
+    Trace("preload", key, created.status());
+    if (!created.ok()) {
+      ++stats_.rejected;
+      return absl::Status(created.status().code(),
+                          absl::StrCat("workload preload: create ", key, ": ",
+                                       created.status().message()));
+    }
+    ++stats_.creates;
+    ++stats_.preloaded;
+    AddLive(*std::move(created));
+  }
+  return absl::OkStatus();
+}
+
+void Workload::Start(absl::Time stop_at) {
+  if (strand_ == 0) strand_ = runtime_->NewStrand(kActor);
+  Stop();  // at most one arrival chain
+  running_ = true;
+  stop_at_ = stop_at;
+  if (options_.writes_per_second > 0) ScheduleArrival();
+}
+
+void Workload::Stop() {
+  running_ = false;
+  ++epoch_;
+  // Tasks already fired (not cancellable) see the new epoch and do nothing.
+  for (const auto& [serial, timer] : pending_) runtime_->Cancel(timer);
+  pending_.clear();
+}
+
+void Workload::Schedule(absl::Duration delay, absl::AnyInvocable<void()> task) {
+  if (!running_ || runtime_->Now() + delay >= stop_at_) return;
+  const uint64_t serial = next_task_++;
+  const uint64_t epoch = epoch_;
+  const TimerId timer = runtime_->PostAfter(
+      strand_, delay, [this, serial, epoch, task = std::move(task)]() mutable {
+        if (epoch != epoch_) return;
+        pending_.erase(serial);
+        if (running_ && runtime_->Now() < stop_at_) task();
+      });
+  pending_.emplace(serial, timer);
+}
+
+void Workload::ScheduleArrival() {
+  // Uniform in [0, 2/rate]: mean 1/rate without log() (see the header).
+  const absl::Duration delay = random_.DurationBetween(
+      absl::ZeroDuration(), absl::Seconds(2.0 / options_.writes_per_second));
+  Schedule(delay, [this] { Arrival(); });
+}
+
+void Workload::Arrival() {
+  switch (ChooseOp()) {
+    case Op::kCreate: {
+      const std::string ns =
+          options_.namespaces == 0
+              ? std::string()
+              : absl::StrCat("ns-", random_.Below(static_cast<uint64_t>(options_.namespaces)));
+      const bool short_lived = random_.Chance(options_.short_lived_fraction);
+      api::Object object = NewObject(ns, absl::StrCat("obj-", next_name_++));
+      if (DoCreate(std::move(object), short_lived ? "create short-lived" : "create") &&
+          short_lived) {
+        ++stats_.short_lived;
+        const Live& created = live_.back();
+        const absl::Duration after =
+            random_.DurationBetween(options_.short_lived_min, options_.short_lived_max);
+        Schedule(after, [this, key = created.key, uid = created.object->metadata().uid()] {
+          DeleteShortLived(key, uid);
+        });
+      }
+      break;
+    }
+    case Op::kUpdate:
+      DoRandomUpdate();
+      break;
+    case Op::kDelete:
+      DoRandomDelete();
+      break;
+    case Op::kNone:
+      break;
+  }
+  ScheduleArrival();
+}
+
+Workload::Op Workload::ChooseOp() {
+  // Pull the population toward the target: creates weigh less and deletes
+  // more as it grows past it, and the reverse below it.
+  const double n = static_cast<double>(live_.size()) + 1;
+  const double target = static_cast<double>(options_.initial_objects) + 1;
+  double weights[3] = {options_.create_weight * target / n, options_.update_weight,
+                       options_.delete_weight * n / target};
+  if (live_.empty()) weights[1] = weights[2] = 0;
+  if (weights[0] <= 0 && weights[1] <= 0 && weights[2] <= 0) {
+    return Op::kNone;  // only updates or deletes wanted, and nothing to touch
+  }
+  return static_cast<Op>(random_.Weighted(weights, 3));
+}
+
+api::Object Workload::NewObject(std::string ns, std::string name) {
+  api::Object object;
+  object.set_kind("Widget");
+  api::ObjectMeta& meta = *object.mutable_metadata();
+  meta.set_namespace_(std::move(ns));
+  meta.set_name(std::move(name));
+  if (options_.label_values > 0) {
+    (*meta.mutable_labels())[std::string(kAppLabel)] =
+        absl::StrCat("a", random_.Below(static_cast<uint64_t>(options_.label_values)));
+  }
+  object.set_spec(RandomSpec());
+  return object;
+}
+
+std::string Workload::RandomSpec() {
+  const int64_t size = random_.Range(options_.min_spec_bytes, options_.max_spec_bytes);
+  std::string spec(static_cast<size_t>(size), 'a');
+  // Printable bytes (readable in traces), eight per draw.
+  uint64_t bits = 0;
+  for (int64_t i = 0; i < size; ++i) {
+    if (i % 8 == 0) bits = random_.NextUint64();
+    spec[static_cast<size_t>(i)] = static_cast<char>('a' + (bits & 0xff) % 26);
+    bits >>= 8;
+  }
+  return spec;
+}
+
+void Workload::Trace(absl::string_view op, absl::string_view key, const absl::Status& status) {
+  if (tracer_ == nullptr) return;
+  if (status.ok()) {
+    tracer_->Record(WRITE, kActor, absl::StrCat(op, " ", key));
+  } else {
+    tracer_->Record(WRITE, kActor,
+                    absl::StrCat(op, " ", key, " rejected: ", absl::StatusCodeToString(status.code())));
+  }
+}
+
+bool Workload::DoCreate(api::Object object, absl::string_view op) {
+  const std::string key = KeyOf(object.metadata().namespace_(), object.metadata().name());
+  absl::StatusOr<ObjectPtr> created = writer_->Create(std::move(object));
+  Trace(op, key, created.status());
+  if (!created.ok()) {
+    ++stats_.rejected;
+    return false;
+  }
+  ++stats_.creates;
+  AddLive(*std::move(created));
+  return true;
+}
+
+void Workload::DoRandomUpdate() {
+  const size_t slot = static_cast<size_t>(random_.Below(live_.size()));
+  const Live& target = live_[slot];
+  const api::ObjectMeta& old_meta = target.object->metadata();
+  api::Object object;
+  object.set_kind(target.object->kind());
+  api::ObjectMeta& meta = *object.mutable_metadata();
+  meta.set_namespace_(old_meta.namespace_());
+  meta.set_name(old_meta.name());
+  *meta.mutable_labels() = old_meta.labels();
+  *meta.mutable_annotations() = old_meta.annotations();
+  bool label_moved = false;
+  if (options_.label_values > 1 && random_.Chance(options_.label_change_fraction)) {
+    // Another value than the current one: a real index move.
+    const auto it = old_meta.labels().find(std::string(kAppLabel));
+    const uint64_t values = static_cast<uint64_t>(options_.label_values);
+    uint64_t next = random_.Below(values - 1);
+    if (it != old_meta.labels().end() && it->second == absl::StrCat("a", next)) {
+      next = values - 1;
+    }
+    (*meta.mutable_labels())[std::string(kAppLabel)] = absl::StrCat("a", next);
+    label_moved = true;
+  }
+  object.set_spec(RandomSpec());
+  const std::string key = target.key;
+  absl::StatusOr<ObjectPtr> updated = writer_->Update(std::move(object));
+  Trace(label_moved ? "update label" : "update", key, updated.status());
+  if (!updated.ok()) {
+    ++stats_.rejected;
+    if (absl::IsNotFound(updated.status())) RemoveLive(key);
+    return;
+  }
+  ++stats_.updates;
+  if (label_moved) ++stats_.label_changes;
+  live_[slot].object = *std::move(updated);
+}
+
+void Workload::DoRandomDelete() {
+  const size_t slot = static_cast<size_t>(random_.Below(live_.size()));
+  const std::string key = live_[slot].key;
+  const std::string ns = live_[slot].object->metadata().namespace_();
+  const std::string name = live_[slot].object->metadata().name();
+  absl::StatusOr<ObjectPtr> deleted = writer_->Delete(ns, name);
+  Trace("delete", key, deleted.status());
+  if (!deleted.ok()) {
+    ++stats_.rejected;
+    if (absl::IsNotFound(deleted.status())) RemoveLive(key);
+    return;
+  }
+  ++stats_.deletes;
+  RemoveLive(key);
+  if (random_.Chance(options_.recreate_fraction)) {
+    const absl::Duration after =
+        random_.DurationBetween(absl::ZeroDuration(), options_.recreate_delay_max);
+    Schedule(after, [this, ns, name] { Recreate(ns, name); });
+  }
+}
+
+void Workload::DeleteShortLived(const std::string& key, const std::string& uid) {
+  // Only the incarnation that was created short-lived; if it is already
+  // gone (a random delete got there first), there is nothing to do.
+  auto it = live_index_.find(key);
+  if (it == live_index_.end() || live_[it->second].object->metadata().uid() != uid) return;
+  const ObjectPtr object = live_[it->second].object;
+  absl::StatusOr<ObjectPtr> deleted =
+      writer_->Delete(object->metadata().namespace_(), object->metadata().name());
+  Trace("delete short-lived", key, deleted.status());
+  if (!deleted.ok()) {
+    ++stats_.rejected;
+    if (absl::IsNotFound(deleted.status())) RemoveLive(key);
+    return;
+  }
+  ++stats_.deletes;
+  ++stats_.short_lived_deleted;
+  RemoveLive(key);
+}
+
+void Workload::Recreate(const std::string& ns, const std::string& name) {
+  if (DoCreate(NewObject(ns, name), "recreate")) ++stats_.recreates;
+}
+
+void Workload::AddLive(ObjectPtr object) {
+  std::string key = KeyOf(object->metadata().namespace_(), object->metadata().name());
+  const auto [it, inserted] = live_index_.emplace(key, live_.size());
+  if (!inserted) {  // the writer accepted a key we thought live: refresh it
+    live_[it->second].object = std::move(object);
+    return;
+  }
+  live_.push_back(Live{std::move(key), std::move(object)});
+}
+
+void Workload::RemoveLive(absl::string_view key) {
+  auto it = live_index_.find(key);
+  if (it == live_index_.end()) return;
+  const size_t slot = it->second;
+  live_index_.erase(it);
+  if (slot + 1 != live_.size()) {
+    live_[slot] = std::move(live_.back());
+    live_index_[live_[slot].key] = slot;
+  }
+  live_.pop_back();
+}
+
+}  // namespace sim
+}  // namespace informersim

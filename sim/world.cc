@@ -1,0 +1,123 @@
+#include "sim/world.h"
+
+#include <algorithm>
+
+namespace informersim {
+namespace sim {
+
+World::World(uint64_t seed, bool keep_trace_steps)
+    : seed_(seed),
+      runtime_(StartTime()),
+      tracer_(&runtime_, StartTime(), keep_trace_steps),
+      scheduler_(Prng::Stream(seed, "scheduler")) {}
+
+const std::string& World::NameOf(StrandId strand) {
+  const size_t count = runtime_.strand_count();
+  if (names_.size() <= count) {
+    const size_t old = names_.size();
+    names_.resize(count + 1);
+    weights_.resize(count + 1, 1.0);
+    paused_until_.resize(count + 1, absl::InfinitePast());
+    for (size_t id = std::max<size_t>(old, 1); id <= count; ++id) {
+      names_[id] = runtime_.StrandName(static_cast<StrandId>(id));
+    }
+  }
+  return names_[strand];
+}
+
+void World::SetStrandWeight(StrandId strand, double weight) {
+  NameOf(strand);
+  weights_[strand] = weight > 0 ? weight : 1e-6;
+}
+
+void World::PauseStrand(StrandId strand, absl::Time until) {
+  NameOf(strand);
+  paused_until_[strand] = until;
+}
+
+void World::ClearPerturbation() {
+  std::fill(weights_.begin(), weights_.end(), 1.0);
+  std::fill(paused_until_.begin(), paused_until_.end(), absl::InfinitePast());
+}
+
+std::vector<StrandId> World::StrandsNamed(absl::string_view name) {
+  std::vector<StrandId> out;
+  const size_t count = runtime_.strand_count();
+  for (size_t id = 1; id <= count; ++id) {
+    if (NameOf(static_cast<StrandId>(id)) == name) out.push_back(static_cast<StrandId>(id));
+  }
+  return out;
+}
+
+World::StepResult World::Step(absl::Time deadline) {
+  const absl::Time now = runtime_.Now();
+  const std::vector<StrandId> runnable = runtime_.RunnableStrands();
+  eligible_.clear();
+  eligible_weights_.clear();
+  absl::Time next_wake = runtime_.NextTimerDeadline();
+  for (StrandId strand : runnable) {
+    NameOf(strand);
+    if (paused_until_[strand] > now) {
+      next_wake = std::min(next_wake, paused_until_[strand]);
+      continue;
+    }
+    eligible_.push_back(strand);
+    eligible_weights_.push_back(weights_[strand]);
+  }
+  if (!eligible_.empty()) {
+    const size_t pick = eligible_.size() == 1
+                            ? 0
+                            : scheduler_.Weighted(eligible_weights_.data(), eligible_.size());
+    const StrandId strand = eligible_[pick];
+    tracer_.Record(TASK, names_[strand], "");
+    ++steps_;
+    runtime_.RunStrand(strand);
+    if (after_step_) after_step_();
+    return StepResult::kRan;
+  }
+  if (next_wake == absl::InfiniteFuture()) return StepResult::kIdle;
+  if (next_wake > deadline) {
+    runtime_.AdvanceTo(deadline);
+    return StepResult::kDeadline;
+  }
+  runtime_.AdvanceTo(next_wake);
+  return StepResult::kAdvanced;
+}
+
+World::RunResult World::RunUntil(absl::Time deadline, const std::function<bool()>& done,
+                                 uint64_t max_steps) {
+  const uint64_t limit = steps_ + max_steps;
+  while (true) {
+    if (done && done()) return RunResult::kDone;
+    if (steps_ >= limit) return RunResult::kStepLimit;
+    if (runtime_.Now() >= deadline) return RunResult::kDeadline;
+    switch (Step(deadline)) {
+      case StepResult::kRan:
+      case StepResult::kAdvanced:
+        break;
+      case StepResult::kDeadline:
+        if (done && done()) return RunResult::kDone;
+        return RunResult::kDeadline;
+      case StepResult::kIdle:
+        if (done && done()) return RunResult::kDone;
+        return RunResult::kIdle;
+    }
+  }
+}
+
+absl::string_view RunResultName(World::RunResult result) {
+  switch (result) {
+    case World::RunResult::kDone:
+      return "done";
+    case World::RunResult::kDeadline:
+      return "deadline";
+    case World::RunResult::kIdle:
+      return "idle";
+    case World::RunResult::kStepLimit:
+      return "step limit";
+  }
+  return "unknown";
+}
+
+}  // namespace sim
+}  // namespace informersim

@@ -1,0 +1,285 @@
+// FakeApiServer LIST: every resourceVersion mode, pagination and continue
+// tokens, 410/400/too-large answers, lagging instances (the reflector's
+// RF4-RF6 inputs, as the Kubernetes API server answers them).
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "core/api_errors.h"
+#include "core/manual_runtime.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "sim/api_server.h"
+#include "sim/prng.h"
+#include "tests/sim/api_server_test_util.h"
+
+namespace informersim {
+namespace sim {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using testing::DoList;
+using testing::Names;
+using testing::Opts;
+using testing::Pod;
+using testing::RunUntilTrue;
+
+ApiServerOptions OneInstance(absl::Duration lag = absl::ZeroDuration()) {
+  ApiServerOptions o;
+  o.instance_lags = {lag};
+  return o;
+}
+
+TEST(ApiServerList, ConsistentListReadsLatestFromStore) {
+  ManualRuntime rt;
+  FakeApiServer server(&rt, Prng(1), nullptr, OneInstance(absl::Seconds(30)));
+  ASSERT_TRUE(server.Create(Pod("ns", "b")).ok());
+  ASSERT_TRUE(server.Create(Pod("ns", "a")).ok());
+  // RV "" ignores the lagging cache: the store's latest.
+  auto page = DoList(rt, server, Opts(""));
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_EQ(page->resource_version, "2");
+  EXPECT_THAT(Names(page->items), ElementsAre("a@2", "b@1"));
+  EXPECT_TRUE(page->continue_token.empty());
+  EXPECT_EQ(server.stats().stale_lists, 0);
+}
+
+TEST(ApiServerList, ZeroFromLaggingInstanceIsStaleThenCatchesUp) {
+  ManualRuntime rt;
+  FakeApiServer server(&rt, Prng(1), nullptr, OneInstance(absl::Seconds(10)));
+  ASSERT_TRUE(server.Create(Pod("ns", "a")).ok());
+  ASSERT_TRUE(server.Create(Pod("ns", "b")).ok());
+  // The HA time-travel case: "0" may answer older than anything written.
+  auto page = DoList(rt, server, Opts("0", ResourceVersionMatch::kUnset, /*limit=*/500));
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->resource_version, "0");
+  EXPECT_TRUE(page->items.empty());
+  EXPECT_TRUE(page->continue_token.empty()) << "limit is ignored at RV 0";
+  EXPECT_EQ(server.stats().stale_lists, 1);
+  rt.RunFor(absl::Seconds(10));
+  page = DoList(rt, server, Opts("0"));
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->resource_version, "2");
+  EXPECT_THAT(Names(page->items), ElementsAre("a@1", "b@2"));
+  EXPECT_EQ(server.stats().stale_lists, 1);
+}
+
+TEST(ApiServerList, NotOlderThanWaitsForTheCache) {
+  ManualRuntime rt;
+  ApiServerOptions o = OneInstance(absl::Seconds(2));
+  o.fresh_wait = absl::Seconds(3);
+  FakeApiServer server(&rt, Prng(1), nullptr, o);
+  ASSERT_TRUE(server.Create(Pod("ns", "a")).ok());
+  const absl::Time start = rt.Now();
+  for (ResourceVersionMatch m : {ResourceVersionMatch::kNotOlderThan, ResourceVersionMatch::kUnset}) {
+    auto page = DoList(rt, server, Opts("1", m));
+    ASSERT_TRUE(page.ok()) << page.status();
+    EXPECT_EQ(page->resource_version, "1");
+    EXPECT_EQ(rt.Now() - start, absl::Seconds(2)) << "answered once the cache had RV 1";
+  }
+  // NotOlderThan an old (even compacted) version: the cache's newer state.
+  ASSERT_TRUE(server.Create(Pod("ns", "b")).ok());
+  rt.RunFor(absl::Seconds(5));
+  server.CompactNow();
+  auto page = DoList(rt, server, Opts("1", ResourceVersionMatch::kNotOlderThan));
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_EQ(page->resource_version, "2");
+}
+
+class TooLargeEncoding : public ::testing::TestWithParam<bool> {};
+
+TEST_P(TooLargeEncoding, ListTooFreshFailsAfterFreshWait) {
+  ManualRuntime rt;
+  ApiServerOptions o = OneInstance(absl::Seconds(10));
+  o.fresh_wait = absl::Seconds(3);
+  o.legacy_too_large_encoding = GetParam();
+  FakeApiServer server(&rt, Prng(1), nullptr, o);
+  ASSERT_TRUE(server.Create(Pod("ns", "a")).ok());
+  const absl::Time start = rt.Now();
+  auto page = DoList(rt, server, Opts("1", ResourceVersionMatch::kNotOlderThan));
+  ASSERT_FALSE(page.ok());
+  EXPECT_EQ(rt.Now() - start, absl::Seconds(3));
+  EXPECT_TRUE(IsTooLargeResourceVersion(page.status())) << page.status();
+  EXPECT_TRUE(IsTimeout(page.status()));
+  EXPECT_EQ(HasStatusCause(page.status(), kCauseResourceVersionTooLarge), !GetParam());
+  // Exact beyond the store: etcd answers at once.
+  page = DoList(rt, server, Opts("9", ResourceVersionMatch::kExact));
+  ASSERT_FALSE(page.ok());
+  EXPECT_TRUE(IsTooLargeResourceVersion(page.status()));
+  EXPECT_EQ(server.stats().too_large_responses, 2);
+}
+
+INSTANTIATE_TEST_SUITE_P(Encodings, TooLargeEncoding, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& p) {
+                           return p.param ? "Legacy" : "Cause";
+                         });
+
+TEST(ApiServerList, ExactReadsSnapshotAndExpiresWhenCompacted) {
+  ManualRuntime rt;
+  FakeApiServer server(&rt, Prng(1), nullptr, OneInstance());
+  ASSERT_TRUE(server.Create(Pod("ns", "a", "v1")).ok());
+  ASSERT_TRUE(server.Update(Pod("ns", "a", "v2")).ok());
+  ASSERT_TRUE(server.Create(Pod("ns", "b")).ok());
+  auto page = DoList(rt, server, Opts("1", ResourceVersionMatch::kExact));
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_EQ(page->resource_version, "1");
+  EXPECT_THAT(Names(page->items), ElementsAre("a@1"));
+  // Unset match with a limit at a version is also exact (legacy rule).
+  page = DoList(rt, server, Opts("2", ResourceVersionMatch::kUnset, 10));
+  ASSERT_TRUE(page.ok());
+  EXPECT_THAT(Names(page->items), ElementsAre("a@2"));
+  EXPECT_EQ(server.stats().stale_lists, 2);
+  server.CompactNow();
+  page = DoList(rt, server, Opts("2", ResourceVersionMatch::kExact));
+  ASSERT_FALSE(page.ok());
+  EXPECT_TRUE(IsResourceExpired(page.status())) << page.status();
+  page = DoList(rt, server, Opts("3", ResourceVersionMatch::kExact));
+  ASSERT_TRUE(page.ok()) << "the compacted revision itself is readable";
+  page = DoList(rt, server, Opts("0", ResourceVersionMatch::kExact));
+  ASSERT_FALSE(page.ok());
+  EXPECT_EQ(ReasonOf(page.status()), "Invalid");
+}
+
+TEST(ApiServerList, PaginatesConsistentSnapshot) {
+  ManualRuntime rt;
+  FakeApiServer server(&rt, Prng(1), nullptr, OneInstance());
+  for (const char* n : {"e", "d", "c", "b", "a"}) ASSERT_TRUE(server.Create(Pod("ns", n)).ok());
+  auto page = DoList(rt, server, Opts("", ResourceVersionMatch::kUnset, 2));
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->resource_version, "5");
+  EXPECT_THAT(Names(page->items), ElementsAre("a@5", "b@4"));
+  ASSERT_FALSE(page->continue_token.empty());
+  EXPECT_EQ(page->remaining_item_count, 3);
+  // Writes between pages do not show: the pages read the first snapshot.
+  ASSERT_TRUE(server.Delete("ns", "c").ok());
+  ASSERT_TRUE(server.Create(Pod("ns", "bb")).ok());
+  std::vector<std::string> rest;
+  std::string token = page->continue_token;
+  while (!token.empty()) {
+    ListOptions o = Opts("", ResourceVersionMatch::kUnset, 2);
+    o.continue_token = token;
+    auto next = DoList(rt, server, o);
+    ASSERT_TRUE(next.ok()) << next.status();
+    EXPECT_EQ(next->resource_version, "5");
+    for (auto& n : Names(next->items)) rest.push_back(n);
+    token = next->continue_token;
+  }
+  EXPECT_THAT(rest, ElementsAre("c@3", "d@2", "e@1"));
+  EXPECT_EQ(server.stats().list_pages_served, 3);
+}
+
+TEST(ApiServerList, ContinueErrors) {
+  ManualRuntime rt;
+  FakeApiServer server(&rt, Prng(1), nullptr, OneInstance());
+  for (const char* n : {"a", "b", "c"}) ASSERT_TRUE(server.Create(Pod("ns", n)).ok());
+  auto page = DoList(rt, server, Opts("", ResourceVersionMatch::kUnset, 1));
+  ASSERT_TRUE(page.ok());
+  const std::string token = page->continue_token;
+  ASSERT_FALSE(token.empty());
+
+  // 400: a continue token with a resourceVersion.
+  ListOptions o = Opts("3", ResourceVersionMatch::kUnset, 1);
+  o.continue_token = token;
+  auto r = DoList(rt, server, o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(ReasonOf(r.status()), "BadRequest");
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr("continue"));
+
+  // 400: a malformed token.
+  for (const char* bad : {"garbage", "c1:zz:61", "c1:3:6", "c1::61", "c2:3:61"}) {
+    o = Opts("", ResourceVersionMatch::kUnset, 1);
+    o.continue_token = bad;
+    r = DoList(rt, server, o);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(ReasonOf(r.status()), "BadRequest") << bad;
+    EXPECT_THAT(std::string(r.status().message()), HasSubstr("continue key is not valid"));
+  }
+  EXPECT_EQ(server.stats().bad_requests, 6);
+
+  // 410 once the snapshot is compacted (RF6's inconsistent continue).
+  ASSERT_TRUE(server.Create(Pod("ns", "d")).ok());
+  server.CompactNow();
+  o = Opts("", ResourceVersionMatch::kUnset, 1);
+  o.continue_token = token;
+  r = DoList(rt, server, o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(IsResourceExpired(r.status())) << r.status();
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr("continue parameter is too old"));
+  EXPECT_EQ(server.stats().continue_expired, 1);
+}
+
+TEST(ApiServerList, InvalidResourceVersionIsBadRequest) {
+  ManualRuntime rt;
+  FakeApiServer server(&rt, Prng(1), nullptr, OneInstance());
+  auto r = DoList(rt, server, Opts("abc"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(ReasonOf(r.status()), "BadRequest");
+  r = DoList(rt, server, Opts("", ResourceVersionMatch::kNotOlderThan));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(ReasonOf(r.status()), "Invalid");
+}
+
+TEST(ApiServerList, RoutesRequestsAcrossInstances) {
+  ManualRuntime rt;
+  ApiServerOptions o;
+  o.instance_lags = {absl::ZeroDuration(), absl::Hours(1)};
+  FakeApiServer server(&rt, Prng(7), nullptr, o);
+  ASSERT_EQ(server.instance_count(), 2u);
+  ASSERT_TRUE(server.Create(Pod("ns", "a")).ok());
+  int fresh = 0, stale = 0;
+  for (int k = 0; k < 40; ++k) {
+    auto page = DoList(rt, server, Opts("0"));
+    ASSERT_TRUE(page.ok());
+    (page->resource_version == "1" ? fresh : stale)++;
+  }
+  EXPECT_GT(fresh, 5);
+  EXPECT_GT(stale, 5);
+  EXPECT_EQ(server.stats().stale_lists, stale);
+}
+
+TEST(ApiServerList, SetInstanceLagZeroCatchesUpAtOnce) {
+  ManualRuntime rt;
+  FakeApiServer server(&rt, Prng(1), nullptr, OneInstance(absl::Hours(1)));
+  ASSERT_TRUE(server.Create(Pod("ns", "a")).ok());
+  EXPECT_EQ(DoList(rt, server, Opts("0"))->resource_version, "0");
+  server.SetInstanceLag(0, absl::ZeroDuration());
+  EXPECT_EQ(DoList(rt, server, Opts("0"))->resource_version, "1");
+  ASSERT_TRUE(server.Create(Pod("ns", "b")).ok());
+  EXPECT_EQ(DoList(rt, server, Opts("0"))->resource_version, "2");
+}
+
+TEST(ApiServerList, ResponseLatencyIsDrawnInRange) {
+  ManualRuntime rt;
+  ApiServerOptions o = OneInstance();
+  o.min_latency = absl::Milliseconds(10);
+  o.max_latency = absl::Milliseconds(50);
+  FakeApiServer server(&rt, Prng(3), nullptr, o);
+  for (int k = 0; k < 20; ++k) {
+    const absl::Time start = rt.Now();
+    ASSERT_TRUE(DoList(rt, server, Opts("0")).ok());
+    EXPECT_GE(rt.Now() - start, absl::Milliseconds(10));
+    EXPECT_LE(rt.Now() - start, absl::Milliseconds(50));
+  }
+}
+
+TEST(ApiServerList, PeriodicCompactionKeepsTheHistoryWindow) {
+  ManualRuntime rt;
+  ApiServerOptions o = OneInstance();
+  o.compaction_interval = absl::Minutes(1);
+  o.history_window_events = 2;
+  FakeApiServer server(&rt, Prng(1), nullptr, o);
+  for (int k = 0; k < 5; ++k) ASSERT_TRUE(server.Create(Pod("ns", absl::StrCat("p", k))).ok());
+  rt.RunFor(absl::Minutes(1));
+  EXPECT_EQ(server.store().compacted_rv(), 3);
+  EXPECT_EQ(server.stats().compactions, 1);
+  auto r = DoList(rt, server, Opts("2", ResourceVersionMatch::kExact));
+  EXPECT_TRUE(IsResourceExpired(r.status()));
+  rt.RunFor(absl::Minutes(1));
+  EXPECT_EQ(server.stats().compactions, 1) << "nothing new to compact";
+}
+
+}  // namespace
+}  // namespace sim
+}  // namespace informersim

@@ -1,0 +1,116 @@
+#include "sim/sim_options.h"
+
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+
+namespace informersim {
+namespace sim {
+namespace {
+
+absl::StatusOr<SimOptions> Parse(std::vector<std::string> flags) { return OptionsFromFlags(flags); }
+
+TEST(SimOptions, NoFlagsIsTheDefaultScenarioAtSeedOne) {
+  absl::StatusOr<SimOptions> o = Parse({});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->seed, 1u);
+  EXPECT_EQ(o->scenario, "default");
+  EXPECT_EQ(o->workload.initial_objects, 1000);
+  EXPECT_EQ(o->workload.writes_per_second, 100);
+  EXPECT_FALSE(o->faults.empty());
+  EXPECT_GE(o->server.instance_lags.size(), 2u);
+}
+
+TEST(SimOptions, FlagsOverrideTheScenario) {
+  absl::StatusOr<SimOptions> o =
+      Parse({"--seed=42", "--profile=classic", "--duration=90s", "--objects=10",
+             "--write_rate=5", "--instances=3", "--max_lag=4s", "--faults=1s:break,2s:lag:2:3s",
+             "--handlers=3", "--late_handlers=1", "--page_size=7", "--nobookmarks",
+             "--watch_list=false", "--resync=0s"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->seed, 42u);
+  EXPECT_EQ(o->profile, Profile::kClassic);
+  EXPECT_EQ(o->duration, absl::Seconds(90));
+  EXPECT_EQ(o->workload.initial_objects, 10);
+  EXPECT_EQ(o->server.instance_lags,
+            (std::vector<absl::Duration>{absl::ZeroDuration(), absl::Seconds(2), absl::Seconds(4)}));
+  ASSERT_EQ(o->faults.size(), 2u);
+  EXPECT_EQ(o->faults[1].kind, FaultKind::kLagInstance);
+  EXPECT_EQ(o->faults[1].target, 2);
+  EXPECT_EQ(o->faults[1].duration, absl::Seconds(3));
+  ASSERT_EQ(o->handlers.size(), 4u);
+  EXPECT_EQ(o->handlers[3].added_at, absl::Seconds(45));
+  EXPECT_EQ(o->page_size, 7);
+  EXPECT_EQ(o->server.bookmark_interval, absl::ZeroDuration());
+  EXPECT_FALSE(o->server.watch_list_supported);
+  EXPECT_EQ(o->resync_period, absl::ZeroDuration());
+}
+
+TEST(SimOptions, BadFlagsAreClearErrors) {
+  const std::vector<std::vector<std::string>> bad = {
+      {"--bogus=1"},        {"--seed=abc"},          {"--profile=modern"},
+      {"--duration=soon"},  {"--duration=0s"},       {"--objects=-1"},
+      {"--instances=0"},    {"--faults=1s:explode"}, {"--faults=1s:lag:9:1s"},
+      {"--faults=x:break"}, {"--scenario=nope"},     {"positional"},
+      {"--page_size"},      {"--swarm=maybe"},       {"--faults=5s:stall:7:1s"},
+  };
+  for (const auto& flags : bad) {
+    absl::StatusOr<SimOptions> o = Parse(flags);
+    EXPECT_FALSE(o.ok()) << flags[0];
+    if (!o.ok()) EXPECT_FALSE(o.status().message().empty());
+  }
+  absl::StatusOr<SimOptions> o = Parse({"--bogus=1"});
+  EXPECT_NE(std::string(o.status().message()).find("--bogus"), std::string::npos);
+}
+
+TEST(SimOptions, ScriptedFaultsRoundTrip) {
+  const std::string text = "10s:break,20s:compact,30s:lag:1:5s,40s:refuse:2s,45s:fail:1s,"
+                           "50s:pause:3s,55s:stall:0:4s,1m:add";
+  absl::StatusOr<std::vector<ScriptedFault>> f = ParseScriptedFaults(text);
+  ASSERT_TRUE(f.ok()) << f.status();
+  ASSERT_EQ(f->size(), 8u);
+  absl::StatusOr<std::vector<ScriptedFault>> again = ParseScriptedFaults(FormatScriptedFaults(*f));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(FormatScriptedFaults(*again), FormatScriptedFaults(*f));
+  EXPECT_TRUE(ParseScriptedFaults("none")->empty());
+  EXPECT_FALSE(ParseScriptedFaults("10s:lag:1").ok());
+}
+
+TEST(SimOptions, SwarmIsDecidedByTheSeedAndExplicitFlagsWin) {
+  absl::StatusOr<SimOptions> a = Parse({"--swarm", "--seed=5"});
+  absl::StatusOr<SimOptions> b = Parse({"--swarm", "--seed=5"});
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(FormatScriptedFaults(a->faults), FormatScriptedFaults(b->faults));
+  EXPECT_EQ(a->profile, b->profile);
+  EXPECT_EQ(a->page_size, b->page_size);
+  // Different seeds explore different corners.
+  bool differs = false;
+  for (uint64_t seed = 6; seed < 16 && !differs; ++seed) {
+    absl::StatusOr<SimOptions> c = Parse({"--swarm", "--seed=" + std::to_string(seed)});
+    ASSERT_TRUE(c.ok()) << c.status();
+    differs = c->profile != a->profile || c->page_size != a->page_size ||
+              FormatScriptedFaults(c->faults) != FormatScriptedFaults(a->faults);
+  }
+  EXPECT_TRUE(differs);
+  absl::StatusOr<SimOptions> pinned = Parse({"--swarm", "--seed=5", "--profile=classic"});
+  ASSERT_TRUE(pinned.ok());
+  EXPECT_EQ(pinned->profile, Profile::kClassic);
+  for (uint64_t seed = 1; seed < 200; ++seed) {
+    EXPECT_TRUE(ValidateOptions(DrawSwarm(*ScenarioOptions("default", seed), seed)).ok()) << seed;
+  }
+}
+
+TEST(SimOptions, RunFlagsDropToolFlagsAndPinTheSeed) {
+  const std::vector<std::string> run =
+      RunFlags({"--seed=3", "--profile=classic", "--trace_out=x", "--check_determinism",
+                "--seeds=9", "--quiet"},
+               4);
+  EXPECT_EQ(run, (std::vector<std::string>{"--seed=4", "--profile=classic"}));
+  EXPECT_TRUE(IsToolFlag("--replay=a"));
+  EXPECT_FALSE(IsToolFlag("--profile=classic"));
+}
+
+}  // namespace
+}  // namespace sim
+}  // namespace informersim

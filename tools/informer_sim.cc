@@ -1,0 +1,245 @@
+// informer_sim: runs the deterministic informer simulation.
+//
+//   informer_sim                         the embedded default scenario, seed 1
+//   informer_sim --seed=7 --profile=classic --duration=5m
+//   informer_sim --swarm --seeds=1000    a swarm campaign over seeds 1..1000
+//   informer_sim --check_determinism     runs the seed twice, compares traces
+//   informer_sim --trace_out=run.trace   writes the trace
+//   informer_sim --replay=run.trace      re-runs a trace's flags, compares
+//
+// Exit codes: 0 the run(s) passed; 1 a violation, a determinism difference
+// or a replay difference; 2 bad flags or bad input (a clear message on
+// stderr). See sim/sim_options.h for every run flag.
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "sim/sim_options.h"
+#include "sim/simulation.h"
+#include "sim/tracer.h"
+
+namespace informersim {
+namespace sim {
+namespace {
+
+constexpr char kUsage[] =
+    "usage: informer_sim [--flag=value ...]\n"
+    "\n"
+    "Runs client-go's informer (C++ port) against a fault-injecting fake API\n"
+    "server in virtual time and checks its cache against the server's truth.\n"
+    "\n"
+    "run flags:\n"
+    "  --seed=N              seed of the run (default 1)\n"
+    "  --scenario=NAME       default | calm\n"
+    "  --profile=P           classic | current\n"
+    "  --duration=D          workload and fault phase, virtual (e.g. 2m)\n"
+    "  --objects=N           objects before the informer starts\n"
+    "  --write_rate=R        writes per virtual second\n"
+    "  --instances=N         API server instances; --max_lag=D their spread\n"
+    "  --fault_scale=X       multiplies every fault rate (0 = none)\n"
+    "  --faults=LIST         scripted faults AT:KIND[:ARG...], comma-separated;\n"
+    "                        kinds break, compact, lag:I:D, refuse:D, fail:D,\n"
+    "                        pause:D, stall:H:D, add; 'none' for none\n"
+    "  --handlers=N, --late_handlers=N, --slow_handler=B\n"
+    "  --resync=D, --page_size=N, --bookmarks=B, --watch_list=B\n"
+    "  --swarm               draw knobs and fault probabilities from the seed\n"
+    "  --allow_time_travel   report RVs going back as findings, not violations\n"
+    "tool flags:\n"
+    "  --seeds=N             run seeds seed..seed+N-1; print failures and a total\n"
+    "  --check_determinism   run each seed twice; fail on any trace difference\n"
+    "  --trace_out=PATH      write the trace (one seed)\n"
+    "  --replay=PATH         re-run the flags stored in a trace and compare\n"
+    "  --quiet               one line per run\n"
+    "exit: 0 pass, 1 violation or difference, 2 bad flags or input\n";
+
+int UsageError(const std::string& message) {
+  std::fprintf(stderr, "informer_sim: %s\nrun informer_sim --help for the flags\n",
+               message.c_str());
+  return 2;
+}
+
+struct ToolFlags {
+  int64_t seeds = 1;
+  bool check_determinism = false;
+  bool quiet = false;
+  bool help = false;
+  std::string trace_out;
+  std::string replay;
+};
+
+absl::StatusOr<ToolFlags> ParseToolFlags(const std::vector<std::string>& args) {
+  ToolFlags t;
+  for (const std::string& arg : args) {
+    if (!IsToolFlag(arg)) continue;
+    const size_t eq = arg.find('=');
+    const std::string name = arg.substr(arg.find_first_not_of('-'), eq == std::string::npos
+                                                                       ? std::string::npos
+                                                                       : eq - arg.find_first_not_of('-'));
+    const std::string value = eq == std::string::npos ? "" : arg.substr(eq + 1);
+    if (name == "seeds") {
+      if (!absl::SimpleAtoi(value, &t.seeds) || t.seeds < 1) {
+        return absl::InvalidArgumentError(absl::StrCat("--seeds: \"", value,
+                                                       "\" is not a positive integer"));
+      }
+    } else if (name == "trace_out" || name == "replay") {
+      if (value.empty()) return absl::InvalidArgumentError(absl::StrCat("--", name, " needs a path"));
+      (name == "trace_out" ? t.trace_out : t.replay) = value;
+    } else if (name == "check_determinism" || name == "nocheck_determinism") {
+      t.check_determinism = name == "check_determinism" && value != "false" && value != "0";
+    } else if (name == "quiet") {
+      t.quiet = value != "false" && value != "0";
+    } else if (name == "help") {
+      t.help = true;
+    }
+  }
+  return t;
+}
+
+// Runs one seed; prints its summary; returns the result.
+absl::StatusOr<SimResult> RunOne(const SimOptions& options, const std::vector<std::string>& run_flags,
+                                 bool quiet) {
+  absl::StatusOr<SimResult> result = RunSimulation(options, run_flags);
+  if (!result.ok()) return result;
+  if (quiet) {
+    std::printf("seed %llu: %s, trace hash %016llx, %llu steps\n",
+                static_cast<unsigned long long>(result->seed), result->passed ? "PASS" : "FAIL",
+                static_cast<unsigned long long>(result->trace_hash),
+                static_cast<unsigned long long>(result->trace_steps));
+    if (!result->passed) std::printf("%s", result->report.c_str());
+  } else {
+    std::printf("%s", FormatSummary(options, *result).c_str());
+  }
+  return result;
+}
+
+int CheckDeterminism(SimOptions options, const std::vector<std::string>& run_flags) {
+  options.keep_trace = true;
+  absl::StatusOr<SimResult> first = RunSimulation(options, run_flags);
+  absl::StatusOr<SimResult> second = RunSimulation(options, run_flags);
+  if (!first.ok()) return UsageError(std::string(first.status().message()));
+  if (!second.ok()) return UsageError(std::string(second.status().message()));
+  if (first->trace_hash == second->trace_hash && first->trace_steps == second->trace_steps) {
+    std::printf("determinism: seed %llu ran twice, identical traces (%llu steps, hash %016llx)\n",
+                static_cast<unsigned long long>(options.seed),
+                static_cast<unsigned long long>(first->trace_steps),
+                static_cast<unsigned long long>(first->trace_hash));
+    return 0;
+  }
+  const std::vector<TraceStep> a(first->trace.steps().begin(), first->trace.steps().end());
+  const std::vector<TraceStep> b(second->trace.steps().begin(), second->trace.steps().end());
+  std::printf("determinism: seed %llu is NOT deterministic: hashes %016llx and %016llx; first "
+              "difference at %s\n",
+              static_cast<unsigned long long>(options.seed),
+              static_cast<unsigned long long>(first->trace_hash),
+              static_cast<unsigned long long>(second->trace_hash), FirstDifference(a, b).c_str());
+  return 1;
+}
+
+int Replay(const std::string& path, bool quiet) {
+  absl::StatusOr<Trace> trace = ReadTraceFile(path);
+  if (!trace.ok()) return UsageError(std::string(trace.status().message()));
+  const std::vector<std::string> flags(trace->header().flags().begin(),
+                                       trace->header().flags().end());
+  absl::StatusOr<SimOptions> options = OptionsFromFlags(flags);
+  if (!options.ok()) {
+    return UsageError(absl::StrCat(path, ": the trace's flags are not valid here: ",
+                                   options.status().message()));
+  }
+  options->keep_trace = true;
+  absl::StatusOr<SimResult> result = RunOne(*options, flags, quiet);
+  if (!result.ok()) return UsageError(std::string(result.status().message()));
+  const std::vector<TraceStep> expected(trace->steps().begin(), trace->steps().end());
+  const std::vector<TraceStep> actual(result->trace.steps().begin(), result->trace.steps().end());
+  const std::string diff = FirstDifference(expected, actual);
+  if (!diff.empty() || result->trace_hash != trace->hash()) {
+    std::printf("replay of %s DIFFERS: %s\n", path.c_str(),
+                diff.empty() ? "same steps, different hash" : diff.c_str());
+    return 1;
+  }
+  std::printf("replay of %s: identical (%llu steps, hash %016llx)\n", path.c_str(),
+              static_cast<unsigned long long>(result->trace_steps),
+              static_cast<unsigned long long>(result->trace_hash));
+  return result->passed ? 0 : 1;
+}
+
+// `bazel run` starts the tool in its runfiles; relative paths the user gave
+// mean the directory they ran it from.
+std::string UserPath(const std::string& path) {
+  const char* dir = std::getenv("BUILD_WORKING_DIRECTORY");
+  if (path.empty() || path[0] == '/' || dir == nullptr || *dir == '\0') return path;
+  return absl::StrCat(dir, "/", path);
+}
+
+int Main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  absl::StatusOr<ToolFlags> tool = ParseToolFlags(args);
+  if (!tool.ok()) return UsageError(std::string(tool.status().message()));
+  tool->trace_out = UserPath(tool->trace_out);
+  tool->replay = UserPath(tool->replay);
+  if (tool->help) {
+    std::printf("%s", kUsage);
+    return 0;
+  }
+  absl::StatusOr<SimOptions> options = OptionsFromFlags(args);
+  if (!options.ok()) return UsageError(std::string(options.status().message()));
+  if (!tool->replay.empty()) {
+    for (const std::string& arg : args) {
+      if (!IsToolFlag(arg)) {
+        return UsageError(absl::StrCat("--replay takes its run flags from the trace, not ", arg));
+      }
+    }
+    return Replay(tool->replay, tool->quiet);
+  }
+  if (!tool->trace_out.empty() && tool->seeds != 1) {
+    return UsageError("--trace_out writes one run's trace: it cannot go with --seeds");
+  }
+  int64_t passed = 0;
+  int64_t failed = 0;
+  const uint64_t first_seed = options->seed;
+  for (int64_t i = 0; i < tool->seeds; ++i) {
+    const uint64_t seed = first_seed + static_cast<uint64_t>(i);
+    std::vector<std::string> seed_args = args;
+    seed_args.push_back(absl::StrCat("--seed=", seed));
+    absl::StatusOr<SimOptions> seed_options =
+        i == 0 ? options : OptionsFromFlags(seed_args);
+    if (!seed_options.ok()) return UsageError(std::string(seed_options.status().message()));
+    const std::vector<std::string> run_flags = RunFlags(args, seed);
+    if (tool->check_determinism) {
+      const int rc = CheckDeterminism(*seed_options, run_flags);
+      (rc == 0 ? passed : failed) += 1;
+      continue;
+    }
+    seed_options->keep_trace = !tool->trace_out.empty();
+    absl::StatusOr<SimResult> result =
+        RunOne(*seed_options, run_flags, tool->quiet || tool->seeds > 1);
+    if (!result.ok()) return UsageError(std::string(result.status().message()));
+    (result->passed ? passed : failed) += 1;
+    if (!tool->trace_out.empty()) {
+      absl::Status written = WriteTraceFile(result->trace, tool->trace_out);
+      if (!written.ok()) {
+        std::fprintf(stderr, "informer_sim: %s\n", std::string(written.message()).c_str());
+        return 2;
+      }
+      std::printf("trace written to %s\n", tool->trace_out.c_str());
+    }
+    std::fflush(stdout);
+  }
+  if (tool->seeds > 1 || tool->check_determinism) {
+    std::printf("%lld passed, %lld failed\n", static_cast<long long>(passed),
+                static_cast<long long>(failed));
+  }
+  return failed == 0 ? 0 : 1;
+}
+
+}  // namespace
+}  // namespace sim
+}  // namespace informersim
+
+int main(int argc, char** argv) { return informersim::sim::Main(argc, argv); }
