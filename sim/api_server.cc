@@ -390,6 +390,7 @@ struct FakeApiServer::State : public std::enable_shared_from_this<FakeApiServer:
     const size_t i = Route();
     Instance& inst = instances[i];
     ++stats.list_requests;
+    if (!o.continue_token.empty()) ++stats.list_continues;
     Trace(StepKind::REQUEST, inst.name, DescribeRequest("LIST", o));
     absl::Status fault = RequestFault(inst, /*is_list=*/true);
     if (!fault.ok()) return Respond(i, std::move(done), std::move(fault));
@@ -484,7 +485,8 @@ struct FakeApiServer::State : public std::enable_shared_from_this<FakeApiServer:
 
   void RespondPage(size_t i, ListCallback done, int64_t rv, absl::string_view start_key,
                    int64_t limit, bool continued = false) {
-    absl::StatusOr<StorePage> page = store.PageAt(rv, start_key, limit);
+    // A negative limit means no limit, as a zero one does.
+    absl::StatusOr<StorePage> page = store.PageAt(rv, start_key, std::max<int64_t>(limit, 0));
     if (!page.ok()) {
       if (IsExpiredOrGone(page.status())) ++stats.expired_responses;
       return Respond(i, std::move(done), page.status());

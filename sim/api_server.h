@@ -130,6 +130,7 @@ struct ServerFaultRates {
 struct ApiServerStats {
   int64_t writes = 0;
   int64_t list_requests = 0;
+  int64_t list_continues = 0;  // LIST requests for a next page (a continue token)
   int64_t list_pages_served = 0;
   int64_t stale_lists = 0;  // answered at an RV below the store's current RV
   int64_t watch_requests = 0;

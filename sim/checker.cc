@@ -95,6 +95,19 @@ bool HandlerRecorder::EverSaw(absl::string_view key) const {
   return it != keys_.end() && it->second.ever_saw;
 }
 
+void HandlerRecorder::Restart(const Store* indexer) {
+  indexer_ = indexer;
+  registration_ = nullptr;
+  view_.clear();
+  synced_seen_ = false;
+  registration_synced_last_ = false;
+  early_sync_reported_ = false;
+  for (auto& [key, state] : keys_) {
+    if (state.last_rv >= 0) state.before_restart_rv = state.last_rv;
+    state.last_rv = -1;
+  }
+}
+
 bool HandlerRecorder::GotDelete(absl::string_view key) const {
   auto it = keys_.find(key);
   return it != keys_.end() && it->second.got_delete;
@@ -128,6 +141,11 @@ void HandlerRecorder::CheckNotOlder(KeyState& state, const std::string& key, int
     checker_->TimeTravel(key, name_,
                          absl::StrCat(what, " rv=", rv, " is older than rv=", state.last_rv,
                                       " delivered before"));
+  } else if (state.last_rv < 0 && state.before_restart_rv >= 0 && rv < state.before_restart_rv) {
+    checker_->RestartTimeTravel(
+        key, name_,
+        absl::StrCat(what, " rv=", rv, " after the informer restarted is older than rv=",
+                     state.before_restart_rv, " delivered before the restart"));
   }
   // Last delivered, not the maximum: see the header on time travel.
   state.last_rv = rv;
@@ -384,6 +402,33 @@ void Checker::TimeTravel(const std::string& key, const std::string& handler,
     time_travel_examples_.push_back(std::move(v));
   }
 }
+
+void Checker::RestartTimeTravel(const std::string& key, const std::string& handler,
+                                std::string detail) {
+  if (options_.restart_time_travel_is_violation) {
+    Fail("INV4", key, handler, absl::StrCat("time travel across a restart: ", detail));
+    return;
+  }
+  ++restart_time_travel_findings_;
+  if (time_travel_examples_.size() < kMaxTimeTravelExamples) {
+    Violation v;
+    v.invariant = "INV4";
+    v.key = key;
+    v.handler = handler;
+    v.step = StepNow();
+    v.at = Elapsed();
+    v.detail = std::move(detail);
+    time_travel_examples_.push_back(std::move(v));
+  }
+}
+
+void Checker::InformerRestarted(const Store* indexer) {
+  informer_synced_last_ = false;
+  for (const std::shared_ptr<HandlerRecorder>& h : handlers_) h->Restart(indexer);
+  if (tracer_ != nullptr) tracer_->Record(PHASE, "checker", "informer restarted");
+}
+
+int64_t Checker::restart_time_travel_findings() const { return restart_time_travel_findings_; }
 
 void Checker::CheckStep(const SharedIndexInformer& informer) {
   // Registrations first: the informer's sync only ever turns on, so reading
@@ -723,9 +768,10 @@ std::string Checker::Describe(uint64_t seed, absl::string_view replay_command) c
     absl::StrAppend(&out, "  (", dropped_violations_, " more not recorded: max_violations=",
                     options_.max_violations, ")\n");
   }
-  if (time_travel_findings_ > 0) {
+  if (time_travel_findings_ > 0 || restart_time_travel_findings_ > 0) {
     absl::StrAppend(&out, "time travel (allowed by the scenario): ", time_travel_findings_,
-                    " finding(s)\n");
+                    " finding(s); across informer restarts (stale first list): ",
+                    restart_time_travel_findings_, "\n");
     for (size_t i = 0; i < time_travel_examples_.size(); ++i) {
       describe(time_travel_examples_[i], i + 1);
     }

@@ -79,6 +79,12 @@ namespace sim {
 
 struct CheckerOptions {
   bool allow_time_travel = false;
+  // After an informer restart (a new process), a first LIST at "0" may be
+  // served by a lagging instance and show a key older than the previous
+  // incarnation delivered: client-go's known time travel on restart
+  // (kubernetes/kubernetes#59848), legal upstream behaviour. It is a
+  // finding unless the scenario declares it a violation here.
+  bool restart_time_travel_is_violation = false;
   // RealFIFO forwards a delete for a key the client never saw when the
   // server misbehaves (INV3 note); allowed only where a scenario says so.
   bool allow_unknown_deletes = false;
@@ -139,6 +145,11 @@ class HandlerRecorder final : public ResourceEventHandler {
   bool EverSaw(absl::string_view key) const;
   bool GotDelete(absl::string_view key) const;
 
+  // The informer was restarted (a new process with a new cache, `indexer`):
+  // the handler forgets its view and registration, and remembers each key's
+  // last RV only to report time travel across the restart.
+  void Restart(const Store* indexer);
+
  private:
   friend class Checker;
 
@@ -147,6 +158,8 @@ class HandlerRecorder final : public ResourceEventHandler {
     // The newest RV delivered for the key (Add/Update objects, and the
     // deletion RV of a plain delete), -1 before any: INV4 compares with it.
     int64_t last_rv = -1;
+    // last_rv as it was when the informer last restarted, -1 if none.
+    int64_t before_restart_rv = -1;
     bool ever_saw = false;
     bool got_delete = false;
   };
@@ -164,7 +177,7 @@ class HandlerRecorder final : public ResourceEventHandler {
 
   const std::string name_;
   Checker* const checker_;
-  const Store* const indexer_;
+  const Store* indexer_;
   std::shared_ptr<ResourceEventHandlerRegistration> registration_;
   std::map<std::string, ViewEntry> view_;
   absl::flat_hash_map<std::string, KeyState> keys_;
@@ -193,6 +206,10 @@ class Checker {
   // checks. `indexer` is the informer's (INV7).
   std::shared_ptr<HandlerRecorder> AddHandler(std::string name, const Store* indexer);
 
+  // The informer was stopped and a new one started over `indexer`; every
+  // handler is re-registered with it (HandlerRecorder::Restart).
+  void InformerRestarted(const Store* indexer);
+
   // The server committed `change` (recorded as the key's last write step).
   void NoteWrite(const Change& change);
 
@@ -218,6 +235,9 @@ class Checker {
   // Violations found after max_violations were recorded: counted only.
   int64_t dropped_violations() const;
   int64_t time_travel_findings() const;
+  // Keys seen older after an informer restart than before it (findings
+  // unless restart_time_travel_is_violation).
+  int64_t restart_time_travel_findings() const;
   const std::vector<std::shared_ptr<HandlerRecorder>>& handlers() const;
 
   // A readable report: every violation, with the seed and the command that
@@ -232,6 +252,8 @@ class Checker {
             int64_t diverged_at_step = -1);
   // INV4 time travel: a violation, or a finding when allowed.
   void TimeTravel(const std::string& key, const std::string& handler, std::string detail);
+  // Time travel across an informer restart (see CheckerOptions).
+  void RestartTimeTravel(const std::string& key, const std::string& handler, std::string detail);
   // CheckStep's halves: each registration's HasSynced (monotonic), then the
   // informer's (monotonic, and implied by every registration's).
   void ReadRegistrations();
@@ -255,6 +277,7 @@ class Checker {
   std::vector<Violation> violations_;
   int64_t dropped_violations_ = 0;
   int64_t time_travel_findings_ = 0;
+  int64_t restart_time_travel_findings_ = 0;
   // The first few allowed time travels, for Describe.
   std::vector<Violation> time_travel_examples_;
   std::vector<std::shared_ptr<HandlerRecorder>> handlers_;

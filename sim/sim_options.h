@@ -25,6 +25,9 @@
 //   --watch_list=B        the server supports watch-list streams
 //   --swarm=B             draw the knobs and fault probabilities from the seed
 //   --allow_time_travel=B report per-key RVs going back as findings only
+//   --restart_time_travel_is_violation=B  a restarted informer's stale first
+//                         list is a violation (default: a finding, as it is
+//                         legal client-go behaviour)
 // Durations use Go/absl syntax (90s, 1m30s, 500ms).
 //
 // Thread safety: plain values.
@@ -57,6 +60,8 @@ enum class FaultKind {
   kPauseConsumer,      // ARG duration: the informer's queue is not popped
   kStallHandler,       // ARG handler index, ARG duration: that handler stalls
   kAddHandler,         // a handler is added while events flow
+  kRestartInformer,    // the informer is stopped and a new one started (a
+                       // process restart); its handlers re-register
 };
 absl::string_view FaultKindName(FaultKind kind);
 
@@ -69,8 +74,8 @@ struct ScriptedFault {
 std::string DescribeFault(const ScriptedFault& fault);
 
 // "10s:break,20s:compact,30s:lag:1:5s,40s:refuse:2s,45s:fail:1s,
-//  50s:pause:3s,55s:stall:1:4s,60s:add" (kinds: break, compact, lag, refuse,
-// fail, pause, stall, add). Errors say which entry and why.
+//  50s:pause:3s,55s:stall:1:4s,60s:add,70s:restart" (kinds: break, compact,
+// lag, refuse, fail, pause, stall, add, restart). Errors say which entry and why.
 absl::StatusOr<std::vector<ScriptedFault>> ParseScriptedFaults(absl::string_view text);
 std::string FormatScriptedFaults(const std::vector<ScriptedFault>& faults);
 
@@ -90,7 +95,8 @@ struct SimOptions {
   Profile profile = Profile::kCurrent;
   // The workload and fault phase; then faults stop and the liveness phase
   // gives the informer `liveness_timeout` to converge, spending at most
-  // `liveness_max_lists` LIST and `liveness_max_watches` WATCH requests.
+  // `liveness_max_lists` lists (LIST requests without a continue token:
+  // pages of one list count once) and `liveness_max_watches` WATCH requests.
   absl::Duration duration = absl::Seconds(120);
   absl::Duration liveness_timeout = absl::Seconds(120);
   int64_t liveness_max_lists = 20;
@@ -107,6 +113,7 @@ struct SimOptions {
   size_t batch_size = 1000;
   std::vector<HandlerSpec> handlers = {HandlerSpec{}, HandlerSpec{}};
   bool allow_time_travel = false;
+  bool restart_time_travel_is_violation = false;
   bool swarm = false;
 
   // Run control (not part of what a seed decides).

@@ -90,7 +90,9 @@ class Run {
     // watch cache serves nothing older than its own initial list).
     absl::Duration warm_up = absl::ZeroDuration();
     for (absl::Duration lag : options_.server.instance_lags) warm_up = std::max(warm_up, lag);
-    world_.RunUntil(world_.Now() + warm_up, nullptr, options_.max_steps);
+    // (A millisecond more, so that the caches' catch-up tasks due at the
+    // lag itself have run before the informer's first request.)
+    world_.RunUntil(world_.Now() + warm_up + absl::Milliseconds(1), nullptr, options_.max_steps);
     t0_ = world_.Now();
     MakeInformer();
     for (size_t i = 0; i < options_.handlers.size(); ++i) {
@@ -120,7 +122,9 @@ class Run {
         liveness_start + options_.liveness_timeout, [this] { return Quiescent(); },
         options_.max_steps);
     const ApiServerStats after = server_.stats();
-    result_.liveness_lists = after.list_requests - before.list_requests;
+    // Relists, not pages: a paged list of many objects is one LIST.
+    result_.liveness_lists = (after.list_requests - after.list_continues) -
+                             (before.list_requests - before.list_continues);
     result_.liveness_watches = after.watch_requests - before.watch_requests;
     result_.converged = live == World::RunResult::kDone;
     result_.convergence_time = world_.Now() - liveness_start;
@@ -168,6 +172,7 @@ class Run {
   static CheckerOptions CheckerOptionsFor(const SimOptions& o) {
     CheckerOptions c;
     c.allow_time_travel = o.allow_time_travel;
+    c.restart_time_travel_is_violation = o.restart_time_travel_is_violation;
     return c;
   }
 
@@ -208,10 +213,22 @@ class Run {
   }
 
   void AddHandler(size_t index) {
-    const HandlerSpec& spec = options_.handlers[index];
     const std::string name = absl::StrCat("handler-", index);
     std::shared_ptr<HandlerRecorder> recorder =
         checker_.AddHandler(name, informer_->GetIndexer());
+    recorders_.push_back(recorder);
+    HandlerSummary summary;
+    summary.name = name;
+    summary.late = options_.handlers[index].added_at > absl::ZeroDuration();
+    summary.speed = options_.handlers[index].speed;
+    handler_names_.push_back(summary);
+    Register(index, recorder);
+  }
+
+  // Registers handler `index` with the current informer and applies its
+  // speed to the listener's strand.
+  void Register(size_t index, const std::shared_ptr<HandlerRecorder>& recorder) {
+    const HandlerSpec& spec = options_.handlers[index];
     const size_t strands_before = world_.runtime()->strand_count();
     HandlerOptions ho;
     ho.resync_period = spec.resync_period;
@@ -220,7 +237,7 @@ class Run {
     if (!reg.ok()) {
       Violation v;
       v.invariant = "SETUP";
-      v.handler = name;
+      v.handler = recorder->name();
       v.detail = absl::StrCat("AddEventHandler failed: ", reg.status().ToString());
       checker_.Report(v);
       return;
@@ -233,11 +250,21 @@ class Run {
     if (handler_strands_.size() <= index) handler_strands_.resize(index + 1, 0);
     handler_strands_[index] = strand;
     if (strand != 0 && spec.speed != 1.0) world_.SetStrandWeight(strand, spec.speed);
-    HandlerSummary summary;
-    summary.name = name;
-    summary.late = spec.added_at > absl::ZeroDuration();
-    summary.speed = spec.speed;
-    handler_names_.push_back(summary);
+  }
+
+  // A process restart: the informer stops (its tasks drain and find it
+  // stopped; it is kept until the end of the run, per core's lifetime rule)
+  // and a new one with a new cache starts; every handler re-registers.
+  void RestartInformer() {
+    informer_->Stop();
+    retired_.push_back(std::move(informer_));
+    MakeInformer();
+    checker_.InformerRestarted(informer_->GetIndexer());
+    for (size_t i = 0; i < recorders_.size(); ++i) Register(i, recorders_[i]);
+    informer_->Run();
+    const std::vector<StrandId> controllers = world_.StrandsNamed("informer");
+    controller_strand_ = controllers.empty() ? 0 : controllers.back();
+    ++result_.restarts;
   }
 
   void ScheduleScripted() {
@@ -296,6 +323,9 @@ class Run {
         AddHandler(options_.handlers.size() - 1);
         break;
       }
+      case FaultKind::kRestartInformer:
+        RestartInformer();
+        break;
     }
   }
 
@@ -324,18 +354,19 @@ class Run {
     result_.final_objects = server_.store().size();
     result_.last_sync_resource_version = informer_->LastSyncResourceVersion();
     result_.handler_crashes = informer_->crash_log().count();
-    const auto& recorders = checker_.handlers();
-    for (size_t i = 0; i < recorders.size() && i < handler_names_.size(); ++i) {
+    for (size_t i = 0; i < recorders_.size() && i < handler_names_.size(); ++i) {
       HandlerSummary s = handler_names_[i];
-      s.counts = recorders[i]->counts();
+      s.counts = recorders_[i]->counts();
       result_.handlers.push_back(s);
     }
+    result_.restart_time_travel_findings = checker_.restart_time_travel_findings();
     result_.report = checker_.Describe(options_.seed, ReplayCommand(run_flags_));
   }
 
   void Shutdown() {
     world_.SetAfterStep(nullptr);
     informer_->Stop();
+    for (const auto& retired : retired_) retired->Stop();
     server_.Shutdown();
     world_.ClearPerturbation();
     // Let every posted task see the stop (core's lifetime rule), with a
@@ -352,6 +383,10 @@ class Run {
   CheckedWriter writer_;
   Workload workload_;
   std::unique_ptr<SharedIndexInformer> informer_;
+  // Informers stopped by a restart; destroyed after the final drain.
+  std::vector<std::unique_ptr<SharedIndexInformer>> retired_;
+  // Index = handler index.
+  std::vector<std::shared_ptr<HandlerRecorder>> recorders_;
   // When the informer started; fault and handler times count from here.
   absl::Time t0_;
   StrandId controller_strand_ = 0;
@@ -401,9 +436,10 @@ std::string FormatSummary(const SimOptions& o, const SimResult& r) {
                             s.continue_expired, s.compactions, s.stale_lists));
   absl::StrAppend(&out, "what the informer did:\n");
   absl::StrAppend(&out, absl::StrFormat(
-                            "  %d LIST requests (%d pages served), %d WATCH requests (%d opened, "
+                            "  %d LIST requests (%d for next pages; %d pages served), %d WATCH requests (%d opened, "
                             "%d timed out), %d events and %d bookmarks received\n",
-                            s.list_requests, s.list_pages_served, s.watch_requests,
+                            s.list_requests, s.list_continues, s.list_pages_served,
+                            s.watch_requests,
                             s.watches_opened, s.watch_timeouts, s.events_sent, s.bookmarks_sent));
   const WorkloadStats& w = r.workload;
   absl::StrAppend(&out, absl::StrFormat(
@@ -426,6 +462,12 @@ std::string FormatSummary(const SimOptions& o, const SimResult& r) {
                             r.converged ? "yes" : "NO", absl::FormatDuration(r.convergence_time),
                             r.liveness_lists, r.liveness_watches,
                             r.last_sync_resource_version));
+  if (r.restarts > 0) {
+    absl::StrAppend(&out, "  informer restarts: ", r.restarts,
+                    "; keys seen older than before the restart (stale first list, legal "
+                    "client-go behaviour unless the scenario forbids it): ",
+                    r.restart_time_travel_findings, "\n");
+  }
   if (r.time_travel_findings > 0) {
     absl::StrAppend(&out, "  time travel seen (allowed by the scenario): ", r.time_travel_findings,
                     "\n");

@@ -52,10 +52,12 @@ struct SimResult {
   bool passed = false;
   std::vector<Violation> violations;
   int64_t time_travel_findings = 0;
+  int64_t restarts = 0;
+  int64_t restart_time_travel_findings = 0;
   // Liveness.
   bool converged = false;
   absl::Duration convergence_time;  // from the end of the fault phase
-  int64_t liveness_lists = 0;
+  int64_t liveness_lists = 0;  // LIST requests without a continue token
   int64_t liveness_watches = 0;
   // What happened.
   uint64_t trace_hash = 0;

@@ -46,16 +46,19 @@ constexpr char kUsage[] =
     "  --fault_scale=X       multiplies every fault rate (0 = none)\n"
     "  --faults=LIST         scripted faults AT:KIND[:ARG...], comma-separated;\n"
     "                        kinds break, compact, lag:I:D, refuse:D, fail:D,\n"
-    "                        pause:D, stall:H:D, add; 'none' for none\n"
+    "                        pause:D, stall:H:D, add, restart; 'none' for none\n"
     "  --handlers=N, --late_handlers=N, --slow_handler=B\n"
     "  --resync=D, --page_size=N, --bookmarks=B, --watch_list=B\n"
     "  --swarm               draw knobs and fault probabilities from the seed\n"
     "  --allow_time_travel   report RVs going back as findings, not violations\n"
+    "  --restart_time_travel_is_violation  a restarted informer's stale first\n"
+    "                        list fails the run (default: reported as a finding)\n"
     "tool flags:\n"
     "  --seeds=N             run seeds seed..seed+N-1; print failures and a total\n"
     "  --check_determinism   run each seed twice; fail on any trace difference\n"
     "  --trace_out=PATH      write the trace (one seed)\n"
     "  --replay=PATH         re-run the flags stored in a trace and compare\n"
+    "  --dump=PATH           print a trace file's header and steps as text\n"
     "  --quiet               one line per run\n"
     "exit: 0 pass, 1 violation or difference, 2 bad flags or input\n";
 
@@ -72,6 +75,7 @@ struct ToolFlags {
   bool help = false;
   std::string trace_out;
   std::string replay;
+  std::string dump;
 };
 
 absl::StatusOr<ToolFlags> ParseToolFlags(const std::vector<std::string>& args) {
@@ -88,9 +92,9 @@ absl::StatusOr<ToolFlags> ParseToolFlags(const std::vector<std::string>& args) {
         return absl::InvalidArgumentError(absl::StrCat("--seeds: \"", value,
                                                        "\" is not a positive integer"));
       }
-    } else if (name == "trace_out" || name == "replay") {
+    } else if (name == "trace_out" || name == "replay" || name == "dump") {
       if (value.empty()) return absl::InvalidArgumentError(absl::StrCat("--", name, " needs a path"));
-      (name == "trace_out" ? t.trace_out : t.replay) = value;
+      (name == "trace_out" ? t.trace_out : name == "replay" ? t.replay : t.dump) = value;
     } else if (name == "check_determinism" || name == "nocheck_determinism") {
       t.check_determinism = name == "check_determinism" && value != "false" && value != "0";
     } else if (name == "quiet") {
@@ -142,6 +146,19 @@ int CheckDeterminism(SimOptions options, const std::vector<std::string>& run_fla
   return 1;
 }
 
+int Dump(const std::string& path) {
+  absl::StatusOr<Trace> trace = ReadTraceFile(path);
+  if (!trace.ok()) return UsageError(std::string(trace.status().message()));
+  std::printf("trace %s: seed %llu, %llu steps, hash %016llx\nflags:",
+              path.c_str(), static_cast<unsigned long long>(trace->header().seed()),
+              static_cast<unsigned long long>(trace->step_count()),
+              static_cast<unsigned long long>(trace->hash()));
+  for (const std::string& f : trace->header().flags()) std::printf(" %s", f.c_str());
+  std::printf("\n");
+  for (const TraceStep& step : trace->steps()) std::printf("%s\n", DescribeStep(step).c_str());
+  return 0;
+}
+
 int Replay(const std::string& path, bool quiet) {
   absl::StatusOr<Trace> trace = ReadTraceFile(path);
   if (!trace.ok()) return UsageError(std::string(trace.status().message()));
@@ -183,12 +200,14 @@ int Main(int argc, char** argv) {
   if (!tool.ok()) return UsageError(std::string(tool.status().message()));
   tool->trace_out = UserPath(tool->trace_out);
   tool->replay = UserPath(tool->replay);
+  tool->dump = UserPath(tool->dump);
   if (tool->help) {
     std::printf("%s", kUsage);
     return 0;
   }
   absl::StatusOr<SimOptions> options = OptionsFromFlags(args);
   if (!options.ok()) return UsageError(std::string(options.status().message()));
+  if (!tool->dump.empty()) return Dump(tool->dump);
   if (!tool->replay.empty()) {
     for (const std::string& arg : args) {
       if (!IsToolFlag(arg)) {

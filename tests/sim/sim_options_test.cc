@@ -66,10 +66,10 @@ TEST(SimOptions, BadFlagsAreClearErrors) {
 
 TEST(SimOptions, ScriptedFaultsRoundTrip) {
   const std::string text = "10s:break,20s:compact,30s:lag:1:5s,40s:refuse:2s,45s:fail:1s,"
-                           "50s:pause:3s,55s:stall:0:4s,1m:add";
+                           "50s:pause:3s,55s:stall:0:4s,1m:add,70s:restart";
   absl::StatusOr<std::vector<ScriptedFault>> f = ParseScriptedFaults(text);
   ASSERT_TRUE(f.ok()) << f.status();
-  ASSERT_EQ(f->size(), 8u);
+  ASSERT_EQ(f->size(), 9u);
   absl::StatusOr<std::vector<ScriptedFault>> again = ParseScriptedFaults(FormatScriptedFaults(*f));
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_EQ(FormatScriptedFaults(*again), FormatScriptedFaults(*f));
