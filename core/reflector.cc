@@ -324,6 +324,19 @@ class Reflector::Impl : public std::enable_shared_from_this<Impl> {
     cycle_active_ = false;
     auto done = std::move(cycle_done_);
     cycle_done_ = nullptr;
+    {
+      // RF14: client-go's ListAndWatch returns only after its resync
+      // goroutine has ended (watchWithResync waits for it), so a Resync still
+      // running on the resync strand (possible with RealRuntime) finishes
+      // before the next cycle can Replace.
+      MutexLock l(&mu_);
+      if (resync_running_) {
+        after_resync_ = [done = std::move(done), status = std::move(status)]() mutable {
+          done(std::move(status));
+        };
+        return;
+      }
+    }
     done(std::move(status));
   }
 
@@ -708,16 +721,25 @@ class Reflector::Impl : public std::enable_shared_from_this<Impl> {
       MutexLock l(&mu_);
       if (resync_gen_ != gen || stopped_.load()) return;
       resync_timer_ = 0;
+      resync_running_ = true;
     }
+    absl::Status s = absl::OkStatus();
     if (!options_.should_resync || options_.should_resync()) {
       Count(&ReflectorStats::resyncs);
-      absl::Status s = store_->Resync();
-      if (!s.ok()) {
-        Post([gen, s = std::move(s)](Impl* self) mutable {
-          self->OnResyncError(gen, std::move(s));
-        });
-        return;
-      }
+      s = store_->Resync();
+    }
+    std::function<void()> after;
+    {
+      MutexLock l(&mu_);
+      resync_running_ = false;
+      after = std::move(after_resync_);
+      after_resync_ = nullptr;
+    }
+    // A cycle that ended meanwhile continues on the reflector's strand.
+    if (after) Post([after = std::move(after)](Impl*) mutable { after(); });
+    if (!s.ok()) {
+      Post([gen, s = std::move(s)](Impl* self) mutable { self->OnResyncError(gen, std::move(s)); });
+      return;
     }
     ArmResync(gen);
   }
@@ -846,6 +868,10 @@ class Reflector::Impl : public std::enable_shared_from_this<Impl> {
   int64_t syncs_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t resync_gen_ ABSL_GUARDED_BY(mu_) = 0;
   TimerId resync_timer_ ABSL_GUARDED_BY(mu_) = 0;
+  // A Resync is running on the resync strand; a cycle that ends meanwhile
+  // leaves its completion in after_resync_ (RF14).
+  bool resync_running_ ABSL_GUARDED_BY(mu_) = false;
+  std::function<void()> after_resync_ ABSL_GUARDED_BY(mu_);
   std::deque<std::string> log_ ABSL_GUARDED_BY(mu_);
 };
 

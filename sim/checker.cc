@@ -105,7 +105,13 @@ void HandlerRecorder::Restart(const Store* indexer) {
   for (auto& [key, state] : keys_) {
     if (state.last_rv >= 0) state.before_restart_rv = state.last_rv;
     state.last_rv = -1;
+    state.initial_add = false;
   }
+}
+
+bool HandlerRecorder::GotInitialAdd(absl::string_view key) const {
+  auto it = keys_.find(key);
+  return it != keys_.end() && it->second.initial_add;
 }
 
 bool HandlerRecorder::GotDelete(absl::string_view key) const {
@@ -188,6 +194,7 @@ void HandlerRecorder::OnAdd(const Item& obj, bool is_in_initial_list) {
     Fail("INV9", key, absl::StrCat("initial-list add rv=", rv, " after the handler synced"));
   }
   KeyState& state = keys_[key];
+  if (is_in_initial_list) state.initial_add = true;
   auto [it, inserted] = view_.try_emplace(key);
   if (!inserted) {
     Fail("INV3", key,

@@ -144,6 +144,9 @@ class HandlerRecorder final : public ResourceEventHandler {
   // Keys this handler ever saw present (for INV5).
   bool EverSaw(absl::string_view key) const;
   bool GotDelete(absl::string_view key) const;
+  // The handler was given the key as an initial-list add (since the last
+  // restart): INV9's "registration synced => every initial object added".
+  bool GotInitialAdd(absl::string_view key) const;
 
   // The informer was restarted (a new process with a new cache, `indexer`):
   // the handler forgets its view and registration, and remembers each key's
@@ -162,6 +165,8 @@ class HandlerRecorder final : public ResourceEventHandler {
     int64_t before_restart_rv = -1;
     bool ever_saw = false;
     bool got_delete = false;
+    // An OnAdd with isInInitialList came for the key since the last restart.
+    bool initial_add = false;
   };
 
   // The key and RV of a notified object; reports (and returns false) when

@@ -1,7 +1,9 @@
 #include "sim/simulation.h"
 
 #include <algorithm>
+#include <map>
 #include <memory>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/numbers.h"
@@ -9,6 +11,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "core/index.h"
+#include "core/keys.h"
 #include "core/reflector_feeder.h"
 #include "core/shared_informer.h"
 #include "sim/world.h"
@@ -68,6 +71,100 @@ class CheckedWriter final : public ObjectWriter {
   Checker* const checker_;
 };
 
+// Sits between the informer and the server and remembers the first
+// complete initial state the current informer received: the items of a
+// LIST (all its pages) or of a watch-list stream up to its
+// initial-events-end bookmark. The checker's INV9 checks compare HasSynced
+// with it. Requests of an informer stopped by a restart are ignored.
+class SnapshotRecorder final : public ListerWatcher {
+ public:
+  explicit SnapshotRecorder(ListerWatcher* inner) : inner_(inner) {}
+
+  // A new informer: forget the previous one's snapshot.
+  void NewGeneration() {
+    ++generation_;
+    pages_.clear();
+    snapshot_.reset();
+  }
+  // key -> uid of the first initial state, once complete.
+  const std::optional<std::map<std::string, std::string>>& snapshot() const { return snapshot_; }
+
+  void List(const ListOptions& options, ListCallback done) override {
+    const uint64_t generation = generation_;
+    const bool first_page = options.continue_token.empty();
+    inner_->List(options, [this, generation, first_page, done = std::move(done)](
+                              absl::StatusOr<ListPage> page) mutable {
+      if (page.ok() && generation == generation_ && !snapshot_.has_value()) {
+        if (first_page) pages_.clear();
+        for (const ObjectPtr& o : page->items) pages_.push_back(o);
+        if (page->continue_token.empty()) Complete(pages_);
+      }
+      done(std::move(page));
+    });
+  }
+
+  void Watch(const ListOptions& options, std::shared_ptr<WatchConsumer> consumer,
+             WatchCallback started) override {
+    if (!options.send_initial_events.value_or(false)) {
+      inner_->Watch(options, std::move(consumer), std::move(started));
+      return;
+    }
+    auto tap = std::make_shared<InitialEventsTap>(this, generation_, std::move(consumer));
+    inner_->Watch(options, tap, std::move(started));
+  }
+
+  bool IsWatchListSemanticsUnsupported() const override {
+    return inner_->IsWatchListSemanticsUnsupported();
+  }
+
+ private:
+  class InitialEventsTap final : public WatchConsumer {
+   public:
+    InitialEventsTap(SnapshotRecorder* owner, uint64_t generation,
+                     std::shared_ptr<WatchConsumer> inner)
+        : owner_(owner), generation_(generation), inner_(std::move(inner)) {}
+    void OnEvent(WatchEvent event) override {
+      if (!done_) {
+        if (event.type == WatchEventType::kAdded && event.object != nullptr) {
+          items_.push_back(event.object);
+        } else if (event.type == WatchEventType::kBookmark && event.object != nullptr &&
+                   event.object->metadata().annotations().count(
+                       std::string(kInitialEventsEndAnnotation)) > 0) {
+          done_ = true;
+          if (generation_ == owner_->generation_ && !owner_->snapshot_.has_value()) {
+            owner_->Complete(items_);
+          }
+          items_.clear();
+        }
+      }
+      inner_->OnEvent(std::move(event));
+    }
+    void OnClosed() override { inner_->OnClosed(); }
+
+   private:
+    SnapshotRecorder* const owner_;
+    const uint64_t generation_;
+    const std::shared_ptr<WatchConsumer> inner_;
+    std::vector<ObjectPtr> items_;
+    bool done_ = false;
+  };
+
+  void Complete(const std::vector<ObjectPtr>& items) {
+    std::map<std::string, std::string> keys;
+    for (const ObjectPtr& o : items) {
+      absl::StatusOr<std::string> key = MetaNamespaceKeyFunc(Item(o));
+      if (key.ok()) keys[*key] = o->metadata().uid();
+    }
+    snapshot_ = std::move(keys);
+    pages_.clear();
+  }
+
+  ListerWatcher* const inner_;
+  uint64_t generation_ = 0;
+  std::vector<ObjectPtr> pages_;
+  std::optional<std::map<std::string, std::string>> snapshot_;
+};
+
 class Run {
  public:
   Run(const SimOptions& options, const std::vector<std::string>& run_flags)
@@ -76,6 +173,7 @@ class Run {
         world_(options.seed, options.keep_trace),
         client_random_(world_.Stream("client")),
         server_(world_.runtime(), world_.Stream("server"), world_.tracer(), options.server),
+        observed_server_(&server_),
         checker_(world_.tracer(), world_.runtime(), CheckerOptionsFor(options)),
         writer_(&server_, &checker_),
         workload_(world_.runtime(), &writer_, world_.Stream("workload"), world_.tracer(),
@@ -98,7 +196,10 @@ class Run {
     for (size_t i = 0; i < options_.handlers.size(); ++i) {
       if (options_.handlers[i].added_at == absl::ZeroDuration()) AddHandler(i);
     }
-    world_.SetAfterStep([this] { checker_.CheckStep(*informer_); });
+    world_.SetAfterStep([this] {
+      checker_.CheckStep(*informer_);
+      CheckSyncMeaning();
+    });
     informer_->Run();
     if (!informer_->RunStatus().ok()) return informer_->RunStatus();
     controller_strand_ = FindControllerStrand();
@@ -199,7 +300,7 @@ class Run {
     // The reflector's strands get their own name so that the scheduler can
     // tell them from the controller's.
     QueueFeederFactory inner =
-        ReflectorFeederFactory(&server_, world_.runtime(), &client_random_);
+        ReflectorFeederFactory(&observed_server_, world_.runtime(), &client_random_);
     QueueFeederFactory feeder = [inner](ReflectorStore* queue, ReflectorOptions ro) {
       ro.name = "reflector";
       return inner(queue, std::move(ro));
@@ -213,16 +314,23 @@ class Run {
   }
 
   void AddHandler(size_t index) {
-    const std::string name = absl::StrCat("handler-", index);
-    std::shared_ptr<HandlerRecorder> recorder =
-        checker_.AddHandler(name, informer_->GetIndexer());
-    recorders_.push_back(recorder);
-    HandlerSummary summary;
-    summary.name = name;
-    summary.late = options_.handlers[index].added_at > absl::ZeroDuration();
-    summary.speed = options_.handlers[index].speed;
-    handler_names_.push_back(summary);
-    Register(index, recorder);
+    HandlerSlot slot;
+    slot.index = index;
+    slot.recorder = checker_.AddHandler(absl::StrCat("handler-", index), informer_->GetIndexer());
+    slot.summary.name = slot.recorder->name();
+    slot.summary.late = options_.handlers[index].added_at > absl::ZeroDuration();
+    slot.summary.speed = options_.handlers[index].speed;
+    // A handler added after Run gets the cache as it is now as its initial
+    // batch (SI7); one added before gets the first list.
+    if (informer_->HasStarted()) {
+      slot.expected_initial.emplace();
+      for (const Item& item : informer_->GetIndexer()->List()) {
+        absl::StatusOr<std::string> key = MetaNamespaceKeyFunc(item);
+        if (key.ok() && item.meta() != nullptr) (*slot.expected_initial)[*key] = item.meta()->uid();
+      }
+    }
+    handlers_.push_back(std::move(slot));
+    Register(index, handlers_.back().recorder);
   }
 
   // Registers handler `index` with the current informer and applies its
@@ -258,9 +366,17 @@ class Run {
   void RestartInformer() {
     informer_->Stop();
     retired_.push_back(std::move(informer_));
+    observed_server_.NewGeneration();
+    informer_synced_ = false;
+    // Every handler re-registers before the new informer runs: its initial
+    // batch is the new informer's first list.
+    for (HandlerSlot& h : handlers_) {
+      h.expected_initial.reset();
+      h.synced = false;
+    }
     MakeInformer();
     checker_.InformerRestarted(informer_->GetIndexer());
-    for (size_t i = 0; i < recorders_.size(); ++i) Register(i, recorders_[i]);
+    for (const HandlerSlot& h : handlers_) Register(h.index, h.recorder);
     informer_->Run();
     const std::vector<StrandId> controllers = world_.StrandsNamed("informer");
     controller_strand_ = controllers.empty() ? 0 : controllers.back();
@@ -329,6 +445,51 @@ class Run {
     }
   }
 
+  // INV9, the meaning of HasSynced, checked when it turns true: the
+  // informer's cache holds every key of the first initial state that has
+  // not been deleted since (the same incarnation is still on the server);
+  // a registration's handler has been given every object of its initial
+  // batch as an initial-list add.
+  void CheckSyncMeaning() {
+    const std::optional<std::map<std::string, std::string>>& first = observed_server_.snapshot();
+    if (!informer_synced_ && informer_->HasSynced()) {
+      informer_synced_ = true;
+      if (first.has_value()) {
+        const Store* indexer = informer_->GetIndexer();
+        for (const auto& [key, uid] : *first) {
+          const ObjectPtr now = server_.store().Get(key);
+          if (now == nullptr || now->metadata().uid() != uid) continue;  // deleted since
+          absl::StatusOr<std::optional<Item>> stored = indexer->GetByKey(key);
+          if (stored.ok() && stored->has_value()) continue;
+          Violation v;
+          v.invariant = "INV9";
+          v.key = key;
+          v.detail = "the informer reports HasSynced but its cache lacks a key of the first list";
+          checker_.Report(v);
+        }
+      }
+    }
+    for (HandlerSlot& h : handlers_) {
+      if (h.synced) continue;
+      const auto& registration = h.recorder->registration();
+      if (registration == nullptr || !registration->HasSynced()) continue;
+      h.synced = true;
+      const std::optional<std::map<std::string, std::string>>& expected =
+          h.expected_initial.has_value() ? h.expected_initial : first;
+      if (!expected.has_value()) continue;
+      for (const auto& [key, uid] : *expected) {
+        if (h.recorder->GotInitialAdd(key)) continue;
+        Violation v;
+        v.invariant = "INV9";
+        v.key = key;
+        v.handler = h.recorder->name();
+        v.detail = "the registration reports HasSynced before the handler got this initial "
+                   "object";
+        checker_.Report(v);
+      }
+    }
+  }
+
   bool Quiescent() {
     if (world_.runtime()->HasRunnable()) return false;
     if (!informer_->HasSynced()) return false;
@@ -354,9 +515,9 @@ class Run {
     result_.final_objects = server_.store().size();
     result_.last_sync_resource_version = informer_->LastSyncResourceVersion();
     result_.handler_crashes = informer_->crash_log().count();
-    for (size_t i = 0; i < recorders_.size() && i < handler_names_.size(); ++i) {
-      HandlerSummary s = handler_names_[i];
-      s.counts = recorders_[i]->counts();
+    for (const HandlerSlot& h : handlers_) {
+      HandlerSummary s = h.summary;
+      s.counts = h.recorder->counts();
       result_.handlers.push_back(s);
     }
     result_.restart_time_travel_findings = checker_.restart_time_travel_findings();
@@ -379,19 +540,29 @@ class Run {
   World world_;
   Prng client_random_;
   FakeApiServer server_;
+  SnapshotRecorder observed_server_;
   Checker checker_;
   CheckedWriter writer_;
   Workload workload_;
   std::unique_ptr<SharedIndexInformer> informer_;
   // Informers stopped by a restart; destroyed after the final drain.
   std::vector<std::unique_ptr<SharedIndexInformer>> retired_;
-  // Index = handler index.
-  std::vector<std::shared_ptr<HandlerRecorder>> recorders_;
+  struct HandlerSlot {
+    size_t index = 0;  // into options_.handlers
+    std::shared_ptr<HandlerRecorder> recorder;
+    HandlerSummary summary;
+    // A late handler's initial batch (key -> uid); nullopt: the first list.
+    std::optional<std::map<std::string, std::string>> expected_initial;
+    bool synced = false;  // its registration's HasSynced was seen true
+  };
+  // In the order the handlers were added.
+  std::vector<HandlerSlot> handlers_;
+  bool informer_synced_ = false;
   // When the informer started; fault and handler times count from here.
   absl::Time t0_;
   StrandId controller_strand_ = 0;
+  // Index = handler index (options_.handlers).
   std::vector<StrandId> handler_strands_;
-  std::vector<HandlerSummary> handler_names_;
   bool stopped_faults_ = false;
   SimResult result_;
 };

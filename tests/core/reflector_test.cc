@@ -667,6 +667,43 @@ TEST(ReflectorTest, Resync) {
   EXPECT_EQ(iteration, 2);
 }
 
+// RF14: a ListAndWatch ends only after a Resync already running has returned
+// (client-go watchWithResync waits for its resync goroutine), so the next
+// cycle cannot Replace while the previous one's Resync is still running.
+// The overlap needs two threads; here the Resync itself runs the reflector's
+// strand (nested ManualRuntime steps) to end the cycle mid-Resync.
+TEST(ReflectorTest, CycleEndsOnlyAfterARunningResyncReturns) {
+  ManualRuntime rt;
+  SplitMixRandom random;
+  HookStore store;
+  auto fw = FakeWatcher::New();
+  FuncListerWatcher lw([](const ListOptions&) { return MakeList("1"); },
+                       [&](const ListOptions&) { return fw; },
+                       /*watch_list_unsupported=*/true);
+  ReflectorOptions o = Opts();
+  o.resync_period = absl::Seconds(1);
+  Reflector r(&lw, &store, &rt, &random, o);
+  std::optional<absl::Status> result;
+  bool in_resync = false;
+  bool ended_during_resync = false;
+  store.resync = [&]() -> absl::Status {
+    in_resync = true;
+    r.CancelListAndWatch();
+    for (StrandId s : rt.RunnableStrands()) {
+      if (rt.StrandName(s) == "test-reflector") rt.RunStrand(s);
+    }
+    ended_during_resync = result.has_value();
+    in_resync = false;
+    return absl::OkStatus();
+  };
+  r.ListAndWatchOnce([&](absl::Status s) { result = std::move(s); });
+  rt.RunFor(absl::Milliseconds(1500));
+  EXPECT_FALSE(ended_during_resync);
+  ASSERT_TRUE(result.has_value());
+  EXPECT_TRUE(result->ok());
+  EXPECT_FALSE(in_resync);
+}
+
 // RF14: ShouldResync false skips the store's Resync but keeps the timer going.
 TEST(ReflectorTest, ShouldResyncFalseSkipsResync) {
   ManualRuntime rt;
