@@ -107,7 +107,8 @@ struct ApiServerOptions {
   absl::Duration fresh_wait = absl::Seconds(3);
   // "too large resource version" in the pre-1.27 message-only encoding.
   bool legacy_too_large_encoding = false;
-  // Period of bookmarks on watches that allow them.
+  // Period of bookmarks on watches that allow them; zero: none (a server
+  // that sends no periodic bookmarks).
   absl::Duration bookmark_interval = absl::Seconds(60);
   bool watch_list_supported = true;
   // Latency of each watch event and each response, drawn uniformly.

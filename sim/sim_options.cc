@@ -307,6 +307,8 @@ SimOptions DrawSwarm(const SimOptions& base, uint64_t seed) {
   o.server.bookmark_interval = r.Chance(0.3) ? absl::ZeroDuration()
                                              : absl::Seconds(r.Range(1, 60));
   o.server.watch_list_supported = r.Chance(0.8);
+  o.server.legacy_too_large_encoding = r.Chance(0.3);
+  o.server.fresh_wait = absl::Milliseconds(r.Range(100, 5000));
   SetInstances(o, r.Range(1, 3), absl::Milliseconds(r.Range(0, 10000)));
   o.server.max_latency = absl::Milliseconds(r.Range(0, 50));
   o.server.min_latency = o.server.max_latency * r.Float64();

@@ -174,6 +174,22 @@ TEST(Checker, CatchesAQueueThatSkipsTombstonesOnReplace) {
   EXPECT_TRUE(good->passed) << Describe(o, *good);
 }
 
+// Watch timeouts need virtual minutes (the reflector asks for 5 to 10):
+// a long, quiet run sees the server close streams at timeoutSeconds, and
+// the informer re-watches without relisting.
+TEST_P(BothProfiles, WatchTimeoutsAreSurvivedWithoutRelisting) {
+  SimOptions o = Scenario("calm", 8, GetParam());
+  o.workload.initial_objects = 50;
+  o.workload.writes_per_second = 2;
+  o.duration = absl::Minutes(25);
+  absl::StatusOr<SimResult> r = RunSimulation(o);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_TRUE(r->passed) << Describe(o, *r);
+  EXPECT_GE(r->server.watch_timeouts, 2) << Describe(o, *r);
+  EXPECT_EQ(r->server.expired_responses, 0) << Describe(o, *r);
+  if (GetParam() == Profile::kClassic) EXPECT_EQ(r->server.list_requests, 1) << Describe(o, *r);
+}
+
 TEST(Simulation, SameSeedSameTraceAndReplayMatches) {
   SimOptions o = Small(21, Profile::kCurrent);
   o.faults = *ParseScriptedFaults("5s:break,8s:compact,8.5s:break");
