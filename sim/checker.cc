@@ -398,16 +398,20 @@ void Checker::TimeTravel(const std::string& key, const std::string& handler,
     return;
   }
   ++time_travel_findings_;
-  if (time_travel_examples_.size() < kMaxTimeTravelExamples) {
-    Violation v;
-    v.invariant = "INV4";
-    v.key = key;
-    v.handler = handler;
-    v.step = StepNow();
-    v.at = Elapsed();
-    v.detail = std::move(detail);
-    time_travel_examples_.push_back(std::move(v));
-  }
+  KeepTimeTravelExample(key, handler, std::move(detail));
+}
+
+void Checker::KeepTimeTravelExample(const std::string& key, const std::string& handler,
+                                    std::string detail) {
+  if (time_travel_examples_.size() >= kMaxTimeTravelExamples) return;
+  Violation v;
+  v.invariant = "INV4";
+  v.key = key;
+  v.handler = handler;
+  v.step = StepNow();
+  v.at = Elapsed();
+  v.detail = std::move(detail);
+  time_travel_examples_.push_back(std::move(v));
 }
 
 void Checker::RestartTimeTravel(const std::string& key, const std::string& handler,
@@ -417,16 +421,7 @@ void Checker::RestartTimeTravel(const std::string& key, const std::string& handl
     return;
   }
   ++restart_time_travel_findings_;
-  if (time_travel_examples_.size() < kMaxTimeTravelExamples) {
-    Violation v;
-    v.invariant = "INV4";
-    v.key = key;
-    v.handler = handler;
-    v.step = StepNow();
-    v.at = Elapsed();
-    v.detail = std::move(detail);
-    time_travel_examples_.push_back(std::move(v));
-  }
+  KeepTimeTravelExample(key, handler, std::move(detail));
 }
 
 void Checker::InformerRestarted(const Store* indexer) {

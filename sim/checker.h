@@ -257,6 +257,9 @@ class Checker {
             int64_t diverged_at_step = -1);
   // INV4 time travel: a violation, or a finding when allowed.
   void TimeTravel(const std::string& key, const std::string& handler, std::string detail);
+  // Keeps one of the first few findings for Describe.
+  void KeepTimeTravelExample(const std::string& key, const std::string& handler,
+                             std::string detail);
   // Time travel across an informer restart (see CheckerOptions).
   void RestartTimeTravel(const std::string& key, const std::string& handler, std::string detail);
   // CheckStep's halves: each registration's HasSynced (monotonic), then the

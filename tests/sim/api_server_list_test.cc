@@ -21,16 +21,11 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using testing::DoList;
+using testing::OneInstance;
 using testing::Names;
 using testing::Opts;
 using testing::Pod;
 using testing::RunUntilTrue;
-
-ApiServerOptions OneInstance(absl::Duration lag = absl::ZeroDuration()) {
-  ApiServerOptions o;
-  o.instance_lags = {lag};
-  return o;
-}
 
 TEST(ApiServerList, ConsistentListReadsLatestFromStore) {
   ManualRuntime rt;

@@ -128,6 +128,13 @@ inline ListOptions Opts(std::string rv, ResourceVersionMatch match = ResourceVer
   return o;
 }
 
+// Server options with one instance lagging `lag`.
+inline ApiServerOptions OneInstance(absl::Duration lag = absl::ZeroDuration()) {
+  ApiServerOptions o;
+  o.instance_lags = {lag};
+  return o;
+}
+
 inline std::vector<std::string> Names(const std::vector<ObjectPtr>& objects) {
   std::vector<std::string> out;
   for (const ObjectPtr& o : objects) {

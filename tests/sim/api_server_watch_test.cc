@@ -24,16 +24,11 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::UnorderedElementsAre;
 using testing::DoWatch;
+using testing::OneInstance;
 using testing::Opts;
 using testing::Pod;
 using testing::RecordingConsumer;
 using testing::RunUntilTrue;
-
-ApiServerOptions OneInstance(absl::Duration lag = absl::ZeroDuration()) {
-  ApiServerOptions o;
-  o.instance_lags = {lag};
-  return o;
-}
 
 ListOptions WatchListOpts(std::string rv) {
   ListOptions o = Opts(std::move(rv), ResourceVersionMatch::kNotOlderThan);
