@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "core/api_errors.h"
+#include "sim/identity.h"
 
 namespace informersim {
 namespace sim {
@@ -20,19 +21,7 @@ namespace {
 
 constexpr absl::string_view kContinuePrefix = "c1";
 
-std::string KeyFor(absl::string_view namespace_name, absl::string_view name) {
-  if (namespace_name.empty()) return std::string(name);
-  return absl::StrCat(namespace_name, "/", name);
-}
-
-// A resourceVersion as the server writes them: a non-negative decimal.
-bool ParseRv(absl::string_view text, int64_t* rv) {
-  if (text.empty() || text.size() > 19) return false;
-  for (char c : text) {
-    if (c < '0' || c > '9') return false;
-  }
-  return absl::SimpleAtoi(text, rv) && *rv >= 0;
-}
+bool ParseRv(absl::string_view text, int64_t* rv) { return ParseResourceVersion(text, rv); }
 
 // Continue tokens: "c1:<rv in hex>:<start key in hex>". Opaque to clients;
 // the snapshot's revision and the first key of the next page.
@@ -756,7 +745,7 @@ struct FakeApiServer::State : public std::enable_shared_from_this<FakeApiServer:
         const api::ObjectMeta& m = event.object->metadata();
         s->Trace(StepKind::WATCH_EVENT, s->instances[ws->instance].name,
                  absl::StrCat("watch=", ws->id, " ", WatchEventTypeName(event.type), " ",
-                              KeyFor(m.namespace_(), m.name()), " rv=", m.resource_version()));
+                              ObjectKey(m.namespace_(), m.name()), " rv=", m.resource_version()));
       }
       ws->consumer->OnEvent(std::move(event));
     });
@@ -867,7 +856,7 @@ absl::StatusOr<ObjectPtr> FakeApiServer::Update(api::Object object) {
 absl::StatusOr<ObjectPtr> FakeApiServer::Delete(absl::string_view namespace_name,
                                                 absl::string_view name) {
   absl::StatusOr<ObjectPtr> r =
-      state_->store.Delete(KeyFor(namespace_name, name), state_->runtime->Now());
+      state_->store.Delete(ObjectKey(namespace_name, name), state_->runtime->Now());
   if (r.ok()) state_->OnCommit(state_->store.current_rv());
   return r;
 }
@@ -923,6 +912,18 @@ void FakeApiServer::FailRequestsUntil(absl::Time until) {
   state_->fail_until = until;
   state_->Trace(StepKind::FAULT, "fail_requests",
                 absl::StrCat("until ", absl::FormatTime(until, absl::UTCTimeZone())));
+}
+
+void FakeApiServer::EndFaults() {
+  State& s = *state_;
+  s.rates = ServerFaultRates{};
+  const absl::Time now = s.runtime->Now();
+  if (s.refuse_until > now) s.refuse_until = now;
+  if (s.fail_until > now) s.fail_until = now;
+  for (size_t i = 0; i < s.instances.size(); ++i) {
+    if (s.instances[i].lag != s.options.instance_lags[i]) SetInstanceLag(i, s.options.instance_lags[i]);
+  }
+  s.Trace(StepKind::FAULT, "end_faults", "rates zero, windows closed, lags as configured");
 }
 
 void FakeApiServer::Shutdown() { state_->Shutdown(); }

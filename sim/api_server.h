@@ -51,9 +51,11 @@
 //     ends after it (watch_break) or an in-stream 410 ERROR replaces it and
 //     the stream ends (watch_error_event).
 //   - Instance caches: each commit becomes visible to instance i `lag_i`
-//     after it; the cache keeps its own state, so a lagging cache survives
-//     the store's compaction (it has received the events, only its
-//     processing lags). A watch's `started` precedes its events; after the
+//     after it; the cache keeps its own state, so the changes a lagging
+//     cache has received but not yet applied survive the store's compaction
+//     (only its processing lags). A new watch's history, though, is read
+//     from the store: a watch from a compacted RV gets 410 on every
+//     instance. A watch's `started` precedes its events; after the
 //     client's Stop nothing more reaches its consumer, not even deliveries
 //     already queued.
 //   - Errors counted in ApiServerStats::bad_requests: 400 BadRequest
@@ -193,6 +195,10 @@ class FakeApiServer final : public ListerWatcher, public ObjectWriter {
   void RefuseConnectionsUntil(absl::Time until);
   // Until `until`, every LIST and WATCH answers 500.
   void FailRequestsUntil(absl::Time until);
+
+  // The fault phase is over: rates go to zero, refusal and failure windows
+  // close, and every instance's lag returns to its configured value.
+  void EndFaults();
 
   // Stops timers and drops every stream (end of a run).
   void Shutdown();

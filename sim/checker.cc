@@ -14,6 +14,7 @@
 #include "core/index.h"
 #include "core/keys.h"
 #include "google/protobuf/util/message_differencer.h"
+#include "sim/identity.h"
 
 namespace informersim {
 namespace sim {
@@ -24,16 +25,9 @@ constexpr size_t kMaxDiffChars = 400;
 // Allowed time travels kept for Describe.
 constexpr size_t kMaxTimeTravelExamples = 5;
 
-// The fake server's RVs are decimal counters; anything else (empty, signs,
-// spaces, overflow) is a bad RV. K6 says RVs are opaque to clients; only the
-// checker, which knows the fake, orders them.
-bool ParseRv(absl::string_view text, int64_t* rv) {
-  if (text.empty()) return false;
-  for (char c : text) {
-    if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) return false;
-  }
-  return absl::SimpleAtoi(text, rv);
-}
+// Anything but the fake's decimal counters (empty, signs, spaces, overflow)
+// is a bad RV (sim/identity.h).
+bool ParseRv(absl::string_view text, int64_t* rv) { return ParseResourceVersion(text, rv); }
 
 // -1 when absent or unparsable (the caller has reported it already).
 int64_t RvOf(const Item& item) {

@@ -35,8 +35,9 @@
 //     INV5  a key a handler saw that is gone on the server got a delete
 //           (reported as INV5 "lost delete" rather than as an INV6 view
 //           mismatch).
-// Not checked here (they need the list history, which the simulation has):
-// INV2's list RVs, INV9's "synced => first list present".
+// Checked by the simulation (sim/simulation.cc), which sees the requests
+// and the first list: INV2 (every request's RV, the last synced RV never
+// going back) and INV9's meaning of HasSynced when it turns true.
 // A violation names the invariant, the key, the handler, the trace step at
 // which it was seen and, for convergence failures, the step of the server's
 // last write to that key (where the informer and the truth diverged).

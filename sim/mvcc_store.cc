@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "core/api_errors.h"
+#include "sim/identity.h"
 
 namespace informersim {
 namespace sim {
@@ -14,10 +15,7 @@ namespace {
 
 // client-go MetaNamespaceKeyFunc's key, from the meta alone (no Item needed
 // on the write path).
-std::string KeyOf(const api::ObjectMeta& meta) {
-  if (meta.namespace_().empty()) return meta.name();
-  return absl::StrCat(meta.namespace_(), "/", meta.name());
-}
+std::string KeyOf(const api::ObjectMeta& meta) { return ObjectKey(meta.namespace_(), meta.name()); }
 
 const ObjectPtr& NullObject() {
   static const ObjectPtr* const kNull = new ObjectPtr();

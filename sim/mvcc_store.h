@@ -10,7 +10,7 @@
 //     resourceVersion (what a DELETED watch event shows).
 //   - Delete then create under the same key makes a new incarnation with a
 //     new uid ("<seed-free counter>"-based, deterministic).
-//   - Changes() after an RV gives the log in RV order; SnapshotAt(rv) the
+//   - ChangesAfter() an RV gives the log in RV order; SnapshotAt(rv) the
 //     state as of rv. Both are refused with 410 (core/api_errors.h
 //     ExpiredError) once rv is older than the compacted revision: the
 //     history before it is gone.

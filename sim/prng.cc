@@ -18,14 +18,16 @@ uint64_t SplitMix64(uint64_t& state) {
   return z ^ (z >> 31);
 }
 
-uint64_t Fnv1a64(absl::string_view s) {
-  uint64_t h = 0xcbf29ce484222325ULL;
-  for (unsigned char c : s) {
-    h ^= c;
+uint64_t Fnv1a64Extend(uint64_t h, const void* data, size_t n) {
+  const unsigned char* p = static_cast<const unsigned char*>(data);
+  for (size_t i = 0; i < n; ++i) {
+    h ^= p[i];
     h *= 0x100000001b3ULL;
   }
   return h;
 }
+
+uint64_t Fnv1a64(absl::string_view s) { return Fnv1a64Extend(kFnv1a64Offset, s.data(), s.size()); }
 
 Prng::Prng(uint64_t seed) {
   uint64_t state = seed;

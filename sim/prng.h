@@ -32,7 +32,10 @@ namespace sim {
 
 // One step of splitmix64 on `state` (advanced in place); the output.
 uint64_t SplitMix64(uint64_t& state);
-// FNV-1a, 64-bit, over the bytes of `s`.
+// FNV-1a, 64-bit: Fnv1a64Extend continues a hash `h` over `n` more bytes
+// (start from kFnv1a64Offset); Fnv1a64 hashes the bytes of `s`.
+inline constexpr uint64_t kFnv1a64Offset = 0xcbf29ce484222325ULL;
+uint64_t Fnv1a64Extend(uint64_t h, const void* data, size_t n);
 uint64_t Fnv1a64(absl::string_view s);
 
 class Prng final : public RandomSource {

@@ -30,6 +30,36 @@ constexpr FaultName kFaultNames[] = {
 
 std::string Dur(absl::Duration d) { return absl::FormatDuration(d); }
 
+// Bounds that keep one run finite and meaningful.
+constexpr absl::Duration kMaxDuration = absl::Hours(24);
+constexpr absl::Duration kMaxLag = absl::Minutes(1);
+
+// Drops the faults and late handlers that the options no longer fit: a
+// scenario's or swarm's fault on an instance or handler the user's flags
+// removed, or after a shortened fault phase. (Faults the user wrote are
+// validated strictly instead.)
+void FitToOptions(SimOptions& o, bool fit_faults) {
+  std::vector<HandlerSpec> handlers;
+  for (const HandlerSpec& h : o.handlers) {
+    if (h.added_at < o.duration) handlers.push_back(h);
+  }
+  o.handlers = std::move(handlers);
+  if (!fit_faults) return;
+  std::vector<ScriptedFault> kept;
+  for (const ScriptedFault& f : o.faults) {
+    if (f.at >= o.duration) continue;
+    if (f.kind == FaultKind::kLagInstance &&
+        static_cast<size_t>(f.target) >= o.server.instance_lags.size()) {
+      continue;
+    }
+    if (f.kind == FaultKind::kStallHandler && static_cast<size_t>(f.target) >= o.handlers.size()) {
+      continue;
+    }
+    kept.push_back(f);
+  }
+  o.faults = std::move(kept);
+}
+
 absl::StatusOr<absl::Duration> ParseDurationValue(absl::string_view what, absl::string_view text) {
   absl::Duration d;
   if (!absl::ParseDuration(text, &d) || d < absl::ZeroDuration() || d == absl::InfiniteDuration()) {
@@ -98,17 +128,18 @@ const char* const kRunFlags[] = {
     "bookmarks", "watch_list", "swarm",         "allow_time_travel",
     "restart_time_travel_is_violation",
 };
-const char* const kToolFlags[] = {"trace_out", "replay", "dump",    "check_determinism",
-                                  "seeds",     "help",   "quiet",   "verbose"};
+const char* const kToolFlags[] = {"trace_out", "replay", "dump", "check_determinism",
+                                  "seeds",     "help",   "quiet"};
 
 bool IsBoolFlag(absl::string_view name) {
   return name == "slow_handler" || name == "bookmarks" || name == "watch_list" ||
          name == "swarm" || name == "allow_time_travel" || name == "check_determinism" ||
          name == "restart_time_travel_is_violation" ||
-         name == "help" || name == "quiet" || name == "verbose";
+         name == "help" || name == "quiet";
 }
 
-// Splits "--name=value" / "--name" / "--noname"; error if not a flag.
+}  // namespace
+
 absl::StatusOr<std::pair<std::string, std::string>> SplitFlag(absl::string_view arg) {
   if (!absl::ConsumePrefix(&arg, "--") && !absl::ConsumePrefix(&arg, "-")) {
     return absl::InvalidArgumentError(absl::StrCat("unexpected argument \"", arg,
@@ -123,6 +154,8 @@ absl::StatusOr<std::pair<std::string, std::string>> SplitFlag(absl::string_view 
   }
   return std::make_pair(name, std::string());
 }
+
+namespace {
 
 bool Known(absl::string_view name) {
   for (const char* f : kRunFlags) {
@@ -232,7 +265,39 @@ absl::Status ValidateOptions(const SimOptions& o) {
   if (o.page_size < 0) return absl::InvalidArgumentError("page_size must not be negative");
   absl::Status workload = Workload::Validate(o.workload);
   if (!workload.ok()) return workload;
+  if (o.duration > kMaxDuration) {
+    return absl::InvalidArgumentError(absl::StrCat("duration ", absl::FormatDuration(o.duration),
+                                                   " is longer than the maximum ",
+                                                   absl::FormatDuration(kMaxDuration)));
+  }
+  if (o.resync_period != absl::ZeroDuration() && o.resync_period < absl::Seconds(1)) {
+    return absl::InvalidArgumentError(
+        "resync period must be 0 (off) or at least 1s (client-go's minimum for handlers)");
+  }
+  for (absl::Duration lag : o.server.instance_lags) {
+    if (lag < absl::ZeroDuration() || lag > kMaxLag) {
+      return absl::InvalidArgumentError(absl::StrCat("instance lag ", absl::FormatDuration(lag),
+                                                     " is outside [0, ",
+                                                     absl::FormatDuration(kMaxLag), "]"));
+    }
+  }
+  for (size_t i = 0; i < o.handlers.size(); ++i) {
+    if (o.handlers[i].added_at < absl::ZeroDuration() || o.handlers[i].added_at >= o.duration) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "handler ", i, " is added at ", absl::FormatDuration(o.handlers[i].added_at),
+          ", outside the fault phase [0, ", absl::FormatDuration(o.duration), ")"));
+    }
+  }
   for (const ScriptedFault& f : o.faults) {
+    if (f.at >= o.duration) {
+      return absl::InvalidArgumentError(absl::StrCat("fault ", DescribeFault(f),
+                                                     " comes after the fault phase (duration ",
+                                                     absl::FormatDuration(o.duration), ")"));
+    }
+    if (f.kind == FaultKind::kLagInstance && f.duration > kMaxLag) {
+      return absl::InvalidArgumentError(absl::StrCat("fault ", DescribeFault(f), ": lag above ",
+                                                     absl::FormatDuration(kMaxLag)));
+    }
     if (f.kind == FaultKind::kLagInstance &&
         (f.target < 0 || static_cast<size_t>(f.target) >= o.server.instance_lags.size())) {
       return absl::InvalidArgumentError(absl::StrCat("fault ", DescribeFault(f),
@@ -331,19 +396,19 @@ SimOptions DrawSwarm(const SimOptions& base, uint64_t seed) {
     h.speed = r.Chance(0.3) ? 0.01 + r.Float64() * 0.3 : 1.0;
     o.handlers.push_back(h);
   }
-  const int64_t late = r.Range(0, 2);
+  const int64_t span_ms = absl::ToInt64Milliseconds(o.duration);
+  const int64_t late = span_ms >= 2 ? r.Range(0, 2) : 0;
   for (int64_t i = 0; i < late; ++i) {
     HandlerSpec h;
-    h.added_at = absl::Milliseconds(r.Range(1, absl::ToInt64Milliseconds(o.duration)));
+    h.added_at = absl::Milliseconds(r.Range(1, span_ms - 1));
     o.handlers.push_back(h);
   }
   // Scripted faults: a few of each kind at random times.
   o.faults.clear();
-  const int64_t count = r.Range(0, 12);
-  const int64_t span_ms = absl::ToInt64Milliseconds(o.duration);
+  const int64_t count = span_ms >= 1 ? r.Range(0, 12) : 0;
   for (int64_t i = 0; i < count; ++i) {
     ScriptedFault f;
-    f.at = absl::Milliseconds(r.Range(0, span_ms));
+    f.at = absl::Milliseconds(r.Range(0, span_ms - 1));
     f.kind = static_cast<FaultKind>(r.Below(9));
     switch (f.kind) {
       case FaultKind::kLagInstance:
@@ -454,11 +519,11 @@ absl::StatusOr<SimOptions> OptionsFromFlags(const std::vector<std::string>& flag
       }
       o.duration = *d;
     } else if (name == "objects") {
-      absl::StatusOr<int64_t> n = ParseInt(what, value, 0, 10000000);
+      absl::StatusOr<int64_t> n = ParseInt(what, value, 0, 1000000);
       if (!n.ok()) return n.status();
       o.workload.initial_objects = *n;
     } else if (name == "write_rate") {
-      absl::StatusOr<double> r = ParseDouble(what, value, 0, 1e6);
+      absl::StatusOr<double> r = ParseDouble(what, value, 0, 100000);
       if (!r.ok()) return r.status();
       o.workload.writes_per_second = *r;
     } else if (name == "instances" || name == "max_lag") {
@@ -532,8 +597,7 @@ absl::StatusOr<SimOptions> OptionsFromFlags(const std::vector<std::string>& flag
       absl::StatusOr<bool> b = ParseBool(what, value);
       if (!b.ok()) return b.status();
       o.restart_time_travel_is_violation = *b;
-    } else if (name == "check_determinism" || name == "help" || name == "quiet" ||
-               name == "verbose") {
+    } else if (name == "check_determinism" || name == "help" || name == "quiet") {
       absl::StatusOr<bool> b = ParseBool(what, value);
       if (!b.ok()) return b.status();
     } else if (name == "seeds") {
@@ -542,6 +606,7 @@ absl::StatusOr<SimOptions> OptionsFromFlags(const std::vector<std::string>& flag
     }
     // seed, scenario, swarm, trace_out, replay: handled above or by the tool.
   }
+  FitToOptions(o, /*fit_faults=*/get("faults") == nullptr);
   absl::Status valid = ValidateOptions(o);
   if (!valid.ok()) return valid;
   return o;

@@ -35,8 +35,11 @@
 #define INFORMERSIM_SIM_SIM_OPTIONS_H_
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -44,6 +47,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "core/controller.h"
+#include "core/lister_watcher.h"
 #include "core/profile.h"
 #include "sim/api_server.h"
 #include "sim/workload.h"
@@ -121,6 +125,10 @@ struct SimOptions {
   uint64_t max_steps = 50000000;
   // Tests only: the informer's queue maker (a deliberately broken queue).
   QueueFactory queue_factory;
+  // Tests only: a layer between the informer's reflector and the (observed)
+  // server, which sees the requests as this layer passes them on: a
+  // deliberately broken client. Null: none.
+  std::function<std::unique_ptr<ListerWatcher>(ListerWatcher* server)> client_layer;
 };
 
 absl::Status ValidateOptions(const SimOptions& options);
@@ -146,6 +154,9 @@ absl::StatusOr<SimOptions> OptionsFromFlags(const std::vector<std::string>& flag
 // The flags of `flags` that decide a run, with --seed set to `seed`
 // (what a trace header stores and a replay command shows).
 std::vector<std::string> RunFlags(const std::vector<std::string>& flags, uint64_t seed);
+// Splits "--name=value", "--name" (a boolean: "true") and "--noname"
+// ("false"); an argument that is not a flag is an error.
+absl::StatusOr<std::pair<std::string, std::string>> SplitFlag(absl::string_view arg);
 // True for the flags that only control the tool (--trace_out, --replay,
 // --check_determinism, --seeds, --help, ...), not the run.
 bool IsToolFlag(absl::string_view flag);

@@ -1,6 +1,7 @@
 #include "sim/simulation.h"
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -10,10 +11,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "core/api_errors.h"
 #include "core/index.h"
 #include "core/keys.h"
 #include "core/reflector_feeder.h"
 #include "core/shared_informer.h"
+#include "sim/identity.h"
 #include "sim/world.h"
 
 namespace informersim {
@@ -34,10 +37,10 @@ absl::Status AppLabelIndexFunc(const Item& item, std::vector<std::string>* value
   return absl::OkStatus();
 }
 
+// -1 for an RV the fake server would not have written.
 int64_t ParseRv(absl::string_view rv) {
   int64_t v = -1;
-  if (!absl::SimpleAtoi(rv, &v)) return -1;
-  return v;
+  return ParseResourceVersion(rv, &v) ? v : -1;
 }
 
 // Forwards the workload's writes to the server and tells the checker which
@@ -71,33 +74,46 @@ class CheckedWriter final : public ObjectWriter {
   Checker* const checker_;
 };
 
-// Sits between the informer and the server and remembers the first
-// complete initial state the current informer received: the items of a
-// LIST (all its pages) or of a watch-list stream up to its
-// initial-events-end bookmark. The checker's INV9 checks compare HasSynced
-// with it. Requests of an informer stopped by a restart are ignored.
-class SnapshotRecorder final : public ListerWatcher {
+// Sits between the informer and the server. It remembers the first
+// complete initial state the current informer received (the items of a
+// LIST, all its pages, or of a watch-list stream up to its
+// initial-events-end bookmark), for the INV9 checks of HasSynced, and it
+// checks INV2 on every request the reflector makes:
+//   - a request's RV is the reflector's last synced RV (RF4, RF8, RF15), or
+//     "0" for a first LIST, or "" for a first watch-list or after the server
+//     answered a list or watch with 410 or "too large" (RF6);
+//   - the last synced RV never goes back.
+// Requests of an informer stopped by a restart are not counted.
+class RequestObserver final : public ListerWatcher {
  public:
-  explicit SnapshotRecorder(ListerWatcher* inner) : inner_(inner) {}
+  RequestObserver(ListerWatcher* inner, Checker* checker) : inner_(inner), checker_(checker) {}
 
-  // A new informer: forget the previous one's snapshot.
-  void NewGeneration() {
+  // A new informer, whose reflector's last synced RV `last_sync` reads.
+  void NewGeneration(std::function<std::string()> last_sync) {
     ++generation_;
+    last_sync_ = std::move(last_sync);
     pages_.clear();
     snapshot_.reset();
+    may_list_from_empty_ = false;
+    max_last_sync_ = -1;
   }
   // key -> uid of the first initial state, once complete.
   const std::optional<std::map<std::string, std::string>>& snapshot() const { return snapshot_; }
 
   void List(const ListOptions& options, ListCallback done) override {
+    CheckRequest("LIST", options, /*watch_list=*/false);
     const uint64_t generation = generation_;
     const bool first_page = options.continue_token.empty();
     inner_->List(options, [this, generation, first_page, done = std::move(done)](
                               absl::StatusOr<ListPage> page) mutable {
-      if (page.ok() && generation == generation_ && !snapshot_.has_value()) {
-        if (first_page) pages_.clear();
-        for (const ObjectPtr& o : page->items) pages_.push_back(o);
-        if (page->continue_token.empty()) Complete(pages_);
+      if (generation == generation_) {
+        if (!page.ok()) {
+          NoteError(page.status());
+        } else {
+          if (first_page) pages_.clear();
+          for (const ObjectPtr& o : page->items) pages_.push_back(o);
+          if (page->continue_token.empty()) Complete(pages_);
+        }
       }
       done(std::move(page));
     });
@@ -105,12 +121,16 @@ class SnapshotRecorder final : public ListerWatcher {
 
   void Watch(const ListOptions& options, std::shared_ptr<WatchConsumer> consumer,
              WatchCallback started) override {
-    if (!options.send_initial_events.value_or(false)) {
-      inner_->Watch(options, std::move(consumer), std::move(started));
-      return;
-    }
-    auto tap = std::make_shared<InitialEventsTap>(this, generation_, std::move(consumer));
-    inner_->Watch(options, tap, std::move(started));
+    const bool watch_list = options.send_initial_events.value_or(false);
+    CheckRequest("WATCH", options, watch_list);
+    const uint64_t generation = generation_;
+    auto tap = std::make_shared<Tap>(this, generation, watch_list, std::move(consumer));
+    inner_->Watch(options, tap,
+                  [this, generation, started = std::move(started)](
+                      absl::StatusOr<std::unique_ptr<WatchStream>> stream) mutable {
+                    if (!stream.ok() && generation == generation_) NoteError(stream.status());
+                    started(std::move(stream));
+                  });
   }
 
   bool IsWatchListSemanticsUnsupported() const override {
@@ -118,22 +138,24 @@ class SnapshotRecorder final : public ListerWatcher {
   }
 
  private:
-  class InitialEventsTap final : public WatchConsumer {
+  // Watches what a stream delivers: in-stream errors, and a watch-list's
+  // initial events up to its end bookmark.
+  class Tap final : public WatchConsumer {
    public:
-    InitialEventsTap(SnapshotRecorder* owner, uint64_t generation,
-                     std::shared_ptr<WatchConsumer> inner)
-        : owner_(owner), generation_(generation), inner_(std::move(inner)) {}
+    Tap(RequestObserver* owner, uint64_t generation, bool watch_list,
+        std::shared_ptr<WatchConsumer> inner)
+        : owner_(owner), generation_(generation), collecting_(watch_list), inner_(std::move(inner)) {}
     void OnEvent(WatchEvent event) override {
-      if (!done_) {
+      const bool current = generation_ == owner_->generation_;
+      if (current && event.type == WatchEventType::kError) owner_->NoteError(event.error);
+      if (collecting_) {
         if (event.type == WatchEventType::kAdded && event.object != nullptr) {
           items_.push_back(event.object);
         } else if (event.type == WatchEventType::kBookmark && event.object != nullptr &&
                    event.object->metadata().annotations().count(
                        std::string(kInitialEventsEndAnnotation)) > 0) {
-          done_ = true;
-          if (generation_ == owner_->generation_ && !owner_->snapshot_.has_value()) {
-            owner_->Complete(items_);
-          }
+          collecting_ = false;
+          if (current) owner_->Complete(items_);
           items_.clear();
         }
       }
@@ -142,27 +164,95 @@ class SnapshotRecorder final : public ListerWatcher {
     void OnClosed() override { inner_->OnClosed(); }
 
    private:
-    SnapshotRecorder* const owner_;
+    RequestObserver* const owner_;
     const uint64_t generation_;
+    bool collecting_;
     const std::shared_ptr<WatchConsumer> inner_;
     std::vector<ObjectPtr> items_;
-    bool done_ = false;
   };
 
+  void NoteError(const absl::Status& error) {
+    if (IsExpiredOrGone(error) || IsTooLargeResourceVersion(error)) may_list_from_empty_ = true;
+  }
+
   void Complete(const std::vector<ObjectPtr>& items) {
-    std::map<std::string, std::string> keys;
-    for (const ObjectPtr& o : items) {
-      absl::StatusOr<std::string> key = MetaNamespaceKeyFunc(Item(o));
-      if (key.ok()) keys[*key] = o->metadata().uid();
+    may_list_from_empty_ = false;
+    if (!snapshot_.has_value()) {
+      std::map<std::string, std::string> keys;
+      for (const ObjectPtr& o : items) {
+        keys[ObjectKey(o->metadata().namespace_(), o->metadata().name())] = o->metadata().uid();
+      }
+      snapshot_ = std::move(keys);
     }
-    snapshot_ = std::move(keys);
     pages_.clear();
   }
 
+  void CheckRequest(const char* what, const ListOptions& o, bool watch_list) {
+    if (!last_sync_ || !o.continue_token.empty()) return;  // later pages follow the first
+    const std::string last = last_sync_();
+    int64_t last_rv = -1;
+    if (ParseResourceVersion(last, &last_rv)) {
+      if (last_rv < max_last_sync_) {
+        Fail(absl::StrCat("the reflector's last synced RV went back from ", max_last_sync_,
+                          " to ", last_rv));
+      }
+      max_last_sync_ = std::max(max_last_sync_, last_rv);
+    }
+    const std::string& rv = o.resource_version;
+    bool ok;
+    if (rv.empty()) {
+      ok = may_list_from_empty_ || (watch_list && last.empty());
+    } else if (rv == "0") {
+      ok = last.empty() || last == "0";
+    } else {
+      ok = rv == last;
+    }
+    if (!ok) {
+      Fail(absl::StrCat(what, watch_list ? " (watch-list)" : "", " at resourceVersion \"", rv,
+                        "\" while the reflector's last synced RV is \"", last, "\"",
+                        rv.empty() ? " and no 410 or too-large answer came before" : ""));
+    }
+  }
+
+  void Fail(std::string detail) {
+    Violation v;
+    v.invariant = "INV2";
+    v.detail = std::move(detail);
+    checker_->Report(v);
+  }
+
   ListerWatcher* const inner_;
+  Checker* const checker_;
   uint64_t generation_ = 0;
+  std::function<std::string()> last_sync_;
   std::vector<ObjectPtr> pages_;
   std::optional<std::map<std::string, std::string>> snapshot_;
+  // An Expired/Gone/too-large answer came since the last completed list.
+  bool may_list_from_empty_ = false;
+  int64_t max_last_sync_ = -1;
+};
+
+// Forwards notifications to a recorder while the informer generation it was
+// registered with is the current one.
+class GenerationGate final : public ResourceEventHandler {
+ public:
+  GenerationGate(std::shared_ptr<HandlerRecorder> recorder, const uint64_t* current,
+                 uint64_t generation)
+      : recorder_(std::move(recorder)), current_(current), generation_(generation) {}
+  void OnAdd(const Item& obj, bool is_in_initial_list) override {
+    if (*current_ == generation_) recorder_->OnAdd(obj, is_in_initial_list);
+  }
+  void OnUpdate(const Item& old_obj, const Item& new_obj) override {
+    if (*current_ == generation_) recorder_->OnUpdate(old_obj, new_obj);
+  }
+  void OnDelete(const Item& obj) override {
+    if (*current_ == generation_) recorder_->OnDelete(obj);
+  }
+
+ private:
+  const std::shared_ptr<HandlerRecorder> recorder_;
+  const uint64_t* const current_;
+  const uint64_t generation_;
 };
 
 class Run {
@@ -173,8 +263,8 @@ class Run {
         world_(options.seed, options.keep_trace),
         client_random_(world_.Stream("client")),
         server_(world_.runtime(), world_.Stream("server"), world_.tracer(), options.server),
-        observed_server_(&server_),
         checker_(world_.tracer(), world_.runtime(), CheckerOptionsFor(options)),
+        observed_server_(&server_, &checker_),
         writer_(&server_, &checker_),
         workload_(world_.runtime(), &writer_, world_.Stream("workload"), world_.tracer(),
                   options.workload) {}
@@ -214,7 +304,7 @@ class Run {
 
     Phase("liveness");
     workload_.Stop();
-    server_.SetFaultRates(ServerFaultRates{});
+    server_.EndFaults();
     world_.ClearPerturbation();
     stopped_faults_ = true;
     const ApiServerStats before = server_.stats();
@@ -236,7 +326,8 @@ class Run {
       v.detail = absl::StrCat("no quiescence within ", absl::FormatDuration(options_.liveness_timeout),
                               " after faults stopped (", RunResultName(live),
                               "); reflector at RV \"", informer_->LastSyncResourceVersion(),
-                              "\", server at ", server_.current_rv(),
+                              "\", server at ", server_.current_rv(), "; ",
+                              CountDifferences(), " keys differ from the server",
                               informer_->HasSynced() ? "" : ", informer never synced");
       checker_.Report(v);
     }
@@ -252,7 +343,9 @@ class Run {
     }
 
     Phase("check");
-    checker_.CheckQuiescent(server_.Objects(), *informer_->GetIndexer());
+    // Only a quiescent informer can be compared with the truth; without
+    // quiescence the LIVENESS violation says what was left.
+    if (result_.converged) checker_.CheckQuiescent(server_.Objects(), *informer_->GetIndexer());
     if (result_.converged && !informer_->HasSynced()) {
       Violation v;
       v.invariant = "INV9";
@@ -299,13 +392,19 @@ class Run {
     io.queue_factory = options_.queue_factory;
     // The reflector's strands get their own name so that the scheduler can
     // tell them from the controller's.
-    QueueFeederFactory inner =
-        ReflectorFeederFactory(&observed_server_, world_.runtime(), &client_random_);
+    ListerWatcher* source = &observed_server_;
+    if (options_.client_layer) {
+      client_layers_.push_back(options_.client_layer(&observed_server_));
+      source = client_layers_.back().get();
+    }
+    QueueFeederFactory inner = ReflectorFeederFactory(source, world_.runtime(), &client_random_);
     QueueFeederFactory feeder = [inner](ReflectorStore* queue, ReflectorOptions ro) {
       ro.name = "reflector";
       return inner(queue, std::move(ro));
     };
     informer_ = std::make_unique<SharedIndexInformer>(world_.runtime(), std::move(feeder), io);
+    SharedIndexInformer* informer = informer_.get();
+    observed_server_.NewGeneration([informer] { return informer->LastSyncResourceVersion(); });
   }
 
   StrandId FindControllerStrand() {
@@ -340,8 +439,12 @@ class Run {
     const size_t strands_before = world_.runtime()->strand_count();
     HandlerOptions ho;
     ho.resync_period = spec.resync_period;
+    // After a restart the retired informer's listeners may still deliver
+    // what they had buffered: to a process that no longer exists, so the
+    // gate drops it instead of telling the checker.
+    auto gate = std::make_shared<GenerationGate>(recorder, &generation_, generation_);
     absl::StatusOr<std::shared_ptr<ResourceEventHandlerRegistration>> reg =
-        informer_->AddEventHandlerWithOptions(recorder, ho);
+        informer_->AddEventHandlerWithOptions(std::move(gate), ho);
     if (!reg.ok()) {
       Violation v;
       v.invariant = "SETUP";
@@ -364,9 +467,9 @@ class Run {
   // stopped; it is kept until the end of the run, per core's lifetime rule)
   // and a new one with a new cache starts; every handler re-registers.
   void RestartInformer() {
+    ++generation_;
     informer_->Stop();
     retired_.push_back(std::move(informer_));
-    observed_server_.NewGeneration();
     informer_synced_ = false;
     // Every handler re-registers before the new informer runs: its initial
     // batch is the new informer's first list.
@@ -490,6 +593,22 @@ class Run {
     }
   }
 
+  // How many keys the cache has wrong (missing, ghost or another RV).
+  int64_t CountDifferences() const {
+    std::map<std::string, std::string> cache;
+    for (const Item& item : informer_->GetIndexer()->List()) {
+      absl::StatusOr<std::string> key = MetaNamespaceKeyFunc(item);
+      if (key.ok()) cache[*key] = std::string(item.resource_version());
+    }
+    int64_t differ = 0;
+    for (const ObjectPtr& o : server_.Objects()) {
+      auto it = cache.find(ObjectKey(o->metadata().namespace_(), o->metadata().name()));
+      if (it == cache.end() || it->second != o->metadata().resource_version()) ++differ;
+      if (it != cache.end()) cache.erase(it);
+    }
+    return differ + static_cast<int64_t>(cache.size());
+  }
+
   bool Quiescent() {
     if (world_.runtime()->HasRunnable()) return false;
     if (!informer_->HasSynced()) return false;
@@ -540,10 +659,12 @@ class Run {
   World world_;
   Prng client_random_;
   FakeApiServer server_;
-  SnapshotRecorder observed_server_;
   Checker checker_;
+  RequestObserver observed_server_;
   CheckedWriter writer_;
   Workload workload_;
+  // Test-only layers under each informer (SimOptions::client_layer).
+  std::vector<std::unique_ptr<ListerWatcher>> client_layers_;
   std::unique_ptr<SharedIndexInformer> informer_;
   // Informers stopped by a restart; destroyed after the final drain.
   std::vector<std::unique_ptr<SharedIndexInformer>> retired_;
@@ -558,6 +679,8 @@ class Run {
   // In the order the handlers were added.
   std::vector<HandlerSlot> handlers_;
   bool informer_synced_ = false;
+  // Incremented by each restart; handlers of older informers are gated off.
+  uint64_t generation_ = 0;
   // When the informer started; fault and handler times count from here.
   absl::Time t0_;
   StrandId controller_strand_ = 0;

@@ -12,7 +12,9 @@
 //             times, rate faults, late handlers, scheduler perturbation; the
 //             checker's per-notification and per-step safety checks run
 //             throughout.
-//   liveness  faults, perturbation and writes stop; the informer must reach
+//   liveness  faults stop (rates, refusal and failure windows, lag changes:
+//             FakeApiServer::EndFaults), as do perturbation and writes; the
+//             informer must reach
 //             quiescence (reflector synced to the server's last RV, nothing
 //             runnable: queue drained, every listener idle) within
 //             `liveness_timeout`, spending at most the LIST/WATCH budget.

@@ -6,21 +6,14 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "sim/prng.h"
 
 namespace informersim {
 namespace sim {
 namespace {
 
-constexpr uint64_t kFnvOffset = 0xcbf29ce484222325ULL;
-constexpr uint64_t kFnvPrime = 0x100000001b3ULL;
-
 inline uint64_t MixBytes(uint64_t h, const void* data, size_t n) {
-  const unsigned char* p = static_cast<const unsigned char*>(data);
-  for (size_t i = 0; i < n; ++i) {
-    h ^= p[i];
-    h *= kFnvPrime;
-  }
-  return h;
+  return Fnv1a64Extend(h, data, n);
 }
 
 inline uint64_t MixU64(uint64_t h, uint64_t v) {
@@ -45,7 +38,7 @@ uint64_t HashParts(uint64_t h, uint64_t index, int64_t time_us, int kind, absl::
 
 }  // namespace
 
-uint64_t EmptyTraceHash() { return kFnvOffset; }
+uint64_t EmptyTraceHash() { return kFnv1a64Offset; }
 
 uint64_t HashStep(uint64_t previous, const TraceStep& step) {
   return HashParts(previous, step.index(), step.time_us(), step.kind(), step.actor(),

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "sim/identity.h"
 
 namespace informersim {
 namespace sim {
@@ -17,10 +18,6 @@ constexpr absl::string_view kAppLabel = "app";
 // Above this the microsecond clock cannot space arrivals (2/rate < 2us).
 constexpr double kMaxWritesPerSecond = 1e6;
 constexpr int64_t kMaxSpecBytes = int64_t{1} << 20;
-
-std::string KeyOf(absl::string_view ns, absl::string_view name) {
-  return ns.empty() ? std::string(name) : absl::StrCat(ns, "/", name);
-}
 
 bool IsFraction(double f) { return f >= 0 && f <= 1; }  // false for NaN
 
@@ -109,7 +106,7 @@ absl::Status Workload::Preload() {
             ? std::string()
             : absl::StrCat("ns-", random_.Below(static_cast<uint64_t>(options_.namespaces)));
     api::Object object = NewObject(ns, absl::StrCat("obj-", next_name_++));
-    const std::string key = KeyOf(ns, object.metadata().name());
+    const std::string key = ObjectKey(ns, object.metadata().name());
     absl::StatusOr<ObjectPtr> created = writer_->Create(std::move(object));
     Trace("preload", key, created.status());
     if (!created.ok()) {
@@ -155,7 +152,7 @@ void Workload::Schedule(absl::Duration delay, absl::AnyInvocable<void()> task) {
 }
 
 void Workload::ScheduleArrival() {
-  // Uniform in [0, 2/rate]: mean 1/rate without log() (see the header).
+  // Uniform in [0, 2/rate]: mean 1/rate without a logarithm (see the header).
   const absl::Duration delay = random_.DurationBetween(
       absl::ZeroDuration(), absl::Seconds(2.0 / options_.writes_per_second));
   Schedule(delay, [this] { Arrival(); });
@@ -246,7 +243,7 @@ void Workload::Trace(absl::string_view op, absl::string_view key, const absl::St
 }
 
 bool Workload::DoCreate(api::Object object, absl::string_view op) {
-  const std::string key = KeyOf(object.metadata().namespace_(), object.metadata().name());
+  const std::string key = ObjectKey(object.metadata().namespace_(), object.metadata().name());
   absl::StatusOr<ObjectPtr> created = writer_->Create(std::move(object));
   Trace(op, key, created.status());
   if (!created.ok()) {
@@ -340,7 +337,7 @@ void Workload::Recreate(const std::string& ns, const std::string& name) {
 }
 
 void Workload::AddLive(ObjectPtr object) {
-  std::string key = KeyOf(object->metadata().namespace_(), object->metadata().name());
+  std::string key = ObjectKey(object->metadata().namespace_(), object->metadata().name());
   const auto [it, inserted] = live_index_.emplace(key, live_.size());
   if (!inserted) {  // the writer accepted a key we thought live: refresh it
     live_[it->second].object = std::move(object);

@@ -8,7 +8,7 @@
 //   - Preload() creates `initial_objects` at once (no scheduling).
 //   - Start(stop_at) schedules writes with inter-arrival times uniform in
 //     [0, 2/rate] (mean 1/rate). Uniform, not exponential, on purpose: an
-//     exponential draw needs log(), whose last bits differ between libm
+//     exponential draw needs a logarithm, whose last bits differ between libm
 //     versions, and a run must replay byte for byte on any machine.
 //   - Each arrival picks create, update or delete by weight. The create and
 //     delete weights are scaled by target/population and population/target

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -82,11 +83,10 @@ absl::StatusOr<ToolFlags> ParseToolFlags(const std::vector<std::string>& args) {
   ToolFlags t;
   for (const std::string& arg : args) {
     if (!IsToolFlag(arg)) continue;
-    const size_t eq = arg.find('=');
-    const std::string name = arg.substr(arg.find_first_not_of('-'), eq == std::string::npos
-                                                                       ? std::string::npos
-                                                                       : eq - arg.find_first_not_of('-'));
-    const std::string value = eq == std::string::npos ? "" : arg.substr(eq + 1);
+    absl::StatusOr<std::pair<std::string, std::string>> flag = SplitFlag(arg);
+    if (!flag.ok()) return flag.status();
+    const auto& [name, value] = *flag;
+    const bool on = value != "false" && value != "0";
     if (name == "seeds") {
       if (!absl::SimpleAtoi(value, &t.seeds) || t.seeds < 1) {
         return absl::InvalidArgumentError(absl::StrCat("--seeds: \"", value,
@@ -95,12 +95,12 @@ absl::StatusOr<ToolFlags> ParseToolFlags(const std::vector<std::string>& args) {
     } else if (name == "trace_out" || name == "replay" || name == "dump") {
       if (value.empty()) return absl::InvalidArgumentError(absl::StrCat("--", name, " needs a path"));
       (name == "trace_out" ? t.trace_out : name == "replay" ? t.replay : t.dump) = value;
-    } else if (name == "check_determinism" || name == "nocheck_determinism") {
-      t.check_determinism = name == "check_determinism" && value != "false" && value != "0";
+    } else if (name == "check_determinism") {
+      t.check_determinism = on;
     } else if (name == "quiet") {
-      t.quiet = value != "false" && value != "0";
+      t.quiet = on;
     } else if (name == "help") {
-      t.help = true;
+      t.help = on;
     }
   }
   return t;
@@ -222,13 +222,22 @@ int Main(int argc, char** argv) {
   int64_t passed = 0;
   int64_t failed = 0;
   const uint64_t first_seed = options->seed;
+  if (first_seed > UINT64_MAX - static_cast<uint64_t>(tool->seeds - 1)) {
+    return UsageError("--seed plus --seeds runs past the largest seed");
+  }
   for (int64_t i = 0; i < tool->seeds; ++i) {
     const uint64_t seed = first_seed + static_cast<uint64_t>(i);
     std::vector<std::string> seed_args = args;
     seed_args.push_back(absl::StrCat("--seed=", seed));
     absl::StatusOr<SimOptions> seed_options =
         i == 0 ? options : OptionsFromFlags(seed_args);
-    if (!seed_options.ok()) return UsageError(std::string(seed_options.status().message()));
+    if (!seed_options.ok()) {
+      // Keep going: a campaign never loses what it has found so far.
+      std::printf("seed %llu: ERROR %s\n", static_cast<unsigned long long>(seed),
+                  std::string(seed_options.status().message()).c_str());
+      ++failed;
+      continue;
+    }
     const std::vector<std::string> run_flags = RunFlags(args, seed);
     if (tool->check_determinism) {
       const int rc = CheckDeterminism(*seed_options, run_flags);
@@ -238,7 +247,13 @@ int Main(int argc, char** argv) {
     seed_options->keep_trace = !tool->trace_out.empty();
     absl::StatusOr<SimResult> result =
         RunOne(*seed_options, run_flags, tool->quiet || tool->seeds > 1);
-    if (!result.ok()) return UsageError(std::string(result.status().message()));
+    if (!result.ok()) {
+      if (tool->seeds == 1) return UsageError(std::string(result.status().message()));
+      std::printf("seed %llu: ERROR %s\n", static_cast<unsigned long long>(seed),
+                  std::string(result.status().message()).c_str());
+      ++failed;
+      continue;
+    }
     (result->passed ? passed : failed) += 1;
     if (!tool->trace_out.empty()) {
       absl::Status written = WriteTraceFile(result->trace, tool->trace_out);

@@ -58,7 +58,9 @@ TEST(SimOptions, BadFlagsAreClearErrors) {
   for (const auto& flags : bad) {
     absl::StatusOr<SimOptions> o = Parse(flags);
     EXPECT_FALSE(o.ok()) << flags[0];
-    if (!o.ok()) EXPECT_FALSE(o.status().message().empty());
+    if (!o.ok()) {
+      EXPECT_FALSE(o.status().message().empty());
+    }
   }
   absl::StatusOr<SimOptions> o = Parse({"--bogus=1"});
   EXPECT_NE(std::string(o.status().message()).find("--bogus"), std::string::npos);

@@ -48,11 +48,22 @@ expect_exit 2 "corrupt trace" -- "$SIM" --replay="$TMP/corrupt.trace"
 expect_text "$TMP/err" "corrupt.trace" "corrupt trace message names the file"
 expect_exit 2 "trace_out with seeds" -- "$SIM" --seeds=2 --trace_out="$TMP/x"
 
+expect_exit 2 "resync below a second" -- "$SIM" --resync=1ns
+expect_exit 2 "seed overflow" -- "$SIM" --seed=18446744073709551615 --seeds=2
+expect_exit 2 "lag beyond bounds" -- "$SIM" --max_lag=100h
+expect_exit 0 "a tiny swarm phase" -- "$SIM" --swarm --duration=500us --objects=5
+
 expect_exit 0 "small run writes a trace" -- "$SIM" "${SMALL[@]}" --seed=4 --trace_out="$TMP/run.trace"
 expect_text "$TMP/out" "verdict: PASS" "small run verdict"
 expect_text "$TMP/out" "trace hash:" "small run prints its trace hash"
 expect_exit 0 "replay of the trace" -- "$SIM" --replay="$TMP/run.trace"
 expect_text "$TMP/out" "identical" "replay reports identical"
+
+# A faulty swarm seed replays identically in a second process (per-process
+# hash seeds must not leak into a run).
+expect_exit 0 "swarm run writes a trace" -- "$SIM" --swarm --seed=12 --duration=20s --objects=80 --trace_out="$TMP/swarm.trace"
+expect_exit 0 "replay of the swarm trace" -- "$SIM" --replay="$TMP/swarm.trace"
+expect_text "$TMP/out" "identical" "swarm replay reports identical"
 
 expect_exit 0 "check_determinism" -- "$SIM" "${SMALL[@]}" --profile=classic --check_determinism
 expect_text "$TMP/out" "identical traces" "determinism message"
