@@ -439,7 +439,14 @@ struct FakeApiServer::State : public std::enable_shared_from_this<FakeApiServer:
   }
 
   void ListContinue(size_t i, const ListOptions& o, ListCallback done) {
-    if (!o.resource_version.empty()) {
+    // The API server's validation and etcd3's store: a continue may come with
+    // no resourceVersion or "0", never a match.
+    if (o.resource_version_match != ResourceVersionMatch::kUnset) {
+      return Respond(i, std::move(done),
+                     Invalid("resourceVersionMatch: Forbidden: resourceVersionMatch is "
+                             "forbidden when continue is provided"));
+    }
+    if (!o.resource_version.empty() && o.resource_version != "0") {
       return Respond(i, std::move(done),
                      BadRequest("specifying resource version is not allowed when using "
                                 "continue"));
@@ -552,6 +559,10 @@ struct FakeApiServer::State : public std::enable_shared_from_this<FakeApiServer:
       return FailWatch(w, Invalid("sendInitialEvents: Forbidden: sendInitialEvents is "
                                   "forbidden for watch unless the WatchList feature gate is "
                                   "enabled"));
+    }
+    if (has_sie && *o.send_initial_events && !o.allow_watch_bookmarks) {
+      return FailWatch(w, Invalid("allowWatchBookmarks: Required value: sendInitialEvents "
+                                  "requires allowWatchBookmarks=true"));
     }
     if (has_sie && o.resource_version_match != ResourceVersionMatch::kNotOlderThan) {
       return FailWatch(w, Invalid("resourceVersionMatch: Forbidden: sendInitialEvents "

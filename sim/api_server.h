@@ -23,7 +23,8 @@
 //                        paginated; 410 Expired once X is compacted.
 //       continue         the token's snapshot from the token's key; 410
 //                        Expired (inconsistent continue) once compacted;
-//                        400 BadRequest if a resourceVersion is also given.
+//                        400 BadRequest if a resourceVersion other than
+//                        "0" is also given; 422 with a resourceVersionMatch.
 //   - WATCH, routed likewise, served from the instance's watch cache:
 //       RV "" / "0" (no sendInitialEvents) synthetic ADDED events for the
 //                        state at the start, then changes.

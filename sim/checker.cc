@@ -11,6 +11,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "core/index.h"
 #include "core/keys.h"
 #include "google/protobuf/util/message_differencer.h"
@@ -49,7 +50,12 @@ std::string ObjectDiff(const api::Object& cached, const api::Object& server) {
   google::protobuf::util::MessageDifferencer differ;
   differ.ReportDifferencesToString(&diff);
   differ.Compare(cached, server);
-  absl::StripTrailingAsciiWhitespace(&diff);
+  // The differencer walks map fields (labels, annotations) in an order
+  // seeded per process; sorted lines keep the report, and the trace step
+  // that carries it, the same in every run.
+  std::vector<std::string> lines = absl::StrSplit(diff, '\n', absl::SkipEmpty());
+  std::sort(lines.begin(), lines.end());
+  diff = absl::StrJoin(lines, "; ");
   if (diff.size() > kMaxDiffChars) {
     diff.resize(kMaxDiffChars);
     diff += "...";

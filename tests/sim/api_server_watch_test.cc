@@ -101,6 +101,18 @@ TEST(ApiServerWatch, WatchListStreamsInitialStateThenEndBookmark) {
   EXPECT_EQ(server.stats().initial_events_sent, 20);
 }
 
+// The API server's validation: a watch-list must allow bookmarks (its end
+// is a bookmark).
+TEST(ApiServerWatch, WatchListWithoutBookmarksIsInvalid) {
+  ManualRuntime rt;
+  FakeApiServer server(&rt, Prng(5), nullptr, OneInstance());
+  ListOptions o = WatchListOpts("");
+  o.allow_watch_bookmarks = false;
+  auto w = DoWatch(rt, server, o);
+  ASSERT_FALSE(w.status.ok());
+  EXPECT_EQ(ReasonOf(w.status), "Invalid");
+}
+
 TEST(ApiServerWatch, WatchListAtVersionWaitsNotOlderThan) {
   ManualRuntime rt;
   FakeApiServer server(&rt, Prng(5), nullptr, OneInstance(absl::Seconds(2)));
