@@ -123,6 +123,7 @@ void ScaleRates(ServerFaultRates& r, double k) {
 
 const char* const kRunFlags[] = {
     "seed",     "scenario",   "profile",       "duration",       "objects",
+    "spec_bytes",
     "write_rate", "instances", "max_lag",      "fault_scale",    "faults",
     "handlers", "late_handlers", "slow_handler", "resync",        "page_size",
     "bookmarks", "watch_list", "swarm",         "allow_time_travel",
@@ -522,6 +523,11 @@ absl::StatusOr<SimOptions> OptionsFromFlags(const std::vector<std::string>& flag
       absl::StatusOr<int64_t> n = ParseInt(what, value, 0, 1000000);
       if (!n.ok()) return n.status();
       o.workload.initial_objects = *n;
+    } else if (name == "spec_bytes") {
+      absl::StatusOr<int64_t> n = ParseInt(what, value, 2, 1 << 20);
+      if (!n.ok()) return n.status();
+      o.workload.min_spec_bytes = *n / 2;
+      o.workload.max_spec_bytes = *n + *n / 2;
     } else if (name == "write_rate") {
       absl::StatusOr<double> r = ParseDouble(what, value, 0, 100000);
       if (!r.ok()) return r.status();

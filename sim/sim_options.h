@@ -10,6 +10,7 @@
 //   --profile=P           classic | current
 //   --duration=D          virtual length of the workload and fault phase
 //   --objects=N           objects created before the informer starts
+//   --spec_bytes=N        object spec sizes, uniform in [N/2, 3N/2]
 //   --write_rate=R        workload writes per virtual second
 //   --instances=N         API server instances (watch caches)
 //   --max_lag=D           the lag of the slowest instance (others spread)

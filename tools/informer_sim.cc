@@ -43,6 +43,7 @@ constexpr char kUsage[] =
     "  --duration=D          workload and fault phase, virtual (e.g. 2m)\n"
     "  --objects=N           objects before the informer starts\n"
     "  --write_rate=R        writes per virtual second\n"
+    "  --spec_bytes=N        object spec sizes, uniform in [N/2, 3N/2] bytes\n"
     "  --instances=N         API server instances; --max_lag=D their spread\n"
     "  --fault_scale=X       multiplies every fault rate (0 = none)\n"
     "  --faults=LIST         scripted faults AT:KIND[:ARG...], comma-separated;\n"

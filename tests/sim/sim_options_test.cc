@@ -27,7 +27,7 @@ TEST(SimOptions, FlagsOverrideTheScenario) {
       Parse({"--seed=42", "--profile=classic", "--duration=90s", "--objects=10",
              "--write_rate=5", "--instances=3", "--max_lag=4s", "--faults=1s:break,2s:lag:2:3s",
              "--handlers=3", "--late_handlers=1", "--page_size=7", "--nobookmarks",
-             "--watch_list=false", "--resync=0s"});
+             "--watch_list=false", "--resync=0s", "--spec_bytes=1000"});
   ASSERT_TRUE(o.ok()) << o.status();
   EXPECT_EQ(o->seed, 42u);
   EXPECT_EQ(o->profile, Profile::kClassic);
@@ -45,6 +45,8 @@ TEST(SimOptions, FlagsOverrideTheScenario) {
   EXPECT_EQ(o->server.bookmark_interval, absl::ZeroDuration());
   EXPECT_FALSE(o->server.watch_list_supported);
   EXPECT_EQ(o->resync_period, absl::ZeroDuration());
+  EXPECT_EQ(o->workload.min_spec_bytes, 500);
+  EXPECT_EQ(o->workload.max_spec_bytes, 1500);
 }
 
 TEST(SimOptions, BadFlagsAreClearErrors) {
