@@ -390,14 +390,14 @@ class Run {
     io.watch_list_page_size = options_.page_size;
     io.batch_size = options_.batch_size;
     io.queue_factory = options_.queue_factory;
-    // The reflector's strands get their own name so that the scheduler can
-    // tell them from the controller's.
     ListerWatcher* source = &observed_server_;
     if (options_.client_layer) {
       client_layers_.push_back(options_.client_layer(&observed_server_));
       source = client_layers_.back().get();
     }
     QueueFeederFactory inner = ReflectorFeederFactory(source, world_.runtime(), &client_random_);
+    // The reflector's strands get their own name so that the scheduler can
+    // tell them from the controller's.
     QueueFeederFactory feeder = [inner](ReflectorStore* queue, ReflectorOptions ro) {
       ro.name = "reflector";
       return inner(queue, std::move(ro));
@@ -407,9 +407,10 @@ class Run {
     observed_server_.NewGeneration([informer] { return informer->LastSyncResourceVersion(); });
   }
 
+  // The newest informer's controller strand (each informer makes one).
   StrandId FindControllerStrand() {
     const std::vector<StrandId> strands = world_.StrandsNamed("informer");
-    return strands.empty() ? 0 : strands.front();
+    return strands.empty() ? 0 : strands.back();
   }
 
   void AddHandler(size_t index) {
@@ -481,8 +482,7 @@ class Run {
     checker_.InformerRestarted(informer_->GetIndexer());
     for (const HandlerSlot& h : handlers_) Register(h.index, h.recorder);
     informer_->Run();
-    const std::vector<StrandId> controllers = world_.StrandsNamed("informer");
-    controller_strand_ = controllers.empty() ? 0 : controllers.back();
+    controller_strand_ = FindControllerStrand();
     ++result_.restarts;
   }
 
