@@ -106,6 +106,10 @@ struct SimOptions {
   absl::Duration liveness_timeout = absl::Seconds(120);
   int64_t liveness_max_lists = 20;
   int64_t liveness_max_watches = 20;
+  // During the fault phase, the full quiescent checks also run whenever the
+  // informer is caught up and idle, at most this often (virtual time); zero
+  // turns them off.
+  absl::Duration quiescent_check_interval = absl::Seconds(10);
 
   WorkloadOptions workload;
   ApiServerOptions server;

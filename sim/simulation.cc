@@ -289,6 +289,7 @@ class Run {
     world_.SetAfterStep([this] {
       checker_.CheckStep(*informer_);
       CheckSyncMeaning();
+      MaybeCheckQuiescentPoint();
     });
     informer_->Run();
     if (!informer_->RunStatus().ok()) return informer_->RunStatus();
@@ -593,6 +594,23 @@ class Run {
     }
   }
 
+  // Safety at quiescent points during the fault phase too: whenever the
+  // informer has caught up with the server and nothing is runnable, the
+  // full checks hold. At most once per `quiescent_check_interval` of virtual
+  // time (they cost O(objects)), and only for new server states.
+  void MaybeCheckQuiescentPoint() {
+    if (stopped_faults_ || options_.quiescent_check_interval <= absl::ZeroDuration()) return;
+    const absl::Time now = world_.Now();
+    if (now < next_quiescent_check_) return;
+    const int64_t server_rv = server_.current_rv();
+    if (server_rv == last_checked_rv_ || !Quiescent()) return;
+    last_checked_rv_ = server_rv;
+    next_quiescent_check_ = now + options_.quiescent_check_interval;
+    ++result_.quiescent_points_checked;
+    world_.tracer()->Record(PHASE, "checker", absl::StrCat("quiescent point at rv=", server_rv));
+    checker_.CheckQuiescent(server_.Objects(), *informer_->GetIndexer());
+  }
+
   // How many keys the cache has wrong (missing, ghost or another RV).
   int64_t CountDifferences() const {
     std::map<std::string, std::string> cache;
@@ -687,6 +705,8 @@ class Run {
   // Index = handler index (options_.handlers).
   std::vector<StrandId> handler_strands_;
   bool stopped_faults_ = false;
+  absl::Time next_quiescent_check_ = absl::InfinitePast();
+  int64_t last_checked_rv_ = -1;
   SimResult result_;
 };
 
@@ -766,9 +786,11 @@ std::string FormatSummary(const SimOptions& o, const SimResult& r) {
     absl::StrAppend(&out, "  time travel seen (allowed by the scenario): ", r.time_travel_findings,
                     "\n");
   }
-  absl::StrAppend(&out, absl::StrFormat("  %d scheduler steps, %d trace steps, %s virtual\n",
-                                        r.scheduler_steps, r.trace_steps,
-                                        absl::FormatDuration(r.virtual_time)));
+  absl::StrAppend(&out, absl::StrFormat(
+                            "  %d scheduler steps, %d trace steps, %s virtual; full checks at %d "
+                            "quiescent points during the faults and at the end\n",
+                            r.scheduler_steps, r.trace_steps,
+                            absl::FormatDuration(r.virtual_time), r.quiescent_points_checked));
   absl::StrAppend(&out, absl::StrFormat("trace hash: %016x\n", r.trace_hash));
   if (r.passed) {
     absl::StrAppend(&out, "verdict: PASS (", r.violations.size(), " violations)\n");

@@ -11,7 +11,8 @@
 //   faults    for `duration`: workload writes, scripted faults at their
 //             times, rate faults, late handlers, scheduler perturbation; the
 //             checker's per-notification and per-step safety checks run
-//             throughout.
+//             throughout, and its quiescent checks whenever the informer is
+//             caught up and idle (at most every quiescent_check_interval).
 //   liveness  faults stop (rates, refusal and failure windows, lag changes:
 //             FakeApiServer::EndFaults), as do perturbation and writes; the
 //             informer must reach
@@ -58,6 +59,8 @@ struct SimResult {
   int64_t restart_time_travel_findings = 0;
   // Liveness.
   bool converged = false;
+  // Quiescent points of the fault phase at which the full checks ran.
+  int64_t quiescent_points_checked = 0;
   absl::Duration convergence_time;  // from the end of the fault phase
   int64_t liveness_lists = 0;  // LIST requests without a continue token
   int64_t liveness_watches = 0;
