@@ -741,7 +741,10 @@ struct FakeApiServer::State : public std::enable_shared_from_this<FakeApiServer:
 
   void SendObjectEvent(const std::shared_ptr<WatchState>& w, WatchEventType type,
                        ObjectPtr object, bool initial) {
-    if (random.Chance(rates.watch_error_event)) {
+    // An in-stream 410 means the watch's position fell out of the history;
+    // the initial state of a watch comes from the cache's snapshot, so it
+    // never carries one (a broken connection, below, can still end it).
+    if (!initial && random.Chance(rates.watch_error_event)) {
       Trace(StepKind::FAULT, "watch_error_event", absl::StrCat("watch=", w->id));
       ++stats.expired_responses;
       ++stats.watch_breaks;

@@ -49,8 +49,9 @@
 //     last one (as the watch cache does); the stream closes at
 //     timeoutSeconds (OnClosed); per-event latency drawn per event but
 //     never reordering a stream. Rate faults per object event: the stream
-//     ends after it (watch_break) or an in-stream 410 ERROR replaces it and
-//     the stream ends (watch_error_event).
+//     ends after it (watch_break) or, for change events (not the initial
+//     state), an in-stream 410 ERROR replaces it and the stream ends
+//     (watch_error_event).
 //   - Instance caches: each commit becomes visible to instance i `lag_i`
 //     after it; the cache keeps its own state, so the changes a lagging
 //     cache has received but not yet applied survive the store's compaction

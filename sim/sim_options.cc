@@ -387,8 +387,14 @@ SimOptions DrawSwarm(const SimOptions& base, uint64_t seed) {
   o.fault_rates.watch_too_many_requests = rate(0.2);
   o.fault_rates.connection_refused = rate(0.1);
   o.fault_rates.continue_expired = rate(0.3);
-  o.fault_rates.watch_break = rate(0.01);
-  o.fault_rates.watch_error_event = rate(0.005);
+  // Per-event rates shrink with the object count: a stream that breaks
+  // within every initial list leaves a watch-list client (client-go, RF15)
+  // retrying at once, for ever; with ~1 break per initial list it
+  // eventually gets through.
+  const double per_event = std::min(1.0, 100.0 / static_cast<double>(
+                                                 std::max<int64_t>(1, o.workload.initial_objects)));
+  o.fault_rates.watch_break = rate(0.01 * per_event);
+  o.fault_rates.watch_error_event = rate(0.005 * per_event);
   const int64_t handlers = r.Range(1, 4);
   o.handlers.clear();
   for (int64_t i = 0; i < handlers; ++i) {

@@ -637,7 +637,8 @@ class Run {
     Violation v;
     v.invariant = "LIVENESS";
     v.detail = absl::StrCat("step limit of ", options_.max_steps, " reached in the ", phase,
-                            " phase (an endless loop?)");
+                            " phase at virtual time ", absl::FormatDuration(world_.Elapsed()),
+                            " (an endless loop, or a retry loop that takes no time?)");
     checker_.Report(v);
   }
 
