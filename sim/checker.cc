@@ -426,6 +426,7 @@ void Checker::RestartTimeTravel(const std::string& key, const std::string& handl
 
 void Checker::InformerRestarted(const Store* indexer) {
   informer_synced_last_ = false;
+  cache_rvs_.clear();
   for (const std::shared_ptr<HandlerRecorder>& h : handlers_) h->Restart(indexer);
   if (tracer_ != nullptr) tracer_->Record(PHASE, "checker", "informer restarted");
 }
@@ -486,6 +487,30 @@ void Checker::CheckQuiescent(const std::vector<ObjectPtr>& truth, const Cache& i
   CheckConvergence(truth, cache);
   CheckIndexes(indexer, cache);
   CheckHandlerViews(truth, cache);
+  CheckCacheNeverWentBack(cache);
+}
+
+void Checker::CheckCacheNeverWentBack(const std::map<std::string, Item>& cache) {
+  // The fake's RVs come from one counter, so a later incarnation of a key
+  // has a larger RV too: per key, the cache's RV only grows between
+  // quiescent points (within one informer; a restart starts afresh).
+  std::map<std::string, int64_t> now;
+  for (const auto& [key, item] : cache) {
+    const int64_t rv = RvOf(item);
+    if (rv < 0) continue;  // reported by CheckConvergence
+    now.emplace(key, rv);
+    auto before = cache_rvs_.find(key);
+    if (before == cache_rvs_.end() || rv >= before->second) continue;
+    const std::string detail = absl::StrCat("the cache holds rv=", rv, " but held rv=",
+                                            before->second, " at an earlier quiescent point");
+    if (options_.allow_time_travel) {
+      ++time_travel_findings_;
+      KeepTimeTravelExample(key, "", detail);
+    } else {
+      Fail("INV2", key, "", absl::StrCat("cache time travel: ", detail));
+    }
+  }
+  cache_rvs_ = std::move(now);
 }
 
 void Checker::CheckConvergence(const std::vector<ObjectPtr>& truth,

@@ -32,6 +32,8 @@
 //     INV1  the indexer's keys, RVs and objects equal the server's;
 //     INV8  every index equals the index recomputed from the items;
 //     INV6  each handler's replayed view equals the indexer (key and RV);
+//     INV2  per key, the cache's RV is not below the previous quiescent
+//           point's (within one informer);
 //     INV5  a key a handler saw that is gone on the server got a delete
 //           (reported as INV5 "lost delete" rather than as an INV6 view
 //           mismatch).
@@ -278,6 +280,9 @@ class Checker {
   void CheckIndexes(const Cache& indexer, const std::map<std::string, Item>& cache);
   void CheckHandlerViews(const std::vector<ObjectPtr>& truth,
                          const std::map<std::string, Item>& cache);
+  // INV2 for the cache itself: per key, the RV at this quiescent point is
+  // not below the one at the previous.
+  void CheckCacheNeverWentBack(const std::map<std::string, Item>& cache);
 
   Tracer* const tracer_;
   const Runtime* const clock_;
@@ -291,6 +296,8 @@ class Checker {
   std::vector<Violation> time_travel_examples_;
   std::vector<std::shared_ptr<HandlerRecorder>> handlers_;
   absl::flat_hash_map<std::string, int64_t> last_write_step_;
+  // The cache's RVs at the last quiescent check, by key.
+  std::map<std::string, int64_t> cache_rvs_;
   // The informer's HasSynced at the last CheckStep (INV9: monotonic).
   bool informer_synced_last_ = false;
 };

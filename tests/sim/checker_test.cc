@@ -499,6 +499,27 @@ TEST_F(CheckerTest, Inv1RvMismatch) {
   EXPECT_TRUE(absl::StrContains(v.detail, "rv mismatch")) << v.detail;
 }
 
+// INV2 for the cache: between quiescent points a key's RV never falls,
+// even when each point agrees with a (stale) truth; a restart starts afresh.
+TEST_F(CheckerTest, Inv2CacheGoingBackBetweenQuiescentPoints) {
+  checker_ = std::make_unique<Checker>(&tracer_, &rt_, CheckerOptions{});
+  ASSERT_TRUE(cache_->Add(Pod("a", "5")).ok());
+  checker_->CheckQuiescent({Pod("a", "5")}, *cache_);
+  EXPECT_TRUE(checker_->ok());
+  ASSERT_TRUE(cache_->Update(Pod("a", "3")).ok());
+  checker_->CheckQuiescent({Pod("a", "3")}, *cache_);
+  const Violation v = Only("INV2", "ns/a", "");
+  EXPECT_TRUE(absl::StrContains(v.detail, "held rv=5")) << v.detail;
+
+  checker_ = std::make_unique<Checker>(&tracer_, &rt_, CheckerOptions{});
+  ASSERT_TRUE(cache_->Update(Pod("a", "5")).ok());
+  checker_->CheckQuiescent({Pod("a", "5")}, *cache_);
+  checker_->InformerRestarted(cache_.get());
+  ASSERT_TRUE(cache_->Update(Pod("a", "3")).ok());
+  checker_->CheckQuiescent({Pod("a", "3")}, *cache_);
+  EXPECT_TRUE(checker_->ok()) << checker_->Describe(1, "replay");
+}
+
 TEST_F(CheckerTest, Inv1ObjectMismatch) {
   checker_ = std::make_unique<Checker>(&tracer_, &rt_, CheckerOptions{});
   ASSERT_TRUE(cache_->Add(Pod("a", "1", {{"color", "red"}})).ok());
