@@ -1,0 +1,55 @@
+// Golden trace hashes: the same seed and options give the same trace on
+// every machine, compiler and process (DESIGN determinism rule 5). Each test
+// process has its own hash-map seeds and addresses, so a run whose output
+// leaked either would miss these values.
+//
+// A change that alters what the simulator or the core does on purpose
+// changes these hashes: check the new behaviour with informer_sim
+// --check_determinism and --dump, then update the constants here in the
+// same commit, saying why.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "sim/sim_options.h"
+#include "sim/simulation.h"
+
+namespace informersim {
+namespace sim {
+namespace {
+
+struct Golden {
+  std::vector<std::string> flags;
+  uint64_t hash;
+  uint64_t steps;
+};
+
+class GoldenTrace : public ::testing::TestWithParam<Golden> {};
+
+TEST_P(GoldenTrace, HashIsPinned) {
+  const Golden& g = GetParam();
+  absl::StatusOr<SimOptions> o = OptionsFromFlags(g.flags);
+  ASSERT_TRUE(o.ok()) << o.status();
+  absl::StatusOr<SimResult> r = RunSimulation(*o, g.flags);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_TRUE(r->passed) << r->report;
+  EXPECT_EQ(r->trace_steps, g.steps);
+  EXPECT_EQ(r->trace_hash, g.hash) << std::hex << "got " << r->trace_hash;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Runs, GoldenTrace,
+    ::testing::Values(
+        Golden{{"--seed=3", "--scenario=calm", "--duration=10s", "--objects=40",
+                "--write_rate=10", "--profile=classic"},
+               0x60c262b78dc3ece0ULL, 1474},
+        Golden{{"--seed=42", "--swarm", "--duration=15s", "--objects=60", "--write_rate=20"},
+               0x0a0f2d8d1e68f8cdULL, 5326},
+        Golden{{"--seed=9", "--scenario=default", "--duration=20s", "--objects=100",
+                "--write_rate=30", "--profile=current"},
+               0xeb9e631dabe22951ULL, 9319}));
+
+}  // namespace
+}  // namespace sim
+}  // namespace informersim
