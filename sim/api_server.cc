@@ -21,8 +21,6 @@ namespace {
 
 constexpr absl::string_view kContinuePrefix = "c1";
 
-bool ParseRv(absl::string_view text, int64_t* rv) { return ParseResourceVersion(text, rv); }
-
 // Continue tokens: "c1:<rv in hex>:<start key in hex>". Opaque to clients;
 // the snapshot's revision and the first key of the next page.
 std::string EncodeContinue(int64_t rv, absl::string_view key) {
@@ -396,7 +394,7 @@ struct FakeApiServer::State : public std::enable_shared_from_this<FakeApiServer:
       return RespondPage(i, std::move(done), store.current_rv(), "", o.limit);
     }
     int64_t rv = 0;
-    if (!ParseRv(o.resource_version, &rv)) {
+    if (!ParseResourceVersion(o.resource_version, &rv)) {
       return Respond(i, std::move(done),
                      BadRequest(absl::StrCat("invalid resource version \"", o.resource_version,
                                              "\": not a non-negative integer")));
@@ -574,7 +572,7 @@ struct FakeApiServer::State : public std::enable_shared_from_this<FakeApiServer:
     }
     int64_t rv = 0;
     const bool rv_empty = o.resource_version.empty();
-    if (!rv_empty && !ParseRv(o.resource_version, &rv)) {
+    if (!rv_empty && !ParseResourceVersion(o.resource_version, &rv)) {
       return FailWatch(w, BadRequest(absl::StrCat("invalid resource version \"",
                                                   o.resource_version,
                                                   "\": not a non-negative integer")));

@@ -26,14 +26,10 @@ constexpr size_t kMaxDiffChars = 400;
 // Allowed time travels kept for Describe.
 constexpr size_t kMaxTimeTravelExamples = 5;
 
-// Anything but the fake's decimal counters (empty, signs, spaces, overflow)
-// is a bad RV (sim/identity.h).
-bool ParseRv(absl::string_view text, int64_t* rv) { return ParseResourceVersion(text, rv); }
-
 // -1 when absent or unparsable (the caller has reported it already).
 int64_t RvOf(const Item& item) {
   int64_t rv = -1;
-  if (!ParseRv(item.resource_version(), &rv)) return -1;
+  if (!ParseResourceVersion(item.resource_version(), &rv)) return -1;
   return rv;
 }
 
@@ -133,7 +129,7 @@ bool HandlerRecorder::KeyAndRv(const Item& obj, absl::string_view what, std::str
     return false;
   }
   *key = *std::move(k);
-  if (!ParseRv(obj.resource_version(), rv)) {
+  if (!ParseResourceVersion(obj.resource_version(), rv)) {
     Fail("INV1", *key,
          absl::StrCat("bad resourceVersion \"", obj.resource_version(), "\" in ", what));
     return false;
@@ -213,7 +209,7 @@ void HandlerRecorder::OnUpdate(const Item& old_obj, const Item& new_obj) {
   int64_t rv = 0;
   const bool usable = KeyAndRv(new_obj, "update", &key, &rv);
   int64_t old_rv = -1;
-  const bool old_parses = ParseRv(old_obj.resource_version(), &old_rv);
+  const bool old_parses = ParseResourceVersion(old_obj.resource_version(), &old_rv);
   if (old_parses && usable && old_rv == rv) ++counts_.sync_updates;
   if (checker_->tracer_ != nullptr) {
     checker_->tracer_->Record(
@@ -273,7 +269,7 @@ void HandlerRecorder::OnDelete(const Item& obj) {
     usable = KeyAndRv(obj, "delete", &key, &rv);
   } else {
     key = obj.tombstone().key;  // K2
-    if (!deleted.is_null() && !ParseRv(deleted.resource_version(), &rv)) {
+    if (!deleted.is_null() && !ParseResourceVersion(deleted.resource_version(), &rv)) {
       Fail("INV1", key,
            absl::StrCat("bad resourceVersion \"", deleted.resource_version(),
                         "\" in a tombstone's object"));
@@ -560,7 +556,7 @@ void Checker::CheckConvergence(const std::vector<ObjectPtr>& truth,
       continue;
     }
     int64_t rv = 0;
-    if (!ParseRv(item.resource_version(), &rv)) {
+    if (!ParseResourceVersion(item.resource_version(), &rv)) {
       Fail("INV1", key, "",
            absl::StrCat("bad resourceVersion \"", item.resource_version(), "\" in the indexer"),
            LastWriteStep(key));

@@ -43,6 +43,13 @@ int64_t ParseRv(absl::string_view rv) {
   return ParseResourceVersion(rv, &v) ? v : -1;
 }
 
+// key -> uid: the incarnation of each key that an initial state held.
+using Incarnations = std::map<std::string, std::string>;
+
+void AddIncarnation(const api::ObjectMeta& meta, Incarnations* out) {
+  (*out)[ObjectKey(meta.namespace_(), meta.name())] = meta.uid();
+}
+
 // Forwards the workload's writes to the server and tells the checker which
 // trace step each key was last written at.
 class CheckedWriter final : public ObjectWriter {
@@ -98,7 +105,7 @@ class RequestObserver final : public ListerWatcher {
     max_last_sync_ = -1;
   }
   // key -> uid of the first initial state, once complete.
-  const std::optional<std::map<std::string, std::string>>& snapshot() const { return snapshot_; }
+  const std::optional<Incarnations>& snapshot() const { return snapshot_; }
 
   void List(const ListOptions& options, ListCallback done) override {
     CheckRequest("LIST", options, /*watch_list=*/false);
@@ -178,10 +185,8 @@ class RequestObserver final : public ListerWatcher {
   void Complete(const std::vector<ObjectPtr>& items) {
     may_list_from_empty_ = false;
     if (!snapshot_.has_value()) {
-      std::map<std::string, std::string> keys;
-      for (const ObjectPtr& o : items) {
-        keys[ObjectKey(o->metadata().namespace_(), o->metadata().name())] = o->metadata().uid();
-      }
+      Incarnations keys;
+      for (const ObjectPtr& o : items) AddIncarnation(o->metadata(), &keys);
       snapshot_ = std::move(keys);
     }
     pages_.clear();
@@ -226,7 +231,7 @@ class RequestObserver final : public ListerWatcher {
   uint64_t generation_ = 0;
   std::function<std::string()> last_sync_;
   std::vector<ObjectPtr> pages_;
-  std::optional<std::map<std::string, std::string>> snapshot_;
+  std::optional<Incarnations> snapshot_;
   // An Expired/Gone/too-large answer came since the last completed list.
   bool may_list_from_empty_ = false;
   int64_t max_last_sync_ = -1;
@@ -426,8 +431,7 @@ class Run {
     if (informer_->HasStarted()) {
       slot.expected_initial.emplace();
       for (const Item& item : informer_->GetIndexer()->List()) {
-        absl::StatusOr<std::string> key = MetaNamespaceKeyFunc(item);
-        if (key.ok() && item.meta() != nullptr) (*slot.expected_initial)[*key] = item.meta()->uid();
+        if (item.meta() != nullptr) AddIncarnation(*item.meta(), &*slot.expected_initial);
       }
     }
     handlers_.push_back(std::move(slot));
@@ -555,7 +559,7 @@ class Run {
   // a registration's handler has been given every object of its initial
   // batch as an initial-list add.
   void CheckSyncMeaning() {
-    const std::optional<std::map<std::string, std::string>>& first = observed_server_.snapshot();
+    const std::optional<Incarnations>& first = observed_server_.snapshot();
     if (!informer_synced_ && informer_->HasSynced()) {
       informer_synced_ = true;
       if (first.has_value()) {
@@ -578,7 +582,7 @@ class Run {
       const auto& registration = h.recorder->registration();
       if (registration == nullptr || !registration->HasSynced()) continue;
       h.synced = true;
-      const std::optional<std::map<std::string, std::string>>& expected =
+      const std::optional<Incarnations>& expected =
           h.expected_initial.has_value() ? h.expected_initial : first;
       if (!expected.has_value()) continue;
       for (const auto& [key, uid] : *expected) {
@@ -692,7 +696,7 @@ class Run {
     std::shared_ptr<HandlerRecorder> recorder;
     HandlerSummary summary;
     // A late handler's initial batch (key -> uid); nullopt: the first list.
-    std::optional<std::map<std::string, std::string>> expected_initial;
+    std::optional<Incarnations> expected_initial;
     bool synced = false;  // its registration's HasSynced was seen true
   };
   // In the order the handlers were added.

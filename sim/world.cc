@@ -11,7 +11,7 @@ World::World(uint64_t seed, bool keep_trace_steps)
       tracer_(&runtime_, StartTime(), keep_trace_steps),
       scheduler_(Prng::Stream(seed, "scheduler")) {}
 
-const std::string& World::NameOf(StrandId strand) {
+void World::TrackStrands() {
   const size_t count = runtime_.strand_count();
   if (names_.size() <= count) {
     const size_t old = names_.size();
@@ -22,6 +22,10 @@ const std::string& World::NameOf(StrandId strand) {
       names_[id] = runtime_.StrandName(static_cast<StrandId>(id));
     }
   }
+}
+
+const std::string& World::NameOf(StrandId strand) {
+  TrackStrands();
   return names_[strand];
 }
 
@@ -41,10 +45,10 @@ void World::ClearPerturbation() {
 }
 
 std::vector<StrandId> World::StrandsNamed(absl::string_view name) {
+  TrackStrands();
   std::vector<StrandId> out;
-  const size_t count = runtime_.strand_count();
-  for (size_t id = 1; id <= count; ++id) {
-    if (NameOf(static_cast<StrandId>(id)) == name) out.push_back(static_cast<StrandId>(id));
+  for (size_t id = 1; id < names_.size(); ++id) {
+    if (names_[id] == name) out.push_back(static_cast<StrandId>(id));
   }
   return out;
 }
@@ -52,11 +56,11 @@ std::vector<StrandId> World::StrandsNamed(absl::string_view name) {
 World::StepResult World::Step(absl::Time deadline) {
   const absl::Time now = runtime_.Now();
   const std::vector<StrandId> runnable = runtime_.RunnableStrands();
+  TrackStrands();  // once per step: the tables cover every runnable strand
   eligible_.clear();
   eligible_weights_.clear();
-  absl::Time next_wake = runtime_.NextTimerDeadline();
+  absl::Time next_wake = absl::InfiniteFuture();  // earliest pause end
   for (StrandId strand : runnable) {
-    NameOf(strand);
     if (paused_until_[strand] > now) {
       next_wake = std::min(next_wake, paused_until_[strand]);
       continue;
@@ -75,6 +79,7 @@ World::StepResult World::Step(absl::Time deadline) {
     if (after_step_) after_step_();
     return StepResult::kRan;
   }
+  next_wake = std::min(next_wake, runtime_.NextTimerDeadline());
   if (next_wake == absl::InfiniteFuture()) return StepResult::kIdle;
   if (next_wake > deadline) {
     runtime_.AdvanceTo(deadline);

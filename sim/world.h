@@ -83,6 +83,8 @@ class World {
   uint64_t steps() const { return steps_; }
 
  private:
+  // Grows the per-strand tables to every strand the runtime has made.
+  void TrackStrands();
   const std::string& NameOf(StrandId strand);
 
   const uint64_t seed_;
