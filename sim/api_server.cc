@@ -154,7 +154,11 @@ struct FakeApiServer::State : public std::enable_shared_from_this<FakeApiServer:
   };
 
   State(Runtime* rt, Prng prng, Tracer* tr, ApiServerOptions opts)
-      : runtime(rt), random(std::move(prng)), tracer(tr), options(std::move(opts)) {
+      : runtime(rt),
+        random(std::move(prng)),
+        tracer(tr),
+        options(std::move(opts)),
+        store(options.initial_revision) {
     assert(!options.instance_lags.empty() && "a server needs at least one instance");
     assert(options.min_latency <= options.max_latency);
     control_strand = runtime->NewStrand("apiserver");
@@ -163,6 +167,7 @@ struct FakeApiServer::State : public std::enable_shared_from_this<FakeApiServer:
       instances[i].name = absl::StrCat("instance-", i);
       instances[i].strand = runtime->NewStrand(absl::StrCat("apiserver-", i));
       instances[i].lag = options.instance_lags[i];
+      instances[i].visible_rv = store.current_rv();
     }
   }
 

@@ -118,6 +118,11 @@ struct ApiServerOptions {
   // Latency of each watch event and each response, drawn uniformly.
   absl::Duration min_latency = absl::ZeroDuration();
   absl::Duration max_latency = absl::ZeroDuration();
+  // The store's revision before any write. A real store is never at 0 (etcd
+  // starts at 1 and every resource shares its revision), and an empty list
+  // at "0" would read as "no RV" to a client (RF4, RF10); the simulation
+  // uses 1. Unit tests keep 0.
+  int64_t initial_revision = 0;
 };
 
 // Per-request and per-event fault probabilities; all zero = well-behaved.

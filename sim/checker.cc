@@ -203,6 +203,45 @@ void HandlerRecorder::OnAdd(const Item& obj, bool is_in_initial_list) {
   state.ever_saw = true;
 }
 
+void HandlerRecorder::SetResyncPolicy(bool receives_resyncs, bool registered_before_run) {
+  receives_resyncs_ = receives_resyncs;
+  registered_before_run_ = registered_before_run;
+}
+
+void HandlerRecorder::CheckSyncSource(const std::string& key, int64_t rv) {
+  Checker& c = *checker_;
+  auto w = c.last_write_.find(key);
+  // Unknown when the key was written again since: let it pass.
+  if (w == c.last_write_.end() || w->second.rv != rv) return;
+  const bool from_state = w->second.lists_served < c.lists_served_;
+  if (!from_state) {
+    // Not a served state's Replace or re-add: a resync pass, or a bug.
+    if (!c.options_.informer_resyncs) {
+      Fail("INV11", key,
+           absl::StrCat("sync update of rv=", rv,
+                        " with resync off and no state served since that write (a duplicated "
+                        "watch event, not a relist)"));
+    } else if (!receives_resyncs_) {
+      Fail("INV11", key,
+           absl::StrCat("resync update of rv=", rv,
+                        " to a handler whose resync period is 0 (shouldResync never picks it)"));
+    } else if (c.resync_seen_at_lists_ < 0) {
+      c.resync_seen_at_lists_ = c.lists_served_;
+    }
+    return;
+  }
+  // A relist's unchanged object goes only to syncing listeners (client-go
+  // distributes an update that keeps the RV as a sync); once a resync pass
+  // was seen before that state was served, shouldResync had already marked
+  // a period-0 listener as not syncing.
+  if (!receives_resyncs_ && registered_before_run_ && c.resync_seen_at_lists_ >= 0 &&
+      c.resync_seen_at_lists_ <= w->second.lists_served) {
+    Fail("INV11", key,
+         absl::StrCat("a relisted unchanged object (rv=", rv,
+                      ") reached a handler with resync period 0 after resync checks began"));
+  }
+}
+
 void HandlerRecorder::OnUpdate(const Item& old_obj, const Item& new_obj) {
   ++counts_.updates;
   std::string key;
@@ -239,6 +278,8 @@ void HandlerRecorder::OnUpdate(const Item& old_obj, const Item& new_obj) {
     if (it->second.rv != rv) {
       Fail("INV4", key,
            absl::StrCat("sync update of rv=", rv, " but the handler holds rv=", it->second.rv));
+    } else {
+      CheckSyncSource(key, rv);
     }
   } else if (rv == it->second.rv) {
     Fail("INV4", key,
@@ -346,6 +387,9 @@ std::shared_ptr<HandlerRecorder> Checker::AddHandler(std::string name, const Sto
 }
 
 void Checker::NoteWrite(const Change& change) {
+  LastWrite& w = last_write_[change.key];
+  w.rv = change.rv;
+  w.lists_served = lists_served_;
   last_write_step_[change.key] = tracer_ != nullptr ? static_cast<int64_t>(tracer_->step_count())
                                                     : 0;
 }
@@ -422,6 +466,7 @@ void Checker::RestartTimeTravel(const std::string& key, const std::string& handl
 
 void Checker::InformerRestarted(const Store* indexer) {
   informer_synced_last_ = false;
+  resync_seen_at_lists_ = -1;  // a new processor: every listener syncing again
   cache_rvs_.clear();
   for (const std::shared_ptr<HandlerRecorder>& h : handlers_) h->Restart(indexer);
   if (tracer_ != nullptr) tracer_->Record(PHASE, "checker", "informer restarted");

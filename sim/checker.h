@@ -24,7 +24,15 @@
 //           is fine after an Add/Update (a later delete). With
 //           allow_time_travel an indexer that went back is a finding, not
 //           a violation;
-//     INV9  no initial-list Add after the handler's registration synced.
+//     INV9  no initial-list Add after the handler's registration synced;
+//     INV11 a sync update (old.RV == new.RV) of the key's last written RV
+//           with no state served since that write (a LIST, a watch-list's
+//           initial state, a watch's synthetic ADDED) is a resync pass: a
+//           violation when the informer does not resync (then it is a
+//           duplicated watch event) or the handler's period is 0. Once a
+//           resync pass was seen, a relist's unchanged object served later
+//           must not reach a period-0 handler registered before Run (it is
+//           no longer a syncing listener).
 //   per step (CheckStep):
 //     INV9  the informer's HasSynced is monotonic; a registration's
 //           HasSynced implies the informer's.
@@ -91,6 +99,9 @@ struct CheckerOptions {
   // RealFIFO forwards a delete for a key the client never saw when the
   // server misbehaves (INV3 note); allowed only where a scenario says so.
   bool allow_unknown_deletes = false;
+  // The informer runs resync passes (its resync period is not zero); off,
+  // every sync update must come from a served state (INV11).
+  bool informer_resyncs = true;
   // Stop recording after this many violations (the first ones matter).
   size_t max_violations = 100;
 };
@@ -151,6 +162,12 @@ class HandlerRecorder final : public ResourceEventHandler {
   // restart): INV9's "registration synced => every initial object added".
   bool GotInitialAdd(absl::string_view key) const;
 
+  // INV11: whether this handler takes resync passes (its effective resync
+  // period is not zero) and whether it was registered before Run (a
+  // listener added later is "syncing" until the next shouldResync).
+  // Default: takes resyncs.
+  void SetResyncPolicy(bool receives_resyncs, bool registered_before_run);
+
   // The informer was restarted (a new process with a new cache, `indexer`):
   // the handler forgets its view and registration, and remembers each key's
   // last RV only to report time travel across the restart.
@@ -182,6 +199,8 @@ class HandlerRecorder final : public ResourceEventHandler {
   // (the listener runs behind the indexer) no longer holds it.
   void CheckIndexerAtLeast(const std::string& key, int64_t rv);
   void Fail(const char* invariant, const std::string& key, std::string detail);
+  // INV11 for a sync update (old.RV == new.RV == rv).
+  void CheckSyncSource(const std::string& key, int64_t rv);
 
   const std::string name_;
   Checker* const checker_;
@@ -190,6 +209,8 @@ class HandlerRecorder final : public ResourceEventHandler {
   std::map<std::string, ViewEntry> view_;
   absl::flat_hash_map<std::string, KeyState> keys_;
   HandlerCounts counts_;
+  bool receives_resyncs_ = true;
+  bool registered_before_run_ = false;
   // CheckStep has seen the registration synced (INV9: no initial add after).
   bool synced_seen_ = false;
   // The registration's HasSynced at the last CheckStep (INV9: monotonic).
@@ -213,6 +234,11 @@ class Checker {
   // A recorder for a new handler; the Checker keeps it for the quiescent
   // checks. `indexer` is the informer's (INV7).
   std::shared_ptr<HandlerRecorder> AddHandler(std::string name, const Store* indexer);
+
+  // The informer was served a state (a LIST page, a watch-list's initial
+  // state, a watch's synthetic ADDED): every write before is in it, so a
+  // Replace or re-add may repeat its RVs as sync updates (INV11).
+  void NoteListServed() { ++lists_served_; }
 
   // The informer was stopped and a new one started over `indexer`; every
   // handler is re-registered with it (HandlerRecorder::Restart).
@@ -300,6 +326,16 @@ class Checker {
   std::map<std::string, int64_t> cache_rvs_;
   // The informer's HasSynced at the last CheckStep (INV9: monotonic).
   bool informer_synced_last_ = false;
+  // States served so far, and the count at each key's last write (INV11).
+  int64_t lists_served_ = 0;
+  // lists_served_ when a handler first got a resync-pass update (proof that
+  // shouldResync has run) in this informer generation; -1 before.
+  int64_t resync_seen_at_lists_ = -1;
+  struct LastWrite {
+    int64_t rv = -1;
+    int64_t lists_served = 0;
+  };
+  absl::flat_hash_map<std::string, LastWrite> last_write_;
 };
 
 }  // namespace sim

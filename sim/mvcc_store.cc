@@ -1,6 +1,7 @@
 #include "sim/mvcc_store.h"
 
 #include <algorithm>
+#include <cassert>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -24,7 +25,10 @@ const ObjectPtr& NullObject() {
 
 }  // namespace
 
-MvccStore::MvccStore() = default;
+MvccStore::MvccStore(int64_t initial_revision)
+    : current_rv_(initial_revision), compacted_rv_(initial_revision) {
+  assert(initial_revision >= 0);
+}
 
 MvccStore::HistoryMap::iterator MvccStore::FindKey(absl::string_view key) {
   auto it = lookup_.find(key);

@@ -63,7 +63,10 @@ struct StorePage {
 
 class MvccStore {
  public:
-  MvccStore();
+  // `initial_revision`: the revision of the empty store (etcd starts at 1;
+  // the default 0 keeps unit tests' arithmetic plain). The first write gets
+  // initial_revision + 1.
+  explicit MvccStore(int64_t initial_revision = 0);
   // Not copyable: the lookup index points into the key-ordered map (moving
   // keeps map nodes, so moves are fine).
   MvccStore(const MvccStore&) = delete;

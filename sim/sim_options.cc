@@ -129,14 +129,15 @@ const char* const kRunFlags[] = {
     "bookmarks", "watch_list", "swarm",         "allow_time_travel",
     "restart_time_travel_is_violation",
 };
-const char* const kToolFlags[] = {"trace_out", "replay", "dump", "check_determinism",
-                                  "seeds",     "help",   "quiet"};
+const char* const kToolFlags[] = {"trace_out", "replay",      "dump",         "check_determinism",
+                                  "seeds",     "help",        "quiet",        "jobs",
+                                  "time_budget", "max_failures", "verbose",   "json"};
 
 bool IsBoolFlag(absl::string_view name) {
   return name == "slow_handler" || name == "bookmarks" || name == "watch_list" ||
          name == "swarm" || name == "allow_time_travel" || name == "check_determinism" ||
          name == "restart_time_travel_is_violation" ||
-         name == "help" || name == "quiet";
+         name == "help" || name == "quiet" || name == "verbose";
 }
 
 }  // namespace
@@ -361,16 +362,61 @@ absl::StatusOr<SimOptions> ScenarioOptions(absl::string_view name, uint64_t seed
   return o;
 }
 
-SimOptions DrawSwarm(const SimOptions& base, uint64_t seed) {
+absl::string_view SwarmWorldName(SwarmWorld world) {
+  switch (world) {
+    case SwarmWorld::kSmall:
+      return "small";
+    case SwarmWorld::kMedium:
+      return "medium";
+    case SwarmWorld::kLarge:
+      return "large";
+    case SwarmWorld::kNone:
+      return "none";
+  }
+  return "unknown";
+}
+
+SimOptions DrawSwarm(const SimOptions& base, uint64_t seed, bool keep_duration) {
   Prng r = Prng::Stream(seed, "swarm");
   SimOptions o = base;
   o.seed = seed;
   o.swarm = true;
+  // The world's size first. Small worlds (a handful of keys, seconds of
+  // virtual time, dense faults, tiny pages and history windows) build the
+  // sharp situations most informer bugs need and run in milliseconds, so a
+  // campaign draws them most often; medium and large worlds keep the load
+  // and pagination paths honest.
+  const uint64_t size_draw = r.Below(10);
+  o.swarm_world = size_draw < 6 ? SwarmWorld::kSmall
+                  : size_draw < 9 ? SwarmWorld::kMedium
+                                  : SwarmWorld::kLarge;
+  const bool small = o.swarm_world == SwarmWorld::kSmall;
+  const bool medium = o.swarm_world == SwarmWorld::kMedium;
+  if (small || medium) {
+    o.workload.initial_objects = small ? r.Range(0, 12) : r.Range(20, 200);
+    o.workload.namespaces = static_cast<int>(r.Range(1, small ? 3 : 10));
+    o.workload.label_values = static_cast<int>(r.Range(1, 4));
+    o.workload.tag_values = r.Chance(0.7) ? static_cast<int>(r.Range(1, 4)) : 0;
+    o.workload.writes_per_second = small ? 1 + r.Float64() * 29 : 5 + r.Float64() * 95;
+    o.workload.recreate_fraction = 0.05 + r.Float64() * 0.45;
+    o.workload.recreate_delay_max = absl::Milliseconds(r.Range(10, 3000));
+    o.workload.short_lived_fraction = r.Float64() * 0.5;
+    o.workload.label_change_fraction = r.Float64() * 0.6;
+    const absl::Duration drawn =
+        small ? absl::Milliseconds(r.Range(2000, 30000)) : absl::Milliseconds(r.Range(10000, 60000));
+    if (!keep_duration) o.duration = drawn;
+    o.quiescent_check_interval = small ? absl::Seconds(1) : absl::Seconds(5);
+  } else {
+    o.workload.tag_values = r.Chance(0.5) ? 4 : 0;
+  }
   o.profile = r.Chance(0.5) ? Profile::kClassic : Profile::kCurrent;
-  o.resync_period = r.Chance(0.5) ? absl::ZeroDuration() : absl::Seconds(r.Range(1, 60));
-  o.page_size = r.Chance(0.3) ? 0 : r.Range(1, 500);
+  o.resync_period = r.Chance(0.5)   ? absl::ZeroDuration()
+                    : small         ? absl::Seconds(r.Range(1, 10))
+                                    : absl::Seconds(r.Range(1, 60));
+  o.page_size = r.Chance(0.3) ? 0 : small ? r.Range(1, 5) : r.Range(1, 500);
   o.batch_size = r.Chance(0.3) ? static_cast<size_t>(r.Range(1, 10)) : 1000;
   o.server.bookmark_interval = r.Chance(0.3) ? absl::ZeroDuration()
+                               : small       ? absl::Milliseconds(r.Range(100, 10000))
                                              : absl::Seconds(r.Range(1, 60));
   o.server.watch_list_supported = r.Chance(0.8);
   o.server.legacy_too_large_encoding = r.Chance(0.3);
@@ -378,12 +424,13 @@ SimOptions DrawSwarm(const SimOptions& base, uint64_t seed) {
   // One draw per statement: the order in which a call's arguments are
   // evaluated differs between compilers.
   const int64_t instances = r.Range(1, 3);
-  const absl::Duration max_lag = absl::Milliseconds(r.Range(0, 10000));
+  const absl::Duration max_lag = absl::Milliseconds(r.Range(0, small ? 5000 : 10000));
   SetInstances(o, instances, max_lag);
   o.server.max_latency = absl::Milliseconds(r.Range(0, 50));
   o.server.min_latency = o.server.max_latency * r.Float64();
-  o.server.history_window_events = r.Range(50, 5000);
-  o.server.compaction_interval = absl::Seconds(r.Range(5, 120));
+  o.server.history_window_events = small ? r.Range(5, 200) : r.Range(50, 5000);
+  o.server.compaction_interval = small ? absl::Milliseconds(r.Range(500, 20000))
+                                       : absl::Seconds(r.Range(5, 120));
   // Each rate is on or off by a coin, then drawn up to its ceiling.
   auto rate = [&r](double ceiling) { return r.Chance(0.5) ? r.Float64() * ceiling : 0.0; };
   o.fault_rates.list_too_many_requests = rate(0.3);
@@ -403,7 +450,7 @@ SimOptions DrawSwarm(const SimOptions& base, uint64_t seed) {
   o.handlers.clear();
   for (int64_t i = 0; i < handlers; ++i) {
     HandlerSpec h;
-    if (r.Chance(0.3)) h.resync_period = absl::Seconds(r.Range(0, 60));
+    if (r.Chance(0.3)) h.resync_period = absl::Seconds(r.Range(0, small ? 10 : 60));
     h.speed = r.Chance(0.3) ? 0.01 + r.Float64() * 0.3 : 1.0;
     o.handlers.push_back(h);
   }
@@ -416,7 +463,7 @@ SimOptions DrawSwarm(const SimOptions& base, uint64_t seed) {
   }
   // Scripted faults: a few of each kind at random times.
   o.faults.clear();
-  const int64_t count = span_ms >= 1 ? r.Range(0, 12) : 0;
+  const int64_t count = span_ms >= 1 ? r.Range(0, small ? 20 : 12) : 0;
   for (int64_t i = 0; i < count; ++i) {
     ScriptedFault f;
     f.at = absl::Milliseconds(r.Range(0, span_ms - 1));
@@ -506,7 +553,7 @@ absl::StatusOr<SimOptions> OptionsFromFlags(const std::vector<std::string>& flag
         if (!dd.ok()) return dd.status();
         o.duration = *dd;
       }
-      o = DrawSwarm(o, seed);
+      o = DrawSwarm(o, seed, /*keep_duration=*/get("duration") != nullptr);
     }
   }
   for (const auto& [name, value] : values) {
@@ -613,7 +660,8 @@ absl::StatusOr<SimOptions> OptionsFromFlags(const std::vector<std::string>& flag
       absl::StatusOr<bool> b = ParseBool(what, value);
       if (!b.ok()) return b.status();
       o.restart_time_travel_is_violation = *b;
-    } else if (name == "check_determinism" || name == "help" || name == "quiet") {
+    } else if (name == "check_determinism" || name == "help" || name == "quiet" ||
+               name == "verbose") {
       absl::StatusOr<bool> b = ParseBool(what, value);
       if (!b.ok()) return b.status();
     } else if (name == "seeds") {

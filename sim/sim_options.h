@@ -94,6 +94,10 @@ struct HandlerSpec {
   absl::Duration added_at = absl::ZeroDuration();
 };
 
+// The size class a swarm seed drew (kNone outside swarm mode).
+enum class SwarmWorld { kNone, kSmall, kMedium, kLarge };
+absl::string_view SwarmWorldName(SwarmWorld world);
+
 struct SimOptions {
   uint64_t seed = 1;
   std::string scenario = "default";
@@ -124,6 +128,7 @@ struct SimOptions {
   bool allow_time_travel = false;
   bool restart_time_travel_is_violation = false;
   bool swarm = false;
+  SwarmWorld swarm_world = SwarmWorld::kNone;
 
   // Run control (not part of what a seed decides).
   bool keep_trace = false;
@@ -147,10 +152,14 @@ absl::Status ValidateOptions(const SimOptions& options);
 absl::StatusOr<SimOptions> ScenarioOptions(absl::string_view name, uint64_t seed);
 
 // Swarm mode: `base` with knobs and fault probabilities drawn from the seed
-// (profile, resync periods, page size, bookmarks, watch-list, instances and
-// lags, handler count and speeds, late handlers, fault rates, scripted
-// faults). Each seed explores its own corner.
-SimOptions DrawSwarm(const SimOptions& base, uint64_t seed);
+// (the world's size class: small 60%, medium 30%, large 10%, with its object
+// count, namespaces, label and tag values, write rate, recreate and
+// short-lived fractions and duration; profile, resync periods, page size,
+// bookmarks, watch-list, instances and lags, history window and compaction,
+// handler count and speeds, late handlers, fault rates, scripted faults).
+// Each seed explores its own corner. `keep_duration`: the base's duration
+// stands (the user set it) and the faults are drawn within it.
+SimOptions DrawSwarm(const SimOptions& base, uint64_t seed, bool keep_duration = false);
 
 // Applies informer_sim flags (already split, without argv[0]) over a base
 // chosen by --scenario and --seed. Unknown flags and bad values are

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "core/api_errors.h"
 #include "core/index.h"
 #include "core/keys.h"
@@ -35,6 +36,27 @@ absl::Status AppLabelIndexFunc(const Item& item, std::vector<std::string>* value
   auto it = meta->labels().find("app");
   if (it != meta->labels().end()) values->push_back(it->second);
   return absl::OkStatus();
+}
+
+// A multi-value index: the comma-separated values of the "tags" label
+// (repeats included; the index counts a key once per distinct value).
+constexpr char kTagsIndex[] = "tags";
+
+absl::Status TagsIndexFunc(const Item& item, std::vector<std::string>* values) {
+  const api::ObjectMeta* meta = item.meta();
+  if (meta == nullptr) return absl::InvalidArgumentError("object has no meta");
+  auto it = meta->labels().find("tags");
+  if (it == meta->labels().end() || it->second.empty()) return absl::OkStatus();
+  for (absl::string_view v : absl::StrSplit(it->second, ',')) values->emplace_back(v);
+  return absl::OkStatus();
+}
+
+// The simulated store starts at revision 1, as etcd does: an empty list
+// never carries RV "0".
+ApiServerOptions ServerOptionsFor(const SimOptions& options) {
+  ApiServerOptions o = options.server;
+  o.initial_revision = std::max<int64_t>(1, o.initial_revision);
+  return o;
 }
 
 // -1 for an RV the fake server would not have written.
@@ -117,6 +139,7 @@ class RequestObserver final : public ListerWatcher {
         if (!page.ok()) {
           NoteError(page.status());
         } else {
+          checker_->NoteListServed();
           if (first_page) pages_.clear();
           for (const ObjectPtr& o : page->items) pages_.push_back(o);
           if (page->continue_token.empty()) Complete(pages_);
@@ -131,7 +154,11 @@ class RequestObserver final : public ListerWatcher {
     const bool watch_list = options.send_initial_events.value_or(false);
     CheckRequest("WATCH", options, watch_list);
     const uint64_t generation = generation_;
-    auto tap = std::make_shared<Tap>(this, generation, watch_list, std::move(consumer));
+    int64_t start_rv = -1;  // -1: the stream starts with a synthetic state
+    if (!watch_list && options.resource_version != "0") {
+      ParseResourceVersion(options.resource_version, &start_rv);
+    }
+    auto tap = std::make_shared<Tap>(this, generation, watch_list, start_rv, std::move(consumer));
     inner_->Watch(options, tap,
                   [this, generation, started = std::move(started)](
                       absl::StatusOr<std::unique_ptr<WatchStream>> stream) mutable {
@@ -145,13 +172,21 @@ class RequestObserver final : public ListerWatcher {
   }
 
  private:
-  // Watches what a stream delivers: in-stream errors, and a watch-list's
-  // initial events up to its end bookmark.
+  // Watches what a stream delivers: in-stream errors, a watch-list's
+  // initial events up to its end bookmark, and the stream's order (INV14,
+  // the server's side of RF10: past its start RV, or past a watch-list's
+  // end bookmark, a watch delivers changes in strictly increasing RV order,
+  // each above the start; a bookmark never goes back; a watch-list's
+  // initial objects are no newer than its end bookmark).
   class Tap final : public WatchConsumer {
    public:
-    Tap(RequestObserver* owner, uint64_t generation, bool watch_list,
+    Tap(RequestObserver* owner, uint64_t generation, bool watch_list, int64_t start_rv,
         std::shared_ptr<WatchConsumer> inner)
-        : owner_(owner), generation_(generation), collecting_(watch_list), inner_(std::move(inner)) {}
+        : owner_(owner),
+          generation_(generation),
+          collecting_(watch_list),
+          last_rv_(start_rv),
+          inner_(std::move(inner)) {}
     void OnEvent(WatchEvent event) override {
       const bool current = generation_ == owner_->generation_;
       if (current && event.type == WatchEventType::kError) owner_->NoteError(event.error);
@@ -162,18 +197,54 @@ class RequestObserver final : public ListerWatcher {
                    event.object->metadata().annotations().count(
                        std::string(kInitialEventsEndAnnotation)) > 0) {
           collecting_ = false;
+          int64_t end_rv = -1;
+          ParseResourceVersion(event.object->metadata().resource_version(), &end_rv);
+          for (const ObjectPtr& o : items_) {
+            int64_t rv = -1;
+            if (current && ParseResourceVersion(o->metadata().resource_version(), &rv) &&
+                rv > end_rv) {
+              owner_->FailWatch(absl::StrCat(
+                  "watch-list initial object ", ObjectKey(o->metadata().namespace_(), o->metadata().name()),
+                  " rv=", rv, " is newer than the initial-events-end bookmark rv=", end_rv));
+              break;
+            }
+          }
+          last_rv_ = end_rv;
+          owner_->checker_->NoteListServed();
           if (current) owner_->Complete(items_);
           items_.clear();
         }
+      } else if (current && last_rv_ >= 0 && event.object != nullptr &&
+                 event.type != WatchEventType::kError) {
+        CheckOrder(event);
+      } else if (last_rv_ < 0 && event.type == WatchEventType::kAdded) {
+        owner_->checker_->NoteListServed();  // a synthetic initial state
       }
       inner_->OnEvent(std::move(event));
     }
     void OnClosed() override { inner_->OnClosed(); }
 
    private:
+    void CheckOrder(const WatchEvent& event) {
+      int64_t rv = -1;
+      if (!ParseResourceVersion(event.object->metadata().resource_version(), &rv)) return;
+      const bool bookmark = event.type == WatchEventType::kBookmark;
+      if (bookmark ? rv < last_rv_ : rv <= last_rv_) {
+        owner_->FailWatch(absl::StrCat(
+            WatchEventTypeName(event.type), " ",
+            ObjectKey(event.object->metadata().namespace_(), event.object->metadata().name()),
+            " rv=", rv, bookmark ? " goes back from rv=" : " is not after rv=", last_rv_,
+            ", the stream's start or previous event"));
+      }
+      last_rv_ = std::max(last_rv_, rv);
+    }
+
     RequestObserver* const owner_;
     const uint64_t generation_;
     bool collecting_;
+    // The RV the stream is past (its start, the end bookmark, the last
+    // event); -1 while unknown (a synthetic initial state).
+    int64_t last_rv_;
     const std::shared_ptr<WatchConsumer> inner_;
     std::vector<ObjectPtr> items_;
   };
@@ -226,6 +297,13 @@ class RequestObserver final : public ListerWatcher {
     checker_->Report(v);
   }
 
+  void FailWatch(std::string detail) {
+    Violation v;
+    v.invariant = "INV14";
+    v.detail = std::move(detail);
+    checker_->Report(v);
+  }
+
   ListerWatcher* const inner_;
   Checker* const checker_;
   uint64_t generation_ = 0;
@@ -267,7 +345,8 @@ class Run {
         run_flags_(run_flags),
         world_(options.seed, options.keep_trace),
         client_random_(world_.Stream("client")),
-        server_(world_.runtime(), world_.Stream("server"), world_.tracer(), options.server),
+        server_(world_.runtime(), world_.Stream("server"), world_.tracer(),
+                ServerOptionsFor(options)),
         checker_(world_.tracer(), world_.runtime(), CheckerOptionsFor(options)),
         observed_server_(&server_, &checker_),
         writer_(&server_, &checker_),
@@ -373,6 +452,10 @@ class Run {
     CheckerOptions c;
     c.allow_time_travel = o.allow_time_travel;
     c.restart_time_travel_is_violation = o.restart_time_travel_is_violation;
+    // client-go's resync check period starts at the informer's default
+    // period and is only ever lowered to a positive handler period: zero
+    // means no resync pass at all.
+    c.informer_resyncs = o.resync_period > absl::ZeroDuration();
     return c;
   }
 
@@ -393,6 +476,7 @@ class Run {
     io.resync_period = options_.resync_period;
     io.indexers[std::string(kNamespaceIndex)] = MetaNamespaceIndexFunc;
     io.indexers[kAppIndex] = AppLabelIndexFunc;
+    io.indexers[kTagsIndex] = TagsIndexFunc;
     io.watch_list_page_size = options_.page_size;
     io.batch_size = options_.batch_size;
     io.queue_factory = options_.queue_factory;
@@ -426,6 +510,11 @@ class Run {
     slot.summary.name = slot.recorder->name();
     slot.summary.late = options_.handlers[index].added_at > absl::ZeroDuration();
     slot.summary.speed = options_.handlers[index].speed;
+    // INV11: an effective period of zero (the handler's own, else the
+    // informer's default) is never picked by shouldResync.
+    const absl::Duration period =
+        options_.handlers[index].resync_period.value_or(options_.resync_period);
+    slot.recorder->SetResyncPolicy(period > absl::ZeroDuration(), !informer_->HasStarted());
     // A handler added after Run gets the cache as it is now as its initial
     // batch (SI7); one added before gets the first list.
     if (informer_->HasStarted()) {

@@ -15,6 +15,7 @@ namespace {
 
 constexpr absl::string_view kActor = "workload";
 constexpr absl::string_view kAppLabel = "app";
+constexpr absl::string_view kTagsLabel = "tags";
 // Above this the microsecond clock cannot space arrivals (2/rate < 2us).
 constexpr double kMaxWritesPerSecond = 1e6;
 constexpr int64_t kMaxSpecBytes = int64_t{1} << 20;
@@ -37,6 +38,7 @@ absl::Status Workload::Validate(const WorkloadOptions& o) {
   }
   if (o.namespaces < 0) return bad("namespaces ", o.namespaces, " is negative");
   if (o.label_values < 0) return bad("label_values ", o.label_values, " is negative");
+  if (o.tag_values < 0) return bad("tag_values ", o.tag_values, " is negative");
   const struct {
     const char* name;
     double value;
@@ -215,8 +217,21 @@ api::Object Workload::NewObject(std::string ns, std::string name) {
     (*meta.mutable_labels())[std::string(kAppLabel)] =
         absl::StrCat("a", random_.Below(static_cast<uint64_t>(options_.label_values)));
   }
+  if (options_.tag_values > 0) (*meta.mutable_labels())[std::string(kTagsLabel)] = RandomTags();
   object.set_spec(RandomSpec());
   return object;
+}
+
+std::string Workload::RandomTags() {
+  // Zero to three values, repeats allowed: index functions may return
+  // duplicates, and the index must count the key once.
+  const int64_t n = random_.Range(0, 3);
+  std::string tags;
+  for (int64_t i = 0; i < n; ++i) {
+    if (i > 0) tags += ',';
+    absl::StrAppend(&tags, "t", random_.Below(static_cast<uint64_t>(options_.tag_values)));
+  }
+  return tags;
 }
 
 std::string Workload::RandomSpec() {
@@ -276,6 +291,10 @@ void Workload::DoRandomUpdate() {
       next = values - 1;
     }
     (*meta.mutable_labels())[std::string(kAppLabel)] = absl::StrCat("a", next);
+    label_moved = true;
+  }
+  if (options_.tag_values > 0 && random_.Chance(options_.label_change_fraction)) {
+    (*meta.mutable_labels())[std::string(kTagsLabel)] = RandomTags();
     label_moved = true;
   }
   object.set_spec(RandomSpec());

@@ -17,7 +17,8 @@
 //     general).
 //   - Updates pick a live object uniformly, rewrite its spec (random size in
 //     [min_spec_bytes, max_spec_bytes]) and, with label_change_fraction, move
-//     its "app" label to another value (so indexes move).
+//     its "app" label to another value (so indexes move) and, with
+//     tag_values, redraw its multi-valued "tags" label.
 //   - A create is short-lived with short_lived_fraction: the same incarnation
 //     is deleted again after a delay in [short_lived_min, short_lived_max].
 //     A random delete is followed, with recreate_fraction, by a create of
@@ -69,6 +70,11 @@ struct WorkloadOptions {
   absl::Duration recreate_delay_max = absl::Milliseconds(500);
   int64_t min_spec_bytes = 16, max_spec_bytes = 256;
   double label_change_fraction = 0.2;  // updates that move the "app" label
+  // A multi-valued "tags" label ("t0,t2,t2": values may repeat) for a
+  // multi-value index; 0 = no such label. Updates rewrite it with
+  // label_change_fraction, so objects move between several index buckets at
+  // once.
+  int tag_values = 0;
 };
 
 // Successful writes by kind, and refused ones. `creates` counts every
@@ -129,6 +135,7 @@ class Workload {
 
   api::Object NewObject(std::string ns, std::string name);
   std::string RandomSpec();
+  std::string RandomTags();
   void Trace(absl::string_view op, absl::string_view key, const absl::Status& status);
 
   // Create/update/delete through the writer, keeping the live set and the

@@ -3,6 +3,7 @@
 //   informer_sim                         the embedded default scenario, seed 1
 //   informer_sim --seed=7 --profile=classic --duration=5m
 //   informer_sim --swarm --seeds=1000    a swarm campaign over seeds 1..1000
+//   informer_sim --swarm --time_budget=60s --jobs=2 --max_failures=1
 //   informer_sim --check_determinism     runs the seed twice, compares traces
 //   informer_sim --trace_out=run.trace   writes the trace
 //   informer_sim --replay=run.trace      re-runs a trace's flags, compares
@@ -10,9 +11,14 @@
 // Exit codes: 0 the run(s) passed; 1 a violation, a determinism difference
 // or a replay difference; 2 bad flags or bad input (a clear message on
 // stderr). See sim/sim_options.h for every run flag.
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <thread>
 #include <utility>
 #include <string>
 #include <vector>
@@ -22,9 +28,11 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/time/time.h"
 #include "sim/sim_options.h"
 #include "sim/simulation.h"
 #include "sim/tracer.h"
+#include "tools/campaign.h"
 
 namespace informersim {
 namespace sim {
@@ -57,6 +65,12 @@ constexpr char kUsage[] =
     "                        list fails the run (default: reported as a finding)\n"
     "tool flags:\n"
     "  --seeds=N             run seeds seed..seed+N-1; print failures and a total\n"
+    "  --time_budget=D       run seeds from --seed on until D of wall time passed\n"
+    "  --jobs=J              seeds run on J threads (default: the cores); output\n"
+    "                        is in seed order whatever J is\n"
+    "  --max_failures=N      stop once the N lowest failing seeds are known\n"
+    "  --json=PATH           a JSON line per seed and a summary line\n"
+    "  --verbose             a campaign prints every seed and full reports\n"
     "  --check_determinism   run each seed twice; fail on any trace difference\n"
     "  --trace_out=PATH      write the trace (one seed)\n"
     "  --replay=PATH         re-run the flags stored in a trace and compare\n"
@@ -72,6 +86,12 @@ int UsageError(const std::string& message) {
 
 struct ToolFlags {
   int64_t seeds = 1;
+  bool seeds_given = false;
+  absl::Duration time_budget = absl::ZeroDuration();
+  int jobs = 0;  // 0: the cores available
+  int64_t max_failures = 0;
+  bool verbose = false;
+  std::string json;
   bool check_determinism = false;
   bool quiet = false;
   bool help = false;
@@ -93,6 +113,28 @@ absl::StatusOr<ToolFlags> ParseToolFlags(const std::vector<std::string>& args) {
         return absl::InvalidArgumentError(absl::StrCat("--seeds: \"", value,
                                                        "\" is not a positive integer"));
       }
+      t.seeds_given = true;
+    } else if (name == "time_budget") {
+      if (!absl::ParseDuration(value, &t.time_budget) || t.time_budget <= absl::ZeroDuration() ||
+          t.time_budget == absl::InfiniteDuration()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "--time_budget: \"", value, "\" is not a positive duration (like 60s, 10m)"));
+      }
+    } else if (name == "jobs") {
+      if (!absl::SimpleAtoi(value, &t.jobs) || t.jobs < 1 || t.jobs > 1024) {
+        return absl::InvalidArgumentError(absl::StrCat("--jobs: \"", value,
+                                                       "\" is not an integer in [1, 1024]"));
+      }
+    } else if (name == "max_failures") {
+      if (!absl::SimpleAtoi(value, &t.max_failures) || t.max_failures < 0) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "--max_failures: \"", value, "\" is not a non-negative integer (0: no limit)"));
+      }
+    } else if (name == "json") {
+      if (value.empty()) return absl::InvalidArgumentError("--json needs a path");
+      t.json = value;
+    } else if (name == "verbose") {
+      t.verbose = on;
     } else if (name == "trace_out" || name == "replay" || name == "dump") {
       if (value.empty()) return absl::InvalidArgumentError(absl::StrCat("--", name, " needs a path"));
       (name == "trace_out" ? t.trace_out : name == "replay" ? t.replay : t.dump) = value;
@@ -187,6 +229,48 @@ int Replay(const std::string& path, bool quiet) {
   return result->passed ? 0 : 1;
 }
 
+std::atomic<tools::Campaign*> active_campaign{nullptr};
+std::atomic<int> signals_seen{0};
+
+// First SIGINT/SIGTERM: no new seeds, the summary is printed; a second one
+// exits at once (what is written is written whole: the JSON by lines).
+void OnSignal(int sig) {
+  if (signals_seen.fetch_add(1) > 0) _exit(128 + sig);
+  tools::Campaign* c = active_campaign.load();
+  if (c != nullptr) c->Interrupt();
+}
+
+int RunCampaign(const std::vector<std::string>& args, uint64_t first_seed, const ToolFlags& tool) {
+  tools::CampaignOptions co;
+  for (const std::string& arg : args) {
+    absl::StatusOr<std::pair<std::string, std::string>> flag = SplitFlag(arg);
+    if (flag.ok() && flag->first == "seed") continue;
+    co.args.push_back(arg);
+  }
+  co.first_seed = first_seed;
+  co.seeds = tool.seeds_given ? tool.seeds : 0;
+  if (co.seeds > 0 && first_seed > UINT64_MAX - static_cast<uint64_t>(co.seeds - 1)) {
+    return UsageError("--seed plus --seeds runs past the largest seed");
+  }
+  co.time_budget = tool.time_budget;
+  co.jobs = tool.jobs > 0 ? tool.jobs : std::max(1u, std::thread::hardware_concurrency());
+  co.max_failures = tool.max_failures;
+  co.verbose = tool.verbose;
+  co.progress = isatty(STDERR_FILENO) != 0;
+  co.json_path = tool.json;
+  tools::Campaign c(co);
+  active_campaign.store(&c);
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
+  absl::StatusOr<tools::CampaignSummary> summary = c.Run(stdout);
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
+  active_campaign.store(nullptr);
+  if (!summary.ok()) return UsageError(std::string(summary.status().message()));
+  if (summary->interrupted) return 130;
+  return summary->failed == 0 ? 0 : 1;
+}
+
 // `bazel run` starts the tool in its runfiles; relative paths the user gave
 // mean the directory they ran it from.
 std::string UserPath(const std::string& path) {
@@ -202,6 +286,7 @@ int Main(int argc, char** argv) {
   tool->trace_out = UserPath(tool->trace_out);
   tool->replay = UserPath(tool->replay);
   tool->dump = UserPath(tool->dump);
+  tool->json = UserPath(tool->json);
   if (tool->help) {
     std::printf("%s", kUsage);
     return 0;
@@ -225,6 +310,16 @@ int Main(int argc, char** argv) {
   const uint64_t first_seed = options->seed;
   if (first_seed > UINT64_MAX - static_cast<uint64_t>(tool->seeds - 1)) {
     return UsageError("--seed plus --seeds runs past the largest seed");
+  }
+  const bool campaign = tool->seeds > 1 || tool->time_budget > absl::ZeroDuration();
+  if (!campaign && (tool->jobs > 0 || tool->max_failures > 0 || !tool->json.empty())) {
+    return UsageError("--jobs, --max_failures and --json go with --seeds or --time_budget");
+  }
+  if (campaign && !tool->trace_out.empty()) {
+    return UsageError("--trace_out writes one run's trace: it cannot go with a campaign");
+  }
+  if (campaign && !tool->check_determinism) {
+    return RunCampaign(args, first_seed, *tool);
   }
   for (int64_t i = 0; i < tool->seeds; ++i) {
     const uint64_t seed = first_seed + static_cast<uint64_t>(i);

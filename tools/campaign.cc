@@ -1,0 +1,314 @@
+#include "tools/campaign.h"
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "core/profile.h"
+#include "sim/sim_options.h"
+#include "sim/simulation.h"
+
+namespace informersim {
+namespace tools {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double SecondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+std::string JsonString(absl::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      case '\r': out += "\\r"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          out += absl::StrFormat("\\u%04x", static_cast<unsigned char>(c));
+        } else {
+          out += c;
+        }
+    }
+  }
+  out += "\"";
+  return out;
+}
+
+std::string CountsJson(const std::map<std::string, int64_t>& counts) {
+  std::vector<std::string> parts;
+  for (const auto& [name, n] : counts) parts.push_back(absl::StrCat(JsonString(name), ":", n));
+  return absl::StrCat("{", absl::StrJoin(parts, ","), "}");
+}
+
+std::string CountsText(const std::map<std::string, int64_t>& counts) {
+  std::vector<std::string> parts;
+  for (const auto& [name, n] : counts) parts.push_back(absl::StrCat(name, " x", n));
+  return absl::StrJoin(parts, ", ");
+}
+
+SeedOutcome RunSeed(const std::vector<std::string>& args, uint64_t seed) {
+  SeedOutcome o;
+  o.seed = seed;
+  std::vector<std::string> seed_args = args;
+  seed_args.push_back(absl::StrCat("--seed=", seed));
+  const Clock::time_point start = Clock::now();
+  absl::StatusOr<sim::SimOptions> options = sim::OptionsFromFlags(seed_args);
+  if (!options.ok()) {
+    o.error = true;
+    o.error_message = std::string(options.status().message());
+    return o;
+  }
+  const std::vector<std::string> run_flags = sim::RunFlags(args, seed);
+  o.replay = sim::ReplayCommand(run_flags);
+  o.profile = std::string(ProfileName(options->profile));
+  o.world = std::string(sim::SwarmWorldName(options->swarm_world));
+  o.initial_objects = options->workload.initial_objects;
+  o.duration = options->duration;
+  o.scripted_faults = static_cast<int64_t>(options->faults.size());
+  absl::StatusOr<sim::SimResult> result = sim::RunSimulation(*options, run_flags);
+  o.wall_seconds = SecondsSince(start);
+  if (!result.ok()) {
+    o.error = true;
+    o.error_message = std::string(result.status().message());
+    return o;
+  }
+  o.passed = result->passed;
+  o.violations = static_cast<int64_t>(result->violations.size());
+  for (const sim::Violation& v : result->violations) ++o.violations_by_invariant[v.invariant];
+  if (!result->violations.empty()) {
+    const sim::Violation& v = result->violations.front();
+    o.first_violation = absl::StrCat(v.invariant, " key=", v.key.empty() ? "-" : v.key,
+                                     " handler=", v.handler.empty() ? "-" : v.handler,
+                                     " t=", absl::FormatDuration(v.at), ": ", v.detail);
+  }
+  if (!o.passed) o.report = result->report;
+  o.time_travel_findings = result->time_travel_findings;
+  o.relists = result->server.list_requests - result->server.list_continues;
+  o.trace_hash = result->trace_hash;
+  o.trace_steps = result->trace_steps;
+  o.virtual_time = result->virtual_time;
+  return o;
+}
+
+}  // namespace
+
+std::string OutcomeJson(const SeedOutcome& o) {
+  std::string out = absl::StrCat("{\"seed\":", o.seed);
+  if (o.error) {
+    absl::StrAppend(&out, ",\"verdict\":\"error\",\"error\":", JsonString(o.error_message), "}");
+    return out;
+  }
+  absl::StrAppend(
+      &out, ",\"verdict\":", o.passed ? "\"pass\"" : "\"fail\"",
+      ",\"profile\":", JsonString(o.profile), ",\"world\":", JsonString(o.world),
+      ",\"initial_objects\":", o.initial_objects,
+      ",\"duration_ms\":", absl::ToInt64Milliseconds(o.duration),
+      ",\"scripted_faults\":", o.scripted_faults, ",\"violations\":", o.violations,
+      ",\"violations_by_invariant\":", CountsJson(o.violations_by_invariant),
+      ",\"first_violation\":", JsonString(o.first_violation),
+      ",\"time_travel_findings\":", o.time_travel_findings, ",\"relists\":", o.relists,
+      ",\"trace_hash\":\"", absl::StrFormat("%016x", o.trace_hash), "\"",
+      ",\"trace_steps\":", o.trace_steps,
+      ",\"virtual_time_ms\":", absl::ToInt64Milliseconds(o.virtual_time),
+      ",\"wall_seconds\":", absl::StrFormat("%.4f", o.wall_seconds),
+      ",\"replay\":", JsonString(o.replay), "}");
+  return out;
+}
+
+Campaign::Campaign(CampaignOptions options) : options_(std::move(options)) {}
+
+absl::StatusOr<CampaignSummary> Campaign::Run(std::FILE* out) {
+  const CampaignOptions& opt = options_;
+  const int jobs = std::max(1, opt.jobs);
+  const Clock::time_point start = Clock::now();
+  const double budget_s = absl::ToDoubleSeconds(opt.time_budget);
+  const uint64_t max_index =
+      opt.seeds > 0 ? static_cast<uint64_t>(opt.seeds) : UINT64_MAX - opt.first_seed;
+
+  std::FILE* json = nullptr;
+  if (!opt.json_path.empty()) {
+    json = std::fopen(opt.json_path.c_str(), "w");
+    if (json == nullptr) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--json: cannot write ", opt.json_path));
+    }
+  }
+
+  std::mutex mu;
+  std::condition_variable done_cv;
+  // Guarded by mu.
+  uint64_t next_index = 0;
+  std::map<uint64_t, SeedOutcome> finished;  // by index, not yet printed
+  std::set<uint64_t> failing;                // indices of failing seeds
+  uint64_t cutoff = UINT64_MAX;              // no index above is started or reported
+  uint64_t printed = 0;                      // indices [0, printed) are printed
+  int64_t done = 0;
+  CampaignSummary summary;
+
+  auto print_ready = [&]() {  // mu held
+    while (true) {
+      auto it = finished.find(printed);
+      if (it == finished.end() || printed > cutoff) break;
+      const SeedOutcome& o = it->second;
+      if (o.error) {
+        std::fprintf(out, "seed %llu: ERROR %s\n", static_cast<unsigned long long>(o.seed),
+                     o.error_message.c_str());
+      } else if (!o.passed) {
+        std::fprintf(out, "seed %llu: FAIL %s; replay: %s\n",
+                     static_cast<unsigned long long>(o.seed),
+                     CountsText(o.violations_by_invariant).c_str(), o.replay.c_str());
+        if (opt.verbose) std::fprintf(out, "%s", o.report.c_str());
+      } else if (opt.verbose) {
+        std::fprintf(out, "seed %llu: PASS, trace hash %016llx, %llu steps\n",
+                     static_cast<unsigned long long>(o.seed),
+                     static_cast<unsigned long long>(o.trace_hash),
+                     static_cast<unsigned long long>(o.trace_steps));
+      }
+      if (json != nullptr) std::fprintf(json, "%s\n", OutcomeJson(o).c_str());
+      if (o.error || !o.passed) {
+        ++summary.failed;
+        if (o.error) ++summary.errors;
+        summary.failing_seeds.push_back(o.seed);
+        for (const auto& [inv, n] : o.violations_by_invariant) {
+          ++summary.violations_by_invariant[inv];
+        }
+        if (summary.seeds_to_first_failure < 0) {
+          summary.seeds_to_first_failure = static_cast<int64_t>(printed) + 1;
+          summary.seconds_to_first_failure = o.finished_at_s;
+          std::vector<std::string> invs;
+          for (const auto& [inv, n] : o.violations_by_invariant) invs.push_back(inv);
+          summary.first_failure_invariants = o.error ? "ERROR" : absl::StrJoin(invs, ",");
+        }
+      } else {
+        ++summary.passed;
+      }
+      finished.erase(it);
+      ++printed;
+    }
+    std::fflush(out);
+  };
+
+  auto worker = [&]() {
+    while (true) {
+      uint64_t index;
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        if (interrupted_.load(std::memory_order_relaxed)) {
+          summary.interrupted = true;
+          return;
+        }
+        if (budget_s > 0 && SecondsSince(start) >= budget_s) {
+          summary.budget_exhausted = true;
+          return;
+        }
+        if (next_index >= max_index || next_index > cutoff) return;
+        index = next_index++;
+      }
+      SeedOutcome o = RunSeed(opt.args, opt.first_seed + index);
+      std::lock_guard<std::mutex> lock(mu);
+      o.finished_at_s = SecondsSince(start);
+      if (o.error || !o.passed) {
+        failing.insert(index);
+        if (opt.max_failures > 0 && static_cast<int64_t>(failing.size()) >= opt.max_failures) {
+          auto nth = failing.begin();
+          std::advance(nth, opt.max_failures - 1);
+          cutoff = std::min(cutoff, *nth);
+        }
+      }
+      finished.emplace(index, std::move(o));
+      ++done;
+      print_ready();
+      done_cv.notify_all();
+    }
+  };
+
+  std::vector<std::thread> threads;
+  for (int i = 0; i < jobs; ++i) threads.emplace_back(worker);
+  if (opt.progress) {
+    std::unique_lock<std::mutex> lock(mu);
+    while (true) {
+      done_cv.wait_for(lock, std::chrono::milliseconds(500));
+      const double elapsed = SecondsSince(start);
+      const bool finished_all = next_index >= max_index || next_index > cutoff ||
+                                interrupted_.load() ||
+                                (budget_s > 0 && elapsed >= budget_s);
+      std::string eta;
+      if (opt.seeds > 0 && done > 0) {
+        const double left = static_cast<double>(opt.seeds - done) * elapsed /
+                            static_cast<double>(done);
+        eta = absl::StrFormat(", ETA %.0fs", left);
+      } else if (budget_s > 0) {
+        eta = absl::StrFormat(", %.0fs left", std::max(0.0, budget_s - elapsed));
+      }
+      std::fprintf(stderr, "\r%lld seeds done%s, %.1f seeds/s, %zu failed%s   ",
+                   static_cast<long long>(done),
+                   opt.seeds > 0 ? absl::StrCat(" of ", opt.seeds).c_str() : "",
+                   elapsed > 0 ? static_cast<double>(done) / elapsed : 0.0, failing.size(),
+                   eta.c_str());
+      if (finished_all && static_cast<uint64_t>(done) >= next_index) break;
+    }
+    std::fprintf(stderr, "\n");
+  }
+  for (std::thread& t : threads) t.join();
+
+  std::lock_guard<std::mutex> lock(mu);
+  print_ready();
+  summary.wall_seconds = SecondsSince(start);
+  summary.interrupted = summary.interrupted || interrupted_.load();
+  std::string seeds_text;
+  if (!summary.failing_seeds.empty()) {
+    std::vector<std::string> shown;
+    for (size_t i = 0; i < summary.failing_seeds.size() && i < 20; ++i) {
+      shown.push_back(absl::StrCat(summary.failing_seeds[i]));
+    }
+    seeds_text = absl::StrCat("; failing seeds: ", absl::StrJoin(shown, " "));
+    if (summary.failing_seeds.size() > 20) {
+      absl::StrAppend(&seeds_text, " and ", summary.failing_seeds.size() - 20, " more");
+    }
+  }
+  if (!summary.violations_by_invariant.empty()) {
+    std::fprintf(out, "failing seeds by invariant: %s\n",
+                 CountsText(summary.violations_by_invariant).c_str());
+  }
+  if (summary.interrupted) std::fprintf(out, "campaign interrupted: the seeds above are every seed that finished\n");
+  std::fprintf(out, "%lld passed, %lld failed%s\n", static_cast<long long>(summary.passed),
+               static_cast<long long>(summary.failed), seeds_text.c_str());
+  std::fflush(out);
+  if (json != nullptr) {
+    std::vector<std::string> seeds;
+    for (uint64_t s : summary.failing_seeds) seeds.push_back(absl::StrCat(s));
+    std::fprintf(
+        json,
+        "{\"summary\":{\"first_seed\":%llu,\"passed\":%lld,\"failed\":%lld,\"errors\":%lld,"
+        "\"failing_seeds\":[%s],\"failing_seeds_by_invariant\":%s,"
+        "\"seeds_to_first_failure\":%lld,\"seconds_to_first_failure\":%.3f,"
+        "\"first_failure_invariants\":%s,\"wall_seconds\":%.3f,\"jobs\":%d,"
+        "\"interrupted\":%s,\"budget_exhausted\":%s}}\n",
+        static_cast<unsigned long long>(opt.first_seed), static_cast<long long>(summary.passed),
+        static_cast<long long>(summary.failed), static_cast<long long>(summary.errors),
+        absl::StrJoin(seeds, ",").c_str(), CountsJson(summary.violations_by_invariant).c_str(),
+        static_cast<long long>(summary.seeds_to_first_failure), summary.seconds_to_first_failure,
+        JsonString(summary.first_failure_invariants).c_str(), summary.wall_seconds, jobs,
+        summary.interrupted ? "true" : "false", summary.budget_exhausted ? "true" : "false");
+    if (std::fclose(json) != 0) {
+      return absl::DataLossError(absl::StrCat("--json: writing ", opt.json_path, " failed"));
+    }
+  }
+  return summary;
+}
+
+}  // namespace tools
+}  // namespace informersim

@@ -1,0 +1,122 @@
+// Campaign: runs many seeds of the simulation, on several threads, and
+// reports them in seed order.
+//
+// Each seed is one independent RunSimulation (its own World, server and
+// informer; runs share nothing), so seeds run on `jobs` worker threads while
+// the output stays deterministic: outcomes are printed in seed order as the
+// seed-ordered prefix of finished runs grows. Seeds are handed out in order;
+// a campaign stops starting new ones when
+//   - `seeds` have been started (0: no count limit),
+//   - `time_budget` of wall time has passed (zero: none),
+//   - `max_failures` failing seeds are known at or below a seed index (then
+//     no seed above the max_failures-th lowest failing seed is started or
+//     reported: the failures reported are the lowest failing seeds, whatever
+//     `jobs` is),
+//   - or Interrupt() was called (SIGINT/SIGTERM in informer_sim).
+// Runs already started always finish and are reported.
+//
+// Output: a line per failing seed (seed, invariants with counts, the replay
+// command), the full reports with `verbose`, a progress line on a terminal,
+// and a last line "N passed, M failed" naming the failing seeds (the first
+// 20 and a count). With `json_path`, one JSON object per seed and a summary
+// (schema in docs/CAMPAIGNS.md).
+//
+// Wall time and threads live here, in tools/, never under the simulator:
+// a seed's run is decided by its seed and flags alone.
+//
+// Thread safety: RunCampaign is called once per Campaign; Interrupt may be
+// called from any thread or a signal handler.
+#ifndef INFORMERSIM_TOOLS_CAMPAIGN_H_
+#define INFORMERSIM_TOOLS_CAMPAIGN_H_
+
+#include <atomic>
+#include <cstdint>
+#include <cstdio>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace informersim {
+namespace tools {
+
+struct CampaignOptions {
+  // The user's flags (run and tool flags, without argv[0]); each seed's run
+  // reads them with --seed=<seed> appended.
+  std::vector<std::string> args;
+  uint64_t first_seed = 1;
+  int64_t seeds = 0;                                  // 0: until another limit
+  absl::Duration time_budget = absl::ZeroDuration();  // zero: none
+  int jobs = 1;
+  int64_t max_failures = 0;  // 0: no limit
+  bool verbose = false;      // full reports of failing seeds, a line per seed
+  bool progress = false;     // a progress line on stderr (a terminal)
+  std::string json_path;     // "" : no JSON
+};
+
+// What one seed's run came to.
+struct SeedOutcome {
+  uint64_t seed = 0;
+  bool error = false;  // the options or the run were invalid
+  std::string error_message;
+  bool passed = false;
+  std::map<std::string, int64_t> violations_by_invariant;
+  int64_t violations = 0;
+  std::string first_violation;  // one line
+  std::string report;           // the checker's report (failing seeds)
+  std::string replay;           // the replay command
+  std::string profile;
+  std::string world;  // the swarm's size class, or "none"
+  int64_t initial_objects = 0;
+  absl::Duration duration;
+  int64_t scripted_faults = 0;
+  int64_t time_travel_findings = 0;
+  int64_t relists = 0;
+  uint64_t trace_hash = 0;
+  uint64_t trace_steps = 0;
+  absl::Duration virtual_time;
+  double wall_seconds = 0;      // this run's wall time
+  double finished_at_s = 0;     // since the campaign started
+};
+
+struct CampaignSummary {
+  int64_t passed = 0;
+  int64_t failed = 0;  // failing runs and errors
+  int64_t errors = 0;
+  std::vector<uint64_t> failing_seeds;  // in seed order
+  std::map<std::string, int64_t> violations_by_invariant;  // failing seeds per invariant
+  // The lowest failing seed: how many seeds (in seed order) it took and the
+  // wall time at which its run finished; -1 when nothing failed.
+  int64_t seeds_to_first_failure = -1;
+  double seconds_to_first_failure = -1;
+  std::string first_failure_invariants;  // "INV5,INV1"
+  double wall_seconds = 0;
+  bool interrupted = false;
+  bool budget_exhausted = false;
+};
+
+class Campaign {
+ public:
+  explicit Campaign(CampaignOptions options);
+
+  // Runs the campaign, printing to `out`. Errors: the JSON file cannot be
+  // written (everything gathered is still printed).
+  absl::StatusOr<CampaignSummary> Run(std::FILE* out);
+
+  // Stops starting seeds; safe from a signal handler.
+  void Interrupt() { interrupted_.store(true, std::memory_order_relaxed); }
+
+ private:
+  CampaignOptions options_;
+  std::atomic<bool> interrupted_{false};
+};
+
+// The JSON of one outcome (one line, no trailing newline).
+std::string OutcomeJson(const SeedOutcome& outcome);
+
+}  // namespace tools
+}  // namespace informersim
+
+#endif  // INFORMERSIM_TOOLS_CAMPAIGN_H_

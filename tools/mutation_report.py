@@ -1,0 +1,314 @@
+#!/usr/bin/python3
+"""The mutation report: how many known informer bugs a random campaign finds.
+
+For each faulty variant in tools/mutants/*.patch (one upstream bug each, see
+tools/mutants/README.md) this applies the patch to a scratch copy of the
+source tree, builds informer_sim with -c opt, and runs a bounded random swarm
+campaign against it (no scenario aimed at the bug): --swarm --time_budget
+--jobs --max_failures=1, restricted to the profile(s) where the bug can
+exist. It records whether the variant was caught, the invariants that fired,
+the seeds and wall seconds to the first failure and the replay command. The
+faithful core runs the same campaign first (0 failures expected). Results go
+to a JSON file and a Markdown table (docs/DETECTION.md by default).
+
+    tools/mutation_report.py                       # every mutant, 60 s each
+    tools/mutation_report.py --only='dfifo-*' --budget=20s
+    tools/mutation_report.py --faithful_budget=1h --only=none
+
+Exit status: 0 when every variant was caught and the faithful core passed,
+1 otherwise, 2 on bad arguments or a patch that no longer applies or builds.
+"""
+
+import argparse
+import datetime
+import fnmatch
+import glob
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+HEADER_KEYS = ("mutant", "area", "profiles", "upstream", "bug", "expect")
+
+
+def die(msg):
+    print(f"mutation_report: {msg}", file=sys.stderr)
+    sys.exit(2)
+
+
+def parse_duration(text):
+    m = re.fullmatch(r"(\d+)(ms|s|m|h)", text)
+    if not m:
+        die(f"bad duration {text!r} (like 60s, 10m, 1h)")
+    n, unit = int(m.group(1)), m.group(2)
+    return n * {"ms": 0.001, "s": 1, "m": 60, "h": 3600}[unit]
+
+
+def read_header(path):
+    """The '# key: value' lines before the diff; continuation lines append."""
+    fields, key = {}, None
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("diff ") or line.startswith("--- "):
+                break
+            if not line.startswith("#"):
+                continue
+            body = line[1:].strip()
+            m = re.match(r"([a-z_]+):\s*(.*)", body)
+            if m and (m.group(1) in HEADER_KEYS or m.group(1) == "seen"):
+                key = m.group(1)
+                fields[key] = m.group(2)
+            elif key:
+                fields[key] += " " + body
+    missing = [k for k in HEADER_KEYS if not fields.get(k)]
+    if missing:
+        die(f"{path}: header lacks {', '.join(missing)} (see tools/mutants/README.md)")
+    profiles = fields["profiles"].split()[0].lower()
+    if profiles not in ("classic", "current", "both"):
+        die(f"{path}: profiles must be classic, current or both, not {profiles!r}")
+    fields["profiles"] = profiles
+    return fields
+
+
+def run(cmd, cwd, log=None, check=True):
+    out = subprocess.run(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if log is not None:
+        log.write(f"$ {' '.join(cmd)}\n{out.stdout}\n")
+        log.flush()
+    if check and out.returncode != 0:
+        return None
+    return out
+
+
+def copy_tree(dst):
+    """The working tree's files (tracked and untracked, not ignored) into dst."""
+    if os.path.exists(dst):
+        for name in os.listdir(dst):
+            if name.startswith("bazel-"):
+                continue
+            p = os.path.join(dst, name)
+            shutil.rmtree(p) if os.path.isdir(p) and not os.path.islink(p) else os.remove(p)
+    os.makedirs(dst, exist_ok=True)
+    files = subprocess.run(["git", "ls-files", "-z", "-co", "--exclude-standard"], cwd=ROOT,
+                           stdout=subprocess.PIPE, check=True).stdout.split(b"\0")
+    for rel in files:
+        if not rel:
+            continue
+        rel = rel.decode()
+        src = os.path.join(ROOT, rel)
+        if not os.path.isfile(src):
+            continue
+        os.makedirs(os.path.join(dst, os.path.dirname(rel)), exist_ok=True)
+        shutil.copy2(src, os.path.join(dst, rel))
+
+
+def build(ws, bazel_flags, log):
+    out = run(["bazel", "build", "--config=opt", *bazel_flags, "//tools:informer_sim"], ws, log)
+    if out is None:
+        return None
+    info = run(["bazel", "info", "--config=opt", *bazel_flags, "bazel-bin"], ws, log)
+    return os.path.join(info.stdout.strip().splitlines()[-1], "tools", "informer_sim")
+
+
+def campaign(binary, profiles, args, json_path, log):
+    cmd = [binary, "--swarm", f"--seed={args.first_seed}", f"--time_budget={args.budget_arg}",
+           f"--jobs={args.jobs}", "--max_failures=1", f"--json={json_path}"]
+    if profiles in ("classic", "current"):
+        cmd.append(f"--profile={profiles}")
+    started = time.monotonic()
+    out = run(cmd, ROOT, log, check=False)
+    wall = time.monotonic() - started
+    summary, per_seed = None, []
+    with open(json_path, encoding="utf-8") as f:
+        for line in f:
+            obj = json.loads(line)
+            if "summary" in obj:
+                summary = obj["summary"]
+            else:
+                per_seed.append(obj)
+    if summary is None:
+        raise RuntimeError(f"{binary}: no campaign summary (exit {out.returncode})")
+    first = next((s for s in per_seed if s["verdict"] != "pass"), None)
+    return {
+        "caught": summary["failed"] > 0,
+        "seeds_run": summary["passed"] + summary["failed"],
+        "seeds_to_first_failure": summary["seeds_to_first_failure"],
+        "seconds_to_first_failure": round(summary["seconds_to_first_failure"], 2),
+        "invariants": summary["first_failure_invariants"],
+        "first_failing_seed": first["seed"] if first else None,
+        "first_violation": (first or {}).get("first_violation", (first or {}).get("error", "")),
+        "world": (first or {}).get("world"),
+        "replay": (first or {}).get("replay", ""),
+        "wall_seconds": round(wall, 1),
+        "command": " ".join(["informer_sim"] + cmd[1:-1]),
+    }
+
+
+def machine():
+    cpus = os.cpu_count()
+    model = ""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return f"{platform.system()} {platform.machine()}, {cpus} cores ({model})"
+
+
+def markdown(report):
+    lines = []
+    add = lines.append
+    add("# Detection power: the mutation report")
+    add("")
+    add("Each row is a faulty variant of the core or the fake server that brings back one bug")
+    add("from the public record of client-go and kube-apiserver (the patches and their sources:")
+    add("`tools/mutants/`). A bounded random swarm campaign (`informer_sim --swarm`, no scenario")
+    add("aimed at the bug, restricted to the profiles where the bug can exist) runs against each;")
+    add("the faithful core runs the same campaign first. Regenerate with")
+    add("`tools/mutation_report.py` (see its `--help`).")
+    add("")
+    add(f"- date: {report['date']}")
+    add(f"- machine: {report['machine']}")
+    add(f"- commit: {report['commit']}")
+    add(f"- budget per variant: {report['budget']} wall, --jobs={report['jobs']}, "
+        f"seeds from {report['first_seed']}, stop at the first failure")
+    f = report.get("faithful")
+    if f:
+        add(f"- faithful core: {f['seeds_run']} seeds in {f['wall_seconds']} s, "
+            f"{'FAILED: ' + f['invariants'] + ' (seed ' + str(f['first_failing_seed']) + ')' if f['caught'] else '0 failures'}")
+    muts = report["mutants"]
+    if muts:
+        caught = [m for m in muts if m["caught"]]
+        secs = sorted(m["seconds_to_first_failure"] for m in caught)
+        median = secs[len(secs) // 2] if secs else None
+        add(f"- caught: {len(caught)} of {len(muts)}"
+            + (f"; median {median} s, max {secs[-1]} s to the first failure" if secs else ""))
+        add("")
+        add("| variant | area | profiles | caught | invariants | seeds | seconds | first failing seed (world) | upstream |")
+        add("|---|---|---|---|---|---|---|---|---|")
+        for m in muts:
+            up = m["upstream"].replace("|", "/")
+            if m["caught"]:
+                add(f"| {m['mutant']} | {m['area']} | {m['profiles']} | yes | {m['invariants']} | "
+                    f"{m['seeds_to_first_failure']} | {m['seconds_to_first_failure']} | "
+                    f"{m['first_failing_seed']} ({m['world']}) | {up} |")
+            else:
+                add(f"| {m['mutant']} | {m['area']} | {m['profiles']} | **no** | - | "
+                    f"{m['seeds_run']} run | - | - | {up} |")
+    add("")
+    add("Seeds: how many seeds, in seed order, up to and including the first failing one;")
+    add("seconds: wall time from the campaign's start to that seed's failure. A row's replay")
+    add("command is in the JSON next to this file (`docs/detection.json`).")
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--budget", default="60s", help="wall time per variant (default 60s)")
+    p.add_argument("--faithful_budget", default=None, help="wall time for the faithful core (default: --budget)")
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    p.add_argument("--first_seed", type=int, default=1)
+    p.add_argument("--only", default="*", help="glob over variant names; 'none' runs only the faithful core")
+    p.add_argument("--no_faithful", action="store_true", help="skip the faithful core's campaign")
+    p.add_argument("--scratch", default=os.path.join(os.environ.get("TMPDIR", "/tmp"), "informersim-mutants"))
+    p.add_argument("--disk_cache", default=os.path.join(os.path.expanduser("~"), ".cache", "informersim-disk"))
+    p.add_argument("--markdown", default=os.path.join(ROOT, "docs", "DETECTION.md"))
+    p.add_argument("--json", default=os.path.join(ROOT, "docs", "detection.json"))
+    args = p.parse_args()
+    budget_s = parse_duration(args.budget)
+    args.budget_arg = args.budget
+    if args.jobs < 1:
+        die("--jobs must be at least 1")
+
+    patches = sorted(glob.glob(os.path.join(ROOT, "tools", "mutants", "*.patch")))
+    selected = [x for x in patches
+                if fnmatch.fnmatch(os.path.basename(x)[:-len(".patch")], args.only)]
+    headers = {x: read_header(x) for x in selected}
+    ws = os.path.join(args.scratch, "ws")
+    bins = os.path.join(args.scratch, "bin")
+    os.makedirs(bins, exist_ok=True)
+    log = open(os.path.join(args.scratch, "log.txt"), "w", encoding="utf-8")
+    print(f"mutation_report: {len(selected)} variant(s), {args.budget} each; log in {log.name}", flush=True)
+    copy_tree(ws)
+    bazel_flags = [f"--disk_cache={args.disk_cache}"]
+
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, stdout=subprocess.PIPE,
+                            text=True).stdout.strip()
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                           stdout=subprocess.PIPE, text=True).stdout.strip()
+    report = {
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": machine(),
+        "commit": commit + (" (with uncommitted changes)" if dirty else ""),
+        "budget": args.budget,
+        "jobs": args.jobs,
+        "first_seed": args.first_seed,
+        "faithful": None,
+        "mutants": [],
+    }
+
+    faithful_bin = build(ws, bazel_flags, log)
+    if faithful_bin is None:
+        die(f"the faithful tree does not build (see {log.name})")
+    shutil.copy2(faithful_bin, os.path.join(bins, "faithful"))
+    if not args.no_faithful:
+        saved = args.budget_arg
+        args.budget_arg = args.faithful_budget or args.budget
+        f = campaign(os.path.join(bins, "faithful"), "both", args,
+                     os.path.join(args.scratch, "faithful.json"), log)
+        args.budget_arg = saved
+        report["faithful"] = f
+        print(f"  faithful core: {f['seeds_run']} seeds, "
+              f"{'FAILED ' + f['invariants'] + ' seed ' + str(f['first_failing_seed']) if f['caught'] else 'no failure'}",
+              flush=True)
+
+    broken = []
+    for path in selected:
+        h = headers[path]
+        name = os.path.basename(path)[:-len(".patch")]
+        if run(["patch", "-p1", "-s", "--dry-run", "-i", path], ws, log) is None:
+            broken.append(f"{name}: does not apply")
+            continue
+        run(["patch", "-p1", "-s", "-i", path], ws, log)
+        binary = build(ws, bazel_flags, log)
+        if binary is not None:
+            shutil.copy2(binary, os.path.join(bins, name))
+        run(["patch", "-p1", "-s", "-R", "-i", path], ws, log)
+        if binary is None:
+            broken.append(f"{name}: does not build")
+            continue
+        r = campaign(os.path.join(bins, name), h["profiles"], args,
+                     os.path.join(args.scratch, f"{name}.json"), log)
+        r.update({k: h[k] for k in HEADER_KEYS})
+        r["mutant"] = name
+        report["mutants"].append(r)
+        if r["caught"]:
+            print(f"  {name}: caught, {r['invariants']}, seed {r['first_failing_seed']} "
+                  f"({r['seeds_to_first_failure']} seeds, {r['seconds_to_first_failure']} s)", flush=True)
+        else:
+            print(f"  {name}: NOT caught in {r['seeds_run']} seeds", flush=True)
+
+    with open(args.json, "w", encoding="utf-8") as f:
+        json.dump(report, f, indent=1)
+        f.write("\n")
+    with open(args.markdown, "w", encoding="utf-8") as f:
+        f.write(markdown(report))
+    print(f"mutation_report: wrote {args.markdown} and {args.json}")
+    for b in broken:
+        print(f"mutation_report: {b}", file=sys.stderr)
+    if broken:
+        sys.exit(2)
+    ok = all(m["caught"] for m in report["mutants"]) and not (report["faithful"] or {}).get("caught")
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
