@@ -437,10 +437,15 @@ absl::StatusOr<std::unique_ptr<Queue>> NewQueueForProfile(const ProfileOptions& 
   }
   RealFIFOOptions options;
   options.transformer = std::move(transform);
-  options.atomic_events = true;
-  options.unlock_while_processing = true;
-  options.emit_delta_type_bookmark = true;
   options.batch_size = batch_size;
+  if (UsesAtomicFIFO(profile.profile)) {
+    options.atomic_events = true;
+    options.unlock_while_processing = true;
+    options.emit_delta_type_bookmark = true;
+  } else {
+    // INTERIM: client-go v0.34's NewRealFIFO(keyFunc, indexer, transform).
+    options.known_objects = known_objects;
+  }
   absl::StatusOr<std::unique_ptr<RealFIFO>> fifo = RealFIFO::Create(std::move(options));
   if (!fifo.ok()) return fifo.status();
   return std::unique_ptr<Queue>(*std::move(fifo));
@@ -453,7 +458,7 @@ absl::StatusOr<std::unique_ptr<Informer>> Informer::Create(InformerOptions optio
   std::unique_ptr<Informer> informer(new Informer());
   StoreOptions store_options;
   // S5: the store tracks RVs only with the AtomicFIFO gate (CURRENT).
-  store_options.track_resource_version = options.profile.profile == Profile::kCurrent;
+  store_options.track_resource_version = UsesAtomicFIFO(options.profile.profile);
   informer->store_ = NewIndexer(DeletionHandlingMetaNamespaceKeyFunc,
                                 std::move(options.indexers), store_options);
   absl::StatusOr<std::unique_ptr<Queue>> queue =

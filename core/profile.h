@@ -7,6 +7,14 @@
 //               Reflector (LIST then WATCH, use_watch_list = false)
 //               -> DeltaFIFO{known objects = the indexer, EmitDeltaTypeReplaced}
 //               -> Pop -> processDeltas (C3) -> sharedProcessor.
+//   kInterim  client-go v0.33-v0.34 defaults, i.e. InOrderInformers ON (beta,
+//             on by default) and the later gates (AtomicFIFO,
+//             UnlockWhileProcessingFIFO, InOrderInformersBatchProcess,
+//             InformerResourceVersion) absent, WatchListClient OFF:
+//               Reflector (LIST then WATCH)
+//               -> RealFIFO{known objects = the indexer, one delta per
+//                  item: Replaced/Sync per key and inferred deletions}
+//               -> Pop -> processDeltas (C3) -> sharedProcessor.
 //   kCurrent  client-go HEAD defaults, i.e. InOrderInformers (GA, locked on),
 //             AtomicFIFO, UnlockWhileProcessingFIFO, InOrderInformersBatchProcess,
 //             WatchListClient and InformerResourceVersion all ON:
@@ -29,10 +37,19 @@ namespace informersim {
 enum class Profile : uint8_t {
   kClassic,
   kCurrent,
+  kInterim,
 };
 
 inline absl::string_view ProfileName(Profile profile) {
-  return profile == Profile::kClassic ? "CLASSIC" : "CURRENT";
+  switch (profile) {
+    case Profile::kClassic:
+      return "CLASSIC";
+    case Profile::kCurrent:
+      return "CURRENT";
+    case Profile::kInterim:
+      return "INTERIM";
+  }
+  return "UNKNOWN";
 }
 
 // The knobs a profile sets, spelled out so a test can vary one of them.
@@ -42,6 +59,9 @@ struct ProfileOptions {
   bool legacy_requeue = false;
 };
 
+// client-go's gate AtomicFIFO: ReplacedAll/SyncAll, and the store keeps the
+// last synced RV (S5, InformerResourceVersion came with it).
+inline bool UsesAtomicFIFO(Profile profile) { return profile == Profile::kCurrent; }
 // client-go's gate InOrderInformersBatchProcess: pop batches (R10).
 inline bool UsesBatchProcessing(Profile profile) { return profile == Profile::kCurrent; }
 // client-go's gate WatchListClient: the reflector streams first (RF15).

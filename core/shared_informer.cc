@@ -50,7 +50,7 @@ SharedIndexInformer::SharedIndexInformer(Runtime* runtime, QueueFeederFactory fe
       options_(std::move(options)),
       indexer_(NewIndexer(DeletionHandlingMetaNamespaceKeyFunc, options_.indexers,
                           StoreOptions{nullptr, /*track_resource_version=*/
-                                       options_.profile.profile == Profile::kCurrent})),
+                                       UsesAtomicFIFO(options_.profile.profile)})),
       crash_log_(std::make_shared<HandlerCrashLog>()),
       delta_handler_(std::make_unique<DeltaHandler>(&processor_)),
       resync_check_period_(options_.resync_period) {}

@@ -207,9 +207,25 @@ struct FakeApiServer::State : public std::enable_shared_from_this<FakeApiServer:
     ++stats.too_large_responses;
     const std::string message =
         absl::StrCat("Too large resource version: ", rv, ", current: ", have);
+    if (options.message_only_too_large) {
+      return TimeoutApiError(absl::StrCat(kTooLargeResourceVersionText, ": ", message), 1);
+    }
     return options.legacy_too_large_encoding
                ? LegacyTooLargeResourceVersionError(message, 1)
                : TooLargeResourceVersionError(message, 1);
+  }
+
+  // A 410 with the options' reason (drawn when either will do).
+  absl::Status Expired(absl::string_view message, bool drawn_gone) {
+    switch (options.expired_reason) {
+      case ApiServerOptions::ExpiredReason::kExpired:
+        return ExpiredError(message);
+      case ApiServerOptions::ExpiredReason::kGone:
+        return GoneError(message);
+      case ApiServerOptions::ExpiredReason::kEither:
+        break;
+    }
+    return drawn_gone ? GoneError(message) : ExpiredError(message);
   }
 
   absl::Status BadRequest(absl::string_view message) {
@@ -422,9 +438,10 @@ struct FakeApiServer::State : public std::enable_shared_from_this<FakeApiServer:
       if (rv < store.compacted_rv()) {
         ++stats.expired_responses;
         return Respond(i, std::move(done),
-                       ExpiredError(absl::StrCat("The resourceVersion for the provided list is "
-                                                 "too old: ", rv, " (compacted at ",
-                                                 store.compacted_rv(), ")")));
+                       Expired(absl::StrCat("The resourceVersion for the provided list is "
+                                            "too old: ", rv, " (compacted at ",
+                                            store.compacted_rv(), ")"),
+                               /*drawn_gone=*/false));
       }
       return RespondPage(i, std::move(done), rv, "", o.limit);
     }
@@ -470,9 +487,9 @@ struct FakeApiServer::State : public std::enable_shared_from_this<FakeApiServer:
       ++stats.expired_responses;
       return Respond(
           i, std::move(done),
-          ExpiredError("The provided continue parameter is too old to display a consistent "
-                       "list result. You can start a new list without the continue "
-                       "parameter."));
+          Expired("The provided continue parameter is too old to display a consistent "
+                  "list result. You can start a new list without the continue parameter.",
+                  /*drawn_gone=*/false));
     }
     if (rv > store.current_rv()) {
       return Respond(i, std::move(done),
@@ -563,6 +580,13 @@ struct FakeApiServer::State : public std::enable_shared_from_this<FakeApiServer:
                                   "forbidden for watch unless the WatchList feature gate is "
                                   "enabled"));
     }
+    if (has_sie && *o.send_initial_events && options.watch_list_fails) {
+      // A server (or a proxy in front of it) whose streaming list is broken
+      // for good: client-go falls back to LIST on any error it does not
+      // retry, "because making progress is better than deadlocking".
+      ++stats.internal_errors;
+      return FailWatch(w, InternalApiError("the streaming list is unavailable (simulated)"));
+    }
     if (has_sie && *o.send_initial_events && !o.allow_watch_bookmarks) {
       return FailWatch(w, Invalid("allowWatchBookmarks: Required value: sendInitialEvents "
                                   "requires allowWatchBookmarks=true"));
@@ -633,8 +657,12 @@ struct FakeApiServer::State : public std::enable_shared_from_this<FakeApiServer:
     ++stats.expired_responses;
     const std::string message = absl::StrCat("too old resource version: ", rv, " (",
                                              store.compacted_rv(), ")");
-    absl::Status err = random.Below(2) == 0 ? ExpiredError(message) : GoneError(message);
-    if (random.Below(2) == 0) return FailWatch(w, std::move(err));
+    absl::Status err = Expired(message, /*drawn_gone=*/random.Below(2) != 0);
+    const bool http_error = random.Below(2) == 0;
+    if (options.expired_watch == ApiServerOptions::ExpiredWatch::kHttpError ||
+        (options.expired_watch == ApiServerOptions::ExpiredWatch::kEither && http_error)) {
+      return FailWatch(w, std::move(err));
+    }
     Open(w, timeout_seconds);
     SendErrorAndClose(w, std::move(err));
   }
@@ -751,7 +779,8 @@ struct FakeApiServer::State : public std::enable_shared_from_this<FakeApiServer:
       Trace(StepKind::FAULT, "watch_error_event", absl::StrCat("watch=", w->id));
       ++stats.expired_responses;
       ++stats.watch_breaks;
-      SendErrorAndClose(w, ExpiredError("The resourceVersion for the provided watch is too old."));
+      SendErrorAndClose(w, Expired("The resourceVersion for the provided watch is too old.",
+                                   /*drawn_gone=*/false));
       return;
     }
     WatchEvent event{type, std::move(object), absl::OkStatus()};

@@ -109,12 +109,27 @@ struct ApiServerOptions {
   int64_t history_window_events = 10000;
   // How long a too-fresh request waits for a watch cache to catch up.
   absl::Duration fresh_wait = absl::Seconds(3);
-  // "too large resource version" in the pre-1.27 message-only encoding.
+  // "too large resource version" in the 1.17-1.18.5 encoding (a cause with
+  // the text, no cause type) instead of today's cause type ...
   bool legacy_too_large_encoding = false;
+  // ... or in the pre-1.17 one: only the message of a Timeout says it.
+  bool message_only_too_large = false;
+  // The reason of every 410 (LIST, continue, WATCH, in-stream ERROR):
+  // drawn per answer, or always the one (client-go treats Expired and Gone
+  // alike; a client that knows only one relists forever on the other).
+  enum class ExpiredReason { kEither, kExpired, kGone };
+  ExpiredReason expired_reason = ExpiredReason::kEither;
+  // How a WATCH from a compacted RV is refused: drawn per request, or
+  // always as an HTTP error, or always as an ERROR event in an opened stream.
+  enum class ExpiredWatch { kEither, kHttpError, kInStream };
+  ExpiredWatch expired_watch = ExpiredWatch::kEither;
   // Period of bookmarks on watches that allow them; zero: none (a server
   // that sends no periodic bookmarks).
   absl::Duration bookmark_interval = absl::Seconds(60);
   bool watch_list_supported = true;
+  // Every watch-list request (sendInitialEvents) answers 500, for the
+  // whole run, fault phase or not: a broken streaming list.
+  bool watch_list_fails = false;
   // Latency of each watch event and each response, drawn uniformly.
   absl::Duration min_latency = absl::ZeroDuration();
   absl::Duration max_latency = absl::ZeroDuration();

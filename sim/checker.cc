@@ -340,6 +340,13 @@ void HandlerRecorder::OnDelete(const Item& obj) {
   }
 
   if (tombstone) {
+    // K5/D5: an informer's tombstone carries the last state known locally
+    // (the indexer's object, or the newest queued one); it is empty only
+    // when the known-objects store lost the key between listing its keys
+    // and reading it back, which a single-threaded simulation rules out.
+    if (deleted.is_null() && checker_->options_.tombstones_carry_state) {
+      Fail("INV5", key, "tombstone without the key's last known state (K5)");
+    }
     // K5: the tombstone carries the last state known locally, which the
     // handler was told of or an older one, never a newer.
     if (rv >= 0 && state.last_rv >= 0 && rv > state.last_rv) {

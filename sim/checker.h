@@ -12,6 +12,9 @@
 //           held RV), so a mismatch is a lost or extra notification. This
 //           assumes the recorder is registered directly, not behind a
 //           FilteringResourceEventHandler;
+//     INV5  with `tombstones_carry_state`, a tombstone
+//           (DeletedFinalStateUnknown) carries an object: the last state the
+//           informer knew (K5, D5);
 //     INV4  per key, the RVs of Add/Update objects never go back (time
 //           travel), nor does a plain Delete's RV (the watch's DELETED
 //           event carries the deletion's RV, so a later add must be
@@ -102,6 +105,10 @@ struct CheckerOptions {
   // The informer runs resync passes (its resync period is not zero); off,
   // every sync update must come from a served state (INV11).
   bool informer_resyncs = true;
+  // Tombstones must carry the key's last known state (K5): true when the
+  // known-objects store cannot lose a key under the informer (the
+  // simulation); client-go leaves the object empty only then.
+  bool tombstones_carry_state = false;
   // Stop recording after this many violations (the first ones matter).
   size_t max_violations = 100;
 };

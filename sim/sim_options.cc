@@ -284,6 +284,10 @@ absl::Status ValidateOptions(const SimOptions& o) {
     }
   }
   for (size_t i = 0; i < o.handlers.size(); ++i) {
+    if (!(o.handlers[i].crash_fraction >= 0 && o.handlers[i].crash_fraction <= 1)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("handler ", i, ": crash_fraction must be in [0, 1]"));
+    }
     if (o.handlers[i].added_at < absl::ZeroDuration() || o.handlers[i].added_at >= o.duration) {
       return absl::InvalidArgumentError(absl::StrCat(
           "handler ", i, " is added at ", absl::FormatDuration(o.handlers[i].added_at),
@@ -397,7 +401,11 @@ SimOptions DrawSwarm(const SimOptions& base, uint64_t seed, bool keep_duration) 
     o.workload.namespaces = static_cast<int>(r.Range(1, small ? 3 : 10));
     o.workload.label_values = static_cast<int>(r.Range(1, 4));
     o.workload.tag_values = r.Chance(0.7) ? static_cast<int>(r.Range(1, 4)) : 0;
-    o.workload.writes_per_second = small ? 1 + r.Float64() * 29 : 5 + r.Float64() * 95;
+    // Skewed low in small worlds: a key left alone after a relist keeps
+    // whatever the informer made of it (a later write would heal a bug).
+    const double rate_draw = r.Float64();
+    o.workload.writes_per_second =
+        small ? 0.5 + rate_draw * rate_draw * 29.5 : 5 + rate_draw * 95;
     o.workload.recreate_fraction = 0.05 + r.Float64() * 0.45;
     o.workload.recreate_delay_max = absl::Milliseconds(r.Range(10, 3000));
     o.workload.short_lived_fraction = r.Float64() * 0.5;
@@ -409,7 +417,12 @@ SimOptions DrawSwarm(const SimOptions& base, uint64_t seed, bool keep_duration) 
   } else {
     o.workload.tag_values = r.Chance(0.5) ? 4 : 0;
   }
-  o.profile = r.Chance(0.5) ? Profile::kClassic : Profile::kCurrent;
+  // Both first-class profiles equally; INTERIM (client-go 1.33-1.34's
+  // RealFIFO without atomic events) a quarter of the time.
+  const uint64_t profile_draw = r.Below(8);
+  o.profile = profile_draw < 3   ? Profile::kClassic
+              : profile_draw < 6 ? Profile::kCurrent
+                                 : Profile::kInterim;
   o.resync_period = r.Chance(0.5)   ? absl::ZeroDuration()
                     : small         ? absl::Seconds(r.Range(1, 10))
                                     : absl::Seconds(r.Range(1, 60));
@@ -419,7 +432,13 @@ SimOptions DrawSwarm(const SimOptions& base, uint64_t seed, bool keep_duration) 
                                : small       ? absl::Milliseconds(r.Range(100, 10000))
                                              : absl::Seconds(r.Range(1, 60));
   o.server.watch_list_supported = r.Chance(0.8);
+  o.server.watch_list_fails = r.Chance(0.05);
   o.server.legacy_too_large_encoding = r.Chance(0.3);
+  o.server.message_only_too_large = r.Chance(0.15);
+  // Each 410 shape alone, or mixed: a client that handles one shape only
+  // loops on the other for ever, which a mix would hide.
+  o.server.expired_reason = static_cast<ApiServerOptions::ExpiredReason>(r.Below(3));
+  o.server.expired_watch = static_cast<ApiServerOptions::ExpiredWatch>(r.Below(3));
   o.server.fresh_wait = absl::Milliseconds(r.Range(100, 5000));
   // One draw per statement: the order in which a call's arguments are
   // evaluated differs between compilers.
@@ -452,6 +471,7 @@ SimOptions DrawSwarm(const SimOptions& base, uint64_t seed, bool keep_duration) 
     HandlerSpec h;
     if (r.Chance(0.3)) h.resync_period = absl::Seconds(r.Range(0, small ? 10 : 60));
     h.speed = r.Chance(0.3) ? 0.01 + r.Float64() * 0.3 : 1.0;
+    if (small && r.Chance(0.15)) h.crash_fraction = 0.01 + r.Float64() * 0.2;
     o.handlers.push_back(h);
   }
   const int64_t span_ms = absl::ToInt64Milliseconds(o.duration);
@@ -486,6 +506,41 @@ SimOptions DrawSwarm(const SimOptions& base, uint64_t seed, bool keep_duration) 
         break;
     }
     o.faults.push_back(f);
+  }
+  // A relist while the consumer is behind: the queue holds deltas (adds of
+  // short-lived objects, deletes of recreated ones) when Replace runs, the
+  // situation of most DeltaFIFO/RealFIFO Replace bugs. The consumer pauses;
+  // during the pause the watch breaks and cannot reconnect for a while, and
+  // the history is compacted just before it can: its re-watch gets 410 and
+  // it relists (when anything was written meanwhile).
+  if (small && span_ms >= 1 && r.Chance(0.4)) {
+    ScriptedFault pause;
+    pause.at = absl::Milliseconds(r.Range(0, span_ms - 1));
+    pause.kind = FaultKind::kPauseConsumer;
+    pause.duration = absl::Milliseconds(r.Range(2000, 10000));
+    o.faults.push_back(pause);
+    const int64_t relists = r.Range(1, 3);
+    for (int64_t i = 0; i < relists; ++i) {
+      const absl::Duration at =
+          pause.at + absl::Milliseconds(r.Range(0, absl::ToInt64Milliseconds(pause.duration)));
+      if (at >= o.duration) continue;
+      const absl::Duration window = absl::Milliseconds(r.Range(300, 3000));
+      ScriptedFault brk;
+      brk.at = at;
+      brk.kind = FaultKind::kBreakWatches;
+      o.faults.push_back(brk);
+      ScriptedFault refuse;
+      refuse.at = at;
+      refuse.kind = FaultKind::kRefuseConnections;
+      refuse.duration = window;
+      o.faults.push_back(refuse);
+      if (at + window - absl::Milliseconds(1) < o.duration) {
+        ScriptedFault compact;
+        compact.at = at + window - absl::Milliseconds(1);
+        compact.kind = FaultKind::kCompact;
+        o.faults.push_back(compact);
+      }
+    }
   }
   std::stable_sort(o.faults.begin(), o.faults.end(),
                    [](const ScriptedFault& a, const ScriptedFault& b) { return a.at < b.at; });
@@ -565,9 +620,11 @@ absl::StatusOr<SimOptions> OptionsFromFlags(const std::vector<std::string>& flag
         o.profile = Profile::kClassic;
       } else if (p == "current") {
         o.profile = Profile::kCurrent;
+      } else if (p == "interim") {
+        o.profile = Profile::kInterim;
       } else {
         return absl::InvalidArgumentError(
-            absl::StrCat(what, ": \"", value, "\" is not classic or current"));
+            absl::StrCat(what, ": \"", value, "\" is not classic, current or interim"));
       }
     } else if (name == "duration") {
       absl::StatusOr<absl::Duration> d = ParseDurationValue(what, value);

@@ -7,7 +7,7 @@
 // Flags (--name=value; booleans also as --name / --noname):
 //   --seed=N              the run's seed (default 1)
 //   --scenario=NAME       default | calm (the base the other flags adjust)
-//   --profile=P           classic | current
+//   --profile=P           classic | current | interim
 //   --duration=D          virtual length of the workload and fault phase
 //   --objects=N           objects created before the informer starts
 //   --spec_bytes=N        object spec sizes, uniform in [N/2, 3N/2]
@@ -92,6 +92,9 @@ struct HandlerSpec {
   double speed = 1.0;
   // Zero: registered before Run; otherwise added at this time.
   absl::Duration added_at = absl::ZeroDuration();
+  // The probability that the handler throws after handling a notification
+  // (never for an initial-list add): a handler that panics.
+  double crash_fraction = 0;
 };
 
 // The size class a swarm seed drew (kNone outside swarm mode).

@@ -5,8 +5,10 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -14,6 +16,7 @@
 #include "absl/strings/str_split.h"
 #include "core/api_errors.h"
 #include "core/index.h"
+#include "core/processor_listener.h"
 #include "core/keys.h"
 #include "core/reflector_feeder.h"
 #include "core/shared_informer.h"
@@ -124,6 +127,8 @@ class RequestObserver final : public ListerWatcher {
     pages_.clear();
     snapshot_.reset();
     may_list_from_empty_ = false;
+    must_relist_from_empty_ = false;
+    must_list_next_ = false;
     max_last_sync_ = -1;
   }
   // key -> uid of the first initial state, once complete.
@@ -132,12 +137,15 @@ class RequestObserver final : public ListerWatcher {
   void List(const ListOptions& options, ListCallback done) override {
     CheckRequest("LIST", options, /*watch_list=*/false);
     const uint64_t generation = generation_;
+    const uint64_t request = ++requests_;
     const bool first_page = options.continue_token.empty();
-    inner_->List(options, [this, generation, first_page, done = std::move(done)](
+    inner_->List(options, [this, generation, request, first_page, done = std::move(done)](
                               absl::StatusOr<ListPage> page) mutable {
       if (generation == generation_) {
         if (!page.ok()) {
-          NoteError(page.status());
+          // A continue page's 410 makes client-go's pager list again at the
+          // same RV; only a first page's answer obliges a relist from "".
+          NoteError(page.status(), first_page && request == requests_);
         } else {
           checker_->NoteListServed();
           if (first_page) pages_.clear();
@@ -154,15 +162,19 @@ class RequestObserver final : public ListerWatcher {
     const bool watch_list = options.send_initial_events.value_or(false);
     CheckRequest("WATCH", options, watch_list);
     const uint64_t generation = generation_;
+    const uint64_t request = ++requests_;
     int64_t start_rv = -1;  // -1: the stream starts with a synthetic state
     if (!watch_list && options.resource_version != "0") {
       ParseResourceVersion(options.resource_version, &start_rv);
     }
-    auto tap = std::make_shared<Tap>(this, generation, watch_list, start_rv, std::move(consumer));
+    auto tap = std::make_shared<Tap>(this, generation, request, watch_list, start_rv,
+                                     std::move(consumer));
     inner_->Watch(options, tap,
-                  [this, generation, started = std::move(started)](
+                  [this, generation, request, watch_list, started = std::move(started)](
                       absl::StatusOr<std::unique_ptr<WatchStream>> stream) mutable {
-                    if (!stream.ok() && generation == generation_) NoteError(stream.status());
+                    if (!stream.ok() && generation == generation_) {
+                      NoteError(stream.status(), request == requests_, /*watch=*/!watch_list);
+                    }
                     started(std::move(stream));
                   });
   }
@@ -180,16 +192,21 @@ class RequestObserver final : public ListerWatcher {
   // initial objects are no newer than its end bookmark).
   class Tap final : public WatchConsumer {
    public:
-    Tap(RequestObserver* owner, uint64_t generation, bool watch_list, int64_t start_rv,
-        std::shared_ptr<WatchConsumer> inner)
+    Tap(RequestObserver* owner, uint64_t generation, uint64_t request, bool watch_list,
+        int64_t start_rv, std::shared_ptr<WatchConsumer> inner)
         : owner_(owner),
           generation_(generation),
+          request_(request),
           collecting_(watch_list),
           last_rv_(start_rv),
           inner_(std::move(inner)) {}
     void OnEvent(WatchEvent event) override {
       const bool current = generation_ == owner_->generation_;
-      if (current && event.type == WatchEventType::kError) owner_->NoteError(event.error);
+      if (current && event.type == WatchEventType::kError) {
+        // Past its initial-events-end bookmark a watch-list stream is a
+        // plain watch (client-go hands it to the same watch handling).
+        owner_->NoteError(event.error, request_ == owner_->requests_, /*watch=*/!collecting_);
+      }
       if (collecting_) {
         if (event.type == WatchEventType::kAdded && event.object != nullptr) {
           items_.push_back(event.object);
@@ -241,6 +258,7 @@ class RequestObserver final : public ListerWatcher {
 
     RequestObserver* const owner_;
     const uint64_t generation_;
+    const uint64_t request_;
     bool collecting_;
     // The RV the stream is past (its start, the end bookmark, the last
     // event); -1 while unknown (a synthetic initial state).
@@ -249,8 +267,38 @@ class RequestObserver final : public ListerWatcher {
     std::vector<ObjectPtr> items_;
   };
 
-  void NoteError(const absl::Status& error) {
-    if (IsExpiredOrGone(error) || IsTooLargeResourceVersion(error)) may_list_from_empty_ = true;
+  // `latest`: the answer to the reflector's latest request. RF6: a 410 or
+  // "too large" answer to a first LIST page or a watch-list makes client-go
+  // relist from "" with its very next request; a 410 to a plain watch ends
+  // the cycle, so the next request is a list (at the last synced RV: a LIST
+  // at an RV already returns data at least that fresh).
+  void NoteError(const absl::Status& error, bool latest, bool watch = false) {
+    if (!ServerSaidRvUnusable(error)) return;
+    may_list_from_empty_ = true;
+    if (!latest) return;
+    if (!watch) {
+      must_relist_from_empty_ = true;
+    } else if (ApiStatusOf(error)->code() == 410) {
+      must_list_next_ = true;
+    }
+  }
+
+  // The server's own words, read without core's predicates (a faulty
+  // predicate in core must not also bend the oracle): any 410, or a 504
+  // that says the RV is too large (as a cause type, a cause message or, in
+  // the oldest encoding, the message).
+  static bool ServerSaidRvUnusable(const absl::Status& error) {
+    const std::optional<api::Status> s = ApiStatusOf(error);
+    if (!s.has_value()) return false;
+    if (s->code() == 410) return true;
+    if (s->code() != 504) return false;
+    for (const api::StatusCause& c : s->causes()) {
+      if (c.type() == kCauseResourceVersionTooLarge ||
+          c.message() == kTooLargeResourceVersionText) {
+        return true;
+      }
+    }
+    return absl::StrContains(s->message(), kTooLargeResourceVersionText);
   }
 
   void Complete(const std::vector<ObjectPtr>& items) {
@@ -275,6 +323,19 @@ class RequestObserver final : public ListerWatcher {
       max_last_sync_ = std::max(max_last_sync_, last_rv);
     }
     const std::string& rv = o.resource_version;
+    const bool lists = watch_list || std::string(what) == "LIST";
+    if (must_relist_from_empty_ || must_list_next_) {
+      const bool from_empty = must_relist_from_empty_;
+      must_relist_from_empty_ = must_list_next_ = false;
+      if (!lists || (from_empty && !rv.empty())) {
+        Fail(absl::StrCat(what, watch_list ? " (watch-list)" : "", " at resourceVersion \"", rv,
+                          from_empty ? "\" right after a list was told its RV is unusable (410 or "
+                                       "too large): client-go relists from \"\" at once (RF6)"
+                                     : "\" right after a watch got 410: client-go ends the cycle "
+                                       "and lists (RF6)"));
+        return;
+      }
+    }
     bool ok;
     if (rv.empty()) {
       ok = may_list_from_empty_ || (watch_list && last.empty());
@@ -312,30 +373,65 @@ class RequestObserver final : public ListerWatcher {
   std::optional<Incarnations> snapshot_;
   // An Expired/Gone/too-large answer came since the last completed list.
   bool may_list_from_empty_ = false;
+  // ... and it obliges the very next request to be a relist from "" (RF6).
+  bool must_relist_from_empty_ = false;
+  // A watch got 410: the next request is a LIST or a watch-list.
+  bool must_list_next_ = false;
+  // Requests made (LIST pages and WATCHes), to tell the latest one.
+  uint64_t requests_ = 0;
   int64_t max_last_sync_ = -1;
 };
 
 // Forwards notifications to a recorder while the informer generation it was
 // registered with is the current one.
+// A handler that, after it has handled a notification, throws with a drawn
+// probability (HandlerSpec::crash_fraction): the user's handler that
+// panics. The informer must recover and keep delivering (SI9), so the
+// recorder's view stays right. Initial-list adds never throw (a crashed one
+// stays pending and the registration would never sync, SI11). Crashes are
+// faults: they stop with the fault phase (each costs the listener a second,
+// so a crashing handler under frequent resyncs never drains).
+struct HandlerCrashes {
+  double fraction = 0;
+  Prng random;
+};
+
 class GenerationGate final : public ResourceEventHandler {
  public:
   GenerationGate(std::shared_ptr<HandlerRecorder> recorder, const uint64_t* current,
-                 uint64_t generation)
-      : recorder_(std::move(recorder)), current_(current), generation_(generation) {}
+                 uint64_t generation, std::shared_ptr<HandlerCrashes> crashes)
+      : recorder_(std::move(recorder)),
+        current_(current),
+        generation_(generation),
+        crashes_(std::move(crashes)) {}
   void OnAdd(const Item& obj, bool is_in_initial_list) override {
-    if (*current_ == generation_) recorder_->OnAdd(obj, is_in_initial_list);
+    if (*current_ != generation_) return;
+    recorder_->OnAdd(obj, is_in_initial_list);
+    if (!is_in_initial_list) MaybeCrash();
   }
   void OnUpdate(const Item& old_obj, const Item& new_obj) override {
-    if (*current_ == generation_) recorder_->OnUpdate(old_obj, new_obj);
+    if (*current_ != generation_) return;
+    recorder_->OnUpdate(old_obj, new_obj);
+    MaybeCrash();
   }
   void OnDelete(const Item& obj) override {
-    if (*current_ == generation_) recorder_->OnDelete(obj);
+    if (*current_ != generation_) return;
+    recorder_->OnDelete(obj);
+    MaybeCrash();
   }
 
  private:
+  void MaybeCrash() {
+    if (crashes_ != nullptr && crashes_->fraction > 0 &&
+        crashes_->random.Chance(crashes_->fraction)) {
+      throw std::runtime_error("simulated handler crash");
+    }
+  }
+
   const std::shared_ptr<HandlerRecorder> recorder_;
   const uint64_t* const current_;
   const uint64_t generation_;
+  const std::shared_ptr<HandlerCrashes> crashes_;
 };
 
 class Run {
@@ -390,6 +486,9 @@ class Run {
     Phase("liveness");
     workload_.Stop();
     server_.EndFaults();
+    for (auto& [index, crashes] : crashes_) {
+      if (crashes != nullptr) crashes->fraction = 0;
+    }
     world_.ClearPerturbation();
     stopped_faults_ = true;
     const ApiServerStats before = server_.stats();
@@ -456,6 +555,7 @@ class Run {
     // period and is only ever lowered to a positive handler period: zero
     // means no resync pass at all.
     c.informer_resyncs = o.resync_period > absl::ZeroDuration();
+    c.tombstones_carry_state = true;
     return c;
   }
 
@@ -537,7 +637,12 @@ class Run {
     // After a restart the retired informer's listeners may still deliver
     // what they had buffered: to a process that no longer exists, so the
     // gate drops it instead of telling the checker.
-    auto gate = std::make_shared<GenerationGate>(recorder, &generation_, generation_);
+    std::shared_ptr<HandlerCrashes>& crashes = crashes_[index];
+    if (crashes == nullptr && spec.crash_fraction > 0) {
+      crashes = std::make_shared<HandlerCrashes>(
+          HandlerCrashes{spec.crash_fraction, world_.Stream(absl::StrCat("crash-", index))});
+    }
+    auto gate = std::make_shared<GenerationGate>(recorder, &generation_, generation_, crashes);
     absl::StatusOr<std::shared_ptr<ResourceEventHandlerRegistration>> reg =
         informer_->AddEventHandlerWithOptions(std::move(gate), ho);
     if (!reg.ok()) {
@@ -723,6 +828,12 @@ class Run {
   bool Quiescent() {
     if (world_.runtime()->HasRunnable()) return false;
     if (!informer_->HasSynced()) return false;
+    // A listener that backs off after its handler crashed waits on a timer
+    // with notifications still buffered: not idle.
+    for (const HandlerSlot& h : handlers_) {
+      const auto* listener = dynamic_cast<const ProcessorListener*>(h.recorder->registration().get());
+      if (listener != nullptr && listener->pending() > 0) return false;
+    }
     return ParseRv(informer_->LastSyncResourceVersion()) >= server_.current_rv();
   }
 
@@ -790,6 +901,8 @@ class Run {
   };
   // In the order the handlers were added.
   std::vector<HandlerSlot> handlers_;
+  // Per handler index: its crash draws, kept across informer restarts.
+  std::map<size_t, std::shared_ptr<HandlerCrashes>> crashes_;
   bool informer_synced_ = false;
   // Incremented by each restart; handlers of older informers are gated off.
   uint64_t generation_ = 0;

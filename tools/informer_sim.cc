@@ -47,7 +47,7 @@ constexpr char kUsage[] =
     "run flags:\n"
     "  --seed=N              seed of the run (default 1)\n"
     "  --scenario=NAME       default | calm\n"
-    "  --profile=P           classic | current\n"
+    "  --profile=P           classic | current | interim (client-go 1.33-1.34)\n"
     "  --duration=D          workload and fault phase, virtual (e.g. 2m)\n"
     "  --objects=N           objects before the informer starts\n"
     "  --write_rate=R        writes per virtual second\n"

@@ -69,8 +69,8 @@ def read_header(path):
     if missing:
         die(f"{path}: header lacks {', '.join(missing)} (see tools/mutants/README.md)")
     profiles = fields["profiles"].split()[0].lower()
-    if profiles not in ("classic", "current", "both"):
-        die(f"{path}: profiles must be classic, current or both, not {profiles!r}")
+    if profiles not in ("classic", "current", "interim", "both"):
+        die(f"{path}: profiles must be classic, current, interim or both, not {profiles!r}")
     fields["profiles"] = profiles
     return fields
 
@@ -118,7 +118,7 @@ def build(ws, bazel_flags, log):
 def campaign(binary, profiles, args, json_path, log):
     cmd = [binary, "--swarm", f"--seed={args.first_seed}", f"--time_budget={args.budget_arg}",
            f"--jobs={args.jobs}", "--max_failures=1", f"--json={json_path}"]
-    if profiles in ("classic", "current"):
+    if profiles in ("classic", "current", "interim"):
         cmd.append(f"--profile={profiles}")
     started = time.monotonic()
     out = run(cmd, ROOT, log, check=False)

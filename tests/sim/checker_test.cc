@@ -24,6 +24,8 @@
 #include "core/reflector_feeder.h"
 #include "core/shared_informer.h"
 #include "gtest/gtest.h"
+#include "sim/identity.h"
+#include "sim/mvcc_store.h"
 #include "sim/tracer.h"
 #include "tests/core/informer_support/fake_controller_source.h"
 #include "tests/core/informer_support/informer_test_util.h"
@@ -296,6 +298,94 @@ TEST_F(CheckerTest, TombstoneOlderOrWithoutObjectIsFine) {
   EXPECT_EQ(h_->counts().tombstone_deletes, 2);
   EXPECT_EQ(tracer_.steps()[2].detail(), "delete ns/a tombstone rv=5");
   EXPECT_EQ(tracer_.steps()[4].detail(), "delete ns/b tombstone rv=?");
+}
+
+// INV5 with tombstones_carry_state: an informer's tombstone is never empty.
+TEST_F(CheckerTest, Inv5TombstoneWithoutObjectWhenStateIsKnown) {
+  CheckerOptions o;
+  o.tombstones_carry_state = true;
+  Make(o);
+  const ObjectPtr a5 = Pod("a", "5");
+  Add(a5);
+  Delete(Item::Tombstone("ns/a", a5));  // carries its state: fine
+  Add(Pod("b", "8"));
+  Delete(Item::Tombstone("ns/b", nullptr));
+  const Violation v = Only("INV5", "ns/b");
+  EXPECT_TRUE(absl::StrContains(v.detail, "tombstone without")) << v.detail;
+}
+
+// INV11: the sources of sync updates (old.RV == new.RV).
+class CheckerSyncTest : public CheckerTest {
+ protected:
+  // The server writes `o` (its last write of the key).
+  void Written(const ObjectPtr& o) {
+    Change c;
+    c.key = ObjectKey(o->metadata().namespace_(), o->metadata().name());
+    c.rv = std::stoll(o->metadata().resource_version());
+    c.object = o;
+    checker_->NoteWrite(c);
+  }
+  void Sync(const ObjectPtr& o) { Update(o, o); }
+};
+
+TEST_F(CheckerSyncTest, ResyncOffSyncWithoutAServedStateIsADuplicatedEvent) {
+  CheckerOptions o;
+  o.informer_resyncs = false;
+  Make(o);
+  const ObjectPtr a5 = Pod("a", "5");
+  Written(a5);
+  Add(a5);
+  Sync(a5);  // nothing was listed since the write: a repeated watch event
+  const Violation v = Only("INV11", "ns/a");
+  EXPECT_TRUE(absl::StrContains(v.detail, "resync off")) << v.detail;
+}
+
+TEST_F(CheckerSyncTest, ResyncOffSyncFromARelistIsFine) {
+  CheckerOptions o;
+  o.informer_resyncs = false;
+  Make(o);
+  const ObjectPtr a5 = Pod("a", "5");
+  Written(a5);
+  Add(a5);
+  checker_->NoteListServed();  // a relist lists a at rv 5 again
+  Sync(a5);
+  EXPECT_TRUE(checker_->ok()) << checker_->Describe(1, "replay");
+  EXPECT_EQ(h_->counts().sync_updates, 1);
+}
+
+TEST_F(CheckerSyncTest, ResyncPassToAPeriodZeroHandler) {
+  Make();
+  h_->SetResyncPolicy(/*receives_resyncs=*/false, /*registered_before_run=*/true);
+  const ObjectPtr a5 = Pod("a", "5");
+  Written(a5);
+  Add(a5);
+  Sync(a5);
+  const Violation v = Only("INV11", "ns/a");
+  EXPECT_TRUE(absl::StrContains(v.detail, "resync period is 0")) << v.detail;
+}
+
+TEST_F(CheckerSyncTest, RelistAfterResyncChecksBeganSkipsPeriodZeroHandlers) {
+  Make();
+  h_->SetResyncPolicy(/*receives_resyncs=*/false, /*registered_before_run=*/true);
+  std::shared_ptr<HandlerRecorder> syncing = checker_->AddHandler("s", cache_.get());
+  syncing->SetResyncPolicy(/*receives_resyncs=*/true, /*registered_before_run=*/true);
+  const ObjectPtr a5 = Pod("a", "5");
+  Written(a5);
+  Add(a5);
+  syncing->OnAdd(a5, false);
+  checker_->NoteListServed();
+  Sync(a5);  // a relist before any resync pass: every listener syncs
+  EXPECT_TRUE(checker_->ok()) << checker_->Describe(1, "replay");
+  const ObjectPtr b7 = Pod("b", "7");
+  Written(b7);
+  Add(b7);
+  syncing->OnAdd(b7, false);
+  syncing->OnUpdate(b7, b7);  // a resync pass: shouldResync has run
+  EXPECT_TRUE(checker_->ok()) << checker_->Describe(1, "replay");
+  checker_->NoteListServed();
+  Sync(b7);  // a later relist's unchanged object: not for a period-0 handler
+  const Violation v = Only("INV11", "ns/b");
+  EXPECT_TRUE(absl::StrContains(v.detail, "after resync checks began")) << v.detail;
 }
 
 // INV7: the indexer holds the notified object or a newer one.

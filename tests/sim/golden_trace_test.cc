@@ -45,7 +45,7 @@ INSTANTIATE_TEST_SUITE_P(
                 "--write_rate=10", "--profile=classic"},
                0xd9f59b8e86dd81fcULL, 1474},
         Golden{{"--seed=42", "--swarm", "--duration=15s", "--objects=60", "--write_rate=20"},
-               0x874ddeaa95536591ULL, 7193},
+               0xbb76992d70fb996fULL, 4310},
         Golden{{"--seed=9", "--scenario=default", "--duration=20s", "--objects=100",
                 "--write_rate=30", "--profile=current"},
                0x8536ba315608296bULL, 9319}));

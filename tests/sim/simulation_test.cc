@@ -7,7 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "core/api_errors.h"
 #include "core/controller.h"
 #include "core/delta_fifo.h"
 #include "gtest/gtest.h"
@@ -225,6 +227,61 @@ TEST(Checker, CatchesARelistThatIgnoresTheLastSyncedVersion) {
     ASSERT_TRUE(r.ok()) << r.status();
     for (const Violation& v : r->violations) {
       if (v.invariant == "INV2") {
+        ++caught;
+        break;
+      }
+    }
+    o.client_layer = nullptr;
+    absl::StatusOr<SimResult> good = RunSimulation(o);
+    ASSERT_TRUE(good.ok());
+    EXPECT_TRUE(good->passed) << Describe(o, *good);
+  }
+  EXPECT_GT(caught, 0);
+}
+
+// A client that, told by a LIST that its RV expired, asks again at that RV
+// instead of relisting from "" (the bug client-go fixed in 54033229a).
+class RelistAtExpiredVersion final : public ListerWatcher {
+ public:
+  explicit RelistAtExpiredVersion(ListerWatcher* server) : server_(server) {}
+  void List(const ListOptions& options, ListCallback done) override {
+    ListOptions o = options;
+    if (o.continue_token.empty() && o.resource_version.empty() && !expired_rv_.empty()) {
+      o.resource_version = expired_rv_;
+    }
+    expired_rv_.clear();
+    const std::string rv = o.resource_version;
+    const bool first_page = o.continue_token.empty();
+    server_->List(o, [this, rv, first_page, done = std::move(done)](
+                         absl::StatusOr<ListPage> page) mutable {
+      if (first_page && !page.ok() && IsExpiredOrGone(page.status())) expired_rv_ = rv;
+      done(std::move(page));
+    });
+  }
+  void Watch(const ListOptions& options, std::shared_ptr<WatchConsumer> consumer,
+             WatchCallback started) override {
+    server_->Watch(options, std::move(consumer), std::move(started));
+  }
+
+ private:
+  ListerWatcher* const server_;
+  std::string expired_rv_;
+};
+
+TEST(Checker, CatchesAListThatDoesNotRelistFromEmptyAfter410) {
+  int caught = 0;
+  for (uint64_t seed = 1; seed <= 6; ++seed) {
+    SimOptions o = Small(seed, Profile::kClassic);
+    o.page_size = 50;  // lists at an RV read a snapshot: 410 once compacted
+    o.faults = *ParseScriptedFaults(
+        "5s:refuse:2s,5s:break,6.9s:compact,12s:refuse:2s,12s:break,13.9s:compact");
+    o.client_layer = [](ListerWatcher* server) {
+      return std::unique_ptr<ListerWatcher>(std::make_unique<RelistAtExpiredVersion>(server));
+    };
+    absl::StatusOr<SimResult> r = RunSimulation(o);
+    ASSERT_TRUE(r.ok()) << r.status();
+    for (const Violation& v : r->violations) {
+      if (v.invariant == "INV2" && absl::StrContains(v.detail, "RF6")) {
         ++caught;
         break;
       }

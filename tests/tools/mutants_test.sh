@@ -29,8 +29,8 @@ for p in "${patches[@]}"; do
   if ! grep -qE "^# mutant: $name\$" "$p"; then
     echo "FAIL: $name: '# mutant:' does not match the file name"; status=1
   fi
-  if ! grep -qE "^# profiles: (classic|current|both)\b" "$p"; then
-    echo "FAIL: $name: profiles must be classic, current or both"; status=1
+  if ! grep -qE "^# profiles: (classic|current|interim|both)\b" "$p"; then
+    echo "FAIL: $name: profiles must be classic, current, interim or both"; status=1
   fi
   if ! out=$(cd "$work" && patch -p1 --dry-run -F0 -i "$OLDPWD/$p" 2>&1); then
     echo "FAIL: $name does not apply cleanly:"; echo "$out"; status=1
