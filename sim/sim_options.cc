@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "sim/prng.h"
 
 namespace informersim {
@@ -25,7 +26,7 @@ constexpr FaultName kFaultNames[] = {
     {FaultKind::kLagInstance, "lag", 2},      {FaultKind::kRefuseConnections, "refuse", 1},
     {FaultKind::kFailRequests, "fail", 1},    {FaultKind::kPauseConsumer, "pause", 1},
     {FaultKind::kStallHandler, "stall", 2},   {FaultKind::kAddHandler, "add", 0},
-    {FaultKind::kRestartInformer, "restart", 0},
+    {FaultKind::kRestartInformer, "restart", 0}, {FaultKind::kChurn, "churn", 1},
 };
 
 std::string Dur(absl::Duration d) { return absl::FormatDuration(d); }
@@ -179,7 +180,8 @@ absl::string_view FaultKindName(FaultKind kind) {
 }
 
 std::string DescribeFault(const ScriptedFault& fault) {
-  std::string out = absl::StrCat(Dur(fault.at), ":", FaultKindName(fault.kind));
+  std::string out =
+      absl::StrCat(Dur(fault.at), ":", FaultKindName(fault.kind), fault.on_list ? "@list" : "");
   switch (fault.kind) {
     case FaultKind::kLagInstance:
     case FaultKind::kStallHandler:
@@ -188,6 +190,7 @@ std::string DescribeFault(const ScriptedFault& fault) {
     case FaultKind::kRefuseConnections:
     case FaultKind::kFailRequests:
     case FaultKind::kPauseConsumer:
+    case FaultKind::kChurn:
       absl::StrAppend(&out, ":", Dur(fault.duration));
       break;
     default:
@@ -212,13 +215,16 @@ absl::StatusOr<std::vector<ScriptedFault>> ParseScriptedFaults(absl::string_view
     if (!at.ok()) return at.status();
     f.at = *at;
     const FaultName* found = nullptr;
+    absl::string_view kind = parts[1];
+    f.on_list = absl::ConsumeSuffix(&kind, "@list");
     for (const FaultName& n : kFaultNames) {
-      if (parts[1] == n.name) found = &n;
+      if (kind == n.name) found = &n;
     }
     if (found == nullptr) {
       return absl::InvalidArgumentError(absl::StrCat(
           where, ": unknown kind \"", parts[1],
-          "\" (break, compact, lag, refuse, fail, pause, stall, add, restart)"));
+          "\" (break, compact, lag, refuse, fail, pause, stall, add, restart, churn; each also as "
+          "KIND@list)"));
     }
     f.kind = found->kind;
     if (static_cast<int>(parts.size()) != 2 + found->args) {
@@ -469,7 +475,11 @@ SimOptions DrawSwarm(const SimOptions& base, uint64_t seed, bool keep_duration) 
   o.handlers.clear();
   for (int64_t i = 0; i < handlers; ++i) {
     HandlerSpec h;
-    if (r.Chance(0.3)) h.resync_period = absl::Seconds(r.Range(0, small ? 10 : 60));
+    // Its own period, often 0 (never resynced, while others are: INV11).
+    if (r.Chance(0.4)) {
+      const bool never = r.Chance(0.35);
+      h.resync_period = never ? absl::ZeroDuration() : absl::Seconds(r.Range(1, small ? 10 : 60));
+    }
     h.speed = r.Chance(0.3) ? 0.01 + r.Float64() * 0.3 : 1.0;
     if (small && r.Chance(0.15)) h.crash_fraction = 0.01 + r.Float64() * 0.2;
     o.handlers.push_back(h);
@@ -487,7 +497,8 @@ SimOptions DrawSwarm(const SimOptions& base, uint64_t seed, bool keep_duration) 
   for (int64_t i = 0; i < count; ++i) {
     ScriptedFault f;
     f.at = absl::Milliseconds(r.Range(0, span_ms - 1));
-    f.kind = static_cast<FaultKind>(r.Below(9));
+    f.kind = static_cast<FaultKind>(r.Below(10));
+    f.on_list = r.Chance(0.3);
     switch (f.kind) {
       case FaultKind::kLagInstance:
         f.target = r.Range(0, static_cast<int64_t>(o.server.instance_lags.size()) - 1);
@@ -500,6 +511,7 @@ SimOptions DrawSwarm(const SimOptions& base, uint64_t seed, bool keep_duration) 
       case FaultKind::kRefuseConnections:
       case FaultKind::kFailRequests:
       case FaultKind::kPauseConsumer:
+      case FaultKind::kChurn:
         f.duration = absl::Milliseconds(r.Range(100, 5000));
         break;
       default:
@@ -513,18 +525,34 @@ SimOptions DrawSwarm(const SimOptions& base, uint64_t seed, bool keep_duration) 
   // during the pause the watch breaks and cannot reconnect for a while, and
   // the history is compacted just before it can: its re-watch gets 410 and
   // it relists (when anything was written meanwhile).
-  if (small && span_ms >= 1 && r.Chance(0.4)) {
+  if (small && span_ms >= 1 && r.Chance(0.5)) {
+    // Few writes: a key the relist got wrong stays wrong (a later write to
+    // it would heal the informer before the checker looks).
+    o.workload.writes_per_second = std::min(o.workload.writes_per_second, 3.0);
     ScriptedFault pause;
     pause.at = absl::Milliseconds(r.Range(0, span_ms - 1));
     pause.kind = FaultKind::kPauseConsumer;
-    pause.duration = absl::Milliseconds(r.Range(2000, 10000));
-    o.faults.push_back(pause);
+    // The pause outlasts the last relist by a few seconds (the reflector
+    // backs off before it watches again, gets 410 and lists).
+    absl::Duration pause_end = pause.at;
     const int64_t relists = r.Range(1, 3);
     for (int64_t i = 0; i < relists; ++i) {
-      const absl::Duration at =
-          pause.at + absl::Milliseconds(r.Range(0, absl::ToInt64Milliseconds(pause.duration)));
-      if (at >= o.duration) continue;
+      const absl::Duration at = pause.at + absl::Milliseconds(r.Range(0, 4000));
       const absl::Duration window = absl::Milliseconds(r.Range(300, 3000));
+      // An object deleted just before the watch breaks (its delete queued
+      // behind the paused consumer) and recreated while the client is away.
+      const absl::Duration lead = absl::Milliseconds(r.Range(10, 500));
+      const absl::Duration recreate =
+          lead + absl::Milliseconds(r.Range(0, absl::ToInt64Milliseconds(window)));
+      if (at >= o.duration) continue;
+      pause_end = std::max(pause_end, at + window);
+      if (at >= lead) {
+        ScriptedFault churn;
+        churn.at = at - lead;
+        churn.kind = FaultKind::kChurn;
+        churn.duration = recreate;
+        o.faults.push_back(churn);
+      }
       ScriptedFault brk;
       brk.at = at;
       brk.kind = FaultKind::kBreakWatches;
@@ -541,6 +569,8 @@ SimOptions DrawSwarm(const SimOptions& base, uint64_t seed, bool keep_duration) 
         o.faults.push_back(compact);
       }
     }
+    pause.duration = pause_end - pause.at + absl::Milliseconds(r.Range(2000, 5000));
+    o.faults.push_back(pause);
   }
   std::stable_sort(o.faults.begin(), o.faults.end(),
                    [](const ScriptedFault& a, const ScriptedFault& b) { return a.at < b.at; });

@@ -67,6 +67,8 @@ enum class FaultKind {
   kAddHandler,         // a handler is added while events flow
   kRestartInformer,    // the informer is stopped and a new one started (a
                        // process restart); its handlers re-register
+  kChurn,              // ARG duration: the workload deletes an object now and
+                       // creates its name again that much later (new uid)
 };
 absl::string_view FaultKindName(FaultKind kind);
 
@@ -75,12 +77,17 @@ struct ScriptedFault {
   FaultKind kind = FaultKind::kBreakWatches;
   int64_t target = 0;  // instance or handler index
   absl::Duration duration = absl::ZeroDuration();  // window, pause or lag
+  // "KIND@list": armed at `at`, the fault fires when the informer next asks
+  // for a whole state (a first LIST page or a watch-list), so it lands in
+  // the middle of a relist, where timed faults rarely fall.
+  bool on_list = false;
 };
 std::string DescribeFault(const ScriptedFault& fault);
 
 // "10s:break,20s:compact,30s:lag:1:5s,40s:refuse:2s,45s:fail:1s,
 //  50s:pause:3s,55s:stall:1:4s,60s:add,70s:restart" (kinds: break, compact,
-// lag, refuse, fail, pause, stall, add, restart). Errors say which entry and why.
+// lag, refuse, fail, pause, stall, add, restart; any kind as KIND@list fires
+// at the first relist after AT). Errors say which entry and why.
 absl::StatusOr<std::vector<ScriptedFault>> ParseScriptedFaults(absl::string_view text);
 std::string FormatScriptedFaults(const std::vector<ScriptedFault>& faults);
 

@@ -133,12 +133,18 @@ class RequestObserver final : public ListerWatcher {
   }
   // key -> uid of the first initial state, once complete.
   const std::optional<Incarnations>& snapshot() const { return snapshot_; }
+  // A LIST or a watch-list's initial state is on its way (coverage).
+  bool initial_state_in_flight() const { return initial_state_in_flight_; }
+  // Called when the informer asks for a whole state (KIND@list faults).
+  void SetOnWholeStateRequest(std::function<void()> hook) { on_whole_state_ = std::move(hook); }
 
   void List(const ListOptions& options, ListCallback done) override {
     CheckRequest("LIST", options, /*watch_list=*/false);
     const uint64_t generation = generation_;
     const uint64_t request = ++requests_;
     const bool first_page = options.continue_token.empty();
+    initial_state_in_flight_ = true;
+    if (first_page && on_whole_state_) on_whole_state_();
     inner_->List(options, [this, generation, request, first_page, done = std::move(done)](
                               absl::StatusOr<ListPage> page) mutable {
       if (generation == generation_) {
@@ -146,6 +152,7 @@ class RequestObserver final : public ListerWatcher {
           // A continue page's 410 makes client-go's pager list again at the
           // same RV; only a first page's answer obliges a relist from "".
           NoteError(page.status(), first_page && request == requests_);
+          initial_state_in_flight_ = false;
         } else {
           checker_->NoteListServed();
           if (first_page) pages_.clear();
@@ -163,6 +170,10 @@ class RequestObserver final : public ListerWatcher {
     CheckRequest("WATCH", options, watch_list);
     const uint64_t generation = generation_;
     const uint64_t request = ++requests_;
+    if (watch_list) {
+      initial_state_in_flight_ = true;
+      if (on_whole_state_) on_whole_state_();
+    }
     int64_t start_rv = -1;  // -1: the stream starts with a synthetic state
     if (!watch_list && options.resource_version != "0") {
       ParseResourceVersion(options.resource_version, &start_rv);
@@ -174,6 +185,7 @@ class RequestObserver final : public ListerWatcher {
                       absl::StatusOr<std::unique_ptr<WatchStream>> stream) mutable {
                     if (!stream.ok() && generation == generation_) {
                       NoteError(stream.status(), request == requests_, /*watch=*/!watch_list);
+                      if (watch_list) initial_state_in_flight_ = false;
                     }
                     started(std::move(stream));
                   });
@@ -239,7 +251,10 @@ class RequestObserver final : public ListerWatcher {
       }
       inner_->OnEvent(std::move(event));
     }
-    void OnClosed() override { inner_->OnClosed(); }
+    void OnClosed() override {
+      if (collecting_ && generation_ == owner_->generation_) owner_->initial_state_in_flight_ = false;
+      inner_->OnClosed();
+    }
 
    private:
     void CheckOrder(const WatchEvent& event) {
@@ -302,6 +317,7 @@ class RequestObserver final : public ListerWatcher {
   }
 
   void Complete(const std::vector<ObjectPtr>& items) {
+    initial_state_in_flight_ = false;
     may_list_from_empty_ = false;
     if (!snapshot_.has_value()) {
       Incarnations keys;
@@ -379,6 +395,8 @@ class RequestObserver final : public ListerWatcher {
   bool must_list_next_ = false;
   // Requests made (LIST pages and WATCHes), to tell the latest one.
   uint64_t requests_ = 0;
+  bool initial_state_in_flight_ = false;
+  std::function<void()> on_whole_state_;
   int64_t max_last_sync_ = -1;
 };
 
@@ -447,7 +465,10 @@ class Run {
         observed_server_(&server_, &checker_),
         writer_(&server_, &checker_),
         workload_(world_.runtime(), &writer_, world_.Stream("workload"), world_.tracer(),
-                  options.workload) {}
+                  options.workload) {
+    world_.tracer()->SetFaultObserver([this](absl::string_view actor) { NoteFault(actor); });
+    observed_server_.SetOnWholeStateRequest([this] { FireArmed(); });
+  }
 
   absl::StatusOr<SimResult> Go() {
     Phase("setup");
@@ -529,7 +550,7 @@ class Run {
     Phase("check");
     // Only a quiescent informer can be compared with the truth; without
     // quiescence the LIVENESS violation says what was left.
-    if (result_.converged) checker_.CheckQuiescent(server_.Objects(), *informer_->GetIndexer());
+    if (result_.converged) CheckQuiescent();
     if (result_.converged && !informer_->HasSynced()) {
       Violation v;
       v.invariant = "INV9";
@@ -577,6 +598,7 @@ class Run {
     io.indexers[std::string(kNamespaceIndex)] = MetaNamespaceIndexFunc;
     io.indexers[kAppIndex] = AppLabelIndexFunc;
     io.indexers[kTagsIndex] = TagsIndexFunc;
+
     io.watch_list_page_size = options_.page_size;
     io.batch_size = options_.batch_size;
     io.queue_factory = options_.queue_factory;
@@ -698,9 +720,34 @@ class Run {
         AddHandler(i);
       });
     }
+    faults_strand_ = strand;
     for (const ScriptedFault& fault : options_.faults) {
-      world_.runtime()->PostAfter(strand, t0_ + fault.at - world_.Now(),
-                                  [this, fault] { Inject(fault); });
+      world_.runtime()->PostAfter(strand, t0_ + fault.at - world_.Now(), [this, fault] {
+        if (fault.on_list) {
+          Arm(fault);
+        } else {
+          Inject(fault);
+        }
+      });
+    }
+  }
+
+  // A KIND@list fault waits for the informer's next whole-state request.
+  void Arm(const ScriptedFault& fault) {
+    if (stopped_faults_) return;
+    world_.tracer()->Record(PHASE, "faults", absl::StrCat("armed ", DescribeFault(fault)));
+    armed_.push_back(fault);
+  }
+
+  // The informer asks for a whole state: armed faults fire, as tasks of
+  // their own (a restart must not run inside the reflector's call).
+  void FireArmed() {
+    if (armed_.empty()) return;
+    std::vector<ScriptedFault> fire;
+    fire.swap(armed_);
+    for (ScriptedFault& f : fire) {
+      world_.runtime()->PostAfter(faults_strand_, absl::ZeroDuration(),
+                                  [this, f] { Inject(f); });
     }
   }
 
@@ -727,6 +774,7 @@ class Run {
         break;
       case FaultKind::kPauseConsumer:
         if (controller_strand_ != 0) world_.PauseStrand(controller_strand_, until);
+        consumer_paused_until_ = std::max(consumer_paused_until_, until);
         break;
       case FaultKind::kStallHandler: {
         const size_t h = static_cast<size_t>(fault.target);
@@ -744,7 +792,14 @@ class Run {
       case FaultKind::kRestartInformer:
         RestartInformer();
         break;
+      case FaultKind::kChurn:
+        workload_.Churn(fault.duration);
+        break;
     }
+  }
+
+  void CheckQuiescent() {
+    checker_.CheckQuiescent(server_.Objects(), *informer_->GetIndexer());
   }
 
   // INV9, the meaning of HasSynced, checked when it turns true: the
@@ -806,7 +861,7 @@ class Run {
     next_quiescent_check_ = now + options_.quiescent_check_interval;
     ++result_.quiescent_points_checked;
     world_.tracer()->Record(PHASE, "checker", absl::StrCat("quiescent point at rv=", server_rv));
-    checker_.CheckQuiescent(server_.Objects(), *informer_->GetIndexer());
+    CheckQuiescent();
   }
 
   // How many keys the cache has wrong (missing, ghost or another RV).
@@ -899,6 +954,31 @@ class Run {
     std::optional<Incarnations> expected_initial;
     bool synced = false;  // its registration's HasSynced was seen true
   };
+  // Coverage: the informer's state when a fault takes effect.
+  void NoteFault(absl::string_view actor) {
+    // A scripted fault's effect line repeats it; the end of faults is none.
+    static constexpr absl::string_view kNotFaults[] = {
+        "end_faults", "break_watches", "instance_lag", "refuse_connections", "fail_requests"};
+    for (absl::string_view n : kNotFaults) {
+      if (actor == n) return;
+    }
+    ++result_.fault_coverage[std::string(actor)][InformerState()];
+  }
+
+  const char* InformerState() {
+    if (informer_ == nullptr || !informer_->HasSynced()) return "unsynced";
+    if (observed_server_.initial_state_in_flight()) return "relisting";
+    if (world_.runtime()->Now() < consumer_paused_until_) return "consumer-paused";
+    for (const HandlerSlot& h : handlers_) {
+      const auto* listener = dynamic_cast<const ProcessorListener*>(h.recorder->registration().get());
+      if (listener != nullptr && listener->pending() > 0) return "handler-behind";
+    }
+    return "watching";
+  }
+
+  absl::Time consumer_paused_until_ = absl::InfinitePast();
+  StrandId faults_strand_ = 0;
+  std::vector<ScriptedFault> armed_;  // KIND@list faults waiting for a relist
   // In the order the handlers were added.
   std::vector<HandlerSlot> handlers_;
   // Per handler index: its crash draws, kept across informer restarts.

@@ -28,6 +28,7 @@
 #define INFORMERSIM_SIM_SIMULATION_H_
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -72,6 +73,12 @@ struct SimResult {
   ApiServerStats server;
   WorkloadStats workload;
   std::vector<std::string> injected;  // scripted faults, as carried out
+  // Coverage: for each fault that took effect (the FAULT step's actor), the
+  // informer's state at that moment, counted. States: "unsynced" (the first
+  // list not delivered), "relisting" (a list or a watch-list's initial state
+  // in flight), "consumer-paused", "handler-behind" (a listener has
+  // notifications buffered), "watching" (none of those).
+  std::map<std::string, std::map<std::string, int64_t>> fault_coverage;
   std::vector<HandlerSummary> handlers;
   int64_t handler_crashes = 0;
   size_t final_objects = 0;

@@ -54,6 +54,7 @@ void Tracer::Record(StepKind kind, absl::string_view actor, absl::string_view de
   hash_ = HashParts(hash_, index, time_us, kind, actor, detail);
   const size_t k = static_cast<size_t>(kind);
   if (k < sizeof(kind_counts_) / sizeof(kind_counts_[0])) ++kind_counts_[k];
+  if (kind == FAULT && fault_observer_) fault_observer_(actor);
   if (keep_steps_) {
     TraceStep& step = steps_.emplace_back();
     step.set_index(index);

@@ -13,6 +13,7 @@
 #define INFORMERSIM_SIM_TRACER_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,11 @@ class Tracer {
 
   void Record(StepKind kind, absl::string_view actor, absl::string_view detail);
 
+  // Called with the actor of every FAULT step as it is recorded (coverage).
+  void SetFaultObserver(std::function<void(absl::string_view)> observer) {
+    fault_observer_ = std::move(observer);
+  }
+
   uint64_t hash() const { return hash_; }
   uint64_t step_count() const { return count_; }
   bool keeps_steps() const { return keep_steps_; }
@@ -55,6 +61,7 @@ class Tracer {
   uint64_t count_ = 0;
   uint64_t kind_counts_[16] = {};
   std::vector<TraceStep> steps_;
+  std::function<void(absl::string_view)> fault_observer_;
 };
 
 // Hash of one step under the Tracer's encoding, chained from `previous`.

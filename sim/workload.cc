@@ -332,6 +332,25 @@ void Workload::DoRandomDelete() {
   }
 }
 
+bool Workload::Churn(absl::Duration recreate_after) {
+  if (live_.empty()) return false;
+  const size_t slot = static_cast<size_t>(random_.Below(live_.size()));
+  const std::string key = live_[slot].key;
+  const std::string ns = live_[slot].object->metadata().namespace_();
+  const std::string name = live_[slot].object->metadata().name();
+  absl::StatusOr<ObjectPtr> deleted = writer_->Delete(ns, name);
+  Trace("delete churn", key, deleted.status());
+  if (!deleted.ok()) {
+    ++stats_.rejected;
+    if (absl::IsNotFound(deleted.status())) RemoveLive(key);
+    return false;
+  }
+  ++stats_.deletes;
+  RemoveLive(key);
+  Schedule(recreate_after, [this, ns, name] { Recreate(ns, name); });
+  return true;
+}
+
 void Workload::DeleteShortLived(const std::string& key, const std::string& uid) {
   // Only the incarnation that was created short-lived; if it is already
   // gone (a random delete got there first), there is nothing to do.

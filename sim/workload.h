@@ -105,6 +105,11 @@ class Workload {
   absl::Status Preload();
   // Schedules writes on the "workload" strand until stop_at.
   void Start(absl::Time stop_at);
+  // Deletes a random live object now and creates its name again (a new
+  // incarnation, new uid) `recreate_after` later, if that is before the
+  // stop time: the history a client that is disconnected meanwhile sees
+  // only in its next list. False when nothing is live.
+  bool Churn(absl::Duration recreate_after);
   // No further writes; pending timers are cancelled and done() is true.
   void Stop();
   // Nothing scheduled any more (never started, stopped, or past stop_at with

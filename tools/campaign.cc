@@ -53,10 +53,37 @@ std::string CountsJson(const std::map<std::string, int64_t>& counts) {
   return absl::StrCat("{", absl::StrJoin(parts, ","), "}");
 }
 
+std::string CoverageJson(const std::map<std::string, std::map<std::string, int64_t>>& cov) {
+  std::vector<std::string> parts;
+  for (const auto& [fault, states] : cov) {
+    parts.push_back(absl::StrCat(JsonString(fault), ":", CountsJson(states)));
+  }
+  return absl::StrCat("{", absl::StrJoin(parts, ","), "}");
+}
+
 std::string CountsText(const std::map<std::string, int64_t>& counts) {
   std::vector<std::string> parts;
   for (const auto& [name, n] : counts) parts.push_back(absl::StrCat(name, " x", n));
   return absl::StrJoin(parts, ", ");
+}
+
+constexpr const char* kStates[] = {"unsynced", "relisting", "consumer-paused", "handler-behind",
+                                   "watching"};
+
+std::string CoverageTable(const std::map<std::string, std::map<std::string, int64_t>>& cov) {
+  std::string out = "coverage (seeds in which each fault took effect in each informer state; 0 = blind spot):\n";
+  absl::StrAppend(&out, absl::StrFormat("  %-20s", "fault"));
+  for (const char* s : kStates) absl::StrAppend(&out, absl::StrFormat(" %15s", s));
+  out += "\n";
+  for (const auto& [fault, states] : cov) {
+    absl::StrAppend(&out, absl::StrFormat("  %-20s", fault));
+    for (const char* s : kStates) {
+      auto it = states.find(s);
+      absl::StrAppend(&out, absl::StrFormat(" %15d", it == states.end() ? 0 : it->second));
+    }
+    out += "\n";
+  }
+  return out;
 }
 
 SeedOutcome RunSeed(const std::vector<std::string>& args, uint64_t seed) {
@@ -97,6 +124,9 @@ SeedOutcome RunSeed(const std::vector<std::string>& args, uint64_t seed) {
   if (!o.passed) o.report = result->report;
   o.time_travel_findings = result->time_travel_findings;
   o.relists = result->server.list_requests - result->server.list_continues;
+  for (const auto& [fault, states] : result->fault_coverage) {
+    for (const auto& [state, n] : states) o.fault_states[fault].push_back(state);
+  }
   o.trace_hash = result->trace_hash;
   o.trace_steps = result->trace_steps;
   o.virtual_time = result->virtual_time;
@@ -177,7 +207,14 @@ absl::StatusOr<CampaignSummary> Campaign::Run(std::FILE* out) {
                      static_cast<unsigned long long>(o.trace_hash),
                      static_cast<unsigned long long>(o.trace_steps));
       }
-      if (json != nullptr) std::fprintf(json, "%s\n", OutcomeJson(o).c_str());
+      if (json != nullptr) {
+        // Whole lines as they come: an interrupted campaign keeps them.
+        std::fprintf(json, "%s\n", OutcomeJson(o).c_str());
+        std::fflush(json);
+      }
+      for (const auto& [fault, states] : o.fault_states) {
+        for (const std::string& state : states) ++summary.fault_coverage[fault][state];
+      }
       if (o.error || !o.passed) {
         ++summary.failed;
         if (o.error) ++summary.errors;
@@ -279,6 +316,9 @@ absl::StatusOr<CampaignSummary> Campaign::Run(std::FILE* out) {
       absl::StrAppend(&seeds_text, " and ", summary.failing_seeds.size() - 20, " more");
     }
   }
+  if (!summary.fault_coverage.empty()) {
+    std::fprintf(out, "%s", CoverageTable(summary.fault_coverage).c_str());
+  }
   if (!summary.violations_by_invariant.empty()) {
     std::fprintf(out, "failing seeds by invariant: %s\n",
                  CountsText(summary.violations_by_invariant).c_str());
@@ -296,13 +336,14 @@ absl::StatusOr<CampaignSummary> Campaign::Run(std::FILE* out) {
         "\"failing_seeds\":[%s],\"failing_seeds_by_invariant\":%s,"
         "\"seeds_to_first_failure\":%lld,\"seconds_to_first_failure\":%.3f,"
         "\"first_failure_invariants\":%s,\"wall_seconds\":%.3f,\"jobs\":%d,"
-        "\"interrupted\":%s,\"budget_exhausted\":%s}}\n",
+        "\"interrupted\":%s,\"budget_exhausted\":%s,\"fault_coverage\":%s}}\n",
         static_cast<unsigned long long>(opt.first_seed), static_cast<long long>(summary.passed),
         static_cast<long long>(summary.failed), static_cast<long long>(summary.errors),
         absl::StrJoin(seeds, ",").c_str(), CountsJson(summary.violations_by_invariant).c_str(),
         static_cast<long long>(summary.seeds_to_first_failure), summary.seconds_to_first_failure,
         JsonString(summary.first_failure_invariants).c_str(), summary.wall_seconds, jobs,
-        summary.interrupted ? "true" : "false", summary.budget_exhausted ? "true" : "false");
+        summary.interrupted ? "true" : "false", summary.budget_exhausted ? "true" : "false",
+        CoverageJson(summary.fault_coverage).c_str());
     if (std::fclose(json) != 0) {
       return absl::DataLossError(absl::StrCat("--json: writing ", opt.json_path, " failed"));
     }

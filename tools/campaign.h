@@ -17,9 +17,10 @@
 //
 // Output: a line per failing seed (seed, invariants with counts, the replay
 // command), the full reports with `verbose`, a progress line on a terminal,
-// and a last line "N passed, M failed" naming the failing seeds (the first
+// the coverage table (seeds in which each fault kind met each informer
+// state), and a last line "N passed, M failed" naming the failing seeds (the first
 // 20 and a count). With `json_path`, one JSON object per seed and a summary
-// (schema in docs/CAMPAIGNS.md).
+// (schema in docs/SIMULATOR.md, "Campaigns and coverage").
 //
 // Wall time and threads live here, in tools/, never under the simulator:
 // a seed's run is decided by its seed and flags alone.
@@ -77,6 +78,8 @@ struct SeedOutcome {
   uint64_t trace_hash = 0;
   uint64_t trace_steps = 0;
   absl::Duration virtual_time;
+  // fault -> informer states it met in this run (SimResult::fault_coverage).
+  std::map<std::string, std::vector<std::string>> fault_states;
   double wall_seconds = 0;      // this run's wall time
   double finished_at_s = 0;     // since the campaign started
 };
@@ -92,6 +95,10 @@ struct CampaignSummary {
   int64_t seeds_to_first_failure = -1;
   double seconds_to_first_failure = -1;
   std::string first_failure_invariants;  // "INV5,INV1"
+  // Seeds in which each fault took effect in each informer state: the
+  // campaign's coverage of (fault kind x informer state); a zero is a
+  // blind spot.
+  std::map<std::string, std::map<std::string, int64_t>> fault_coverage;
   double wall_seconds = 0;
   bool interrupted = false;
   bool budget_exhausted = false;

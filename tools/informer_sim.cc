@@ -56,6 +56,8 @@ constexpr char kUsage[] =
     "  --fault_scale=X       multiplies every fault rate (0 = none)\n"
     "  --faults=LIST         scripted faults AT:KIND[:ARG...], comma-separated;\n"
     "                        kinds break, compact, lag:I:D, refuse:D, fail:D,\n"
+    "                        churn:D (delete now, recreate D later), KIND@list\n"
+    "                        (fires at the first relist after AT),\n"
     "                        pause:D, stall:H:D, add, restart; 'none' for none\n"
     "  --handlers=N, --late_handlers=N, --slow_handler=B\n"
     "  --resync=D, --page_size=N, --bookmarks=B, --watch_list=B\n"

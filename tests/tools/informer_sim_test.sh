@@ -71,6 +71,64 @@ expect_text "$TMP/out" "identical traces" "determinism message"
 expect_exit 0 "swarm campaign" -- "$SIM" --swarm --seeds=4 --duration=10s --objects=60 --write_rate=20
 expect_text "$TMP/out" "4 passed, 0 failed" "campaign total"
 
+# Campaigns: seed order whatever the thread count, JSON that parses, the
+# lowest failing seeds under --max_failures, bad campaign flags.
+CAMPAIGN=(--swarm --seeds=24 --duration=8s --objects=20)
+expect_exit 0 "campaign, one thread" -- "$SIM" "${CAMPAIGN[@]}" --jobs=1 --verbose --json="$TMP/one.jsonl"
+cp "$TMP/out" "$TMP/one.out"
+expect_exit 0 "campaign, three threads" -- "$SIM" "${CAMPAIGN[@]}" --jobs=3 --verbose --json="$TMP/three.jsonl"
+if ! cmp -s "$TMP/one.out" "$TMP/out"; then
+  echo "FAIL: campaign output differs between --jobs=1 and --jobs=3"
+  diff "$TMP/one.out" "$TMP/out" | head -20
+  failures=$((failures + 1))
+fi
+expect_text "$TMP/out" "^seed 24: PASS" "verbose campaign lists every seed"
+expect_text "$TMP/out" "coverage (seeds in which" "campaign coverage table"
+if ! /usr/bin/python3 - "$TMP/one.jsonl" "$TMP/three.jsonl" <<'PY'
+import json, sys
+def load(path):
+    rows = [json.loads(line) for line in open(path)]
+    summary = rows[-1]["summary"]
+    seeds = rows[:-1]
+    assert [r["seed"] for r in seeds] == list(range(1, 25)), [r["seed"] for r in seeds]
+    assert summary["passed"] == 24 and summary["failed"] == 0, summary
+    for r in seeds:
+        assert r["verdict"] == "pass" and len(r["trace_hash"]) == 16, r
+        assert r["world"] in ("small", "medium", "large"), r
+    return [(r["seed"], r["trace_hash"], r["trace_steps"]) for r in seeds], summary["fault_coverage"]
+a, b = load(sys.argv[1]), load(sys.argv[2])
+assert a == b, "the JSON differs between thread counts"
+PY
+then
+  echo "FAIL: campaign JSON"
+  failures=$((failures + 1))
+fi
+
+# Restarts against lagging instances go back in time in CLASSIC; declared a
+# violation, some seeds fail. --max_failures=2 reports the two lowest.
+FAILING=(--swarm --seeds=16 --profile=classic --scenario=default --restart_time_travel_is_violation)
+expect_exit 1 "campaign with failures" -- "$SIM" "${FAILING[@]}" --jobs=1
+all=$(sed -n 's/^seed \([0-9]*\): FAIL.*/\1/p' "$TMP/out" | tr '\n' ' ')
+first_two=$(echo "$all" | awk '{print $1, $2}')
+expect_exit 1 "campaign stops at two failures" -- "$SIM" "${FAILING[@]}" --jobs=2 --max_failures=2
+got=$(sed -n 's/^seed \([0-9]*\): FAIL.*/\1/p' "$TMP/out" | tr '\n' ' ' | sed 's/ $//')
+if [[ -z "$first_two" || "$got" != "$first_two" ]]; then
+  echo "FAIL: --max_failures=2 reported \"$got\", want the two lowest of \"$all\""
+  failures=$((failures + 1))
+fi
+expect_text "$TMP/out" "2 failed; failing seeds: $first_two" "summary names the failing seeds"
+expect_text "$TMP/out" "replay: bazel run //tools:informer_sim -- --seed=" "failure line has a replay command"
+
+expect_exit 2 "jobs zero" -- "$SIM" --seeds=3 --jobs=0
+expect_text "$TMP/err" "--jobs" "jobs message"
+expect_exit 2 "bad time budget" -- "$SIM" --time_budget=soon
+expect_text "$TMP/err" "--time_budget" "time budget message"
+expect_exit 2 "json without a campaign" -- "$SIM" --json="$TMP/x.jsonl"
+expect_exit 2 "unwritable json" -- "$SIM" --seeds=2 "${SMALL[@]}" --json=/nonexistent/dir/x.jsonl
+expect_text "$TMP/err" "cannot write" "unwritable json message"
+expect_exit 0 "time budget campaign" -- "$SIM" --swarm --time_budget=2s --duration=5s --objects=10 --jobs=2
+expect_text "$TMP/out" " passed, 0 failed" "time budget total"
+
 expect_exit 0 "default scenario" -- "$SIM"
 expect_text "$TMP/out" "verdict: PASS" "default verdict"
 expect_text "$TMP/out" "what the informer did" "default summary"
