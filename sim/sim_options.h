@@ -149,6 +149,10 @@ struct SimOptions {
   // server, which sees the requests as this layer passes them on: a
   // deliberately broken client. Null: none.
   std::function<std::unique_ptr<ListerWatcher>(ListerWatcher* server)> client_layer;
+  // Tests only: a layer between the observed server and the fake server,
+  // whose answers the checker sees as the server's: a deliberately broken
+  // server (INV14). Null: none.
+  std::function<std::unique_ptr<ListerWatcher>(ListerWatcher* server)> server_layer;
 };
 
 absl::Status ValidateOptions(const SimOptions& options);

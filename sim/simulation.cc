@@ -462,7 +462,10 @@ class Run {
         server_(world_.runtime(), world_.Stream("server"), world_.tracer(),
                 ServerOptionsFor(options)),
         checker_(world_.tracer(), world_.runtime(), CheckerOptionsFor(options)),
-        observed_server_(&server_, &checker_),
+        server_layer_(options.server_layer ? options.server_layer(&server_) : nullptr),
+        observed_server_(server_layer_ != nullptr ? server_layer_.get()
+                                                  : static_cast<ListerWatcher*>(&server_),
+                         &checker_),
         writer_(&server_, &checker_),
         workload_(world_.runtime(), &writer_, world_.Stream("workload"), world_.tracer(),
                   options.workload) {
@@ -938,6 +941,8 @@ class Run {
   Prng client_random_;
   FakeApiServer server_;
   Checker checker_;
+  // Tests only (SimOptions::server_layer): a deliberately broken server.
+  std::unique_ptr<ListerWatcher> server_layer_;
   RequestObserver observed_server_;
   CheckedWriter writer_;
   Workload workload_;

@@ -311,20 +311,26 @@ void Workload::DoRandomUpdate() {
   live_[slot].object = *std::move(updated);
 }
 
-void Workload::DoRandomDelete() {
+bool Workload::DeleteRandomLive(absl::string_view op, std::string* ns, std::string* name) {
   const size_t slot = static_cast<size_t>(random_.Below(live_.size()));
   const std::string key = live_[slot].key;
-  const std::string ns = live_[slot].object->metadata().namespace_();
-  const std::string name = live_[slot].object->metadata().name();
-  absl::StatusOr<ObjectPtr> deleted = writer_->Delete(ns, name);
-  Trace("delete", key, deleted.status());
+  *ns = live_[slot].object->metadata().namespace_();
+  *name = live_[slot].object->metadata().name();
+  absl::StatusOr<ObjectPtr> deleted = writer_->Delete(*ns, *name);
+  Trace(op, key, deleted.status());
   if (!deleted.ok()) {
     ++stats_.rejected;
     if (absl::IsNotFound(deleted.status())) RemoveLive(key);
-    return;
+    return false;
   }
   ++stats_.deletes;
   RemoveLive(key);
+  return true;
+}
+
+void Workload::DoRandomDelete() {
+  std::string ns, name;
+  if (!DeleteRandomLive("delete", &ns, &name)) return;
   if (random_.Chance(options_.recreate_fraction)) {
     const absl::Duration after =
         random_.DurationBetween(absl::ZeroDuration(), options_.recreate_delay_max);
@@ -334,19 +340,8 @@ void Workload::DoRandomDelete() {
 
 bool Workload::Churn(absl::Duration recreate_after) {
   if (live_.empty()) return false;
-  const size_t slot = static_cast<size_t>(random_.Below(live_.size()));
-  const std::string key = live_[slot].key;
-  const std::string ns = live_[slot].object->metadata().namespace_();
-  const std::string name = live_[slot].object->metadata().name();
-  absl::StatusOr<ObjectPtr> deleted = writer_->Delete(ns, name);
-  Trace("delete churn", key, deleted.status());
-  if (!deleted.ok()) {
-    ++stats_.rejected;
-    if (absl::IsNotFound(deleted.status())) RemoveLive(key);
-    return false;
-  }
-  ++stats_.deletes;
-  RemoveLive(key);
+  std::string ns, name;
+  if (!DeleteRandomLive("delete churn", &ns, &name)) return false;
   Schedule(recreate_after, [this, ns, name] { Recreate(ns, name); });
   return true;
 }

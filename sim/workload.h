@@ -148,6 +148,9 @@ class Workload {
   bool DoCreate(api::Object object, absl::string_view op);
   void DoRandomUpdate();
   void DoRandomDelete();
+  // Deletes a live object picked at random (traced as `op`); its name in
+  // `ns`/`name`. False when the writer refused.
+  bool DeleteRandomLive(absl::string_view op, std::string* ns, std::string* name);
   void DeleteShortLived(const std::string& key, const std::string& uid);
   void Recreate(const std::string& ns, const std::string& name);
 

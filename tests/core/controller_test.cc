@@ -195,7 +195,7 @@ TEST(ControllerTest, TestStoreResourceVersion) {
 class ProfileTest : public ::testing::TestWithParam<Profile> {};
 
 INSTANTIATE_TEST_SUITE_P(Profiles, ProfileTest,
-                         ::testing::Values(Profile::kClassic, Profile::kCurrent),
+                         ::testing::Values(Profile::kClassic, Profile::kCurrent, Profile::kInterim),
                          [](const ::testing::TestParamInfo<Profile>& info) {
                            return std::string(ProfileName(info.param));
                          });

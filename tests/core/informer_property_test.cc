@@ -250,7 +250,7 @@ void CheckScenario(Profile profile) {
   rt.RunFor(absl::Seconds(120));
 
   const std::map<std::string, int64_t> truth = TruthOf(source);
-  const bool unknown_deletes_ok = profile == Profile::kCurrent && dropped_events;
+  const bool unknown_deletes_ok = profile != Profile::kClassic && dropped_events;
   RC_ASSERT(informer.HasSynced());
   RC_ASSERT(informer.LastSyncResourceVersion() == absl::StrCat(source.last_rv()));
   RC_ASSERT(ViewOf(*informer.GetStore()) == truth);                  // INV1
@@ -283,6 +283,10 @@ RC_GTEST_PROP(InformerProperty, ClassicConvergesAndNotifiesConsistently, ()) {
 
 RC_GTEST_PROP(InformerProperty, CurrentConvergesAndNotifiesConsistently, ()) {
   CheckScenario(Profile::kCurrent);
+}
+
+RC_GTEST_PROP(InformerProperty, InterimConvergesAndNotifiesConsistently, ()) {
+  CheckScenario(Profile::kInterim);
 }
 
 }  // namespace

@@ -79,7 +79,7 @@ struct Env {
 class SharedInformerTest : public ::testing::TestWithParam<Profile> {};
 
 INSTANTIATE_TEST_SUITE_P(Profiles, SharedInformerTest,
-                         ::testing::Values(Profile::kClassic, Profile::kCurrent),
+                         ::testing::Values(Profile::kClassic, Profile::kCurrent, Profile::kInterim),
                          [](const ::testing::TestParamInfo<Profile>& info) {
                            return std::string(ProfileName(info.param));
                          });

@@ -3,10 +3,12 @@
 // too-fresh versions, bookmarks, timeouts, lag, ordering under latency, and
 // the ListerWatcher contract (no event before `started`, none after Stop).
 #include <algorithm>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/time/time.h"
 #include "core/api_errors.h"
@@ -23,6 +25,7 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::UnorderedElementsAre;
+using testing::DoList;
 using testing::DoWatch;
 using testing::OneInstance;
 using testing::Opts;
@@ -174,6 +177,95 @@ TEST(ApiServerWatch, CompactedVersionGets410InBothEncodings) {
   EXPECT_TRUE(http);
   EXPECT_TRUE(in_stream);
   EXPECT_EQ(reasons, (std::set<std::string>{"Expired", "Gone"}));
+}
+
+// A run may pin the 410's reason and the way an expired WATCH is refused:
+// a client that knows only one shape loops on the other for ever.
+TEST(ApiServerWatch, ExpiredShapesPinnedForTheRun) {
+  using Reason = ApiServerOptions::ExpiredReason;
+  using Encoding = ApiServerOptions::ExpiredWatch;
+  for (Reason reason : {Reason::kExpired, Reason::kGone}) {
+    for (Encoding encoding : {Encoding::kHttpError, Encoding::kInStream}) {
+      for (uint64_t seed = 1; seed <= 8; ++seed) {
+        ManualRuntime rt;
+        ApiServerOptions o = OneInstance();
+        o.expired_reason = reason;
+        o.expired_watch = encoding;
+        FakeApiServer server(&rt, Prng(seed), nullptr, o);
+        ASSERT_TRUE(server.Create(Pod("ns", "a")).ok());
+        ASSERT_TRUE(server.Create(Pod("ns", "b")).ok());
+        server.CompactNow();
+        const char* want = reason == Reason::kExpired ? "Expired" : "Gone";
+        auto w = DoWatch(rt, server, Opts("1"));
+        rt.RunUntilIdle();
+        if (encoding == Encoding::kHttpError) {
+          ASSERT_FALSE(w.status.ok());
+          EXPECT_EQ(ReasonOf(w.status), want);
+        } else {
+          ASSERT_TRUE(w.status.ok()) << w.status;
+          ASSERT_EQ(w.consumer->events.size(), 1u);
+          EXPECT_EQ(ReasonOf(w.consumer->events[0].error), want);
+        }
+        // A LIST at a compacted RV (Exact) carries the same reason.
+        absl::StatusOr<ListPage> list =
+            DoList(rt, server, Opts("1", ResourceVersionMatch::kExact));
+        ASSERT_FALSE(list.ok());
+        EXPECT_EQ(ReasonOf(list.status()), want);
+      }
+    }
+  }
+}
+
+// Servers before 1.17 said "too large resource version" only in the message
+// of a Timeout; client-go's predicate still knows it.
+TEST(ApiServerWatch, MessageOnlyTooLarge) {
+  ManualRuntime rt;
+  ApiServerOptions o = OneInstance();
+  o.fresh_wait = absl::Seconds(1);
+  o.message_only_too_large = true;
+  FakeApiServer server(&rt, Prng(1), nullptr, o);
+  ASSERT_TRUE(server.Create(Pod("ns", "a")).ok());
+  auto w = DoWatch(rt, server, Opts("9"));
+  ASSERT_FALSE(w.status.ok());
+  const std::optional<api::Status> s = ApiStatusOf(w.status);
+  ASSERT_TRUE(s.has_value());
+  EXPECT_EQ(s->code(), 504);
+  EXPECT_TRUE(s->causes().empty());
+  EXPECT_TRUE(absl::StrContains(s->message(), kTooLargeResourceVersionText)) << s->message();
+  EXPECT_TRUE(IsTooLargeResourceVersion(w.status));
+}
+
+// A broken streaming list: every watch-list request answers 500, plain
+// watches still work.
+TEST(ApiServerWatch, WatchListFailsForTheRun) {
+  ManualRuntime rt;
+  ApiServerOptions o = OneInstance();
+  o.watch_list_fails = true;
+  FakeApiServer server(&rt, Prng(1), nullptr, o);
+  ASSERT_TRUE(server.Create(Pod("ns", "a")).ok());
+  ListOptions wl;
+  wl.send_initial_events = true;
+  wl.allow_watch_bookmarks = true;
+  wl.resource_version_match = ResourceVersionMatch::kNotOlderThan;
+  auto w = DoWatch(rt, server, wl);
+  ASSERT_FALSE(w.status.ok());
+  EXPECT_TRUE(IsInternalError(w.status)) << w.status;
+  EXPECT_TRUE(DoWatch(rt, server, Opts("1")).status.ok());
+}
+
+// The simulation's store starts at revision 1, as etcd does: an empty list
+// never carries "0".
+TEST(ApiServerWatch, InitialRevision) {
+  ManualRuntime rt;
+  ApiServerOptions o = OneInstance();
+  o.initial_revision = 1;
+  FakeApiServer server(&rt, Prng(1), nullptr, o);
+  absl::StatusOr<ListPage> empty = DoList(rt, server, Opts("0"));
+  ASSERT_TRUE(empty.ok());
+  EXPECT_EQ(empty->resource_version, "1");
+  absl::StatusOr<ObjectPtr> a = server.Create(Pod("ns", "a"));
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ((*a)->metadata().resource_version(), "2");
 }
 
 class WatchTooLarge : public ::testing::TestWithParam<bool> {};

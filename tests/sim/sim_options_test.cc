@@ -1,8 +1,10 @@
 #include "sim/sim_options.h"
 
+#include <set>
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "gtest/gtest.h"
 
 namespace informersim {
@@ -79,6 +81,43 @@ TEST(SimOptions, ScriptedFaultsRoundTrip) {
   EXPECT_EQ(FormatScriptedFaults(*again), FormatScriptedFaults(*f));
   EXPECT_TRUE(ParseScriptedFaults("none")->empty());
   EXPECT_FALSE(ParseScriptedFaults("10s:lag:1").ok());
+}
+
+TEST(SimOptions, ChurnAndListTriggeredFaults) {
+  absl::StatusOr<std::vector<ScriptedFault>> f =
+      ParseScriptedFaults("5s:churn:2s,6s:compact@list,7s:lag@list:0:3s");
+  ASSERT_TRUE(f.ok()) << f.status();
+  ASSERT_EQ(f->size(), 3u);
+  EXPECT_EQ((*f)[0].kind, FaultKind::kChurn);
+  EXPECT_EQ((*f)[0].duration, absl::Seconds(2));
+  EXPECT_FALSE((*f)[0].on_list);
+  EXPECT_TRUE((*f)[1].on_list);
+  EXPECT_EQ((*f)[1].kind, FaultKind::kCompact);
+  EXPECT_TRUE((*f)[2].on_list);
+  EXPECT_EQ((*f)[2].kind, FaultKind::kLagInstance);
+  EXPECT_EQ(FormatScriptedFaults(*f), "5s:churn:2s,6s:compact@list,7s:lag@list:0:3s");
+  EXPECT_FALSE(ParseScriptedFaults("5s:churn").ok());
+  EXPECT_FALSE(ParseScriptedFaults("5s:compact@later").ok());
+}
+
+TEST(SimOptions, InterimProfile) {
+  absl::StatusOr<SimOptions> o = Parse({"--profile=interim"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->profile, Profile::kInterim);
+  absl::StatusOr<SimOptions> bad = Parse({"--profile=newest"});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_TRUE(absl::StrContains(bad.status().message(), "interim")) << bad.status();
+  // The swarm draws every profile and every world size.
+  std::set<Profile> profiles;
+  std::set<SwarmWorld> worlds;
+  for (uint64_t seed = 1; seed <= 100; ++seed) {
+    const SimOptions d = DrawSwarm(*ScenarioOptions("default", seed), seed);
+    profiles.insert(d.profile);
+    worlds.insert(d.swarm_world);
+  }
+  EXPECT_EQ(profiles.size(), 3u);
+  EXPECT_EQ(worlds, (std::set<SwarmWorld>{SwarmWorld::kSmall, SwarmWorld::kMedium,
+                                          SwarmWorld::kLarge}));
 }
 
 TEST(SimOptions, SwarmIsDecidedByTheSeedAndExplicitFlagsWin) {

@@ -7,6 +7,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "core/manual_runtime.h"
 #include "gtest/gtest.h"
@@ -351,6 +352,69 @@ TEST(Workload, RecreateMakesANewIncarnation) {
     last[w.key] = w;
   }
   EXPECT_EQ(recreated, s.recreates);
+}
+
+// Churn: a delete now and a new incarnation of the same name later.
+TEST(Workload, ChurnDeletesAndRecreatesLater) {
+  WorkloadOptions o = Quiet();
+  o.initial_objects = 5;
+  o.writes_per_second = 0.001;  // running, but no random writes in the window
+  Rig rig(o);
+  ASSERT_TRUE(rig.workload.Preload().ok());
+  rig.workload.Start(rig.runtime.Now() + absl::Seconds(60));
+  const size_t before = rig.writer.log().size();
+  ASSERT_TRUE(rig.workload.Churn(absl::Seconds(2)));
+  ASSERT_EQ(rig.writer.log().size(), before + 1);
+  const MapWriter::Write deleted = rig.writer.log().back();
+  EXPECT_EQ(deleted.op, "delete");
+  EXPECT_EQ(rig.workload.population(), 4u);
+  rig.runtime.RunFor(absl::Seconds(3));
+  bool recreated = false;
+  for (size_t i = before + 1; i < rig.writer.log().size(); ++i) {
+    const MapWriter::Write& w = rig.writer.log()[i];
+    if (w.op == "create" && w.key == deleted.key) {
+      recreated = true;
+      EXPECT_NE(w.uid, deleted.uid);
+      EXPECT_EQ(w.at - deleted.at, absl::Seconds(2));
+    }
+  }
+  EXPECT_TRUE(recreated);
+  // Nothing live: nothing to churn.
+  WorkloadOptions none = Quiet();
+  none.initial_objects = 0;
+  Rig empty(none);
+  EXPECT_FALSE(empty.workload.Churn(absl::Seconds(1)));
+}
+
+// The multi-valued "tags" label: zero to three values, repeats allowed,
+// redrawn by label changes.
+TEST(Workload, TagsLabelHoldsSeveralValues) {
+  WorkloadOptions o = Quiet();
+  o.initial_objects = 300;
+  o.tag_values = 3;
+  Rig rig(o);
+  ASSERT_TRUE(rig.workload.Preload().ok());
+  std::map<size_t, int> by_count;
+  bool repeat = false;
+  for (const ObjectPtr& obj : rig.writer.Objects()) {
+    const auto it = obj->metadata().labels().find("tags");
+    ASSERT_NE(it, obj->metadata().labels().end());
+    std::vector<std::string> values =
+        it->second.empty() ? std::vector<std::string>{} : absl::StrSplit(it->second, ',');
+    ++by_count[values.size()];
+    std::set<std::string> distinct(values.begin(), values.end());
+    repeat = repeat || distinct.size() < values.size();
+    for (const std::string& v : values) EXPECT_TRUE(v == "t0" || v == "t1" || v == "t2") << v;
+  }
+  EXPECT_EQ(by_count.size(), 4u);  // 0, 1, 2 and 3 values
+  EXPECT_TRUE(repeat);
+  WorkloadOptions off = Quiet();
+  off.initial_objects = 5;
+  Rig plain(off);
+  ASSERT_TRUE(plain.workload.Preload().ok());
+  for (const ObjectPtr& obj : plain.writer.Objects()) {
+    EXPECT_EQ(obj->metadata().labels().count("tags"), 0u);
+  }
 }
 
 TEST(Workload, LabelChangesMoveTheAppLabel) {
