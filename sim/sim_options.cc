@@ -132,7 +132,8 @@ const char* const kRunFlags[] = {
 };
 const char* const kToolFlags[] = {"trace_out", "replay",      "dump",         "check_determinism",
                                   "seeds",     "help",        "quiet",        "jobs",
-                                  "time_budget", "max_failures", "verbose",   "json"};
+                                  "time_budget", "max_failures", "verbose",   "json",
+                                  "failures_dir"};
 
 bool IsBoolFlag(absl::string_view name) {
   return name == "slow_handler" || name == "bookmarks" || name == "watch_list" ||

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
+#include <filesystem>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -15,6 +16,7 @@
 #include "core/profile.h"
 #include "sim/sim_options.h"
 #include "sim/simulation.h"
+#include "sim/tracer.h"
 
 namespace informersim {
 namespace tools {
@@ -84,6 +86,60 @@ std::string CoverageTable(const std::map<std::string, std::map<std::string, int6
     out += "\n";
   }
   return out;
+}
+
+// Writes `content` to `path` through a temporary name, so a reader (or an
+// interrupted campaign) never sees half a file.
+absl::Status WriteAtomically(const std::string& path, absl::string_view content) {
+  const std::string tmp = absl::StrCat(path, ".tmp");
+  std::FILE* f = std::fopen(tmp.c_str(), "w");
+  if (f == nullptr) return absl::UnavailableError(absl::StrCat("cannot write ", tmp));
+  const bool written = std::fwrite(content.data(), 1, content.size(), f) == content.size();
+  if (std::fclose(f) != 0 || !written || std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    return absl::UnavailableError(absl::StrCat("cannot write ", path));
+  }
+  return absl::OkStatus();
+}
+
+// The failing seed's files (CampaignOptions::failures_dir), in a temporary
+// directory renamed into place once complete.
+absl::Status WriteFailure(const std::string& dir, const std::vector<std::string>& args,
+                          const SeedOutcome& o) {
+  const std::string final_dir = absl::StrCat(dir, "/seed-", o.seed);
+  const std::string tmp_dir = absl::StrCat(final_dir, ".tmp");
+  std::filesystem::remove_all(tmp_dir);
+  std::error_code ec;
+  std::filesystem::create_directories(tmp_dir, ec);
+  if (ec) return absl::UnavailableError(absl::StrCat("cannot create ", tmp_dir, ": ", ec.message()));
+  absl::Status s = WriteAtomically(tmp_dir + "/replay.txt", o.replay.empty() ? "" : o.replay + "\n");
+  if (s.ok()) s = WriteAtomically(tmp_dir + "/report.txt", o.error ? o.error_message + "\n" : o.report);
+  std::string summary;
+  if (s.ok() && !o.error) {
+    // Re-run with the trace kept: one seed decides the run, so it is the
+    // same run, step for step.
+    std::vector<std::string> seed_args = args;
+    seed_args.push_back(absl::StrCat("--seed=", o.seed));
+    absl::StatusOr<sim::SimOptions> options = sim::OptionsFromFlags(seed_args);
+    if (options.ok()) {
+      options->keep_trace = true;
+      absl::StatusOr<sim::SimResult> again =
+          sim::RunSimulation(*options, sim::RunFlags(args, o.seed));
+      if (again.ok()) {
+        summary = sim::FormatSummary(*options, *again);
+        s = sim::WriteTraceFile(again->trace, tmp_dir + "/run.trace");
+      }
+    }
+  }
+  if (s.ok()) s = WriteAtomically(tmp_dir + "/summary.txt", summary);
+  if (!s.ok()) {
+    std::filesystem::remove_all(tmp_dir);
+    return s;
+  }
+  std::filesystem::remove_all(final_dir);
+  std::filesystem::rename(tmp_dir, final_dir, ec);
+  if (ec) return absl::UnavailableError(absl::StrCat("cannot rename ", tmp_dir, ": ", ec.message()));
+  return absl::OkStatus();
 }
 
 SeedOutcome RunSeed(const std::vector<std::string>& args, uint64_t seed) {
@@ -168,6 +224,16 @@ absl::StatusOr<CampaignSummary> Campaign::Run(std::FILE* out) {
   const uint64_t max_index =
       opt.seeds > 0 ? static_cast<uint64_t>(opt.seeds) : UINT64_MAX - opt.first_seed;
 
+  if (!opt.failures_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(opt.failures_dir, ec);
+    const std::string probe = opt.failures_dir + "/.informer_sim_probe";
+    if (ec || !WriteAtomically(probe, "").ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--failures_dir: cannot write in ", opt.failures_dir));
+    }
+    std::remove(probe.c_str());
+  }
   std::FILE* json = nullptr;
   if (!opt.json_path.empty()) {
     json = std::fopen(opt.json_path.c_str(), "w");
@@ -197,9 +263,10 @@ absl::StatusOr<CampaignSummary> Campaign::Run(std::FILE* out) {
         std::fprintf(out, "seed %llu: ERROR %s\n", static_cast<unsigned long long>(o.seed),
                      o.error_message.c_str());
       } else if (!o.passed) {
-        std::fprintf(out, "seed %llu: FAIL %s; replay: %s\n",
+        std::fprintf(out, "seed %llu: FAIL %s; replay: %s%s%s\n",
                      static_cast<unsigned long long>(o.seed),
-                     CountsText(o.violations_by_invariant).c_str(), o.replay.c_str());
+                     CountsText(o.violations_by_invariant).c_str(), o.replay.c_str(),
+                     o.failure_files.empty() ? "" : "; kept in ", o.failure_files.c_str());
         if (opt.verbose) std::fprintf(out, "%s", o.report.c_str());
       } else if (opt.verbose) {
         std::fprintf(out, "seed %llu: PASS, trace hash %016llx, %llu steps\n",
@@ -255,6 +322,11 @@ absl::StatusOr<CampaignSummary> Campaign::Run(std::FILE* out) {
         index = next_index++;
       }
       SeedOutcome o = RunSeed(opt.args, opt.first_seed + index);
+      if ((o.error || !o.passed) && !opt.failures_dir.empty()) {
+        absl::Status written = WriteFailure(opt.failures_dir, opt.args, o);
+        o.failure_files = written.ok() ? absl::StrCat(opt.failures_dir, "/seed-", o.seed)
+                                       : absl::StrCat("NOT WRITTEN: ", written.message());
+      }
       std::lock_guard<std::mutex> lock(mu);
       o.finished_at_s = SecondsSince(start);
       if (o.error || !o.passed) {

@@ -55,6 +55,13 @@ struct CampaignOptions {
   bool verbose = false;      // full reports of failing seeds, a line per seed
   bool progress = false;     // a progress line on stderr (a terminal)
   std::string json_path;     // "" : no JSON
+  // "": none. Otherwise each failing seed is written there as soon as it
+  // is known, as DIR/seed-<N>/ with replay.txt (the command), summary.txt
+  // (what the seed drew and what happened), report.txt (the violations) and
+  // run.trace (re-run with the trace kept; it replays byte for byte). Each
+  // file is written to a temporary name and renamed, and the directory
+  // appears only when complete.
+  std::string failures_dir;
 };
 
 // What one seed's run came to.
@@ -68,6 +75,7 @@ struct SeedOutcome {
   std::string first_violation;  // one line
   std::string report;           // the checker's report (failing seeds)
   std::string replay;           // the replay command
+  std::string failure_files;    // where --failures_dir kept it, or why not
   std::string profile;
   std::string world;  // the swarm's size class, or "none"
   int64_t initial_objects = 0;
@@ -108,8 +116,10 @@ class Campaign {
  public:
   explicit Campaign(CampaignOptions options);
 
-  // Runs the campaign, printing to `out`. Errors: the JSON file cannot be
-  // written (everything gathered is still printed).
+  // Runs the campaign, printing to `out`. Errors: the JSON file or the
+  // failures directory cannot be written (checked before any seed runs; a
+  // failure to write one seed's files later is reported on that seed's
+  // line and the campaign goes on).
   absl::StatusOr<CampaignSummary> Run(std::FILE* out);
 
   // Stops starting seeds; safe from a signal handler.

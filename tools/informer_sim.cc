@@ -72,6 +72,8 @@ constexpr char kUsage[] =
     "                        is in seed order whatever J is\n"
     "  --max_failures=N      stop once the N lowest failing seeds are known\n"
     "  --json=PATH           a JSON line per seed and a summary line\n"
+    "  --failures_dir=DIR    each failing seed kept as DIR/seed-N/ (replay.txt,\n"
+    "                        summary.txt, report.txt, run.trace) as soon as found\n"
     "  --verbose             a campaign prints every seed and full reports\n"
     "  --check_determinism   run each seed twice; fail on any trace difference\n"
     "  --trace_out=PATH      write the trace (one seed)\n"
@@ -94,6 +96,7 @@ struct ToolFlags {
   int64_t max_failures = 0;
   bool verbose = false;
   std::string json;
+  std::string failures_dir;
   bool check_determinism = false;
   bool quiet = false;
   bool help = false;
@@ -135,6 +138,9 @@ absl::StatusOr<ToolFlags> ParseToolFlags(const std::vector<std::string>& args) {
     } else if (name == "json") {
       if (value.empty()) return absl::InvalidArgumentError("--json needs a path");
       t.json = value;
+    } else if (name == "failures_dir") {
+      if (value.empty()) return absl::InvalidArgumentError("--failures_dir needs a path");
+      t.failures_dir = value;
     } else if (name == "verbose") {
       t.verbose = on;
     } else if (name == "trace_out" || name == "replay" || name == "dump") {
@@ -260,6 +266,7 @@ int RunCampaign(const std::vector<std::string>& args, uint64_t first_seed, const
   co.verbose = tool.verbose;
   co.progress = isatty(STDERR_FILENO) != 0;
   co.json_path = tool.json;
+  co.failures_dir = tool.failures_dir;
   tools::Campaign c(co);
   active_campaign.store(&c);
   std::signal(SIGINT, OnSignal);
@@ -289,6 +296,7 @@ int Main(int argc, char** argv) {
   tool->replay = UserPath(tool->replay);
   tool->dump = UserPath(tool->dump);
   tool->json = UserPath(tool->json);
+  tool->failures_dir = UserPath(tool->failures_dir);
   if (tool->help) {
     std::printf("%s", kUsage);
     return 0;
@@ -314,8 +322,10 @@ int Main(int argc, char** argv) {
     return UsageError("--seed plus --seeds runs past the largest seed");
   }
   const bool campaign = tool->seeds > 1 || tool->time_budget > absl::ZeroDuration();
-  if (!campaign && (tool->jobs > 0 || tool->max_failures > 0 || !tool->json.empty())) {
-    return UsageError("--jobs, --max_failures and --json go with --seeds or --time_budget");
+  if (!campaign && (tool->jobs > 0 || tool->max_failures > 0 || !tool->json.empty() ||
+                    !tool->failures_dir.empty())) {
+    return UsageError(
+        "--jobs, --max_failures, --json and --failures_dir go with --seeds or --time_budget");
   }
   if (campaign && !tool->trace_out.empty()) {
     return UsageError("--trace_out writes one run's trace: it cannot go with a campaign");

@@ -115,6 +115,11 @@ def build(ws, bazel_flags, log):
     return os.path.join(info.stdout.strip().splitlines()[-1], "tools", "informer_sim")
 
 
+def public_command(cmd):
+    """The campaign as a user would type it: no scratch paths."""
+    return " ".join(["informer_sim"] + [a for a in cmd[1:] if not a.startswith("--json=")])
+
+
 def campaign(binary, profiles, args, json_path, log):
     cmd = [binary, "--swarm", f"--seed={args.first_seed}", f"--time_budget={args.budget_arg}",
            f"--jobs={args.jobs}", "--max_failures=1", f"--json={json_path}"]
@@ -145,7 +150,7 @@ def campaign(binary, profiles, args, json_path, log):
         "world": (first or {}).get("world"),
         "replay": (first or {}).get("replay", ""),
         "wall_seconds": round(wall, 1),
-        "command": " ".join(["informer_sim"] + cmd[1:-1]),
+        "command": public_command(cmd),
     }
 
 
@@ -203,6 +208,13 @@ def markdown(report):
             else:
                 add(f"| {m['mutant']} | {m['area']} | {m['profiles']} | **no** | - | "
                     f"{m['seeds_run']} run | - | - | {up} |")
+    missed = [m for m in muts if not m["caught"]]
+    if missed:
+        add("")
+        add("## Not caught, and why")
+        add("")
+        for m in missed:
+            add(f"- **{m['mutant']}**: {m.get('seen') or m['expect']}")
     add("")
     add("Seeds: how many seeds, in seed order, up to and including the first failing one;")
     add("seconds: wall time from the campaign's start to that seed's failure. A row's replay")
@@ -222,7 +234,28 @@ def main():
     p.add_argument("--disk_cache", default=os.path.join(os.path.expanduser("~"), ".cache", "informersim-disk"))
     p.add_argument("--markdown", default=os.path.join(ROOT, "docs", "DETECTION.md"))
     p.add_argument("--json", default=os.path.join(ROOT, "docs", "detection.json"))
+    p.add_argument("--render_only", action="store_true",
+                   help="rewrite the Markdown from the JSON (headers re-read), running nothing")
     args = p.parse_args()
+    if args.render_only:
+        with open(args.json, encoding="utf-8") as f:
+            report = json.load(f)
+        for m in [report["faithful"]] + report["mutants"]:
+            if m is not None and "command" in m:
+                m["command"] = public_command(m["command"].split())
+        for m in report["mutants"]:
+            path = os.path.join(ROOT, "tools", "mutants", m["mutant"] + ".patch")
+            if os.path.exists(path):
+                h = read_header(path)
+                m.update({k: h[k] for k in HEADER_KEYS})
+                m["seen"] = h.get("seen", "")
+        with open(args.json, "w", encoding="utf-8") as f:
+            json.dump(report, f, indent=1)
+            f.write("\n")
+        with open(args.markdown, "w", encoding="utf-8") as f:
+            f.write(markdown(report))
+        print(f"mutation_report: rewrote {args.markdown} from {args.json}")
+        return
     budget_s = parse_duration(args.budget)
     args.budget_arg = args.budget
     if args.jobs < 1:
@@ -288,6 +321,7 @@ def main():
         r = campaign(os.path.join(bins, name), h["profiles"], args,
                      os.path.join(args.scratch, f"{name}.json"), log)
         r.update({k: h[k] for k in HEADER_KEYS})
+        r["seen"] = h.get("seen", "")
         r["mutant"] = name
         report["mutants"].append(r)
         if r["caught"]:

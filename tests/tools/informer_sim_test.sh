@@ -119,6 +119,42 @@ fi
 expect_text "$TMP/out" "2 failed; failing seeds: $first_two" "summary names the failing seeds"
 expect_text "$TMP/out" "replay: bazel run //tools:informer_sim -- --seed=" "failure line has a replay command"
 
+# Failing seeds are kept as they are found; a kept trace replays.
+expect_exit 1 "campaign keeps its failures" -- "$SIM" "${FAILING[@]}" --jobs=2 --max_failures=2 --failures_dir="$TMP/fails"
+for seed in $first_two; do
+  for f in replay.txt summary.txt report.txt run.trace; do
+    if [[ ! -s "$TMP/fails/seed-$seed/$f" ]]; then
+      echo "FAIL: no $f kept for seed $seed"
+      failures=$((failures + 1))
+    fi
+  done
+done
+expect_text "$TMP/out" "kept in $TMP/fails/seed-" "failure line names where it is kept"
+first=$(echo "$first_two" | awk '{print $1}')
+expect_exit 1 "replay of a kept failure" -- "$SIM" --replay="$TMP/fails/seed-$first/run.trace" --quiet
+expect_text "$TMP/out" "identical" "kept failure replays identically"
+expect_exit 2 "unwritable failures dir" -- "$SIM" --seeds=2 "${SMALL[@]}" --failures_dir=/proc/no/such/dir
+expect_text "$TMP/err" "cannot write" "unwritable failures dir message"
+
+# SIGINT stops the campaign: the seeds that finished are reported, the JSON
+# ends with a summary that says so, the exit status is 130.
+"$SIM" --swarm --time_budget=120s --jobs=2 --json="$TMP/int.jsonl" >"$TMP/int.out" 2>"$TMP/int.err" &
+pid=$!
+sleep 3
+kill -INT "$pid"
+wait "$pid"
+rc=$?
+if [[ "$rc" != 130 ]]; then
+  echo "FAIL: interrupted campaign exited $rc, want 130"
+  failures=$((failures + 1))
+fi
+expect_text "$TMP/int.out" "campaign interrupted" "interrupt is reported"
+expect_text "$TMP/int.out" " passed, 0 failed" "interrupted campaign prints its total"
+if ! tail -1 "$TMP/int.jsonl" | grep -q '"interrupted":true'; then
+  echo "FAIL: the interrupted campaign's JSON does not end with its summary"
+  failures=$((failures + 1))
+fi
+
 expect_exit 2 "jobs zero" -- "$SIM" --seeds=3 --jobs=0
 expect_text "$TMP/err" "--jobs" "jobs message"
 expect_exit 2 "bad time budget" -- "$SIM" --time_budget=soon
