@@ -133,13 +133,13 @@ const char* const kRunFlags[] = {
 const char* const kToolFlags[] = {"trace_out", "replay",      "dump",         "check_determinism",
                                   "seeds",     "help",        "quiet",        "jobs",
                                   "time_budget", "max_failures", "verbose",   "json",
-                                  "failures_dir"};
+                                  "failures_dir", "shrink",     "shrink_runs"};
 
 bool IsBoolFlag(absl::string_view name) {
   return name == "slow_handler" || name == "bookmarks" || name == "watch_list" ||
          name == "swarm" || name == "allow_time_travel" || name == "check_determinism" ||
          name == "restart_time_travel_is_violation" ||
-         name == "help" || name == "quiet" || name == "verbose";
+         name == "help" || name == "quiet" || name == "verbose" || name == "shrink";
 }
 
 }  // namespace
@@ -749,7 +749,7 @@ absl::StatusOr<SimOptions> OptionsFromFlags(const std::vector<std::string>& flag
       if (!b.ok()) return b.status();
       o.restart_time_travel_is_violation = *b;
     } else if (name == "check_determinism" || name == "help" || name == "quiet" ||
-               name == "verbose") {
+               name == "verbose" || name == "shrink") {
       absl::StatusOr<bool> b = ParseBool(what, value);
       if (!b.ok()) return b.status();
     } else if (name == "seeds") {

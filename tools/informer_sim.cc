@@ -33,6 +33,7 @@
 #include "sim/simulation.h"
 #include "sim/tracer.h"
 #include "tools/campaign.h"
+#include "tools/shrink.h"
 
 namespace informersim {
 namespace sim {
@@ -75,6 +76,9 @@ constexpr char kUsage[] =
     "  --failures_dir=DIR    each failing seed kept as DIR/seed-N/ (replay.txt,\n"
     "                        summary.txt, report.txt, run.trace) as soon as found\n"
     "  --verbose             a campaign prints every seed and full reports\n"
+    "  --shrink              make a failing seed's run smaller while the same\n"
+    "                        invariant fails; prints the smallest run's command\n"
+    "  --shrink_runs=N       at most N simulations for --shrink (default 400)\n"
     "  --check_determinism   run each seed twice; fail on any trace difference\n"
     "  --trace_out=PATH      write the trace (one seed)\n"
     "  --replay=PATH         re-run the flags stored in a trace and compare\n"
@@ -95,6 +99,8 @@ struct ToolFlags {
   int jobs = 0;  // 0: the cores available
   int64_t max_failures = 0;
   bool verbose = false;
+  bool shrink = false;
+  int64_t shrink_runs = 400;
   std::string json;
   std::string failures_dir;
   bool check_determinism = false;
@@ -143,6 +149,13 @@ absl::StatusOr<ToolFlags> ParseToolFlags(const std::vector<std::string>& args) {
       t.failures_dir = value;
     } else if (name == "verbose") {
       t.verbose = on;
+    } else if (name == "shrink") {
+      t.shrink = on;
+    } else if (name == "shrink_runs") {
+      if (!absl::SimpleAtoi(value, &t.shrink_runs) || t.shrink_runs < 1 || t.shrink_runs > 1000000) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("--shrink_runs: \"", value, "\" is not an integer in [1, 1000000]"));
+      }
     } else if (name == "trace_out" || name == "replay" || name == "dump") {
       if (value.empty()) return absl::InvalidArgumentError(absl::StrCat("--", name, " needs a path"));
       (name == "trace_out" ? t.trace_out : name == "replay" ? t.replay : t.dump) = value;
@@ -237,6 +250,34 @@ int Replay(const std::string& path, bool quiet) {
   return result->passed ? 0 : 1;
 }
 
+int RunShrink(const std::vector<std::string>& args, uint64_t seed, int64_t max_runs) {
+  const std::vector<std::string> flags = RunFlags(args, seed);
+  absl::StatusOr<tools::ShrinkResult> r = tools::Shrink(
+      flags, max_runs, [](const std::string& step) {
+        std::fprintf(stderr, "shrink: %s\n", step.c_str());
+      });
+  if (!r.ok()) {
+    if (absl::IsFailedPrecondition(r.status())) {
+      std::printf("shrink: %s\n", std::string(r.status().message()).c_str());
+      return 0;
+    }
+    return UsageError(std::string(r.status().message()));
+  }
+  std::printf(
+      "shrink: seed %llu keeps failing %s after %lld runs\n"
+      "  scripted faults %lld -> %lld, initial objects %lld -> %lld, write rate %g/s -> %g/s,\n"
+      "  writes %lld -> %lld, duration %s -> %s%s\n"
+      "smallest failing run: %s\n",
+      static_cast<unsigned long long>(seed), r->invariant.c_str(), static_cast<long long>(r->runs),
+      static_cast<long long>(r->faults_before), static_cast<long long>(r->faults_after),
+      static_cast<long long>(r->objects_before), static_cast<long long>(r->objects_after),
+      r->write_rate_before, r->write_rate_after, static_cast<long long>(r->writes_before),
+      static_cast<long long>(r->writes_after), r->duration_before.c_str(),
+      r->duration_after.c_str(), r->rate_faults_off ? ", rate faults off" : "",
+      ReplayCommand(r->flags).c_str());
+  return 1;
+}
+
 std::atomic<tools::Campaign*> active_campaign{nullptr};
 std::atomic<int> signals_seen{0};
 
@@ -329,6 +370,10 @@ int Main(int argc, char** argv) {
   }
   if (campaign && !tool->trace_out.empty()) {
     return UsageError("--trace_out writes one run's trace: it cannot go with a campaign");
+  }
+  if (tool->shrink) {
+    if (campaign) return UsageError("--shrink makes one failing seed smaller: not with a campaign");
+    return RunShrink(args, first_seed, tool->shrink_runs);
   }
   if (campaign && !tool->check_determinism) {
     return RunCampaign(args, first_seed, *tool);

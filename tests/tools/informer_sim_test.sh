@@ -155,6 +155,16 @@ if ! tail -1 "$TMP/int.jsonl" | grep -q '"interrupted":true'; then
   failures=$((failures + 1))
 fi
 
+# --shrink: a kept failure becomes a smaller command that still fails.
+expect_exit 1 "shrink a failing seed" -- "$SIM" --swarm --profile=classic --scenario=default --restart_time_travel_is_violation --seed="$first" --shrink
+expect_text "$TMP/out" "keeps failing" "shrink result"
+cmd=$(sed -n 's/^smallest failing run: bazel run \/\/tools:informer_sim -- //p' "$TMP/out")
+read -r -a shrunk <<< "$cmd"
+expect_exit 1 "the shrunk run still fails" -- "$SIM" "${shrunk[@]}"
+expect_exit 0 "shrink a passing run" -- "$SIM" "${SMALL[@]}" --shrink
+expect_text "$TMP/out" "passes" "nothing to shrink"
+expect_exit 2 "shrink with a campaign" -- "$SIM" --seeds=2 --shrink
+
 expect_exit 2 "jobs zero" -- "$SIM" --seeds=3 --jobs=0
 expect_text "$TMP/err" "--jobs" "jobs message"
 expect_exit 2 "bad time budget" -- "$SIM" --time_budget=soon
