@@ -154,6 +154,28 @@ def campaign(binary, profiles, args, json_path, log):
     }
 
 
+SHRUNK = re.compile(r"scripted faults (\d+) -> (\d+).*?writes (\d+) -> (\d+)", re.S)
+
+
+def shrink(binary, m, log):
+    """Shrinks the variant's first failing seed; the sizes before and after."""
+    cmd = [binary, "--swarm", f"--seed={m['first_failing_seed']}", "--shrink"]
+    if m["profiles"] in ("classic", "current", "interim"):
+        cmd.append(f"--profile={m['profiles']}")
+    started = time.monotonic()
+    out = run(cmd, ROOT, log, check=False)
+    found = SHRUNK.search(out.stdout or "")
+    if not found:
+        return None
+    last = [line for line in out.stdout.splitlines() if line.startswith("smallest failing run: ")]
+    return {
+        "faults_before": int(found.group(1)), "faults": int(found.group(2)),
+        "writes_before": int(found.group(3)), "writes": int(found.group(4)),
+        "seconds": round(time.monotonic() - started, 2),
+        "command": last[0][len("smallest failing run: "):] if last else "",
+    }
+
+
 def machine():
     cpus = os.cpu_count()
     model = ""
@@ -196,18 +218,25 @@ def markdown(report):
         median = secs[len(secs) // 2] if secs else None
         add(f"- caught: {len(caught)} of {len(muts)}"
             + (f"; median {median} s, max {secs[-1]} s to the first failure" if secs else ""))
+        sizes = sorted(m["shrunk"]["faults"] + m["shrunk"]["writes"] for m in caught if m.get("shrunk"))
+        if sizes:
+            add(f"- shrunk (`informer_sim --shrink` on the first failing seed): median "
+                f"{sizes[len(sizes) // 2]}, max {sizes[-1]} scripted faults plus writes")
         add("")
-        add("| variant | area | profiles | caught | invariants | seeds | seconds | first failing seed (world) | upstream |")
-        add("|---|---|---|---|---|---|---|---|---|")
+        add("| variant | area | profiles | caught | invariants | seeds | seconds | first failing seed (world) | shrunk to (faults + writes) | upstream |")
+        add("|---|---|---|---|---|---|---|---|---|---|")
         for m in muts:
             up = m["upstream"].replace("|", "/")
             if m["caught"]:
+                sh = m.get("shrunk")
+                shrunk = (f"{sh['faults']} + {sh['writes']} (from {sh['faults_before']} + "
+                          f"{sh['writes_before']})" if sh else "-")
                 add(f"| {m['mutant']} | {m['area']} | {m['profiles']} | yes | {m['invariants']} | "
                     f"{m['seeds_to_first_failure']} | {m['seconds_to_first_failure']} | "
-                    f"{m['first_failing_seed']} ({m['world']}) | {up} |")
+                    f"{m['first_failing_seed']} ({m['world']}) | {shrunk} | {up} |")
             else:
                 add(f"| {m['mutant']} | {m['area']} | {m['profiles']} | **no** | - | "
-                    f"{m['seeds_run']} run | - | - | {up} |")
+                    f"{m['seeds_run']} run | - | - | - | {up} |")
     missed = [m for m in muts if not m["caught"]]
     if missed:
         add("")
@@ -236,6 +265,10 @@ def main():
     p.add_argument("--json", default=os.path.join(ROOT, "docs", "detection.json"))
     p.add_argument("--render_only", action="store_true",
                    help="rewrite the Markdown from the JSON (headers re-read), running nothing")
+    p.add_argument("--no_shrink", action="store_true",
+                   help="do not shrink each variant's first failing seed")
+    p.add_argument("--shrink_only", action="store_true",
+                   help="only (re)shrink the first failing seeds recorded in the JSON")
     args = p.parse_args()
     if args.render_only:
         with open(args.json, encoding="utf-8") as f:
@@ -255,6 +288,33 @@ def main():
         with open(args.markdown, "w", encoding="utf-8") as f:
             f.write(markdown(report))
         print(f"mutation_report: rewrote {args.markdown} from {args.json}")
+        return
+    if args.shrink_only:
+        with open(args.json, encoding="utf-8") as f:
+            report = json.load(f)
+        ws = os.path.join(args.scratch, "ws")
+        os.makedirs(args.scratch, exist_ok=True)
+        log = open(os.path.join(args.scratch, "shrink-log.txt"), "w", encoding="utf-8")
+        copy_tree(ws)
+        bazel_flags = [f"--disk_cache={args.disk_cache}"]
+        for m in report["mutants"]:
+            if not m["caught"] or not fnmatch.fnmatch(m["mutant"], args.only):
+                continue
+            path = os.path.join(ROOT, "tools", "mutants", m["mutant"] + ".patch")
+            if run(["patch", "-p1", "-s", "-i", path], ws, log) is None:
+                die(f"{m['mutant']}: does not apply")
+            binary = build(ws, bazel_flags, log)
+            if binary is not None:
+                m["shrunk"] = shrink(binary, m, log)
+            run(["patch", "-p1", "-s", "-R", "-i", path], ws, log)
+            sh = m.get("shrunk")
+            print(f"  {m['mutant']}: " + (f"{sh['faults']} faults + {sh['writes']} writes" if sh else "not shrunk"),
+                  flush=True)
+        with open(args.json, "w", encoding="utf-8") as f:
+            json.dump(report, f, indent=1)
+            f.write("\n")
+        with open(args.markdown, "w", encoding="utf-8") as f:
+            f.write(markdown(report))
         return
     budget_s = parse_duration(args.budget)
     args.budget_arg = args.budget
@@ -322,6 +382,8 @@ def main():
                      os.path.join(args.scratch, f"{name}.json"), log)
         r.update({k: h[k] for k in HEADER_KEYS})
         r["seen"] = h.get("seen", "")
+        if r["caught"] and r["first_failing_seed"] is not None and not args.no_shrink:
+            r["shrunk"] = shrink(os.path.join(bins, name), r, log)
         r["mutant"] = name
         report["mutants"].append(r)
         if r["caught"]:

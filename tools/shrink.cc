@@ -19,6 +19,7 @@ struct Outcome {
   bool valid = false;   // the flags make a run
   bool fails = false;   // ... that fails with the target invariant
   int64_t writes = 0;
+  absl::Duration failed_at;  // virtual time of the first target violation
 };
 
 class Shrinker {
@@ -43,7 +44,10 @@ class Shrinker {
     out.writes = r->workload.creates + r->workload.updates + r->workload.deletes;
     if (target_.empty() && !r->violations.empty()) target_ = r->violations.front().invariant;
     for (const sim::Violation& v : r->violations) {
-      if (v.invariant == target_) out.fails = true;
+      if (v.invariant == target_ && !out.fails) {
+        out.fails = true;
+        out.failed_at = v.at;
+      }
     }
     return out;
   }
@@ -127,88 +131,117 @@ absl::StatusOr<ShrinkResult> Shrink(const std::vector<std::string>& input, int64
     s.Step("rate faults off");
   }
 
-  // Scripted faults: delta debugging over the list.
-  if (explicit_run) {
-    size_t chunks = 2;
-    while (!faults.empty() && !s.exhausted()) {
-      const size_t n = faults.size();
-      const size_t size = (n + chunks - 1) / chunks;
-      bool reduced = false;
-      for (size_t start = 0; start < n && !s.exhausted(); start += size) {
-        std::vector<sim::ScriptedFault> rest;
-        for (size_t i = 0; i < n; ++i) {
-          if (i < start || i >= start + size) rest.push_back(faults[i]);
+  // Passes until nothing shrinks any more (one reduction can make another
+  // possible: fewer faults, a shorter run, fewer objects).
+  for (int pass = 0; pass < 4 && !s.exhausted(); ++pass) {
+    const std::vector<std::string> before = flags;
+    // Scripted faults: delta debugging over the list.
+    if (explicit_run) {
+      size_t chunks = 2;
+      while (!faults.empty() && !s.exhausted()) {
+        const size_t n = faults.size();
+        const size_t size = (n + chunks - 1) / chunks;
+        bool reduced = false;
+        for (size_t start = 0; start < n && !s.exhausted(); start += size) {
+          std::vector<sim::ScriptedFault> rest;
+          for (size_t i = 0; i < n; ++i) {
+            if (i < start || i >= start + size) rest.push_back(faults[i]);
+          }
+          const std::vector<std::string> candidate =
+              With(flags, "faults", sim::FormatScriptedFaults(rest));
+          if (Outcome o = s.Try(candidate); o.fails) {
+            faults = std::move(rest);
+            flags = candidate;
+            best = o;
+            chunks = std::max<size_t>(chunks - 1, 2);
+            reduced = true;
+            s.Step(absl::StrCat(faults.size(), " scripted faults left"));
+            break;
+          }
         }
-        const std::vector<std::string> candidate =
-            With(flags, "faults", sim::FormatScriptedFaults(rest));
-        if (Outcome o = s.Try(candidate); o.fails) {
-          faults = std::move(rest);
-          flags = candidate;
-          best = o;
-          chunks = std::max<size_t>(chunks - 1, 2);
-          reduced = true;
-          s.Step(absl::StrCat(faults.size(), " scripted faults left"));
-          break;
-        }
+        if (reduced) continue;
+        if (chunks >= n) break;
+        chunks = std::min(chunks * 2, n);
       }
-      if (reduced) continue;
-      if (chunks >= n) break;
-      chunks = std::min(chunks * 2, n);
+
     }
 
-    // The duration: just past the last fault, then halves.
+    // The duration, shortest first: just past the first violation (faults
+    // after it dropped), just past the last fault, then halves.
     absl::StatusOr<sim::SimOptions> now = sim::OptionsFromFlags(flags);
     if (now.ok()) {
-      absl::Duration d = now->duration;
+      const absl::Duration d = now->duration;
       absl::Duration floor = absl::Seconds(1);
       for (const sim::ScriptedFault& f : faults) floor = std::max(floor, f.at + absl::Seconds(1));
       std::vector<absl::Duration> tries = {floor};
-      for (absl::Duration h = d / 2; h > floor; h /= 2) tries.push_back(h);
+      for (absl::Duration margin : {absl::Seconds(1), absl::Seconds(3), absl::Seconds(10)}) {
+        tries.push_back(absl::Ceil(best.failed_at + margin, absl::Milliseconds(1)));
+      }
+      for (absl::Duration h = d / 2; h > absl::Seconds(1); h /= 2) {
+        tries.push_back(absl::Ceil(h, absl::Milliseconds(1)));
+      }
       std::sort(tries.begin(), tries.end());
       for (absl::Duration t : tries) {
         if (t >= d || s.exhausted()) break;
-        const std::vector<std::string> candidate = With(flags, "duration", absl::FormatDuration(t));
+        std::vector<std::string> candidate = With(flags, "duration", absl::FormatDuration(t));
+        std::vector<sim::ScriptedFault> kept;
+        for (const sim::ScriptedFault& f : faults) {
+          if (f.at < t) kept.push_back(f);
+        }
+        if (explicit_run) candidate = With(candidate, "faults", sim::FormatScriptedFaults(kept));
         if (Outcome o = s.Try(candidate); o.fails) {
           flags = candidate;
+          faults = kept;
           best = o;
           s.Step(absl::StrCat("duration ", absl::FormatDuration(t)));
           break;
         }
       }
     }
-  }
 
-  // Objects and the write rate: zero, else halves while it still fails.
-  absl::StatusOr<sim::SimOptions> now = sim::OptionsFromFlags(flags);
-  if (now.ok()) {
-    int64_t objects = now->workload.initial_objects;
-    for (int64_t candidate_objects : {int64_t{0}, objects / 2}) {
-      while (candidate_objects < objects && !s.exhausted()) {
-        const std::vector<std::string> candidate =
-            With(flags, "objects", absl::StrCat(candidate_objects));
-        Outcome o = s.Try(candidate);
-        if (!o.fails) break;
-        flags = candidate;
-        best = o;
-        objects = candidate_objects;
-        s.Step(absl::StrCat(objects, " objects"));
-        candidate_objects = objects / 2;
+    // Objects and the write rate: zero, else halves while it still fails.
+    now = sim::OptionsFromFlags(flags);
+    if (now.ok()) {
+      int64_t objects = now->workload.initial_objects;
+      for (int64_t candidate_objects : {int64_t{0}, objects / 2}) {
+        while (candidate_objects < objects && !s.exhausted()) {
+          const std::vector<std::string> candidate =
+              With(flags, "objects", absl::StrCat(candidate_objects));
+          Outcome o = s.Try(candidate);
+          if (!o.fails) break;
+          flags = candidate;
+          best = o;
+          objects = candidate_objects;
+          s.Step(absl::StrCat(objects, " objects"));
+          candidate_objects = objects / 2;
+        }
+      }
+      double rate = now->workload.writes_per_second;
+      // Zero, else a half or three quarters at a time while it fails.
+      std::vector<double> steps = {0.0};
+      while (rate > 0 && !s.exhausted()) {
+        bool accepted = false;
+        for (double candidate_rate : steps) {
+          if (candidate_rate >= rate || s.exhausted()) continue;
+          const std::vector<std::string> candidate =
+              With(flags, "write_rate", Rate(candidate_rate));
+          if (Outcome o = s.Try(candidate); o.fails) {
+            flags = candidate;
+            best = o;
+            rate = candidate_rate;
+            accepted = true;
+            s.Step(absl::StrCat("write rate ", Rate(rate)));
+            break;
+          }
+        }
+        const bool first = steps.size() == 1;
+        if (!accepted && !first) break;  // neither a half nor three quarters fails
+        if (rate < 0.05) break;
+        steps = {rate / 2, rate * 3 / 4};
       }
     }
-    double rate = now->workload.writes_per_second;
-    for (double candidate_rate : {0.0, rate / 2}) {
-      while (candidate_rate < rate && !s.exhausted()) {
-        const std::vector<std::string> candidate = With(flags, "write_rate", Rate(candidate_rate));
-        Outcome o = s.Try(candidate);
-        if (!o.fails) break;
-        flags = candidate;
-        best = o;
-        rate = candidate_rate;
-        s.Step(absl::StrCat("write rate ", Rate(rate)));
-        candidate_rate = rate > 0.1 ? rate / 2 : 0;
-        if (candidate_rate == rate) break;
-      }
-    }
+
+    if (flags == before) break;
   }
 
   absl::StatusOr<sim::SimOptions> last = sim::OptionsFromFlags(flags);
