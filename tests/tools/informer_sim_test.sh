@@ -3,6 +3,7 @@
 # determinism check, a small swarm campaign, and the default run.
 set -u
 SIM="$1"
+CAMPAIGN_TEST="${2:-}"
 TMP="${TEST_TMPDIR:-$(mktemp -d)}"
 failures=0
 
@@ -164,6 +165,23 @@ expect_exit 1 "the shrunk run still fails" -- "$SIM" "${shrunk[@]}"
 expect_exit 0 "shrink a passing run" -- "$SIM" "${SMALL[@]}" --shrink
 expect_text "$TMP/out" "passes" "nothing to shrink"
 expect_exit 2 "shrink with a campaign" -- "$SIM" --seeds=2 --shrink
+
+# The Bazel campaign runner: shard 1 of 3 of 16 seeds runs seeds 7..12, and a
+# failing seed fails the shard, with its replay command in test.xml.
+if [[ -n "$CAMPAIGN_TEST" ]]; then
+  mkdir -p "$TMP/shard"
+  TEST_TOTAL_SHARDS=3 TEST_SHARD_INDEX=1 TEST_SHARD_STATUS_FILE="$TMP/shard/status" \
+    TEST_UNDECLARED_OUTPUTS_DIR="$TMP/shard" XML_OUTPUT_FILE="$TMP/shard/test.xml" \
+    expect_exit 1 "a failing campaign shard" -- bash "$CAMPAIGN_TEST" "$SIM" 1 16 \
+    --swarm --profile=classic --scenario=default --restart_time_travel_is_violation
+  expect_text "$TMP/out" "seeds 7..12" "the shard's slice of the seeds"
+  expect_text "$TMP/shard/test.xml" "<failure" "test.xml carries the failure"
+  expect_text "$TMP/shard/test.xml" "replay: bazel run //tools:informer_sim -- --seed=" "test.xml has the replay command"
+  if [[ ! -e "$TMP/shard/status" ]] || ! ls "$TMP/shard/failures" | grep -q "^seed-"; then
+    echo "FAIL: the shard status file or the kept failures are missing"
+    failures=$((failures + 1))
+  fi
+fi
 
 expect_exit 2 "jobs zero" -- "$SIM" --seeds=3 --jobs=0
 expect_text "$TMP/err" "--jobs" "jobs message"
