@@ -111,6 +111,20 @@ absl::Duration MaxLag(const SimOptions& o) {
   return m;
 }
 
+struct RateName {
+  const char* name;
+  double ServerFaultRates::*rate;
+};
+constexpr RateName kRateNames[] = {
+    {"list_too_many_requests", &ServerFaultRates::list_too_many_requests},
+    {"list_internal_error", &ServerFaultRates::list_internal_error},
+    {"watch_too_many_requests", &ServerFaultRates::watch_too_many_requests},
+    {"connection_refused", &ServerFaultRates::connection_refused},
+    {"continue_expired", &ServerFaultRates::continue_expired},
+    {"watch_break", &ServerFaultRates::watch_break},
+    {"watch_error_event", &ServerFaultRates::watch_error_event},
+};
+
 void ScaleRates(ServerFaultRates& r, double k) {
   auto clamp = [k](double& p) { p = std::min(1.0, p * k); };
   clamp(r.list_too_many_requests);
@@ -128,7 +142,7 @@ const char* const kRunFlags[] = {
     "write_rate", "instances", "max_lag",      "fault_scale",    "faults",
     "handlers", "late_handlers", "slow_handler", "resync",        "page_size",
     "bookmarks", "watch_list", "swarm",         "allow_time_travel",
-    "restart_time_travel_is_violation",
+    "restart_time_travel_is_violation", "rates_off",
 };
 const char* const kToolFlags[] = {"trace_out", "replay",      "dump",         "check_determinism",
                                   "seeds",     "help",        "quiet",        "jobs",
@@ -172,6 +186,14 @@ bool Known(absl::string_view name) {
 }
 
 }  // namespace
+
+std::vector<std::string> NonZeroRates(const ServerFaultRates& rates) {
+  std::vector<std::string> out;
+  for (const RateName& r : kRateNames) {
+    if (rates.*(r.rate) > 0) out.push_back(r.name);
+  }
+  return out;
+}
 
 absl::string_view FaultKindName(FaultKind kind) {
   for (const FaultName& f : kFaultNames) {
@@ -694,6 +716,22 @@ absl::StatusOr<SimOptions> OptionsFromFlags(const std::vector<std::string>& flag
       absl::StatusOr<double> k = ParseDouble(what, value, 0, 1000);
       if (!k.ok()) return k.status();
       ScaleRates(o.fault_rates, *k);
+    } else if (name == "rates_off") {
+      for (absl::string_view rate : absl::StrSplit(value, ',', absl::SkipEmpty())) {
+        bool known = false;
+        for (const RateName& r : kRateNames) {
+          if (rate == r.name) {
+            o.fault_rates.*(r.rate) = 0;
+            known = true;
+          }
+        }
+        if (!known) {
+          std::vector<std::string> names;
+          for (const RateName& r : kRateNames) names.push_back(r.name);
+          return absl::InvalidArgumentError(absl::StrCat(what, ": unknown rate \"", rate, "\" (",
+                                                         absl::StrJoin(names, ", "), ")"));
+        }
+      }
     } else if (name == "faults") {
       absl::StatusOr<std::vector<ScriptedFault>> f = ParseScriptedFaults(value);
       if (!f.ok()) return absl::InvalidArgumentError(absl::StrCat(what, ": ", f.status().message()));

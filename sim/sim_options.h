@@ -15,6 +15,10 @@
 //   --instances=N         API server instances (watch caches)
 //   --max_lag=D           the lag of the slowest instance (others spread)
 //   --fault_scale=X       multiplies every per-request/per-event fault rate
+//   --rates_off=LIST      turns these rate faults off (comma-separated:
+//                         list_too_many_requests, list_internal_error,
+//                         watch_too_many_requests, connection_refused,
+//                         continue_expired, watch_break, watch_error_event)
 //   --faults=LIST         scripted faults, comma-separated AT:KIND[:ARG...]
 //                         (see ParseScriptedFaults); "none" for none
 //   --handlers=N          handlers registered before Run
@@ -156,6 +160,9 @@ struct SimOptions {
 };
 
 absl::Status ValidateOptions(const SimOptions& options);
+
+// The rate faults that are on, by their --rates_off names.
+std::vector<std::string> NonZeroRates(const ServerFaultRates& rates);
 
 // The embedded scenarios. "default": a realistic workload (1,000 objects,
 // 100 writes per virtual second over 10 namespaces) against two server

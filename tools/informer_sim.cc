@@ -55,6 +55,7 @@ constexpr char kUsage[] =
     "  --spec_bytes=N        object spec sizes, uniform in [N/2, 3N/2] bytes\n"
     "  --instances=N         API server instances; --max_lag=D their spread\n"
     "  --fault_scale=X       multiplies every fault rate (0 = none)\n"
+    "  --rates_off=LIST      turns single rate faults off (see sim_options.h)\n"
     "  --faults=LIST         scripted faults AT:KIND[:ARG...], comma-separated;\n"
     "                        kinds break, compact, lag:I:D, refuse:D, fail:D,\n"
     "                        churn:D (delete now, recreate D later), KIND@list\n"

@@ -123,12 +123,35 @@ absl::StatusOr<ShrinkResult> Shrink(const std::vector<std::string>& input, int64
   }
   const bool explicit_run = !faults.empty() || flags == explicit_flags;
 
-  // Rate faults off.
+  // Rate faults off: all, else one at a time.
   if (Outcome o = s.Try(With(flags, "fault_scale", "0")); o.fails) {
     flags = With(flags, "fault_scale", "0");
     best = o;
     result.rate_faults_off = true;
     s.Step("rate faults off");
+  } else if (absl::StatusOr<sim::SimOptions> on = sim::OptionsFromFlags(flags); on.ok()) {
+    std::vector<std::string> off;
+    for (const std::string& rate : sim::NonZeroRates(on->fault_rates)) {
+      std::vector<std::string> names = off;
+      names.push_back(rate);
+      const std::vector<std::string> candidate = With(flags, "rates_off", absl::StrJoin(names, ","));
+      if (Outcome o2 = s.Try(candidate); o2.fails) {
+        flags = candidate;
+        best = o2;
+        off = names;
+        s.Step(absl::StrCat("rate fault ", rate, " off"));
+      }
+    }
+  }
+  // One server instance, no late handlers.
+  for (const auto& [name, value] :
+       std::vector<std::pair<std::string, std::string>>{{"instances", "1"}, {"late_handlers", "0"}}) {
+    const std::vector<std::string> candidate = With(flags, name, value);
+    if (Outcome o = s.Try(candidate); o.fails) {
+      flags = candidate;
+      best = o;
+      s.Step(absl::StrCat("--", name, "=", value));
+    }
   }
 
   // Passes until nothing shrinks any more (one reduction can make another

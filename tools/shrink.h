@@ -5,9 +5,11 @@
 // count, the write rate, the duration), so that every reduction is a plain
 // flag and the result is a command anyone can run. Then, in a fixed order
 // and each only if the invariant still fails: rate faults off
-// (--fault_scale=0), scripted faults removed by delta debugging (halves,
-// then smaller chunks, then one by one), the duration cut to just past the
-// last fault, the object count and the write rate halved while they can be.
+// (--fault_scale=0, else one by one with --rates_off), one server instance,
+// no late handlers; then, to a fixpoint, scripted faults removed by delta
+// debugging (halves, then smaller chunks, then one by one), the duration cut
+// just past the first violation or the last fault, the object count and the
+// write rate reduced while they can be.
 // A candidate that is not a valid run (a fault past a shortened duration)
 // is skipped. "Still fails" means: a violation of the first failing
 // invariant of the original run (the same key is not required).

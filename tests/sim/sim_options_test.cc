@@ -1,5 +1,6 @@
 #include "sim/sim_options.h"
 
+#include <algorithm>
 #include <set>
 #include <string>
 #include <vector>
@@ -98,6 +99,20 @@ TEST(SimOptions, ChurnAndListTriggeredFaults) {
   EXPECT_EQ(FormatScriptedFaults(*f), "5s:churn:2s,6s:compact@list,7s:lag@list:0:3s");
   EXPECT_FALSE(ParseScriptedFaults("5s:churn").ok());
   EXPECT_FALSE(ParseScriptedFaults("5s:compact@later").ok());
+}
+
+TEST(SimOptions, RatesOffTurnsSingleRateFaultsOff) {
+  absl::StatusOr<SimOptions> o = Parse({"--rates_off=watch_break,continue_expired"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->fault_rates.watch_break, 0);
+  EXPECT_EQ(o->fault_rates.continue_expired, 0);
+  EXPECT_GT(o->fault_rates.list_too_many_requests, 0);  // the default scenario's
+  const std::vector<std::string> on = NonZeroRates(o->fault_rates);
+  EXPECT_EQ(std::count(on.begin(), on.end(), "watch_break"), 0);
+  EXPECT_EQ(std::count(on.begin(), on.end(), "list_too_many_requests"), 1);
+  absl::StatusOr<SimOptions> bad = Parse({"--rates_off=watch_brake"});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_TRUE(absl::StrContains(bad.status().message(), "watch_brake")) << bad.status();
 }
 
 TEST(SimOptions, InterimProfile) {
