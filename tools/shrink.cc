@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "sim/sim_options.h"
 #include "sim/simulation.h"
@@ -123,35 +124,12 @@ absl::StatusOr<ShrinkResult> Shrink(const std::vector<std::string>& input, int64
   }
   const bool explicit_run = !faults.empty() || flags == explicit_flags;
 
-  // Rate faults off: all, else one at a time.
+  // Rate faults off, all at once (one at a time comes in the passes).
   if (Outcome o = s.Try(With(flags, "fault_scale", "0")); o.fails) {
     flags = With(flags, "fault_scale", "0");
     best = o;
     result.rate_faults_off = true;
     s.Step("rate faults off");
-  } else if (absl::StatusOr<sim::SimOptions> on = sim::OptionsFromFlags(flags); on.ok()) {
-    std::vector<std::string> off;
-    for (const std::string& rate : sim::NonZeroRates(on->fault_rates)) {
-      std::vector<std::string> names = off;
-      names.push_back(rate);
-      const std::vector<std::string> candidate = With(flags, "rates_off", absl::StrJoin(names, ","));
-      if (Outcome o2 = s.Try(candidate); o2.fails) {
-        flags = candidate;
-        best = o2;
-        off = names;
-        s.Step(absl::StrCat("rate fault ", rate, " off"));
-      }
-    }
-  }
-  // One server instance, no late handlers.
-  for (const auto& [name, value] :
-       std::vector<std::pair<std::string, std::string>>{{"instances", "1"}, {"late_handlers", "0"}}) {
-    const std::vector<std::string> candidate = With(flags, name, value);
-    if (Outcome o = s.Try(candidate); o.fails) {
-      flags = candidate;
-      best = o;
-      s.Step(absl::StrCat("--", name, "=", value));
-    }
   }
 
   // Passes until nothing shrinks any more (one reduction can make another
@@ -264,6 +242,45 @@ absl::StatusOr<ShrinkResult> Shrink(const std::vector<std::string>& input, int64
       }
     }
 
+    // Rate faults one at a time, one server instance, no late handlers
+    // (after the first pass: with fewer faults and a shorter run these
+    // are more often not needed).
+    if (pass > 0 && !result.rate_faults_off) {
+      absl::StatusOr<sim::SimOptions> on = sim::OptionsFromFlags(flags);
+      if (on.ok()) {
+        for (const std::string& rate : sim::NonZeroRates(on->fault_rates)) {
+          // The rates already off (this pass's and earlier passes'), then this one.
+          std::vector<std::string> names;
+          for (const std::string& f : flags) {
+            if (f.rfind("--rates_off=", 0) != 0) continue;
+            for (absl::string_view n : absl::StrSplit(f.substr(12), ',', absl::SkipEmpty())) {
+              names.emplace_back(n);
+            }
+          }
+          names.push_back(rate);
+          const std::vector<std::string> candidate =
+              With(flags, "rates_off", absl::StrJoin(names, ","));
+          if (Outcome o2 = s.Try(candidate); o2.fails) {
+            flags = candidate;
+            best = o2;
+            s.Step(absl::StrCat("rate fault ", rate, " off"));
+          }
+        }
+      }
+    }
+    if (pass > 0) {
+      for (const auto& [name, value] : std::vector<std::pair<std::string, std::string>>{
+               {"instances", "1"}, {"late_handlers", "0"}}) {
+        const std::string set = absl::StrCat("--", name, "=", value);
+        if (std::find(flags.begin(), flags.end(), set) != flags.end()) continue;
+        const std::vector<std::string> candidate = With(flags, name, value);
+        if (Outcome o = s.Try(candidate); o.fails) {
+          flags = candidate;
+          best = o;
+          s.Step(set);
+        }
+      }
+    }
     if (flags == before) break;
   }
 
