@@ -251,6 +251,14 @@ def markdown(report):
     return "\n".join(lines) + "\n"
 
 
+def write_report(report, args):
+    with open(args.json, "w", encoding="utf-8") as f:
+        json.dump(report, f, indent=1)
+        f.write("\n")
+    with open(args.markdown, "w", encoding="utf-8") as f:
+        f.write(markdown(report))
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--budget", default="60s", help="wall time per variant (default 60s)")
@@ -282,11 +290,7 @@ def main():
                 h = read_header(path)
                 m.update({k: h[k] for k in HEADER_KEYS})
                 m["seen"] = h.get("seen", "")
-        with open(args.json, "w", encoding="utf-8") as f:
-            json.dump(report, f, indent=1)
-            f.write("\n")
-        with open(args.markdown, "w", encoding="utf-8") as f:
-            f.write(markdown(report))
+        write_report(report, args)
         print(f"mutation_report: rewrote {args.markdown} from {args.json}")
         return
     if args.shrink_only:
@@ -310,11 +314,7 @@ def main():
             sh = m.get("shrunk")
             print(f"  {m['mutant']}: " + (f"{sh['faults']} faults + {sh['writes']} writes" if sh else "not shrunk"),
                   flush=True)
-        with open(args.json, "w", encoding="utf-8") as f:
-            json.dump(report, f, indent=1)
-            f.write("\n")
-        with open(args.markdown, "w", encoding="utf-8") as f:
-            f.write(markdown(report))
+        write_report(report, args)
         return
     budget_s = parse_duration(args.budget)
     args.budget_arg = args.budget
@@ -392,11 +392,7 @@ def main():
         else:
             print(f"  {name}: NOT caught in {r['seeds_run']} seeds", flush=True)
 
-    with open(args.json, "w", encoding="utf-8") as f:
-        json.dump(report, f, indent=1)
-        f.write("\n")
-    with open(args.markdown, "w", encoding="utf-8") as f:
-        f.write(markdown(report))
+    write_report(report, args)
     print(f"mutation_report: wrote {args.markdown} and {args.json}")
     for b in broken:
         print(f"mutation_report: {b}", file=sys.stderr)
