@@ -180,6 +180,7 @@ SeedOutcome RunSeed(const std::vector<std::string>& args, uint64_t seed) {
   if (!o.passed) o.report = result->report;
   o.time_travel_findings = result->time_travel_findings;
   o.relists = result->server.list_requests - result->server.list_continues;
+  o.writes = result->workload.creates + result->workload.updates + result->workload.deletes;
   for (const auto& [fault, states] : result->fault_coverage) {
     for (const auto& [state, n] : states) o.fault_states[fault].push_back(state);
   }
@@ -206,6 +207,7 @@ std::string OutcomeJson(const SeedOutcome& o) {
       ",\"violations_by_invariant\":", CountsJson(o.violations_by_invariant),
       ",\"first_violation\":", JsonString(o.first_violation),
       ",\"time_travel_findings\":", o.time_travel_findings, ",\"relists\":", o.relists,
+      ",\"writes\":", o.writes,
       ",\"trace_hash\":\"", absl::StrFormat("%016x", o.trace_hash), "\"",
       ",\"trace_steps\":", o.trace_steps,
       ",\"virtual_time_ms\":", absl::ToInt64Milliseconds(o.virtual_time),

@@ -83,6 +83,7 @@ struct SeedOutcome {
   int64_t scripted_faults = 0;
   int64_t time_travel_findings = 0;
   int64_t relists = 0;
+  int64_t writes = 0;  // successful workload writes, preload included
   uint64_t trace_hash = 0;
   uint64_t trace_steps = 0;
   absl::Duration virtual_time;

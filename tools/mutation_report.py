@@ -157,9 +157,31 @@ def campaign(binary, profiles, args, json_path, log):
 SHRUNK = re.compile(r"scripted faults (\d+) -> (\d+).*?writes (\d+) -> (\d+)", re.S)
 
 
-def shrink(binary, m, log):
-    """Shrinks the variant's first failing seed; the sizes before and after."""
-    cmd = [binary, "--swarm", f"--seed={m['first_failing_seed']}", "--shrink"]
+def smallest_failing_seed(binary, m, args, log):
+    """Among the first few failing seeds, the one with the fewest writes: the
+    campaign's first failure may be a large world, a poor start for shrinking."""
+    path = os.path.join(args.scratch, f"{m['mutant']}-candidates.json")
+    cmd = [binary, "--swarm", f"--seed={args.first_seed}", "--time_budget=20s",
+           f"--jobs={args.jobs}", "--max_failures=5", f"--json={path}"]
+    if m["profiles"] in ("classic", "current", "interim"):
+        cmd.append(f"--profile={m['profiles']}")
+    run(cmd, ROOT, log, check=False)
+    best = (None, None)
+    try:
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                row = json.loads(line)
+                if row.get("verdict") == "fail" and (best[1] is None or row["writes"] < best[1]):
+                    best = (row["seed"], row["writes"])
+    except (OSError, ValueError, KeyError):
+        pass
+    return best[0] if best[0] is not None else m["first_failing_seed"]
+
+
+def shrink(binary, m, log, seed=None):
+    """Shrinks a failing seed of the variant (its first by default)."""
+    seed = m["first_failing_seed"] if seed is None else seed
+    cmd = [binary, "--swarm", f"--seed={seed}", "--shrink"]
     if m["profiles"] in ("classic", "current", "interim"):
         cmd.append(f"--profile={m['profiles']}")
     started = time.monotonic()
@@ -172,6 +194,7 @@ def shrink(binary, m, log):
         "faults_before": int(found.group(1)), "faults": int(found.group(2)),
         "writes_before": int(found.group(3)), "writes": int(found.group(4)),
         "seconds": round(time.monotonic() - started, 2),
+        "seed": seed,
         "command": last[0][len("smallest failing run: "):] if last else "",
     }
 
@@ -220,17 +243,19 @@ def markdown(report):
             + (f"; median {median} s, max {secs[-1]} s to the first failure" if secs else ""))
         sizes = sorted(m["shrunk"]["faults"] + m["shrunk"]["writes"] for m in caught if m.get("shrunk"))
         if sizes:
-            add(f"- shrunk (`informer_sim --shrink` on the first failing seed): median "
+            add(f"- shrunk (`informer_sim --shrink` on the failing seed with the fewest writes among "
+                f"the first five): median "
                 f"{sizes[len(sizes) // 2]}, max {sizes[-1]} scripted faults plus writes")
         add("")
-        add("| variant | area | profiles | caught | invariants | seeds | seconds | first failing seed (world) | shrunk to (faults + writes) | upstream |")
+        add("| variant | area | profiles | caught | invariants | seeds | seconds | first failing seed (world) | shrunk to (faults + writes; seed) | upstream |")
         add("|---|---|---|---|---|---|---|---|---|---|")
         for m in muts:
             up = m["upstream"].replace("|", "/")
             if m["caught"]:
                 sh = m.get("shrunk")
                 shrunk = (f"{sh['faults']} + {sh['writes']} (from {sh['faults_before']} + "
-                          f"{sh['writes_before']})" if sh else "-")
+                          f"{sh['writes_before']}; seed {sh.get('seed', m['first_failing_seed'])})"
+                          if sh else "-")
                 add(f"| {m['mutant']} | {m['area']} | {m['profiles']} | yes | {m['invariants']} | "
                     f"{m['seeds_to_first_failure']} | {m['seconds_to_first_failure']} | "
                     f"{m['first_failing_seed']} ({m['world']}) | {shrunk} | {up} |")
@@ -309,7 +334,7 @@ def main():
                 die(f"{m['mutant']}: does not apply")
             binary = build(ws, bazel_flags, log)
             if binary is not None:
-                m["shrunk"] = shrink(binary, m, log)
+                m["shrunk"] = shrink(binary, m, log, smallest_failing_seed(binary, m, args, log))
             run(["patch", "-p1", "-s", "-R", "-i", path], ws, log)
             sh = m.get("shrunk")
             print(f"  {m['mutant']}: " + (f"{sh['faults']} faults + {sh['writes']} writes" if sh else "not shrunk"),
@@ -383,7 +408,8 @@ def main():
         r.update({k: h[k] for k in HEADER_KEYS})
         r["seen"] = h.get("seen", "")
         if r["caught"] and r["first_failing_seed"] is not None and not args.no_shrink:
-            r["shrunk"] = shrink(os.path.join(bins, name), r, log)
+            binary_path = os.path.join(bins, name)
+            r["shrunk"] = shrink(binary_path, r, log, smallest_failing_seed(binary_path, r, args, log))
         r["mutant"] = name
         report["mutants"].append(r)
         if r["caught"]:
