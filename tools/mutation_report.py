@@ -13,7 +13,7 @@ to a JSON file and a Markdown table (docs/DETECTION.md by default).
 
     tools/mutation_report.py                       # every mutant, 60 s each
     tools/mutation_report.py --only='dfifo-*' --budget=20s
-    tools/mutation_report.py --faithful_budget=1h --only=none
+    tools/mutation_report.py --faithful_budget=1h --only=none   # recorded beside the table
 
 Exit status: 0 when every variant was caught and the faithful core passed,
 1 otherwise, 2 on bad arguments or a patch that no longer applies or builds.
@@ -234,6 +234,10 @@ def markdown(report):
     if f:
         add(f"- faithful core: {f['seeds_run']} seeds in {f['wall_seconds']} s, "
             f"{'FAILED: ' + f['invariants'] + ' (seed ' + str(f['first_failing_seed']) + ')' if f['caught'] else '0 failures'}")
+    lf = report.get("long_faithful")
+    if lf:
+        add(f"- long faithful campaign ({lf['command']}, {lf['date']}): {lf['seeds']} seeds in "
+            f"{lf['wall_seconds']} s, {lf['failed']} failures")
     muts = report["mutants"]
     if muts:
         caught = [m for m in muts if m["caught"]]
@@ -387,6 +391,17 @@ def main():
         print(f"  faithful core: {f['seeds_run']} seeds, "
               f"{'FAILED ' + f['invariants'] + ' seed ' + str(f['first_failing_seed']) if f['caught'] else 'no failure'}",
               flush=True)
+        if args.only == "none" and os.path.exists(args.json):
+            # A long faithful campaign alone: recorded beside the last table.
+            with open(args.json, encoding="utf-8") as fp:
+                last = json.load(fp)
+            last["long_faithful"] = {
+                "date": report["date"], "command": f["command"], "seeds": f["seeds_run"],
+                "wall_seconds": f["wall_seconds"], "failed": 1 if f["caught"] else 0,
+            }
+            write_report(last, args)
+            print(f"mutation_report: recorded the long faithful campaign in {args.json}")
+            sys.exit(1 if f["caught"] else 0)
 
     broken = []
     for path in selected:
