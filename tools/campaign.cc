@@ -2,9 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
-#include <condition_variable>
 #include <filesystem>
-#include <mutex>
 #include <set>
 #include <thread>
 #include <utility>
@@ -13,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "core/mutex.h"
 #include "core/profile.h"
 #include "sim/sim_options.h"
 #include "sim/simulation.h"
@@ -218,14 +217,178 @@ std::string OutcomeJson(const SeedOutcome& o) {
 
 Campaign::Campaign(CampaignOptions options) : options_(std::move(options)) {}
 
+namespace {
+
+// One campaign's run: the workers, the seed-ordered printer and the
+// progress line share the state below under `mu_`.
+class CampaignRun {
+ public:
+  CampaignRun(const CampaignOptions& opt, const std::atomic<bool>* interrupted, std::FILE* out,
+              std::FILE* json)
+      : opt_(opt),
+        interrupted_(interrupted),
+        out_(out),
+        json_(json),
+        start_(Clock::now()),
+        budget_s_(absl::ToDoubleSeconds(opt.time_budget)),
+        max_index_(opt.seeds > 0 ? static_cast<uint64_t>(opt.seeds)
+                                 : UINT64_MAX - opt.first_seed) {}
+
+  CampaignSummary Go() {
+    std::vector<std::thread> threads;
+    for (int i = 0; i < std::max(1, opt_.jobs); ++i) threads.emplace_back([this] { Worker(); });
+    if (opt_.progress) Progress();
+    for (std::thread& t : threads) t.join();
+    MutexLock lock(&mu_);
+    PrintReady();
+    summary_.wall_seconds = SecondsSince(start_);
+    summary_.interrupted = summary_.interrupted || interrupted_->load();
+    return summary_;
+  }
+
+ private:
+  void Worker() {
+    while (true) {
+      uint64_t index;
+      {
+        MutexLock lock(&mu_);
+        if (interrupted_->load(std::memory_order_relaxed)) {
+          summary_.interrupted = true;
+          return;
+        }
+        if (budget_s_ > 0 && SecondsSince(start_) >= budget_s_) {
+          summary_.budget_exhausted = true;
+          return;
+        }
+        if (next_index_ >= max_index_ || next_index_ > cutoff_) return;
+        index = next_index_++;
+      }
+      SeedOutcome o = RunSeed(opt_.args, opt_.first_seed + index);
+      if ((o.error || !o.passed) && !opt_.failures_dir.empty()) {
+        absl::Status written = WriteFailure(opt_.failures_dir, opt_.args, o);
+        o.failure_files = written.ok() ? absl::StrCat(opt_.failures_dir, "/seed-", o.seed)
+                                       : absl::StrCat("NOT WRITTEN: ", written.message());
+      }
+      MutexLock lock(&mu_);
+      o.finished_at_s = SecondsSince(start_);
+      if (o.error || !o.passed) {
+        failing_.insert(index);
+        if (opt_.max_failures > 0 && static_cast<int64_t>(failing_.size()) >= opt_.max_failures) {
+          auto nth = failing_.begin();
+          std::advance(nth, opt_.max_failures - 1);
+          cutoff_ = std::min(cutoff_, *nth);
+        }
+      }
+      finished_.emplace(index, std::move(o));
+      ++done_;
+      PrintReady();
+      done_cv_.SignalAll();
+    }
+  }
+
+  // Prints (and counts) the finished outcomes that continue the seed order.
+  void PrintReady() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    while (true) {
+      auto it = finished_.find(printed_);
+      if (it == finished_.end() || printed_ > cutoff_) break;
+      const SeedOutcome& o = it->second;
+      if (o.error) {
+        std::fprintf(out_, "seed %llu: ERROR %s\n", static_cast<unsigned long long>(o.seed),
+                     o.error_message.c_str());
+      } else if (!o.passed) {
+        std::fprintf(out_, "seed %llu: FAIL %s; replay: %s%s%s\n",
+                     static_cast<unsigned long long>(o.seed),
+                     CountsText(o.violations_by_invariant).c_str(), o.replay.c_str(),
+                     o.failure_files.empty() ? "" : "; kept in ", o.failure_files.c_str());
+        if (opt_.verbose) std::fprintf(out_, "%s", o.report.c_str());
+      } else if (opt_.verbose) {
+        std::fprintf(out_, "seed %llu: PASS, trace hash %016llx, %llu steps\n",
+                     static_cast<unsigned long long>(o.seed),
+                     static_cast<unsigned long long>(o.trace_hash),
+                     static_cast<unsigned long long>(o.trace_steps));
+      }
+      if (json_ != nullptr) {
+        // Whole lines as they come: an interrupted campaign keeps them.
+        std::fprintf(json_, "%s\n", OutcomeJson(o).c_str());
+        std::fflush(json_);
+      }
+      Count(o);
+      finished_.erase(it);
+      ++printed_;
+    }
+    std::fflush(out_);
+  }
+
+  void Count(const SeedOutcome& o) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    for (const auto& [fault, states] : o.fault_states) {
+      for (const std::string& state : states) ++summary_.fault_coverage[fault][state];
+    }
+    if (!o.error && o.passed) {
+      ++summary_.passed;
+      return;
+    }
+    ++summary_.failed;
+    if (o.error) ++summary_.errors;
+    summary_.failing_seeds.push_back(o.seed);
+    for (const auto& [inv, n] : o.violations_by_invariant) ++summary_.violations_by_invariant[inv];
+    if (summary_.seeds_to_first_failure < 0) {
+      summary_.seeds_to_first_failure = static_cast<int64_t>(printed_) + 1;
+      summary_.seconds_to_first_failure = o.finished_at_s;
+      std::vector<std::string> invs;
+      for (const auto& [inv, n] : o.violations_by_invariant) invs.push_back(inv);
+      summary_.first_failure_invariants = o.error ? "ERROR" : absl::StrJoin(invs, ",");
+    }
+  }
+
+  // The progress line on stderr, twice a second, until the workers are done.
+  void Progress() {
+    MutexLock lock(&mu_);
+    while (true) {
+      done_cv_.WaitUntil(&mu_, Clock::now() + std::chrono::milliseconds(500));
+      const double elapsed = SecondsSince(start_);
+      const bool finished_all = next_index_ >= max_index_ || next_index_ > cutoff_ ||
+                                interrupted_->load() || (budget_s_ > 0 && elapsed >= budget_s_);
+      std::string eta;
+      if (opt_.seeds > 0 && done_ > 0) {
+        const double left =
+            static_cast<double>(opt_.seeds - done_) * elapsed / static_cast<double>(done_);
+        eta = absl::StrFormat(", ETA %.0fs", left);
+      } else if (budget_s_ > 0) {
+        eta = absl::StrFormat(", %.0fs left", std::max(0.0, budget_s_ - elapsed));
+      }
+      std::fprintf(stderr, "\r%lld seeds done%s, %.1f seeds/s, %zu failed%s   ",
+                   static_cast<long long>(done_),
+                   opt_.seeds > 0 ? absl::StrCat(" of ", opt_.seeds).c_str() : "",
+                   elapsed > 0 ? static_cast<double>(done_) / elapsed : 0.0, failing_.size(),
+                   eta.c_str());
+      if (finished_all && static_cast<uint64_t>(done_) >= next_index_) break;
+    }
+    std::fprintf(stderr, "\n");
+  }
+
+  const CampaignOptions& opt_;
+  const std::atomic<bool>* const interrupted_;
+  std::FILE* const out_;
+  std::FILE* const json_;
+  const Clock::time_point start_;
+  const double budget_s_;
+  const uint64_t max_index_;
+
+  Mutex mu_;
+  CondVar done_cv_;
+  uint64_t next_index_ ABSL_GUARDED_BY(mu_) = 0;
+  std::map<uint64_t, SeedOutcome> finished_ ABSL_GUARDED_BY(mu_);  // not yet printed
+  std::set<uint64_t> failing_ ABSL_GUARDED_BY(mu_);                // indices
+  uint64_t cutoff_ ABSL_GUARDED_BY(mu_) = UINT64_MAX;  // no index above is started or printed
+  uint64_t printed_ ABSL_GUARDED_BY(mu_) = 0;          // indices [0, printed_) are printed
+  int64_t done_ ABSL_GUARDED_BY(mu_) = 0;
+  CampaignSummary summary_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace
+
 absl::StatusOr<CampaignSummary> Campaign::Run(std::FILE* out) {
   const CampaignOptions& opt = options_;
-  const int jobs = std::max(1, opt.jobs);
-  const Clock::time_point start = Clock::now();
-  const double budget_s = absl::ToDoubleSeconds(opt.time_budget);
-  const uint64_t max_index =
-      opt.seeds > 0 ? static_cast<uint64_t>(opt.seeds) : UINT64_MAX - opt.first_seed;
-
   if (!opt.failures_dir.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(opt.failures_dir, ec);
@@ -240,145 +403,11 @@ absl::StatusOr<CampaignSummary> Campaign::Run(std::FILE* out) {
   if (!opt.json_path.empty()) {
     json = std::fopen(opt.json_path.c_str(), "w");
     if (json == nullptr) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("--json: cannot write ", opt.json_path));
+      return absl::InvalidArgumentError(absl::StrCat("--json: cannot write ", opt.json_path));
     }
   }
 
-  std::mutex mu;
-  std::condition_variable done_cv;
-  // Guarded by mu.
-  uint64_t next_index = 0;
-  std::map<uint64_t, SeedOutcome> finished;  // by index, not yet printed
-  std::set<uint64_t> failing;                // indices of failing seeds
-  uint64_t cutoff = UINT64_MAX;              // no index above is started or reported
-  uint64_t printed = 0;                      // indices [0, printed) are printed
-  int64_t done = 0;
-  CampaignSummary summary;
-
-  auto print_ready = [&]() {  // mu held
-    while (true) {
-      auto it = finished.find(printed);
-      if (it == finished.end() || printed > cutoff) break;
-      const SeedOutcome& o = it->second;
-      if (o.error) {
-        std::fprintf(out, "seed %llu: ERROR %s\n", static_cast<unsigned long long>(o.seed),
-                     o.error_message.c_str());
-      } else if (!o.passed) {
-        std::fprintf(out, "seed %llu: FAIL %s; replay: %s%s%s\n",
-                     static_cast<unsigned long long>(o.seed),
-                     CountsText(o.violations_by_invariant).c_str(), o.replay.c_str(),
-                     o.failure_files.empty() ? "" : "; kept in ", o.failure_files.c_str());
-        if (opt.verbose) std::fprintf(out, "%s", o.report.c_str());
-      } else if (opt.verbose) {
-        std::fprintf(out, "seed %llu: PASS, trace hash %016llx, %llu steps\n",
-                     static_cast<unsigned long long>(o.seed),
-                     static_cast<unsigned long long>(o.trace_hash),
-                     static_cast<unsigned long long>(o.trace_steps));
-      }
-      if (json != nullptr) {
-        // Whole lines as they come: an interrupted campaign keeps them.
-        std::fprintf(json, "%s\n", OutcomeJson(o).c_str());
-        std::fflush(json);
-      }
-      for (const auto& [fault, states] : o.fault_states) {
-        for (const std::string& state : states) ++summary.fault_coverage[fault][state];
-      }
-      if (o.error || !o.passed) {
-        ++summary.failed;
-        if (o.error) ++summary.errors;
-        summary.failing_seeds.push_back(o.seed);
-        for (const auto& [inv, n] : o.violations_by_invariant) {
-          ++summary.violations_by_invariant[inv];
-        }
-        if (summary.seeds_to_first_failure < 0) {
-          summary.seeds_to_first_failure = static_cast<int64_t>(printed) + 1;
-          summary.seconds_to_first_failure = o.finished_at_s;
-          std::vector<std::string> invs;
-          for (const auto& [inv, n] : o.violations_by_invariant) invs.push_back(inv);
-          summary.first_failure_invariants = o.error ? "ERROR" : absl::StrJoin(invs, ",");
-        }
-      } else {
-        ++summary.passed;
-      }
-      finished.erase(it);
-      ++printed;
-    }
-    std::fflush(out);
-  };
-
-  auto worker = [&]() {
-    while (true) {
-      uint64_t index;
-      {
-        std::lock_guard<std::mutex> lock(mu);
-        if (interrupted_.load(std::memory_order_relaxed)) {
-          summary.interrupted = true;
-          return;
-        }
-        if (budget_s > 0 && SecondsSince(start) >= budget_s) {
-          summary.budget_exhausted = true;
-          return;
-        }
-        if (next_index >= max_index || next_index > cutoff) return;
-        index = next_index++;
-      }
-      SeedOutcome o = RunSeed(opt.args, opt.first_seed + index);
-      if ((o.error || !o.passed) && !opt.failures_dir.empty()) {
-        absl::Status written = WriteFailure(opt.failures_dir, opt.args, o);
-        o.failure_files = written.ok() ? absl::StrCat(opt.failures_dir, "/seed-", o.seed)
-                                       : absl::StrCat("NOT WRITTEN: ", written.message());
-      }
-      std::lock_guard<std::mutex> lock(mu);
-      o.finished_at_s = SecondsSince(start);
-      if (o.error || !o.passed) {
-        failing.insert(index);
-        if (opt.max_failures > 0 && static_cast<int64_t>(failing.size()) >= opt.max_failures) {
-          auto nth = failing.begin();
-          std::advance(nth, opt.max_failures - 1);
-          cutoff = std::min(cutoff, *nth);
-        }
-      }
-      finished.emplace(index, std::move(o));
-      ++done;
-      print_ready();
-      done_cv.notify_all();
-    }
-  };
-
-  std::vector<std::thread> threads;
-  for (int i = 0; i < jobs; ++i) threads.emplace_back(worker);
-  if (opt.progress) {
-    std::unique_lock<std::mutex> lock(mu);
-    while (true) {
-      done_cv.wait_for(lock, std::chrono::milliseconds(500));
-      const double elapsed = SecondsSince(start);
-      const bool finished_all = next_index >= max_index || next_index > cutoff ||
-                                interrupted_.load() ||
-                                (budget_s > 0 && elapsed >= budget_s);
-      std::string eta;
-      if (opt.seeds > 0 && done > 0) {
-        const double left = static_cast<double>(opt.seeds - done) * elapsed /
-                            static_cast<double>(done);
-        eta = absl::StrFormat(", ETA %.0fs", left);
-      } else if (budget_s > 0) {
-        eta = absl::StrFormat(", %.0fs left", std::max(0.0, budget_s - elapsed));
-      }
-      std::fprintf(stderr, "\r%lld seeds done%s, %.1f seeds/s, %zu failed%s   ",
-                   static_cast<long long>(done),
-                   opt.seeds > 0 ? absl::StrCat(" of ", opt.seeds).c_str() : "",
-                   elapsed > 0 ? static_cast<double>(done) / elapsed : 0.0, failing.size(),
-                   eta.c_str());
-      if (finished_all && static_cast<uint64_t>(done) >= next_index) break;
-    }
-    std::fprintf(stderr, "\n");
-  }
-  for (std::thread& t : threads) t.join();
-
-  std::lock_guard<std::mutex> lock(mu);
-  print_ready();
-  summary.wall_seconds = SecondsSince(start);
-  summary.interrupted = summary.interrupted || interrupted_.load();
+  const CampaignSummary summary = CampaignRun(opt, &interrupted_, out, json).Go();
   std::string seeds_text;
   if (!summary.failing_seeds.empty()) {
     std::vector<std::string> shown;
@@ -397,7 +426,9 @@ absl::StatusOr<CampaignSummary> Campaign::Run(std::FILE* out) {
     std::fprintf(out, "failing seeds by invariant: %s\n",
                  CountsText(summary.violations_by_invariant).c_str());
   }
-  if (summary.interrupted) std::fprintf(out, "campaign interrupted: the seeds above are every seed that finished\n");
+  if (summary.interrupted) {
+    std::fprintf(out, "campaign interrupted: the seeds above are every seed that finished\n");
+  }
   std::fprintf(out, "%lld passed, %lld failed%s\n", static_cast<long long>(summary.passed),
                static_cast<long long>(summary.failed), seeds_text.c_str());
   std::fflush(out);
@@ -415,9 +446,9 @@ absl::StatusOr<CampaignSummary> Campaign::Run(std::FILE* out) {
         static_cast<long long>(summary.failed), static_cast<long long>(summary.errors),
         absl::StrJoin(seeds, ",").c_str(), CountsJson(summary.violations_by_invariant).c_str(),
         static_cast<long long>(summary.seeds_to_first_failure), summary.seconds_to_first_failure,
-        JsonString(summary.first_failure_invariants).c_str(), summary.wall_seconds, jobs,
-        summary.interrupted ? "true" : "false", summary.budget_exhausted ? "true" : "false",
-        CoverageJson(summary.fault_coverage).c_str());
+        JsonString(summary.first_failure_invariants).c_str(), summary.wall_seconds,
+        std::max(1, opt.jobs), summary.interrupted ? "true" : "false",
+        summary.budget_exhausted ? "true" : "false", CoverageJson(summary.fault_coverage).c_str());
     if (std::fclose(json) != 0) {
       return absl::DataLossError(absl::StrCat("--json: writing ", opt.json_path, " failed"));
     }

@@ -25,7 +25,7 @@
 // Wall time and threads live here, in tools/, never under the simulator:
 // a seed's run is decided by its seed and flags alone.
 //
-// Thread safety: RunCampaign is called once per Campaign; Interrupt may be
+// Thread safety: Run is called once per Campaign; Interrupt may be
 // called from any thread or a signal handler.
 #ifndef INFORMERSIM_TOOLS_CAMPAIGN_H_
 #define INFORMERSIM_TOOLS_CAMPAIGN_H_
