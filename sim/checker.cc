@@ -397,8 +397,7 @@ void Checker::NoteWrite(const Change& change) {
   LastWrite& w = last_write_[change.key];
   w.rv = change.rv;
   w.lists_served = lists_served_;
-  last_write_step_[change.key] = tracer_ != nullptr ? static_cast<int64_t>(tracer_->step_count())
-                                                    : 0;
+  w.step = tracer_ != nullptr ? static_cast<int64_t>(tracer_->step_count()) : 0;
 }
 
 uint64_t Checker::StepNow() const { return tracer_ != nullptr ? tracer_->step_count() : 0; }
@@ -408,8 +407,8 @@ absl::Duration Checker::Elapsed() const {
 }
 
 int64_t Checker::LastWriteStep(absl::string_view key) const {
-  auto it = last_write_step_.find(key);
-  return it == last_write_step_.end() ? -1 : it->second;
+  auto it = last_write_.find(key);
+  return it == last_write_.end() ? -1 : it->second.step;
 }
 
 void Checker::Fail(std::string invariant, std::string key, std::string handler,

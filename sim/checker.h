@@ -328,19 +328,21 @@ class Checker {
   // The first few allowed time travels, for Describe.
   std::vector<Violation> time_travel_examples_;
   std::vector<std::shared_ptr<HandlerRecorder>> handlers_;
-  absl::flat_hash_map<std::string, int64_t> last_write_step_;
   // The cache's RVs at the last quiescent check, by key.
   std::map<std::string, int64_t> cache_rvs_;
   // The informer's HasSynced at the last CheckStep (INV9: monotonic).
   bool informer_synced_last_ = false;
-  // States served so far, and the count at each key's last write (INV11).
+  // States served so far (INV11).
   int64_t lists_served_ = 0;
   // lists_served_ when a handler first got a resync-pass update (proof that
   // shouldResync has run) in this informer generation; -1 before.
   int64_t resync_seen_at_lists_ = -1;
+  // Each key's last write on the server: its RV, the states served before
+  // it (INV11) and its trace step (where a convergence failure diverged).
   struct LastWrite {
     int64_t rv = -1;
     int64_t lists_served = 0;
+    int64_t step = 0;
   };
   absl::flat_hash_map<std::string, LastWrite> last_write_;
 };

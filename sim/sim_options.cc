@@ -126,14 +126,7 @@ constexpr RateName kRateNames[] = {
 };
 
 void ScaleRates(ServerFaultRates& r, double k) {
-  auto clamp = [k](double& p) { p = std::min(1.0, p * k); };
-  clamp(r.list_too_many_requests);
-  clamp(r.list_internal_error);
-  clamp(r.watch_too_many_requests);
-  clamp(r.connection_refused);
-  clamp(r.continue_expired);
-  clamp(r.watch_break);
-  clamp(r.watch_error_event);
+  for (const RateName& n : kRateNames) r.*(n.rate) = std::min(1.0, r.*(n.rate) * k);
 }
 
 const char* const kRunFlags[] = {

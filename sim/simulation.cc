@@ -16,8 +16,8 @@
 #include "absl/strings/str_split.h"
 #include "core/api_errors.h"
 #include "core/index.h"
-#include "core/processor_listener.h"
 #include "core/keys.h"
+#include "core/processor_listener.h"
 #include "core/reflector_feeder.h"
 #include "core/shared_informer.h"
 #include "sim/identity.h"
@@ -232,9 +232,11 @@ class RequestObserver final : public ListerWatcher {
             int64_t rv = -1;
             if (current && ParseResourceVersion(o->metadata().resource_version(), &rv) &&
                 rv > end_rv) {
-              owner_->FailWatch(absl::StrCat(
-                  "watch-list initial object ", ObjectKey(o->metadata().namespace_(), o->metadata().name()),
-                  " rv=", rv, " is newer than the initial-events-end bookmark rv=", end_rv));
+              owner_->Fail(absl::StrCat("watch-list initial object ",
+                                        ObjectKey(o->metadata().namespace_(), o->metadata().name()),
+                                        " rv=", rv,
+                                        " is newer than the initial-events-end bookmark rv=", end_rv),
+                           "INV14");
               break;
             }
           }
@@ -262,11 +264,11 @@ class RequestObserver final : public ListerWatcher {
       if (!ParseResourceVersion(event.object->metadata().resource_version(), &rv)) return;
       const bool bookmark = event.type == WatchEventType::kBookmark;
       if (bookmark ? rv < last_rv_ : rv <= last_rv_) {
-        owner_->FailWatch(absl::StrCat(
+        owner_->Fail(absl::StrCat(
             WatchEventTypeName(event.type), " ",
             ObjectKey(event.object->metadata().namespace_(), event.object->metadata().name()),
             " rv=", rv, bookmark ? " goes back from rv=" : " is not after rv=", last_rv_,
-            ", the stream's start or previous event"));
+            ", the stream's start or previous event"), "INV14");
       }
       last_rv_ = std::max(last_rv_, rv);
     }
@@ -367,16 +369,9 @@ class RequestObserver final : public ListerWatcher {
     }
   }
 
-  void Fail(std::string detail) {
+  void Fail(std::string detail, const char* invariant = "INV2") {
     Violation v;
-    v.invariant = "INV2";
-    v.detail = std::move(detail);
-    checker_->Report(v);
-  }
-
-  void FailWatch(std::string detail) {
-    Violation v;
-    v.invariant = "INV14";
+    v.invariant = invariant;
     v.detail = std::move(detail);
     checker_->Report(v);
   }
@@ -400,8 +395,6 @@ class RequestObserver final : public ListerWatcher {
   int64_t max_last_sync_ = -1;
 };
 
-// Forwards notifications to a recorder while the informer generation it was
-// registered with is the current one.
 // A handler that, after it has handled a notification, throws with a drawn
 // probability (HandlerSpec::crash_fraction): the user's handler that
 // panics. The informer must recover and keep delivering (SI9), so the
@@ -414,6 +407,8 @@ struct HandlerCrashes {
   Prng random;
 };
 
+// Forwards notifications to a recorder while the informer generation it was
+// registered with is the current one, then throws if the handler crashes.
 class GenerationGate final : public ResourceEventHandler {
  public:
   GenerationGate(std::shared_ptr<HandlerRecorder> recorder, const uint64_t* current,
@@ -510,9 +505,7 @@ class Run {
     Phase("liveness");
     workload_.Stop();
     server_.EndFaults();
-    for (auto& [index, crashes] : crashes_) {
-      if (crashes != nullptr) crashes->fraction = 0;
-    }
+    for (auto& [index, crashes] : crashes_) crashes->fraction = 0;
     world_.ClearPerturbation();
     stopped_faults_ = true;
     const ApiServerStats before = server_.stats();
@@ -601,7 +594,6 @@ class Run {
     io.indexers[std::string(kNamespaceIndex)] = MetaNamespaceIndexFunc;
     io.indexers[kAppIndex] = AppLabelIndexFunc;
     io.indexers[kTagsIndex] = TagsIndexFunc;
-
     io.watch_list_page_size = options_.page_size;
     io.batch_size = options_.batch_size;
     io.queue_factory = options_.queue_factory;
@@ -662,10 +654,14 @@ class Run {
     // After a restart the retired informer's listeners may still deliver
     // what they had buffered: to a process that no longer exists, so the
     // gate drops it instead of telling the checker.
-    std::shared_ptr<HandlerCrashes>& crashes = crashes_[index];
-    if (crashes == nullptr && spec.crash_fraction > 0) {
-      crashes = std::make_shared<HandlerCrashes>(
-          HandlerCrashes{spec.crash_fraction, world_.Stream(absl::StrCat("crash-", index))});
+    std::shared_ptr<HandlerCrashes> crashes;
+    if (spec.crash_fraction > 0) {
+      std::shared_ptr<HandlerCrashes>& kept = crashes_[index];
+      if (kept == nullptr) {
+        kept = std::make_shared<HandlerCrashes>(
+            HandlerCrashes{spec.crash_fraction, world_.Stream(absl::StrCat("crash-", index))});
+      }
+      crashes = kept;
     }
     auto gate = std::make_shared<GenerationGate>(recorder, &generation_, generation_, crashes);
     absl::StatusOr<std::shared_ptr<ResourceEventHandlerRegistration>> reg =
@@ -888,10 +884,7 @@ class Run {
     if (!informer_->HasSynced()) return false;
     // A listener that backs off after its handler crashed waits on a timer
     // with notifications still buffered: not idle.
-    for (const HandlerSlot& h : handlers_) {
-      const auto* listener = dynamic_cast<const ProcessorListener*>(h.recorder->registration().get());
-      if (listener != nullptr && listener->pending() > 0) return false;
-    }
+    if (AnyHandlerBehind()) return false;
     return ParseRv(informer_->LastSyncResourceVersion()) >= server_.current_rv();
   }
 
@@ -974,11 +967,16 @@ class Run {
     if (informer_ == nullptr || !informer_->HasSynced()) return "unsynced";
     if (observed_server_.initial_state_in_flight()) return "relisting";
     if (world_.runtime()->Now() < consumer_paused_until_) return "consumer-paused";
+    return AnyHandlerBehind() ? "handler-behind" : "watching";
+  }
+
+  // Some listener has notifications buffered, not yet handled.
+  bool AnyHandlerBehind() const {
     for (const HandlerSlot& h : handlers_) {
       const auto* listener = dynamic_cast<const ProcessorListener*>(h.recorder->registration().get());
-      if (listener != nullptr && listener->pending() > 0) return "handler-behind";
+      if (listener != nullptr && listener->pending() > 0) return true;
     }
-    return "watching";
+    return false;
   }
 
   absl::Time consumer_paused_until_ = absl::InfinitePast();
@@ -986,7 +984,7 @@ class Run {
   std::vector<ScriptedFault> armed_;  // KIND@list faults waiting for a relist
   // In the order the handlers were added.
   std::vector<HandlerSlot> handlers_;
-  // Per handler index: its crash draws, kept across informer restarts.
+  // Per crashing handler's index: its crash draws, kept across restarts.
   std::map<size_t, std::shared_ptr<HandlerCrashes>> crashes_;
   bool informer_synced_ = false;
   // Incremented by each restart; handlers of older informers are gated off.

@@ -23,6 +23,7 @@ struct Outcome {
   absl::Duration failed_at;  // virtual time of the first target violation
 };
 
+// The search: the smallest failing flags so far and how they failed.
 class Shrinker {
  public:
   Shrinker(int64_t max_runs, const std::function<void(const std::string&)>& progress)
@@ -30,6 +31,9 @@ class Shrinker {
 
   int64_t runs() const { return runs_; }
   bool exhausted() const { return runs_ >= max_runs_; }
+  const std::string& target() const { return target_; }
+  const std::vector<std::string>& flags() const { return flags_; }
+  const Outcome& best() const { return best_; }
 
   // Runs `flags`; with an empty target, takes the first failing invariant.
   Outcome Try(const std::vector<std::string>& flags) {
@@ -38,8 +42,8 @@ class Shrinker {
     absl::StatusOr<sim::SimOptions> options = sim::OptionsFromFlags(flags);
     if (!options.ok()) return out;
     ++runs_;
-    uint64_t seed = options->seed;
-    absl::StatusOr<sim::SimResult> r = sim::RunSimulation(*options, sim::RunFlags(flags, seed));
+    absl::StatusOr<sim::SimResult> r =
+        sim::RunSimulation(*options, sim::RunFlags(flags, options->seed));
     if (!r.ok()) return out;
     out.valid = true;
     out.writes = r->workload.creates + r->workload.updates + r->workload.deletes;
@@ -53,8 +57,23 @@ class Shrinker {
     return out;
   }
 
-  const std::string& target() const { return target_; }
-  void Step(const std::string& what) {
+  // The starting point (a run already tried and failing).
+  void Start(std::vector<std::string> flags, const Outcome& outcome) {
+    flags_ = std::move(flags);
+    best_ = outcome;
+  }
+
+  // Keeps `candidate` if it still fails the target invariant, and says so.
+  bool Accept(std::vector<std::string> candidate, const std::string& step) {
+    const Outcome o = Try(candidate);
+    if (!o.fails) return false;
+    flags_ = std::move(candidate);
+    best_ = o;
+    if (progress_) progress_(step);
+    return true;
+  }
+
+  void Say(const std::string& what) {
     if (progress_) progress_(what);
   }
 
@@ -63,6 +82,8 @@ class Shrinker {
   const std::function<void(const std::string&)>& progress_;
   int64_t runs_ = 0;
   std::string target_;
+  std::vector<std::string> flags_;
+  Outcome best_;
 };
 
 // `flags` with --name=value (replacing any --name).
@@ -79,6 +100,124 @@ std::vector<std::string> With(std::vector<std::string> flags, const std::string&
 }
 
 std::string Rate(double r) { return absl::StrFormat("%.17g", r); }
+
+// Scripted faults by delta debugging: drop chunks of the list, halving the
+// chunk size when no chunk can go.
+void ShrinkFaults(Shrinker& s, std::vector<sim::ScriptedFault>& faults) {
+  size_t chunks = 2;
+  while (!faults.empty() && !s.exhausted()) {
+    const size_t n = faults.size();
+    const size_t size = (n + chunks - 1) / chunks;
+    bool reduced = false;
+    for (size_t start = 0; start < n && !s.exhausted(); start += size) {
+      std::vector<sim::ScriptedFault> rest;
+      for (size_t i = 0; i < n; ++i) {
+        if (i < start || i >= start + size) rest.push_back(faults[i]);
+      }
+      if (s.Accept(With(s.flags(), "faults", sim::FormatScriptedFaults(rest)),
+                   absl::StrCat(rest.size(), " scripted faults left"))) {
+        faults = std::move(rest);
+        chunks = std::max<size_t>(chunks - 1, 2);
+        reduced = true;
+        break;
+      }
+    }
+    if (reduced) continue;
+    if (chunks >= n) break;
+    chunks = std::min(chunks * 2, n);
+  }
+}
+
+// The duration, shortest first: just past the first violation (faults after
+// it dropped), just past the last fault, then halves.
+void ShrinkDuration(Shrinker& s, std::vector<sim::ScriptedFault>& faults, bool explicit_faults) {
+  absl::StatusOr<sim::SimOptions> now = sim::OptionsFromFlags(s.flags());
+  if (!now.ok()) return;
+  const absl::Duration d = now->duration;
+  absl::Duration floor = absl::Seconds(1);
+  for (const sim::ScriptedFault& f : faults) floor = std::max(floor, f.at + absl::Seconds(1));
+  std::vector<absl::Duration> tries = {floor};
+  for (absl::Duration margin : {absl::Seconds(1), absl::Seconds(3), absl::Seconds(10)}) {
+    tries.push_back(absl::Ceil(s.best().failed_at + margin, absl::Milliseconds(1)));
+  }
+  for (absl::Duration h = d / 2; h > absl::Seconds(1); h /= 2) {
+    tries.push_back(absl::Ceil(h, absl::Milliseconds(1)));
+  }
+  std::sort(tries.begin(), tries.end());
+  for (absl::Duration t : tries) {
+    if (t >= d || s.exhausted()) break;
+    std::vector<std::string> candidate = With(s.flags(), "duration", absl::FormatDuration(t));
+    std::vector<sim::ScriptedFault> kept;
+    for (const sim::ScriptedFault& f : faults) {
+      if (f.at < t) kept.push_back(f);
+    }
+    if (explicit_faults) candidate = With(candidate, "faults", sim::FormatScriptedFaults(kept));
+    if (s.Accept(std::move(candidate), absl::StrCat("duration ", absl::FormatDuration(t)))) {
+      faults = std::move(kept);
+      return;
+    }
+  }
+}
+
+// Objects: zero, else halves while it still fails. The write rate: zero,
+// else a half or three quarters at a time while it fails.
+void ShrinkLoad(Shrinker& s) {
+  absl::StatusOr<sim::SimOptions> now = sim::OptionsFromFlags(s.flags());
+  if (!now.ok()) return;
+  int64_t objects = now->workload.initial_objects;
+  for (int64_t candidate : {int64_t{0}, objects / 2}) {
+    while (candidate < objects && !s.exhausted() &&
+           s.Accept(With(s.flags(), "objects", absl::StrCat(candidate)),
+                    absl::StrCat(candidate, " objects"))) {
+      objects = candidate;
+      candidate = objects / 2;
+    }
+  }
+  double rate = now->workload.writes_per_second;
+  std::vector<double> steps = {0.0};
+  while (rate > 0 && !s.exhausted()) {
+    bool accepted = false;
+    for (double candidate : steps) {
+      if (candidate >= rate || s.exhausted()) continue;
+      if (s.Accept(With(s.flags(), "write_rate", Rate(candidate)),
+                   absl::StrCat("write rate ", Rate(candidate)))) {
+        rate = candidate;
+        accepted = true;
+        break;
+      }
+    }
+    if (!accepted && steps.size() > 1) break;  // neither a half nor three quarters fails
+    if (rate < 0.05) break;
+    steps = {rate / 2, rate * 3 / 4};
+  }
+}
+
+// Rate faults one at a time (unless all are off already), one server
+// instance, no late handlers.
+void ShrinkServer(Shrinker& s, bool rates_all_off) {
+  absl::StatusOr<sim::SimOptions> on = sim::OptionsFromFlags(s.flags());
+  if (!rates_all_off && on.ok()) {
+    for (const std::string& rate : sim::NonZeroRates(on->fault_rates)) {
+      // The rates already off (this pass's and earlier passes'), then this one.
+      std::vector<std::string> names;
+      for (const std::string& f : s.flags()) {
+        if (f.rfind("--rates_off=", 0) != 0) continue;
+        for (absl::string_view n : absl::StrSplit(f.substr(12), ',', absl::SkipEmpty())) {
+          names.emplace_back(n);
+        }
+      }
+      names.push_back(rate);
+      s.Accept(With(s.flags(), "rates_off", absl::StrJoin(names, ",")),
+               absl::StrCat("rate fault ", rate, " off"));
+    }
+  }
+  for (const auto& [name, value] : std::vector<std::pair<std::string, std::string>>{
+           {"instances", "1"}, {"late_handlers", "0"}}) {
+    const std::string set = absl::StrCat("--", name, "=", value);
+    if (std::find(s.flags().begin(), s.flags().end(), set) != s.flags().end()) continue;
+    s.Accept(With(s.flags(), name, value), set);
+  }
+}
 
 }  // namespace
 
@@ -97,6 +236,7 @@ absl::StatusOr<ShrinkResult> Shrink(const std::vector<std::string>& input, int64
     return absl::FailedPreconditionError(
         absl::StrCat("seed ", original->seed, " passes: nothing to shrink"));
   }
+  s.Start(flags, first);
   ShrinkResult result;
   result.invariant = s.target();
   result.faults_before = static_cast<int64_t>(original->faults.size());
@@ -106,192 +246,44 @@ absl::StatusOr<ShrinkResult> Shrink(const std::vector<std::string>& input, int64
   result.duration_before = absl::FormatDuration(original->duration);
 
   // What the seed drew, as flags (if the explicit form is not the same run,
-  // shrink from the flags as given).
+  // shrink from the flags as given, without touching the faults).
   std::vector<sim::ScriptedFault> faults = original->faults;
   std::vector<std::string> explicit_flags = flags;
   explicit_flags = With(explicit_flags, "faults", sim::FormatScriptedFaults(faults));
   explicit_flags = With(explicit_flags, "objects", absl::StrCat(original->workload.initial_objects));
   explicit_flags = With(explicit_flags, "write_rate", Rate(original->workload.writes_per_second));
   explicit_flags = With(explicit_flags, "duration", absl::FormatDuration(original->duration));
-  Outcome best = first;
-  if (Outcome o = s.Try(explicit_flags); o.fails) {
-    flags = explicit_flags;
-    best = o;
-    s.Step("made the drawn options explicit");
-  } else {
-    s.Step("the drawn options do not replay as flags; shrinking the flags as given");
+  const bool explicit_faults =
+      s.Accept(std::move(explicit_flags), "made the drawn options explicit");
+  if (!explicit_faults) {
+    s.Say("the drawn options do not replay as flags; shrinking the flags as given");
     faults.clear();
   }
-  const bool explicit_run = !faults.empty() || flags == explicit_flags;
 
   // Rate faults off, all at once (one at a time comes in the passes).
-  if (Outcome o = s.Try(With(flags, "fault_scale", "0")); o.fails) {
-    flags = With(flags, "fault_scale", "0");
-    best = o;
-    result.rate_faults_off = true;
-    s.Step("rate faults off");
-  }
+  result.rate_faults_off = s.Accept(With(s.flags(), "fault_scale", "0"), "rate faults off");
 
   // Passes until nothing shrinks any more (one reduction can make another
-  // possible: fewer faults, a shorter run, fewer objects).
+  // possible: fewer faults, a shorter run, fewer objects). The server's
+  // reductions wait for the second pass: with fewer faults and a shorter
+  // run they are more often not needed.
   for (int pass = 0; pass < 4 && !s.exhausted(); ++pass) {
-    const std::vector<std::string> before = flags;
-    // Scripted faults: delta debugging over the list.
-    if (explicit_run) {
-      size_t chunks = 2;
-      while (!faults.empty() && !s.exhausted()) {
-        const size_t n = faults.size();
-        const size_t size = (n + chunks - 1) / chunks;
-        bool reduced = false;
-        for (size_t start = 0; start < n && !s.exhausted(); start += size) {
-          std::vector<sim::ScriptedFault> rest;
-          for (size_t i = 0; i < n; ++i) {
-            if (i < start || i >= start + size) rest.push_back(faults[i]);
-          }
-          const std::vector<std::string> candidate =
-              With(flags, "faults", sim::FormatScriptedFaults(rest));
-          if (Outcome o = s.Try(candidate); o.fails) {
-            faults = std::move(rest);
-            flags = candidate;
-            best = o;
-            chunks = std::max<size_t>(chunks - 1, 2);
-            reduced = true;
-            s.Step(absl::StrCat(faults.size(), " scripted faults left"));
-            break;
-          }
-        }
-        if (reduced) continue;
-        if (chunks >= n) break;
-        chunks = std::min(chunks * 2, n);
-      }
-
-    }
-
-    // The duration, shortest first: just past the first violation (faults
-    // after it dropped), just past the last fault, then halves.
-    absl::StatusOr<sim::SimOptions> now = sim::OptionsFromFlags(flags);
-    if (now.ok()) {
-      const absl::Duration d = now->duration;
-      absl::Duration floor = absl::Seconds(1);
-      for (const sim::ScriptedFault& f : faults) floor = std::max(floor, f.at + absl::Seconds(1));
-      std::vector<absl::Duration> tries = {floor};
-      for (absl::Duration margin : {absl::Seconds(1), absl::Seconds(3), absl::Seconds(10)}) {
-        tries.push_back(absl::Ceil(best.failed_at + margin, absl::Milliseconds(1)));
-      }
-      for (absl::Duration h = d / 2; h > absl::Seconds(1); h /= 2) {
-        tries.push_back(absl::Ceil(h, absl::Milliseconds(1)));
-      }
-      std::sort(tries.begin(), tries.end());
-      for (absl::Duration t : tries) {
-        if (t >= d || s.exhausted()) break;
-        std::vector<std::string> candidate = With(flags, "duration", absl::FormatDuration(t));
-        std::vector<sim::ScriptedFault> kept;
-        for (const sim::ScriptedFault& f : faults) {
-          if (f.at < t) kept.push_back(f);
-        }
-        if (explicit_run) candidate = With(candidate, "faults", sim::FormatScriptedFaults(kept));
-        if (Outcome o = s.Try(candidate); o.fails) {
-          flags = candidate;
-          faults = kept;
-          best = o;
-          s.Step(absl::StrCat("duration ", absl::FormatDuration(t)));
-          break;
-        }
-      }
-    }
-
-    // Objects and the write rate: zero, else halves while it still fails.
-    now = sim::OptionsFromFlags(flags);
-    if (now.ok()) {
-      int64_t objects = now->workload.initial_objects;
-      for (int64_t candidate_objects : {int64_t{0}, objects / 2}) {
-        while (candidate_objects < objects && !s.exhausted()) {
-          const std::vector<std::string> candidate =
-              With(flags, "objects", absl::StrCat(candidate_objects));
-          Outcome o = s.Try(candidate);
-          if (!o.fails) break;
-          flags = candidate;
-          best = o;
-          objects = candidate_objects;
-          s.Step(absl::StrCat(objects, " objects"));
-          candidate_objects = objects / 2;
-        }
-      }
-      double rate = now->workload.writes_per_second;
-      // Zero, else a half or three quarters at a time while it fails.
-      std::vector<double> steps = {0.0};
-      while (rate > 0 && !s.exhausted()) {
-        bool accepted = false;
-        for (double candidate_rate : steps) {
-          if (candidate_rate >= rate || s.exhausted()) continue;
-          const std::vector<std::string> candidate =
-              With(flags, "write_rate", Rate(candidate_rate));
-          if (Outcome o = s.Try(candidate); o.fails) {
-            flags = candidate;
-            best = o;
-            rate = candidate_rate;
-            accepted = true;
-            s.Step(absl::StrCat("write rate ", Rate(rate)));
-            break;
-          }
-        }
-        const bool first = steps.size() == 1;
-        if (!accepted && !first) break;  // neither a half nor three quarters fails
-        if (rate < 0.05) break;
-        steps = {rate / 2, rate * 3 / 4};
-      }
-    }
-
-    // Rate faults one at a time, one server instance, no late handlers
-    // (after the first pass: with fewer faults and a shorter run these
-    // are more often not needed).
-    if (pass > 0 && !result.rate_faults_off) {
-      absl::StatusOr<sim::SimOptions> on = sim::OptionsFromFlags(flags);
-      if (on.ok()) {
-        for (const std::string& rate : sim::NonZeroRates(on->fault_rates)) {
-          // The rates already off (this pass's and earlier passes'), then this one.
-          std::vector<std::string> names;
-          for (const std::string& f : flags) {
-            if (f.rfind("--rates_off=", 0) != 0) continue;
-            for (absl::string_view n : absl::StrSplit(f.substr(12), ',', absl::SkipEmpty())) {
-              names.emplace_back(n);
-            }
-          }
-          names.push_back(rate);
-          const std::vector<std::string> candidate =
-              With(flags, "rates_off", absl::StrJoin(names, ","));
-          if (Outcome o2 = s.Try(candidate); o2.fails) {
-            flags = candidate;
-            best = o2;
-            s.Step(absl::StrCat("rate fault ", rate, " off"));
-          }
-        }
-      }
-    }
-    if (pass > 0) {
-      for (const auto& [name, value] : std::vector<std::pair<std::string, std::string>>{
-               {"instances", "1"}, {"late_handlers", "0"}}) {
-        const std::string set = absl::StrCat("--", name, "=", value);
-        if (std::find(flags.begin(), flags.end(), set) != flags.end()) continue;
-        const std::vector<std::string> candidate = With(flags, name, value);
-        if (Outcome o = s.Try(candidate); o.fails) {
-          flags = candidate;
-          best = o;
-          s.Step(set);
-        }
-      }
-    }
-    if (flags == before) break;
+    const std::vector<std::string> before = s.flags();
+    if (explicit_faults) ShrinkFaults(s, faults);
+    ShrinkDuration(s, faults, explicit_faults);
+    ShrinkLoad(s);
+    if (pass > 0) ShrinkServer(s, result.rate_faults_off);
+    if (s.flags() == before) break;
   }
 
-  absl::StatusOr<sim::SimOptions> last = sim::OptionsFromFlags(flags);
+  absl::StatusOr<sim::SimOptions> last = sim::OptionsFromFlags(s.flags());
   if (!last.ok()) return last.status();
-  result.flags = flags;
+  result.flags = s.flags();
   result.runs = s.runs();
   result.faults_after = static_cast<int64_t>(last->faults.size());
   result.objects_after = last->workload.initial_objects;
   result.write_rate_after = last->workload.writes_per_second;
-  result.writes_after = best.writes;
+  result.writes_after = s.best().writes;
   result.duration_after = absl::FormatDuration(last->duration);
   return result;
 }
