@@ -341,7 +341,7 @@ class RequestObserver final : public ListerWatcher {
       max_last_sync_ = std::max(max_last_sync_, last_rv);
     }
     const std::string& rv = o.resource_version;
-    const bool lists = watch_list || std::string(what) == "LIST";
+    const bool lists = watch_list || absl::string_view(what) == "LIST";
     if (must_relist_from_empty_ || must_list_next_) {
       const bool from_empty = must_relist_from_empty_;
       must_relist_from_empty_ = must_list_next_ = false;
