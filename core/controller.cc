@@ -426,7 +426,8 @@ ControllerStats Controller::stats() const { return state_->stats(); }
 absl::StatusOr<std::unique_ptr<Queue>> NewQueueForProfile(const ProfileOptions& profile,
                                                           const KeyListerGetter* known_objects,
                                                           TransformFunc transform,
-                                                          size_t batch_size) {
+                                                          size_t batch_size,
+                                                          std::function<void()> unlocked_window) {
   if (profile.profile == Profile::kClassic) {
     DeltaFIFOOptions options;
     options.known_objects = known_objects;
@@ -438,6 +439,7 @@ absl::StatusOr<std::unique_ptr<Queue>> NewQueueForProfile(const ProfileOptions& 
   RealFIFOOptions options;
   options.transformer = std::move(transform);
   options.batch_size = batch_size;
+  options.unlocked_window = std::move(unlocked_window);
   if (UsesAtomicFIFO(profile.profile)) {
     options.atomic_events = true;
     options.unlock_while_processing = true;

@@ -197,10 +197,12 @@ class Informer {
 // The queue an informer of `profile` uses (client-go newQueueFIFO):
 // CLASSIC: DeltaFIFO{known_objects, EmitDeltaTypeReplaced, legacy_requeue};
 // CURRENT: RealFIFO{AtomicEvents, UnlockWhileProcessing, EmitDeltaTypeBookmark}.
+// `unlocked_window` goes to RealFIFOOptions (no client-go counterpart).
 absl::StatusOr<std::unique_ptr<Queue>> NewQueueForProfile(const ProfileOptions& profile,
                                                           const KeyListerGetter* known_objects,
                                                           TransformFunc transform,
-                                                          size_t batch_size);
+                                                          size_t batch_size,
+                                                          std::function<void()> unlocked_window = nullptr);
 // The shape of NewQueueForProfile, for informers that are given another maker.
 using QueueFactory = std::function<absl::StatusOr<std::unique_ptr<Queue>>(
     const ProfileOptions& profile, const KeyListerGetter* known_objects, TransformFunc transform,

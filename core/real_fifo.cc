@@ -59,7 +59,8 @@ RealFIFO::RealFIFO(RealFIFOOptions options)
       atomic_events_(options.atomic_events),
       unlock_while_processing_(options.unlock_while_processing),
       emit_delta_type_bookmark_(options.emit_delta_type_bookmark),
-      batch_size_(options.batch_size) {}
+      batch_size_(options.batch_size),
+      unlocked_window_(std::move(options.unlocked_window)) {}
 
 absl::StatusOr<std::string> RealFIFO::KeyOf(const Item& obj) const {
   if (obj.is_tombstone()) return obj.tombstone().key;
@@ -296,13 +297,8 @@ PopResult RealFIFO::PopOneLocked(PopProcessFunc process) {
   deltas.push_back(std::move(items_[head_]));
   AdvanceHeadLocked(1);
 
-  absl::Status status;
-  if (UnlockDuringProcessLocked()) {
-    MutexUnlock unlock(&mu_);
-    status = process(deltas, is_in_initial_list);
-  } else {
-    status = process(deltas, is_in_initial_list);
-  }
+  absl::Status status =
+      RunProcessLocked([&]() { return process(deltas, is_in_initial_list); });
   // R9: only now, so HasSynced is never true while the last initial delta
   // is still being processed.
   if (initial_population_count_ > 0) {
@@ -310,6 +306,15 @@ PopResult RealFIFO::PopOneLocked(PopProcessFunc process) {
     CheckSyncedLocked();
   }
   return PopResult{PopOutcome::kPopped, std::move(status)};
+}
+
+absl::Status RealFIFO::RunProcessLocked(absl::FunctionRef<absl::Status()> process) {
+  if (!UnlockDuringProcessLocked()) return process();
+  MutexUnlock unlock(&mu_);
+  if (unlocked_window_) unlocked_window_();
+  absl::Status status = process();
+  if (unlocked_window_) unlocked_window_();
+  return status;
 }
 
 PopResult RealFIFO::PopBatch(ProcessBatchFunc process_batch, PopProcessFunc process_single) {
@@ -358,18 +363,11 @@ PopResult RealFIFO::PopBatchLocked(ProcessBatchFunc process_batch,
   batch_keys_.clear();
   AdvanceHeadLocked(batch.size());
 
-  absl::Status status;
-  const auto run = [&]() -> absl::Status {
+  absl::Status status = RunProcessLocked([&]() -> absl::Status {
     if (batch.size() == 1) return process_single(batch, is_in_initial_list);
     return process_batch(absl::MakeConstSpan(batch.data(), batch.size()),
                          is_in_initial_list);
-  };
-  if (UnlockDuringProcessLocked()) {
-    MutexUnlock unlock(&mu_);
-    status = run();
-  } else {
-    status = run();
-  }
+  });
   // As client-go: only a positive count is reduced, by the whole batch. A
   // batch built while the count was 0 can meet a count set meanwhile by a
   // first Replace during an unlocked callback; client-go subtracts then too.

@@ -78,6 +78,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -107,6 +108,12 @@ struct RealFIFOOptions {
   bool emit_delta_type_bookmark = false;
   // Largest PopBatch batch (R10); client-go's default.
   size_t batch_size = 1000;
+  // Called with the lock released, right before and right after each
+  // process callback that runs unlocked (R9): the points where, in client-go,
+  // other goroutines (producers, HasSynced pollers) run while a pop is in
+  // flight. A deterministic driver runs its concurrent observers here. It
+  // must not pop from this queue. Null: nothing is called.
+  std::function<void()> unlocked_window;
 };
 
 class RealFIFO final : public QueueWithBatch {
@@ -199,6 +206,10 @@ class RealFIFO final : public QueueWithBatch {
   bool UnlockDuringProcessLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     return unlock_while_processing_ && SizeLocked() < 2 * batch_size_;
   }
+  // Runs `process`, with the lock released (and unlocked_window_ called
+  // around it) when UnlockDuringProcessLocked holds.
+  absl::Status RunProcessLocked(absl::FunctionRef<absl::Status()> process)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   // Fixed at construction.
   const KeyFunc key_function_;
@@ -208,6 +219,7 @@ class RealFIFO final : public QueueWithBatch {
   const bool unlock_while_processing_;
   const bool emit_delta_type_bookmark_;
   const size_t batch_size_;
+  const std::function<void()> unlocked_window_;
 
   mutable Mutex mu_;
   CondVar cond_;

@@ -155,7 +155,7 @@ void SharedIndexInformer::Run() {
             ? options_.queue_factory(options_.profile, indexer_.get(), transform_,
                                      options_.batch_size)
             : NewQueueForProfile(options_.profile, indexer_.get(), transform_,
-                                 options_.batch_size);
+                                 options_.batch_size, options_.unlocked_window);
     if (queue.ok() && *queue == nullptr) {
       queue = absl::InvalidArgumentError("the queue factory made no queue");
     }

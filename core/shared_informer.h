@@ -91,6 +91,11 @@ struct SharedIndexInformerOptions {
   // simulator's tests, which swap in deliberately broken queues to prove the
   // checker catches them; no client-go counterpart.
   QueueFactory queue_factory;
+  // Given to NewQueueForProfile's RealFIFO (RealFIFOOptions::unlocked_window):
+  // a deterministic driver's hook into the moments a pop is processed
+  // without the queue's lock; no client-go counterpart. Unused with a
+  // queue_factory.
+  std::function<void()> unlocked_window;
 };
 
 // client-go HandlerOptions.

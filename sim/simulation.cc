@@ -597,6 +597,10 @@ class Run {
     io.watch_list_page_size = options_.page_size;
     io.batch_size = options_.batch_size;
     io.queue_factory = options_.queue_factory;
+    // A WaitForCacheSync poller that runs while a pop is processed without
+    // the queue's lock (R9): the scheduler runs one task at a time, so
+    // without this no reader ever sees HasSynced inside that window.
+    io.unlocked_window = [this] { CheckSyncMeaning(); };
     ListerWatcher* source = &observed_server_;
     if (options_.client_layer) {
       client_layers_.push_back(options_.client_layer(&observed_server_));

@@ -1085,6 +1085,60 @@ TEST(RealFIFOTest, UnlockWhileProcessingAllowsEnqueueDuringProcess) {
   EXPECT_EQ(PopVal(*f), 2);
 }
 
+// unlocked_window runs before and after each unlocked callback, with the
+// lock released (it may ask HasSynced and add), and never around a locked
+// one: a queue of 2 * batch_size or more keeps its lock (R9).
+TEST(RealFIFOTest, UnlockedWindowSurroundsOnlyUnlockedCallbacks) {
+  RealFIFOOptions o;
+  o.key_function = FifoKey;
+  o.atomic_events = true;
+  o.unlock_while_processing = true;
+  o.batch_size = 1;  // unlocked while fewer than 2 deltas stay queued
+  std::vector<std::string> events;
+  RealFIFO* fifo = nullptr;
+  o.unlocked_window = [&] {
+    events.push_back(fifo->HasSynced() ? "window synced" : "window unsynced");
+  };
+  auto f = MustCreate(o);
+  fifo = f.get();
+  ASSERT_TRUE(f->Replace({FifoObj("a", 1)}, "1").ok());
+  ASSERT_TRUE(f->Add(FifoObj("b", 2)).ok());
+  ASSERT_TRUE(f->Add(FifoObj("c", 3)).ok());
+  const auto process = [&](const Deltas& d, bool) {
+    events.push_back(absl::StrCat("process ", DeltaTypeName(d.back().type)));
+    return absl::OkStatus();
+  };
+  // Two deltas stay queued after this pop: locked, no window.
+  ASSERT_EQ(f->TryPop(process).outcome, PopOutcome::kPopped);
+  EXPECT_THAT(events, ElementsAre("process ReplacedAll"));
+  events.clear();
+  ASSERT_EQ(f->TryPop(process).outcome, PopOutcome::kPopped);
+  EXPECT_THAT(events, ElementsAre("window synced", "process Added", "window synced"));
+
+  // The last initial delta: the window before and after its callback still
+  // sees HasSynced false.
+  events.clear();
+  o.unlocked_window = [&] {
+    events.push_back(fifo->HasSynced() ? "window synced" : "window unsynced");
+  };
+  o.batch_size = 4;
+  auto g = MustCreate(o);
+  fifo = g.get();
+  ASSERT_TRUE(g->Replace({FifoObj("a", 1)}, "1").ok());
+  ASSERT_EQ(g->TryPop(process).outcome, PopOutcome::kPopped);
+  EXPECT_THAT(events, ElementsAre("window unsynced", "process ReplacedAll", "window unsynced"));
+  EXPECT_TRUE(g->HasSynced());
+
+  // Without UnlockWhileProcessing the window is never opened.
+  events.clear();
+  o.unlock_while_processing = false;
+  auto h = MustCreate(o);
+  fifo = h.get();
+  ASSERT_TRUE(h->Replace({FifoObj("a", 1)}, "1").ok());
+  ASSERT_EQ(h->TryPop(process).outcome, PopOutcome::kPopped);
+  EXPECT_THAT(events, ElementsAre("process ReplacedAll"));
+}
+
 // D10 for RealFIFO: closing does not block producers and queued deltas
 // stay poppable.
 TEST(RealFIFOTest, CloseKeepsQueuedDeltasPoppable) {
