@@ -519,8 +519,8 @@ void Checker::CheckSynced(bool informer_has_synced) {
   }
 }
 
-void Checker::CheckQuiescent(const std::vector<ObjectPtr>& truth, const Cache& indexer) {
-  // The indexer by storage key, sorted, so every report is in key order.
+std::map<std::string, Item> Checker::CacheByKey(const Cache& indexer) {
+  // Sorted, so every report is in key order.
   std::map<std::string, Item> cache;
   for (std::string& key : indexer.ListKeys()) {
     std::optional<Item> item = Lookup(indexer, key);
@@ -531,6 +531,13 @@ void Checker::CheckQuiescent(const std::vector<ObjectPtr>& truth, const Cache& i
     }
     cache.emplace(std::move(key), *std::move(item));
   }
+  return cache;
+}
+
+void Checker::CheckIndexesNow(const Cache& indexer) { CheckIndexes(indexer, CacheByKey(indexer)); }
+
+void Checker::CheckQuiescent(const std::vector<ObjectPtr>& truth, const Cache& indexer) {
+  const std::map<std::string, Item> cache = CacheByKey(indexer);
   CheckConvergence(truth, cache);
   CheckIndexes(indexer, cache);
   CheckHandlerViews(truth, cache);

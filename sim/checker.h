@@ -265,6 +265,10 @@ class Checker {
 
   // Full checks at a quiescent point, against `truth` (sorted by key).
   void CheckQuiescent(const std::vector<ObjectPtr>& truth, const Cache& indexer);
+  // INV8 alone, at any point (no truth needed): every stored item is
+  // accepted by every index function and the indexes agree with the items.
+  // Run right after the store refused a write (I2: nothing is left behind).
+  void CheckIndexesNow(const Cache& indexer);
 
   // Records a violation found elsewhere (the simulation's liveness budget).
   // A step of 0 and a zero `at` are filled in from the tracer and clock.
@@ -311,6 +315,8 @@ class Checker {
   void CheckConvergence(const std::vector<ObjectPtr>& truth,
                         const std::map<std::string, Item>& cache);
   void CheckIndexes(const Cache& indexer, const std::map<std::string, Item>& cache);
+  // The indexer's items by key (sorted); a listed key it cannot get is INV1.
+  std::map<std::string, Item> CacheByKey(const Cache& indexer);
   void CheckHandlerViews(const std::vector<ObjectPtr>& truth,
                          const std::map<std::string, Item>& cache);
   // INV2 for the cache itself: per key, the RV at this quiescent point is

@@ -135,7 +135,7 @@ const char* const kRunFlags[] = {
     "write_rate", "instances", "max_lag",      "fault_scale",    "faults",
     "handlers", "late_handlers", "slow_handler", "resync",        "page_size",
     "bookmarks", "watch_list", "swarm",         "allow_time_travel",
-    "restart_time_travel_is_violation", "rates_off",
+    "restart_time_travel_is_violation", "rates_off", "refused_tags",
 };
 const char* const kToolFlags[] = {"trace_out", "replay",      "dump",         "check_determinism",
                                   "seeds",     "help",        "quiet",        "jobs",
@@ -588,6 +588,13 @@ SimOptions DrawSwarm(const SimOptions& base, uint64_t seed, bool keep_duration) 
     pause.duration = pause_end - pause.at + absl::Milliseconds(r.Range(2000, 5000));
     o.faults.push_back(pause);
   }
+  // A user index function that fails now and then (the tags index refuses
+  // a value): each failure crashes the informer, as client-go's panic
+  // does, and the checker looks at what the refused write left behind.
+  // Drawn last, so the other draws of a seed stay as they were.
+  if ((small || medium) && o.workload.tag_values > 0 && r.Chance(0.2)) {
+    o.workload.refused_tag_fraction = 0.01 + r.Float64() * 0.2;
+  }
   std::stable_sort(o.faults.begin(), o.faults.end(),
                    [](const ScriptedFault& a, const ScriptedFault& b) { return a.at < b.at; });
   return o;
@@ -725,6 +732,11 @@ absl::StatusOr<SimOptions> OptionsFromFlags(const std::vector<std::string>& flag
                                                          absl::StrJoin(names, ", "), ")"));
         }
       }
+    } else if (name == "refused_tags") {
+      absl::StatusOr<double> f = ParseDouble(what, value, 0, 1);
+      if (!f.ok()) return f.status();
+      o.workload.refused_tag_fraction = *f;
+      if (*f > 0 && o.workload.tag_values == 0) o.workload.tag_values = 3;
     } else if (name == "faults") {
       absl::StatusOr<std::vector<ScriptedFault>> f = ParseScriptedFaults(value);
       if (!f.ok()) return absl::InvalidArgumentError(absl::StrCat(what, ": ", f.status().message()));

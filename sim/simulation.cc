@@ -42,7 +42,9 @@ absl::Status AppLabelIndexFunc(const Item& item, std::vector<std::string>* value
 }
 
 // A multi-value index: the comma-separated values of the "tags" label
-// (repeats included; the index counts a key once per distinct value).
+// (repeats included; the index counts a key once per distinct value). It
+// refuses an object that carries kRefusedTag, as a user's index function
+// may fail on an object it does not expect.
 constexpr char kTagsIndex[] = "tags";
 
 absl::Status TagsIndexFunc(const Item& item, std::vector<std::string>* values) {
@@ -50,9 +52,19 @@ absl::Status TagsIndexFunc(const Item& item, std::vector<std::string>* values) {
   if (meta == nullptr) return absl::InvalidArgumentError("object has no meta");
   auto it = meta->labels().find("tags");
   if (it == meta->labels().end() || it->second.empty()) return absl::OkStatus();
-  for (absl::string_view v : absl::StrSplit(it->second, ',')) values->emplace_back(v);
+  for (absl::string_view v : absl::StrSplit(it->second, ',')) {
+    if (v == kRefusedTag) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("tags index: the value \"", kRefusedTag, "\" is not accepted"));
+    }
+    values->emplace_back(v);
+  }
   return absl::OkStatus();
 }
+
+// How long a process that crashed on an index function error is down
+// before it starts again (a pod restart).
+constexpr absl::Duration kIndexCrashRestartDelay = absl::Seconds(1);
 
 // The simulated store starts at revision 1, as etcd does: an empty list
 // never carries RV "0".
@@ -486,9 +498,15 @@ class Run {
       if (options_.handlers[i].added_at == absl::ZeroDuration()) AddHandler(i);
     }
     world_.SetAfterStep([this] {
-      checker_.CheckStep(*informer_);
-      CheckSyncMeaning();
-      MaybeCheckQuiescentPoint();
+      checking_ = true;
+      if (index_refused_.has_value()) NoteIndexCrash();
+      // A crashed process is not observed until its restart.
+      if (!crashed_) {
+        checker_.CheckStep(*informer_);
+        CheckSyncMeaning();
+        MaybeCheckQuiescentPoint();
+      }
+      checking_ = false;
     });
     informer_->Run();
     if (!informer_->RunStatus().ok()) return informer_->RunStatus();
@@ -504,6 +522,9 @@ class Run {
 
     Phase("liveness");
     workload_.Stop();
+    // Objects the index function refuses would crash every informer that
+    // meets them: the run can converge only once they are rewritten.
+    workload_.ClearRefusedTags();
     server_.EndFaults();
     for (auto& [index, crashes] : crashes_) crashes->fraction = 0;
     world_.ClearPerturbation();
@@ -593,7 +614,16 @@ class Run {
     io.resync_period = options_.resync_period;
     io.indexers[std::string(kNamespaceIndex)] = MetaNamespaceIndexFunc;
     io.indexers[kAppIndex] = AppLabelIndexFunc;
-    io.indexers[kTagsIndex] = TagsIndexFunc;
+    // A failure is noted for NoteIndexCrash (not while the checker itself
+    // recomputes the indexes).
+    io.indexers[kTagsIndex] = [this](const Item& item, std::vector<std::string>* values) {
+      absl::Status status = TagsIndexFunc(item, values);
+      if (!status.ok() && !checking_ && !index_refused_.has_value()) {
+        absl::StatusOr<std::string> key = DeletionHandlingMetaNamespaceKeyFunc(item);
+        index_refused_ = key.ok() ? *key : item.DebugString();
+      }
+      return status;
+    };
     io.watch_list_page_size = options_.page_size;
     io.batch_size = options_.batch_size;
     io.queue_factory = options_.queue_factory;
@@ -645,7 +675,9 @@ class Run {
       }
     }
     handlers_.push_back(std::move(slot));
-    Register(index, handlers_.back().recorder);
+    // While the process is down after an index crash, the handler joins at
+    // the restart, with the others.
+    if (!crashed_) Register(index, handlers_.back().recorder);
   }
 
   // Registers handler `index` with the current informer and applies its
@@ -793,7 +825,8 @@ class Run {
         break;
       }
       case FaultKind::kRestartInformer:
-        RestartInformer();
+        // A process down after an index crash is restarting already.
+        if (!crashed_) RestartInformer();
         break;
       case FaultKind::kChurn:
         workload_.Churn(fault.duration);
@@ -811,6 +844,9 @@ class Run {
   // a registration's handler has been given every object of its initial
   // batch as an initial-list add.
   void CheckSyncMeaning() {
+    // Inside an unlocked window after a refused write the process has
+    // already crashed (client-go panics in the store).
+    if (crashed_ || index_refused_.has_value()) return;
     const std::optional<Incarnations>& first = observed_server_.snapshot();
     if (!informer_synced_ && informer_->HasSynced()) {
       informer_synced_ = true;
@@ -884,6 +920,7 @@ class Run {
   }
 
   bool Quiescent() {
+    if (crashed_) return false;
     if (world_.runtime()->HasRunnable()) return false;
     if (!informer_->HasSynced()) return false;
     // A listener that backs off after its handler crashed waits on a timer
@@ -956,6 +993,31 @@ class Run {
     std::optional<Incarnations> expected_initial;
     bool synced = false;  // its registration's HasSynced was seen true
   };
+  // The tags index function refused an object during the last step. In
+  // client-go the store panics there and the process dies (since
+  // f660c1f78a04; before, the error was dropped and the indexes were left
+  // half-updated: kubernetes#43605). The port refuses the whole write
+  // (I2), so the store must hold nothing the function refuses and its
+  // indexes must agree with its items; then the process "crashes": the
+  // informer stops at once and a new one starts after a pod restart delay.
+  void NoteIndexCrash() {
+    const std::string key = *std::move(index_refused_);
+    index_refused_.reset();
+    if (crashed_) return;
+    world_.tracer()->Record(FAULT, "index_crash", key);
+    ++result_.index_crashes;
+    checker_.CheckIndexesNow(*informer_->GetIndexer());
+    crashed_ = true;
+    // The process is gone: what its listeners still hold is never handled.
+    ++generation_;
+    informer_->Stop();
+    if (crash_strand_ == 0) crash_strand_ = world_.runtime()->NewStrand("crash");
+    world_.runtime()->PostAfter(crash_strand_, kIndexCrashRestartDelay, [this] {
+      crashed_ = false;
+      RestartInformer();
+    });
+  }
+
   // Coverage: the informer's state when a fault takes effect.
   void NoteFault(absl::string_view actor) {
     // A scripted fault's effect line repeats it; the end of faults is none.
@@ -999,6 +1061,15 @@ class Run {
   // Index = handler index (options_.handlers).
   std::vector<StrandId> handler_strands_;
   bool stopped_faults_ = false;
+  // The after-step checks are running (index failures they cause are not
+  // the informer's).
+  bool checking_ = false;
+  // The key of an object the tags index function refused since the last
+  // step; handled by NoteIndexCrash.
+  std::optional<std::string> index_refused_;
+  // Between an index crash and the restart that follows it.
+  bool crashed_ = false;
+  StrandId crash_strand_ = 0;
   absl::Time next_quiescent_check_ = absl::InfinitePast();
   int64_t last_checked_rv_ = -1;
   SimResult result_;
@@ -1072,6 +1143,10 @@ std::string FormatSummary(const SimOptions& o, const SimResult& r) {
                             r.last_sync_resource_version));
   if (r.restarts > 0) {
     absl::StrAppend(&out, "  informer restarts: ", r.restarts,
+                    r.index_crashes > 0
+                        ? absl::StrCat(" (", r.index_crashes,
+                                       " after crashes on an index function error)")
+                        : std::string(),
                     "; keys seen older than before the restart (stale first list, legal "
                     "client-go behaviour unless the scenario forbids it): ",
                     r.restart_time_travel_findings, "\n");

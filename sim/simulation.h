@@ -81,6 +81,9 @@ struct SimResult {
   std::map<std::string, std::map<std::string, int64_t>> fault_coverage;
   std::vector<HandlerSummary> handlers;
   int64_t handler_crashes = 0;
+  // Informer crashes on an object the tags index function refused
+  // (WorkloadOptions::refused_tag_fraction); each one restarts the informer.
+  int64_t index_crashes = 0;
   size_t final_objects = 0;
   std::string last_sync_resource_version;
   // The checker's readable report (with the replay command).

@@ -7,6 +7,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "sim/identity.h"
 
 namespace informersim {
@@ -58,6 +60,7 @@ absl::Status Workload::Validate(const WorkloadOptions& o) {
     double value;
   } fractions[] = {{"short_lived_fraction", o.short_lived_fraction},
                    {"recreate_fraction", o.recreate_fraction},
+                   {"refused_tag_fraction", o.refused_tag_fraction},
                    {"label_change_fraction", o.label_change_fraction}};
   for (const auto& f : fractions) {
     if (!IsFraction(f.value)) return bad(f.name, " ", f.value, " is outside [0, 1]");
@@ -231,6 +234,11 @@ std::string Workload::RandomTags() {
     if (i > 0) tags += ',';
     absl::StrAppend(&tags, "t", random_.Below(static_cast<uint64_t>(options_.tag_values)));
   }
+  // No draw at all when off, so worlds without refused tags keep their
+  // histories.
+  if (options_.refused_tag_fraction > 0 && random_.Chance(options_.refused_tag_fraction)) {
+    absl::StrAppend(&tags, tags.empty() ? "" : ",", kRefusedTag);
+  }
   return tags;
 }
 
@@ -363,6 +371,43 @@ void Workload::DeleteShortLived(const std::string& key, const std::string& uid) 
   ++stats_.deletes;
   ++stats_.short_lived_deleted;
   RemoveLive(key);
+}
+
+int Workload::ClearRefusedTags() {
+  int rewritten = 0;
+  // Walked from the back: RemoveLive (after a NotFound) swap-removes, moving
+  // an entry already visited into slot i.
+  for (size_t i = live_.size(); i-- > 0;) {
+    const Live& target = live_[i];
+    const auto& labels = target.object->metadata().labels();
+    const auto tags = labels.find(std::string(kTagsLabel));
+    if (tags == labels.end()) continue;
+    std::vector<absl::string_view> kept;
+    bool refused = false;
+    for (absl::string_view v : absl::StrSplit(tags->second, ',')) {
+      if (v == kRefusedTag) {
+        refused = true;
+      } else {
+        kept.push_back(v);
+      }
+    }
+    if (!refused) continue;
+    api::Object object = *target.object;
+    (*object.mutable_metadata()->mutable_labels())[std::string(kTagsLabel)] =
+        absl::StrJoin(kept, ",");
+    const std::string key = target.key;
+    absl::StatusOr<ObjectPtr> updated = writer_->Update(std::move(object));
+    Trace("update unrefuse", key, updated.status());
+    if (!updated.ok()) {
+      ++stats_.rejected;
+      if (absl::IsNotFound(updated.status())) RemoveLive(key);
+      continue;
+    }
+    ++stats_.updates;
+    ++rewritten;
+    live_[i].object = *std::move(updated);
+  }
+  return rewritten;
 }
 
 void Workload::Recreate(const std::string& ns, const std::string& name) {

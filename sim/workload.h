@@ -18,7 +18,11 @@
 //   - Updates pick a live object uniformly, rewrite its spec (random size in
 //     [min_spec_bytes, max_spec_bytes]) and, with label_change_fraction, move
 //     its "app" label to another value (so indexes move) and, with
-//     tag_values, redraw its multi-valued "tags" label.
+//     tag_values, redraw its multi-valued "tags" label. With
+//     refused_tag_fraction a drawn tags label also carries kRefusedTag, the
+//     value the simulation's tags index function refuses (a user index
+//     function that fails: client-go panics); ClearRefusedTags rewrites every
+//     such object without it, so a run can converge after its faults.
 //   - A create is short-lived with short_lived_fraction: the same incarnation
 //     is deleted again after a delay in [short_lived_min, short_lived_max].
 //     A random delete is followed, with recreate_fraction, by a create of
@@ -75,7 +79,12 @@ struct WorkloadOptions {
   // label_change_fraction, so objects move between several index buckets at
   // once.
   int tag_values = 0;
+  // Drawn tags labels that also carry kRefusedTag (see the model above).
+  double refused_tag_fraction = 0;
 };
+
+// The "tags" value the simulation's tags index function refuses.
+inline constexpr absl::string_view kRefusedTag = "refused";
 
 // Successful writes by kind, and refused ones. `creates` counts every
 // successful create (preloaded, random, recreate); `deletes` every
@@ -110,6 +119,10 @@ class Workload {
   // stop time: the history a client that is disconnected meanwhile sees
   // only in its next list. False when nothing is live.
   bool Churn(absl::Duration recreate_after);
+  // Updates every live object whose tags label carries kRefusedTag to the
+  // same label without it, now (whether or not the workload runs); traced as
+  // "update unrefuse". Returns the number of objects rewritten.
+  int ClearRefusedTags();
   // No further writes; pending timers are cancelled and done() is true.
   void Stop();
   // Nothing scheduled any more (never started, stopped, or past stop_at with

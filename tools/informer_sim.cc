@@ -56,6 +56,8 @@ constexpr char kUsage[] =
     "  --instances=N         API server instances; --max_lag=D their spread\n"
     "  --fault_scale=X       multiplies every fault rate (0 = none)\n"
     "  --rates_off=LIST      turns single rate faults off (see sim_options.h)\n"
+    "  --refused_tags=F      fraction of drawn tags labels that the tags index\n"
+    "                        function refuses (the informer crashes and restarts)\n"
     "  --faults=LIST         scripted faults AT:KIND[:ARG...], comma-separated;\n"
     "                        kinds break, compact, lag:I:D, refuse:D, fail:D,\n"
     "                        churn:D (delete now, recreate D later), KIND@list\n"

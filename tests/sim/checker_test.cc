@@ -694,6 +694,44 @@ TEST_F(CheckerTest, Inv8StaleIndexIsCaught) {
   EXPECT_TRUE(absl::StrContains(checker_->violations()[0].detail, "index function fails"));
 }
 
+// CheckIndexesNow: INV8 without a truth, as the simulation runs it right
+// after a refused write. A store that kept an item its index function
+// refuses is caught; a consistent store is not, whatever the server holds.
+TEST_F(CheckerTest, CheckIndexesNowFindsAnItemTheIndexFunctionRefuses) {
+  auto refuse_red = std::make_shared<bool>(false);
+  Indexers extra;
+  extra.emplace("color", [refuse_red](const Item& item, std::vector<std::string>* values) {
+    auto it = item.meta()->labels().find("color");
+    if (it == item.meta()->labels().end()) return absl::OkStatus();
+    if (*refuse_red && it->second == "red") return absl::InvalidArgumentError("no red");
+    values->push_back(it->second);
+    return absl::OkStatus();
+  });
+  cache_ = NewPodIndexer(std::move(extra));
+  checker_ = std::make_unique<Checker>(&tracer_, &rt_, CheckerOptions{});
+  ASSERT_TRUE(cache_->Add(Pod("a", "1", {{"color", "red"}})).ok());
+  ASSERT_TRUE(cache_->Add(Pod("b", "2", {{"color", "blue"}})).ok());
+  checker_->CheckIndexesNow(*cache_);
+  EXPECT_TRUE(checker_->ok()) << checker_->Describe(1, "replay");
+
+  // The faithful store refuses the write whole: nothing to find.
+  ASSERT_TRUE(cache_->Delete(Pod("a", "1", {{"color", "red"}})).ok());
+  *refuse_red = true;
+  EXPECT_FALSE(cache_->Add(Pod("c", "3", {{"color", "red"}})).ok());
+  checker_->CheckIndexesNow(*cache_);
+  EXPECT_TRUE(checker_->ok()) << checker_->Describe(1, "replay");
+
+  // A stored red item (what a store that ignores the error keeps) is INV8.
+  *refuse_red = false;
+  ASSERT_TRUE(cache_->Add(Pod("d", "4", {{"color", "red"}})).ok());
+  *refuse_red = true;
+  checker_->CheckIndexesNow(*cache_);
+  ASSERT_FALSE(checker_->ok());
+  EXPECT_EQ(checker_->violations()[0].invariant, "INV8");
+  EXPECT_EQ(checker_->violations()[0].key, "ns/d");
+  EXPECT_TRUE(absl::StrContains(checker_->violations()[0].detail, "index function fails"));
+}
+
 // INV6: each handler's view equals the indexer at quiescence.
 TEST_F(CheckerTest, Inv6HandlerNeverToldOfAKey) {
   Make();

@@ -115,6 +115,34 @@ TEST(SimOptions, RatesOffTurnsSingleRateFaultsOff) {
   EXPECT_TRUE(absl::StrContains(bad.status().message(), "watch_brake")) << bad.status();
 }
 
+TEST(SimOptions, RefusedTagsFlagAndSwarmDraw) {
+  absl::StatusOr<SimOptions> o = Parse({"--refused_tags=0.1"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_DOUBLE_EQ(o->workload.refused_tag_fraction, 0.1);
+  EXPECT_GT(o->workload.tag_values, 0);  // a tags label to carry the value
+  for (const char* bad : {"--refused_tags=1.5", "--refused_tags=-0.1", "--refused_tags=x"}) {
+    absl::StatusOr<SimOptions> b = Parse({bad});
+    ASSERT_FALSE(b.ok()) << bad;
+    EXPECT_TRUE(absl::StrContains(b.status().message(), "--refused_tags")) << b.status();
+  }
+  // The swarm draws it in some small and medium worlds with tags, never
+  // in large ones; the flag overrides the draw.
+  int drawn = 0;
+  for (uint64_t seed = 1; seed <= 400; ++seed) {
+    const SimOptions w = DrawSwarm(SimOptions(), seed, false);
+    if (w.workload.refused_tag_fraction > 0) {
+      ++drawn;
+      EXPECT_GT(w.workload.tag_values, 0);
+      EXPECT_NE(w.swarm_world, SwarmWorld::kLarge);
+    }
+  }
+  EXPECT_GT(drawn, 20);
+  EXPECT_LT(drawn, 100);
+  absl::StatusOr<SimOptions> off = Parse({"--swarm", "--seed=3", "--refused_tags=0"});
+  ASSERT_TRUE(off.ok()) << off.status();
+  EXPECT_EQ(off->workload.refused_tag_fraction, 0);
+}
+
 TEST(SimOptions, InterimProfile) {
   absl::StatusOr<SimOptions> o = Parse({"--profile=interim"});
   ASSERT_TRUE(o.ok()) << o.status();

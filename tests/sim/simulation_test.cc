@@ -12,6 +12,7 @@
 #include "core/api_errors.h"
 #include "core/controller.h"
 #include "core/delta_fifo.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "sim/sim_options.h"
 
@@ -76,6 +77,28 @@ SimOptions Small(uint64_t seed, Profile profile) {
   o.server.instance_lags = {absl::ZeroDuration(), absl::Seconds(1)};
   o.server.bookmark_interval = absl::Seconds(5);
   return o;
+}
+
+// A user index function that fails on some objects (the tags index
+// refuses kRefusedTag): each failure crashes the informer (client-go
+// panics), the checker finds nothing left behind by the refused write, a
+// new informer starts a second later, and once the workload has rewritten
+// the refused objects the run converges.
+TEST_P(BothProfiles, IndexFunctionFailuresCrashAndRestartTheInformer) {
+  SimOptions o = Small(5, GetParam());
+  o.workload.initial_objects = 30;
+  o.workload.writes_per_second = 20;
+  o.workload.tag_values = 3;
+  o.workload.label_change_fraction = 0.5;
+  o.workload.refused_tag_fraction = 0.05;
+  absl::StatusOr<SimResult> r = RunSimulation(o);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_TRUE(r->passed) << Describe(o, *r);
+  EXPECT_TRUE(r->converged) << Describe(o, *r);
+  EXPECT_GT(r->index_crashes, 1) << Describe(o, *r);
+  EXPECT_EQ(r->restarts, r->index_crashes) << Describe(o, *r);
+  EXPECT_GT(r->fault_coverage["index_crash"].size(), 0u);
+  EXPECT_THAT(Describe(o, *r), ::testing::HasSubstr("after crashes on an index function error"));
 }
 
 struct FaultCase {

@@ -7,6 +7,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "core/manual_runtime.h"
@@ -414,6 +415,72 @@ TEST(Workload, TagsLabelHoldsSeveralValues) {
   ASSERT_TRUE(plain.workload.Preload().ok());
   for (const ObjectPtr& obj : plain.writer.Objects()) {
     EXPECT_EQ(obj->metadata().labels().count("tags"), 0u);
+  }
+}
+
+// Refused tags: drawn with their fraction, only when asked for (the same
+// seed without them writes the same objects), and ClearRefusedTags rewrites
+// exactly the objects that carry one, keeping their other tags.
+TEST(Workload, RefusedTagsAreDrawnAndCleared) {
+  const auto tags_of = [](const ObjectPtr& obj) {
+    const auto it = obj->metadata().labels().find("tags");
+    return it == obj->metadata().labels().end() ? std::string() : it->second;
+  };
+  const auto refused = [](const std::string& tags) {
+    for (absl::string_view v : absl::StrSplit(tags, ',')) {
+      if (v == kRefusedTag) return true;
+    }
+    return false;
+  };
+  WorkloadOptions o = Quiet();
+  o.initial_objects = 400;
+  o.tag_values = 3;
+  o.refused_tag_fraction = 0.25;
+  Rig rig(o);
+  ASSERT_TRUE(rig.workload.Preload().ok());
+  std::map<std::string, std::string> before;
+  int with_refused = 0;
+  for (const ObjectPtr& obj : rig.writer.Objects()) {
+    before[obj->metadata().name()] = tags_of(obj);
+    if (refused(tags_of(obj))) ++with_refused;
+  }
+  EXPECT_GT(with_refused, 60);
+  EXPECT_LT(with_refused, 140);
+
+  const int64_t updates = rig.workload.stats().updates;
+  EXPECT_EQ(rig.workload.ClearRefusedTags(), with_refused);
+  EXPECT_EQ(rig.workload.stats().updates, updates + with_refused);
+  for (const ObjectPtr& obj : rig.writer.Objects()) {
+    const std::string& was = before[obj->metadata().name()];
+    const std::string now = tags_of(obj);
+    EXPECT_FALSE(refused(now)) << obj->metadata().name();
+    if (!refused(was)) {
+      EXPECT_EQ(now, was);
+      continue;
+    }
+    std::vector<std::string> kept;
+    for (absl::string_view v : absl::StrSplit(was, ',')) {
+      if (v != kRefusedTag) kept.emplace_back(v);
+    }
+    EXPECT_EQ(now, absl::StrJoin(kept, ","));
+  }
+  EXPECT_EQ(rig.workload.ClearRefusedTags(), 0);
+
+  // Off: no refused value, and the same objects as a world that never
+  // heard of the option.
+  o.refused_tag_fraction = 0;
+  Rig off(o);
+  WorkloadOptions plain_options = Quiet();
+  plain_options.initial_objects = 400;
+  plain_options.tag_values = 3;
+  Rig plain(plain_options);
+  ASSERT_TRUE(off.workload.Preload().ok());
+  ASSERT_TRUE(plain.workload.Preload().ok());
+  const std::vector<ObjectPtr> a = off.writer.Objects(), b = plain.writer.Objects();
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_FALSE(refused(tags_of(a[i])));
+    EXPECT_EQ(tags_of(a[i]), tags_of(b[i]));
   }
 }
 
