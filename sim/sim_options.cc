@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -140,13 +141,15 @@ const char* const kRunFlags[] = {
 const char* const kToolFlags[] = {"trace_out", "replay",      "dump",         "check_determinism",
                                   "seeds",     "help",        "quiet",        "jobs",
                                   "time_budget", "max_failures", "verbose",   "json",
-                                  "failures_dir", "shrink",     "shrink_runs"};
+                                  "failures_dir", "shrink",     "shrink_runs",
+                                          "shrink_time", "shrink_failures"};
 
 bool IsBoolFlag(absl::string_view name) {
   return name == "slow_handler" || name == "bookmarks" || name == "watch_list" ||
          name == "swarm" || name == "allow_time_travel" || name == "check_determinism" ||
          name == "restart_time_travel_is_violation" ||
-         name == "help" || name == "quiet" || name == "verbose" || name == "shrink";
+         name == "help" || name == "quiet" || name == "verbose" || name == "shrink" ||
+         name == "shrink_failures";
 }
 
 }  // namespace
@@ -186,6 +189,33 @@ std::vector<std::string> NonZeroRates(const ServerFaultRates& rates) {
     if (rates.*(r.rate) > 0) out.push_back(r.name);
   }
   return out;
+}
+
+std::vector<std::string> FaultKindsDrawn(const SimOptions& o) {
+  std::set<std::string> kinds;
+  for (const ScriptedFault& f : o.faults) {
+    kinds.emplace(FaultKindName(f.kind));
+    if (f.kind == FaultKind::kRefuseConnections) kinds.emplace("connection_refused");
+    if (f.kind == FaultKind::kFailRequests) kinds.emplace("internal_error");
+    if (f.kind == FaultKind::kCompact) kinds.emplace("compaction");
+  }
+  for (const HandlerSpec& h : o.handlers) {
+    if (h.added_at > absl::ZeroDuration()) kinds.emplace("add");
+  }
+  const ServerFaultRates& r = o.fault_rates;
+  if (r.list_too_many_requests > 0 || r.watch_too_many_requests > 0) {
+    kinds.emplace("too_many_requests");
+  }
+  if (r.list_internal_error > 0) kinds.emplace("internal_error");
+  if (r.connection_refused > 0) kinds.emplace("connection_refused");
+  if (r.continue_expired > 0) kinds.emplace("continue_expired");
+  if (r.watch_break > 0) kinds.emplace("watch_break");
+  if (r.watch_error_event > 0) kinds.emplace("watch_error_event");
+  if (o.server.compaction_interval > absl::ZeroDuration()) kinds.emplace("compaction");
+  if (o.workload.refused_tag_fraction > 0 && o.workload.tag_values > 0) {
+    kinds.emplace("index_crash");
+  }
+  return std::vector<std::string>(kinds.begin(), kinds.end());
 }
 
 absl::string_view FaultKindName(FaultKind kind) {
@@ -792,7 +822,7 @@ absl::StatusOr<SimOptions> OptionsFromFlags(const std::vector<std::string>& flag
       if (!b.ok()) return b.status();
       o.restart_time_travel_is_violation = *b;
     } else if (name == "check_determinism" || name == "help" || name == "quiet" ||
-               name == "verbose" || name == "shrink") {
+               name == "verbose" || name == "shrink" || name == "shrink_failures") {
       absl::StatusOr<bool> b = ParseBool(what, value);
       if (!b.ok()) return b.status();
     } else if (name == "seeds") {

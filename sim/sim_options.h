@@ -164,6 +164,16 @@ absl::Status ValidateOptions(const SimOptions& options);
 // The rate faults that are on, by their --rates_off names.
 std::vector<std::string> NonZeroRates(const ServerFaultRates& rates);
 
+// The kinds of fault these options can make happen, sorted, named as the
+// trace's FAULT steps (and so the coverage table) name them: each scripted
+// kind ("add" also for late handlers), each rate fault that is on (both
+// 429 rates are "too_many_requests", the LIST 500 rate "internal_error"),
+// what refuse and fail windows show ("connection_refused",
+// "internal_error"), "compaction" (periodic or scripted) and "index_crash"
+// (refused tags). A kind drawn but never seen in the trace is a fault that
+// the world never let take effect.
+std::vector<std::string> FaultKindsDrawn(const SimOptions& options);
+
 // The embedded scenarios. "default": a realistic workload (1,000 objects,
 // 100 writes per virtual second over 10 namespaces) against two server
 // instances, one lagging, with watch drops, a compaction that makes the next

@@ -62,6 +62,19 @@ std::string CoverageJson(const std::map<std::string, std::map<std::string, int64
   return absl::StrCat("{", absl::StrJoin(parts, ","), "}");
 }
 
+std::string JsonList(const std::vector<std::string>& items) {
+  std::vector<std::string> parts;
+  for (const std::string& item : items) parts.push_back(JsonString(item));
+  return absl::StrCat("[", absl::StrJoin(parts, ","), "]");
+}
+
+// The fault kinds seen in a seed's trace, sorted.
+std::vector<std::string> TookEffect(const SeedOutcome& o) {
+  std::vector<std::string> out;
+  for (const auto& [fault, states] : o.fault_states) out.push_back(fault);
+  return out;
+}
+
 std::string CountsText(const std::map<std::string, int64_t>& counts) {
   std::vector<std::string> parts;
   for (const auto& [name, n] : counts) parts.push_back(absl::StrCat(name, " x", n));
@@ -70,6 +83,25 @@ std::string CountsText(const std::map<std::string, int64_t>& counts) {
 
 constexpr const char* kStates[] = {"unsynced", "relisting", "consumer-paused", "handler-behind",
                                    "watching"};
+
+// Seeds per fault kind: drawn, and taking effect; a kind drawn but never
+// taking effect is flagged.
+std::string DrawnTable(const CampaignSummary& s) {
+  std::set<std::string> kinds;
+  for (const auto& [k, n] : s.faults_drawn) kinds.insert(k);
+  for (const auto& [k, n] : s.faults_took_effect) kinds.insert(k);
+  std::string out = "fault kinds drawn vs taking effect (seeds):\n";
+  absl::StrAppend(&out, absl::StrFormat("  %-20s %10s %12s\n", "fault", "drawn", "took effect"));
+  for (const std::string& k : kinds) {
+    const auto d = s.faults_drawn.find(k);
+    const auto e = s.faults_took_effect.find(k);
+    const int64_t drawn = d == s.faults_drawn.end() ? 0 : d->second;
+    const int64_t took = e == s.faults_took_effect.end() ? 0 : e->second;
+    absl::StrAppend(&out, absl::StrFormat("  %-20s %10d %12d%s\n", k, drawn, took,
+                                          drawn > 0 && took == 0 ? "  never took effect" : ""));
+  }
+  return out;
+}
 
 std::string CoverageTable(const std::map<std::string, std::map<std::string, int64_t>>& cov) {
   std::string out = "coverage (seeds in which each fault took effect in each informer state; 0 = blind spot):\n";
@@ -160,6 +192,7 @@ SeedOutcome RunSeed(const std::vector<std::string>& args, uint64_t seed) {
   o.initial_objects = options->workload.initial_objects;
   o.duration = options->duration;
   o.scripted_faults = static_cast<int64_t>(options->faults.size());
+  o.faults_drawn = sim::FaultKindsDrawn(*options);
   absl::StatusOr<sim::SimResult> result = sim::RunSimulation(*options, run_flags);
   o.wall_seconds = SecondsSince(start);
   if (!result.ok()) {
@@ -206,6 +239,8 @@ std::string OutcomeJson(const SeedOutcome& o) {
       ",\"violations_by_invariant\":", CountsJson(o.violations_by_invariant),
       ",\"first_violation\":", JsonString(o.first_violation),
       ",\"time_travel_findings\":", o.time_travel_findings, ",\"relists\":", o.relists,
+      ",\"faults_drawn\":", JsonList(o.faults_drawn),
+      ",\"faults_took_effect\":", JsonList(TookEffect(o)),
       ",\"writes\":", o.writes,
       ",\"trace_hash\":\"", absl::StrFormat("%016x", o.trace_hash), "\"",
       ",\"trace_steps\":", o.trace_steps,
@@ -322,7 +357,11 @@ class CampaignRun {
   void Count(const SeedOutcome& o) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     for (const auto& [fault, states] : o.fault_states) {
       for (const std::string& state : states) ++summary_.fault_coverage[fault][state];
+      ++summary_.faults_took_effect[fault];
     }
+    for (const std::string& fault : o.faults_drawn) ++summary_.faults_drawn[fault];
+    summary_.relists += o.relists;
+    summary_.time_travel_findings += o.time_travel_findings;
     if (!o.error && o.passed) {
       ++summary_.passed;
       return;
@@ -387,6 +426,38 @@ class CampaignRun {
 
 }  // namespace
 
+void Campaign::ShrinkFirstFailure(const CampaignOptions& opt, CampaignSummary& summary,
+                                  std::FILE* out) {
+  if (summary.failing_seeds.empty()) return;
+  // The lowest failing seed (an invalid seed has nothing to shrink; the
+  // next failing one is tried, at most a few).
+  for (size_t i = 0; i < summary.failing_seeds.size() && i < 5; ++i) {
+    const uint64_t seed = summary.failing_seeds[i];
+    ShrinkLimits limits = opt.shrink_limits;
+    limits.stop = &interrupted_;
+    std::fprintf(out, "shrinking seed %llu ...\n", static_cast<unsigned long long>(seed));
+    std::fflush(out);
+    absl::StatusOr<ShrinkResult> r = Shrink(sim::RunFlags(opt.args, seed), limits, nullptr);
+    if (!r.ok()) {
+      summary.shrunk = absl::StrCat("shrink: seed ", seed, ": ", r.status().message(), "\n");
+      continue;
+    }
+    summary.shrunk_seed = seed;
+    summary.shrunk = FormatShrinkResult(seed, *r);
+    if (!opt.failures_dir.empty()) {
+      const std::string dir = absl::StrCat(opt.failures_dir, "/seed-", seed);
+      std::error_code ec;
+      if (std::filesystem::is_directory(dir, ec)) {
+        absl::Status kept = WriteAtomically(dir + "/shrunk.txt", summary.shrunk);
+        absl::StrAppend(&summary.shrunk, kept.ok() ? absl::StrCat("kept in ", dir, "/shrunk.txt")
+                                                   : absl::StrCat("NOT KEPT: ", kept.message()),
+                        "\n");
+      }
+    }
+    return;
+  }
+}
+
 absl::StatusOr<CampaignSummary> Campaign::Run(std::FILE* out) {
   const CampaignOptions& opt = options_;
   if (!opt.failures_dir.empty()) {
@@ -407,7 +478,8 @@ absl::StatusOr<CampaignSummary> Campaign::Run(std::FILE* out) {
     }
   }
 
-  const CampaignSummary summary = CampaignRun(opt, &interrupted_, out, json).Go();
+  CampaignSummary summary = CampaignRun(opt, &interrupted_, out, json).Go();
+  if (opt.shrink_failures && !summary.interrupted) ShrinkFirstFailure(opt, summary, out);
   std::string seeds_text;
   if (!summary.failing_seeds.empty()) {
     std::vector<std::string> shown;
@@ -422,10 +494,21 @@ absl::StatusOr<CampaignSummary> Campaign::Run(std::FILE* out) {
   if (!summary.fault_coverage.empty()) {
     std::fprintf(out, "%s", CoverageTable(summary.fault_coverage).c_str());
   }
+  if (!summary.faults_drawn.empty() || !summary.faults_took_effect.empty()) {
+    std::fprintf(out, "%s", DrawnTable(summary).c_str());
+  }
+  const int64_t runs = summary.passed + summary.failed - summary.errors;
+  if (runs > 0) {
+    std::fprintf(out, "relists: %lld (%.1f per seed); time-travel findings (allowed): %lld\n",
+                 static_cast<long long>(summary.relists),
+                 static_cast<double>(summary.relists) / static_cast<double>(runs),
+                 static_cast<long long>(summary.time_travel_findings));
+  }
   if (!summary.violations_by_invariant.empty()) {
     std::fprintf(out, "failing seeds by invariant: %s\n",
                  CountsText(summary.violations_by_invariant).c_str());
   }
+  if (!summary.shrunk.empty()) std::fprintf(out, "%s", summary.shrunk.c_str());
   if (summary.interrupted) {
     std::fprintf(out, "campaign interrupted: the seeds above are every seed that finished\n");
   }
@@ -441,14 +524,20 @@ absl::StatusOr<CampaignSummary> Campaign::Run(std::FILE* out) {
         "\"failing_seeds\":[%s],\"failing_seeds_by_invariant\":%s,"
         "\"seeds_to_first_failure\":%lld,\"seconds_to_first_failure\":%.3f,"
         "\"first_failure_invariants\":%s,\"wall_seconds\":%.3f,\"jobs\":%d,"
-        "\"interrupted\":%s,\"budget_exhausted\":%s,\"fault_coverage\":%s}}\n",
+        "\"interrupted\":%s,\"budget_exhausted\":%s,\"fault_coverage\":%s,"
+        "\"faults_drawn\":%s,\"faults_took_effect\":%s,\"relists\":%lld,"
+        "\"time_travel_findings\":%lld,\"shrunk_seed\":%llu,\"shrunk\":%s}}\n",
         static_cast<unsigned long long>(opt.first_seed), static_cast<long long>(summary.passed),
         static_cast<long long>(summary.failed), static_cast<long long>(summary.errors),
         absl::StrJoin(seeds, ",").c_str(), CountsJson(summary.violations_by_invariant).c_str(),
         static_cast<long long>(summary.seeds_to_first_failure), summary.seconds_to_first_failure,
         JsonString(summary.first_failure_invariants).c_str(), summary.wall_seconds,
         std::max(1, opt.jobs), summary.interrupted ? "true" : "false",
-        summary.budget_exhausted ? "true" : "false", CoverageJson(summary.fault_coverage).c_str());
+        summary.budget_exhausted ? "true" : "false", CoverageJson(summary.fault_coverage).c_str(),
+        CountsJson(summary.faults_drawn).c_str(), CountsJson(summary.faults_took_effect).c_str(),
+        static_cast<long long>(summary.relists),
+        static_cast<long long>(summary.time_travel_findings),
+        static_cast<unsigned long long>(summary.shrunk_seed), JsonString(summary.shrunk).c_str());
     if (std::fclose(json) != 0) {
       return absl::DataLossError(absl::StrCat("--json: writing ", opt.json_path, " failed"));
     }

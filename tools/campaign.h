@@ -17,9 +17,12 @@
 //
 // Output: a line per failing seed (seed, invariants with counts, the replay
 // command), the full reports with `verbose`, a progress line on a terminal,
-// the coverage table (seeds in which each fault kind met each informer
-// state), and a last line "N passed, M failed" naming the failing seeds (the first
-// 20 and a count). With `json_path`, one JSON object per seed and a summary
+// then the statistics: the coverage table (seeds in which each fault kind
+// met each informer state), fault kinds drawn vs taking effect (seeds),
+// relists and time-travel findings, failing seeds by invariant; with
+// `shrink_failures` the lowest failing seed shrunk (tools/shrink.h); and a
+// last line "N passed, M failed" naming the failing seeds (the first 20 and
+// a count). With `json_path`, one JSON object per seed and a summary
 // (schema in docs/SIMULATOR.md, "Campaigns and coverage").
 //
 // Wall time and threads live here, in tools/, never under the simulator:
@@ -39,6 +42,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "tools/shrink.h"
 
 namespace informersim {
 namespace tools {
@@ -62,6 +66,11 @@ struct CampaignOptions {
   // file is written to a temporary name and renamed, and the directory
   // appears only when complete.
   std::string failures_dir;
+  // At the end (unless interrupted), shrink the lowest failing seed within
+  // `shrink_limits` (an interrupt also stops the shrink); with failures_dir
+  // the result is kept as DIR/seed-<N>/shrunk.txt.
+  bool shrink_failures = false;
+  ShrinkLimits shrink_limits;
 };
 
 // What one seed's run came to.
@@ -89,6 +98,8 @@ struct SeedOutcome {
   absl::Duration virtual_time;
   // fault -> informer states it met in this run (SimResult::fault_coverage).
   std::map<std::string, std::vector<std::string>> fault_states;
+  // The fault kinds the seed's options can make happen (sim::FaultKindsDrawn).
+  std::vector<std::string> faults_drawn;
   double wall_seconds = 0;      // this run's wall time
   double finished_at_s = 0;     // since the campaign started
 };
@@ -108,6 +119,16 @@ struct CampaignSummary {
   // campaign's coverage of (fault kind x informer state); a zero is a
   // blind spot.
   std::map<std::string, std::map<std::string, int64_t>> fault_coverage;
+  // Seeds per fault kind: drawn (possible in the seed's world) and taking
+  // effect (seen at least once in its trace).
+  std::map<std::string, int64_t> faults_drawn;
+  std::map<std::string, int64_t> faults_took_effect;
+  int64_t relists = 0;               // over every seed
+  int64_t time_travel_findings = 0;  // allowed ones, over every seed
+  // With shrink_failures: the seed shrunk (0: none) and the printed result,
+  // or why there is none.
+  uint64_t shrunk_seed = 0;
+  std::string shrunk;
   double wall_seconds = 0;
   bool interrupted = false;
   bool budget_exhausted = false;
@@ -127,6 +148,9 @@ class Campaign {
   void Interrupt() { interrupted_.store(true, std::memory_order_relaxed); }
 
  private:
+  // CampaignOptions::shrink_failures.
+  void ShrinkFirstFailure(const CampaignOptions& opt, CampaignSummary& summary, std::FILE* out);
+
   CampaignOptions options_;
   std::atomic<bool> interrupted_{false};
 };

@@ -81,7 +81,10 @@ constexpr char kUsage[] =
     "  --verbose             a campaign prints every seed and full reports\n"
     "  --shrink              make a failing seed's run smaller while the same\n"
     "                        invariant fails; prints the smallest run's command\n"
-    "  --shrink_runs=N       at most N simulations for --shrink (default 400)\n"
+    "  --shrink_runs=N       at most N simulations per shrink (default 400)\n"
+    "  --shrink_time=D       at most D of wall time per shrink (default 5m)\n"
+    "  --shrink_failures     a campaign shrinks its lowest failing seed at the\n"
+    "                        end (kept as shrunk.txt with --failures_dir)\n"
     "  --check_determinism   run each seed twice; fail on any trace difference\n"
     "  --trace_out=PATH      write the trace (one seed)\n"
     "  --replay=PATH         re-run the flags stored in a trace and compare\n"
@@ -104,6 +107,8 @@ struct ToolFlags {
   bool verbose = false;
   bool shrink = false;
   int64_t shrink_runs = 400;
+  absl::Duration shrink_time = absl::Minutes(5);
+  bool shrink_failures = false;
   std::string json;
   std::string failures_dir;
   bool check_determinism = false;
@@ -159,6 +164,14 @@ absl::StatusOr<ToolFlags> ParseToolFlags(const std::vector<std::string>& args) {
         return absl::InvalidArgumentError(
             absl::StrCat("--shrink_runs: \"", value, "\" is not an integer in [1, 1000000]"));
       }
+    } else if (name == "shrink_time") {
+      if (!absl::ParseDuration(value, &t.shrink_time) || t.shrink_time <= absl::ZeroDuration() ||
+          t.shrink_time == absl::InfiniteDuration()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "--shrink_time: \"", value, "\" is not a positive duration (like 60s, 10m)"));
+      }
+    } else if (name == "shrink_failures") {
+      t.shrink_failures = on;
     } else if (name == "trace_out" || name == "replay" || name == "dump") {
       if (value.empty()) return absl::InvalidArgumentError(absl::StrCat("--", name, " needs a path"));
       (name == "trace_out" ? t.trace_out : name == "replay" ? t.replay : t.dump) = value;
@@ -253,10 +266,19 @@ int Replay(const std::string& path, bool quiet) {
   return result->passed ? 0 : 1;
 }
 
-int RunShrink(const std::vector<std::string>& args, uint64_t seed, int64_t max_runs) {
+tools::ShrinkLimits ShrinkLimitsOf(const ToolFlags& tool, const std::atomic<bool>* stop) {
+  tools::ShrinkLimits limits;
+  limits.max_runs = tool.shrink_runs;
+  limits.max_time = tool.shrink_time;
+  limits.stop = stop;
+  return limits;
+}
+
+int RunShrink(const std::vector<std::string>& args, uint64_t seed,
+              const tools::ShrinkLimits& limits) {
   const std::vector<std::string> flags = RunFlags(args, seed);
   absl::StatusOr<tools::ShrinkResult> r = tools::Shrink(
-      flags, max_runs, [](const std::string& step) {
+      flags, limits, [](const std::string& step) {
         std::fprintf(stderr, "shrink: %s\n", step.c_str());
       });
   if (!r.ok()) {
@@ -266,18 +288,7 @@ int RunShrink(const std::vector<std::string>& args, uint64_t seed, int64_t max_r
     }
     return UsageError(std::string(r.status().message()));
   }
-  std::printf(
-      "shrink: seed %llu keeps failing %s after %lld runs\n"
-      "  scripted faults %lld -> %lld, initial objects %lld -> %lld, write rate %g/s -> %g/s,\n"
-      "  writes %lld -> %lld, duration %s -> %s%s\n"
-      "smallest failing run: %s\n",
-      static_cast<unsigned long long>(seed), r->invariant.c_str(), static_cast<long long>(r->runs),
-      static_cast<long long>(r->faults_before), static_cast<long long>(r->faults_after),
-      static_cast<long long>(r->objects_before), static_cast<long long>(r->objects_after),
-      r->write_rate_before, r->write_rate_after, static_cast<long long>(r->writes_before),
-      static_cast<long long>(r->writes_after), r->duration_before.c_str(),
-      r->duration_after.c_str(), r->rate_faults_off ? ", rate faults off" : "",
-      ReplayCommand(r->flags).c_str());
+  std::printf("%s", tools::FormatShrinkResult(seed, *r).c_str());
   return 1;
 }
 
@@ -308,6 +319,8 @@ int RunCampaign(const std::vector<std::string>& args, uint64_t first_seed, const
   co.progress = isatty(STDERR_FILENO) != 0;
   co.json_path = tool.json;
   co.failures_dir = tool.failures_dir;
+  co.shrink_failures = tool.shrink_failures;
+  co.shrink_limits = ShrinkLimitsOf(tool, nullptr);  // the campaign's stop flag is added
   tools::Campaign c(co);
   active_campaign.store(&c);
   std::signal(SIGINT, OnSignal);
@@ -361,9 +374,10 @@ int Main(int argc, char** argv) {
   }
   const bool campaign = tool->seeds > 1 || tool->time_budget > absl::ZeroDuration();
   if (!campaign && (tool->jobs > 0 || tool->max_failures > 0 || !tool->json.empty() ||
-                    !tool->failures_dir.empty())) {
+                    !tool->failures_dir.empty() || tool->shrink_failures)) {
     return UsageError(
-        "--jobs, --max_failures, --json and --failures_dir go with --seeds or --time_budget");
+        "--jobs, --max_failures, --json, --failures_dir and --shrink_failures go with --seeds "
+        "or --time_budget");
   }
   if (campaign && !tool->trace_out.empty()) {
     return UsageError(
@@ -371,7 +385,7 @@ int Main(int argc, char** argv) {
   }
   if (tool->shrink) {
     if (campaign) return UsageError("--shrink makes one failing seed smaller: not with a campaign");
-    return RunShrink(args, first_seed, tool->shrink_runs);
+    return RunShrink(args, first_seed, ShrinkLimitsOf(*tool, nullptr));
   }
   if (campaign && !tool->check_determinism) {
     return RunCampaign(args, first_seed, *tool);

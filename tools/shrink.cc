@@ -26,19 +26,35 @@ struct Outcome {
 // The search: the smallest failing flags so far and how they failed.
 class Shrinker {
  public:
-  Shrinker(int64_t max_runs, const std::function<void(const std::string&)>& progress)
-      : max_runs_(max_runs), progress_(progress) {}
+  Shrinker(const ShrinkLimits& limits, const std::function<void(const std::string&)>& progress)
+      : limits_(limits),
+        deadline_(limits.max_time > absl::ZeroDuration() ? absl::Now() + limits.max_time
+                                                         : absl::InfiniteFuture()),
+        progress_(progress) {}
 
   int64_t runs() const { return runs_; }
-  bool exhausted() const { return runs_ >= max_runs_; }
+  // Wall time here decides only when to give up, never what a run does.
+  bool exhausted() {
+    if (!stopped_by_.empty()) return true;
+    if (runs_ >= limits_.max_runs) {
+      stopped_by_ = absl::StrCat("the run budget (", limits_.max_runs, " runs)");
+    } else if (absl::Now() >= deadline_) {
+      stopped_by_ = absl::StrCat("the time budget (", absl::FormatDuration(limits_.max_time), ")");
+    } else if (limits_.stop != nullptr && limits_.stop->load(std::memory_order_relaxed)) {
+      stopped_by_ = "a stop request";
+    }
+    return !stopped_by_.empty();
+  }
+  const std::string& stopped_by() const { return stopped_by_; }
   const std::string& target() const { return target_; }
   const std::vector<std::string>& flags() const { return flags_; }
   const Outcome& best() const { return best_; }
 
   // Runs `flags`; with an empty target, takes the first failing invariant.
+  // The first run (is there anything to shrink?) is never refused.
   Outcome Try(const std::vector<std::string>& flags) {
     Outcome out;
-    if (exhausted()) return out;
+    if (runs_ > 0 && exhausted()) return out;
     absl::StatusOr<sim::SimOptions> options = sim::OptionsFromFlags(flags);
     if (!options.ok()) return out;
     ++runs_;
@@ -78,8 +94,10 @@ class Shrinker {
   }
 
  private:
-  const int64_t max_runs_;
+  const ShrinkLimits limits_;
+  const absl::Time deadline_;
   const std::function<void(const std::string&)>& progress_;
+  std::string stopped_by_;
   int64_t runs_ = 0;
   std::string target_;
   std::vector<std::string> flags_;
@@ -193,7 +211,7 @@ void ShrinkLoad(Shrinker& s) {
 }
 
 // Rate faults one at a time (unless all are off already), one server
-// instance, no late handlers.
+// instance, no late handlers, one handler, no refused tags.
 void ShrinkServer(Shrinker& s, bool rates_all_off) {
   absl::StatusOr<sim::SimOptions> on = sim::OptionsFromFlags(s.flags());
   if (!rates_all_off && on.ok()) {
@@ -212,7 +230,9 @@ void ShrinkServer(Shrinker& s, bool rates_all_off) {
     }
   }
   for (const auto& [name, value] : std::vector<std::pair<std::string, std::string>>{
-           {"instances", "1"}, {"late_handlers", "0"}}) {
+           {"instances", "1"}, {"late_handlers", "0"}, {"handlers", "1"},
+           {"refused_tags", "0"}}) {
+    if (name == "refused_tags" && on.ok() && on->workload.refused_tag_fraction == 0) continue;
     const std::string set = absl::StrCat("--", name, "=", value);
     if (std::find(s.flags().begin(), s.flags().end(), set) != s.flags().end()) continue;
     s.Accept(With(s.flags(), name, value), set);
@@ -221,7 +241,8 @@ void ShrinkServer(Shrinker& s, bool rates_all_off) {
 
 }  // namespace
 
-absl::StatusOr<ShrinkResult> Shrink(const std::vector<std::string>& input, int64_t max_runs,
+absl::StatusOr<ShrinkResult> Shrink(const std::vector<std::string>& input,
+                                    const ShrinkLimits& limits,
                                     const std::function<void(const std::string&)>& progress) {
   std::vector<std::string> flags;
   for (const std::string& f : input) {
@@ -229,7 +250,7 @@ absl::StatusOr<ShrinkResult> Shrink(const std::vector<std::string>& input, int64
   }
   absl::StatusOr<sim::SimOptions> original = sim::OptionsFromFlags(flags);
   if (!original.ok()) return original.status();
-  Shrinker s(max_runs, progress);
+  Shrinker s(limits, progress);
   const Outcome first = s.Try(flags);
   if (!first.valid) return absl::InvalidArgumentError("the run is not valid");
   if (!first.fails) {
@@ -285,7 +306,22 @@ absl::StatusOr<ShrinkResult> Shrink(const std::vector<std::string>& input, int64
   result.write_rate_after = last->workload.writes_per_second;
   result.writes_after = s.best().writes;
   result.duration_after = absl::FormatDuration(last->duration);
+  s.exhausted();  // a budget met by the last run is still the reason
+  result.stopped_by = s.stopped_by();
   return result;
+}
+
+std::string FormatShrinkResult(uint64_t seed, const ShrinkResult& r) {
+  return absl::StrFormat(
+      "shrink: seed %d keeps failing %s after %d runs%s\n"
+      "  scripted faults %d -> %d, initial objects %d -> %d, write rate %g/s -> %g/s,\n"
+      "  writes %d -> %d, duration %s -> %s%s\n"
+      "smallest failing run: %s\n",
+      seed, r.invariant, r.runs,
+      r.stopped_by.empty() ? "" : absl::StrCat(" (stopped early by ", r.stopped_by, ")"),
+      r.faults_before, r.faults_after, r.objects_before, r.objects_after, r.write_rate_before,
+      r.write_rate_after, r.writes_before, r.writes_after, r.duration_before, r.duration_after,
+      r.rate_faults_off ? ", rate faults off" : "", sim::ReplayCommand(r.flags));
 }
 
 }  // namespace tools

@@ -6,7 +6,7 @@
 // flag and the result is a command anyone can run. Then, in a fixed order
 // and each only if the invariant still fails: rate faults off
 // (--fault_scale=0, else one by one with --rates_off), one server instance,
-// no late handlers; then, to a fixpoint, scripted faults removed by delta
+// no late handlers, one handler, no refused tags; then, to a fixpoint, scripted faults removed by delta
 // debugging (halves, then smaller chunks, then one by one), the duration cut
 // just past the first violation or the last fault, the object count and the
 // write rate reduced while they can be.
@@ -14,19 +14,22 @@
 // is skipped. "Still fails" means: a violation of the first failing
 // invariant of the original run (the same key is not required).
 //
-// Deterministic: the same flags give the same steps and the same result.
-// Bounded by `max_runs` simulations.
+// Deterministic: the same flags give the same steps and the same result,
+// unless a wall-time budget or a stop request ends it first (the result
+// says so). Bounded by ShrinkLimits.
 //
 // Thread safety: none needed; one call runs simulations one after another.
 #ifndef INFORMERSIM_TOOLS_SHRINK_H_
 #define INFORMERSIM_TOOLS_SHRINK_H_
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 
 namespace informersim {
 namespace tools {
@@ -42,12 +45,27 @@ struct ShrinkResult {
   int64_t writes_before = 0, writes_after = 0;  // successful writes in the run
   std::string duration_before, duration_after;
   bool rate_faults_off = false;
+  // Why the search ended before its fixpoint ("" if it reached it): the
+  // run budget, the time budget, or a stop request.
+  std::string stopped_by;
+};
+
+struct ShrinkLimits {
+  int64_t max_runs = 400;                          // simulations
+  absl::Duration max_time = absl::ZeroDuration();  // wall time; zero: none
+  const std::atomic<bool>* stop = nullptr;         // set: stop soon (may be null)
 };
 
 // `flags`: the run's flags, with --seed. `progress` (may be null) is told
-// of each accepted step. Errors: bad flags, or a run that does not fail.
-absl::StatusOr<ShrinkResult> Shrink(const std::vector<std::string>& flags, int64_t max_runs,
+// of each accepted step. Errors: bad flags, or a run that does not fail
+// (FailedPrecondition).
+absl::StatusOr<ShrinkResult> Shrink(const std::vector<std::string>& flags,
+                                    const ShrinkLimits& limits,
                                     const std::function<void(const std::string&)>& progress);
+
+// The result as printed: what still fails, the sizes before and after, and
+// the smallest failing run's command (its last line).
+std::string FormatShrinkResult(uint64_t seed, const ShrinkResult& result);
 
 }  // namespace tools
 }  // namespace informersim

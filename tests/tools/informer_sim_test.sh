@@ -165,6 +165,43 @@ expect_exit 1 "the shrunk run still fails" -- "$SIM" "${shrunk[@]}"
 expect_exit 0 "shrink a passing run" -- "$SIM" "${SMALL[@]}" --shrink
 expect_text "$TMP/out" "passes" "nothing to shrink"
 expect_exit 2 "shrink with a campaign" -- "$SIM" --seeds=2 --shrink
+expect_exit 2 "shrink_failures without a campaign" -- "$SIM" --shrink_failures
+expect_exit 2 "bad shrink time" -- "$SIM" --seeds=2 --shrink_failures --shrink_time=soon
+expect_text "$TMP/err" "--shrink_time" "shrink time message"
+
+# --shrink_failures: the campaign shrinks its lowest failing seed at the end,
+# keeps the result beside the seed's files, and still ends with its total;
+# the JSON summary carries it and the drawn-vs-effective fault statistics.
+expect_exit 1 "campaign shrinks its first failure" -- "$SIM" "${FAILING[@]}" --jobs=2 --max_failures=1 \
+  --shrink_failures --failures_dir="$TMP/sfails" --json="$TMP/shrink.jsonl"
+expect_text "$TMP/out" "^shrink: seed $first keeps failing" "the campaign's shrink result"
+expect_text "$TMP/out" "fault kinds drawn vs taking effect" "drawn vs taking effect table"
+expect_text "$TMP/out" "^relists: " "relist statistics"
+if [[ ! -s "$TMP/sfails/seed-$first/shrunk.txt" ]] || ! tail -1 "$TMP/out" | grep -q "1 failed; failing seeds: $first$"; then
+  echo "FAIL: shrunk.txt not kept for seed $first, or the last line is not the total"
+  tail -3 "$TMP/out"
+  failures=$((failures + 1))
+fi
+cmd=$(sed -n 's/^smallest failing run: bazel run \/\/tools:informer_sim -- //p' "$TMP/sfails/seed-$first/shrunk.txt")
+read -r -a shrunk <<< "$cmd"
+expect_exit 1 "the campaign's shrunk run still fails" -- "$SIM" "${shrunk[@]}"
+if ! /usr/bin/python3 - "$TMP/shrink.jsonl" "$first" <<'PY'
+import json, sys
+rows = [json.loads(line) for line in open(sys.argv[1])]
+summary = rows[-1]["summary"]
+assert summary["shrunk_seed"] == int(sys.argv[2]), summary["shrunk_seed"]
+assert "smallest failing run" in summary["shrunk"], summary["shrunk"]
+drawn, took = summary["faults_drawn"], summary["faults_took_effect"]
+assert drawn and took and summary["relists"] > 0, summary
+for kind, n in took.items():
+    assert n <= len(rows) - 1, (kind, n)
+for r in rows[:-1]:
+    assert set(r["faults_took_effect"]) <= set(r["faults_drawn"]) | {"add"}, r
+PY
+then
+  echo "FAIL: campaign JSON statistics"
+  failures=$((failures + 1))
+fi
 
 # The Bazel campaign runner: shard 1 of 3 of 16 seeds runs seeds 7..12, and a
 # failing seed fails the shard, with its replay command in test.xml.
