@@ -300,7 +300,10 @@ void HandlerRecorder::OnUpdate(const Item& old_obj, const Item& new_obj) {
 void HandlerRecorder::OnDelete(const Item& obj) {
   ++counts_.deletes;
   const bool tombstone = obj.is_tombstone();
-  if (tombstone) ++counts_.tombstone_deletes;
+  if (tombstone) {
+    ++counts_.tombstone_deletes;
+    tombstone_keys_.insert(obj.tombstone().key);
+  }
   // The deleted object: the tombstone's last known state (K5), possibly null.
   const Item deleted = tombstone ? Item(obj.tombstone().obj) : obj;
   std::string key;

@@ -73,6 +73,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -165,6 +166,8 @@ class HandlerRecorder final : public ResourceEventHandler {
   // Keys this handler ever saw present (for INV5).
   bool EverSaw(absl::string_view key) const;
   bool GotDelete(absl::string_view key) const;
+  // Keys this handler was given a DeletedFinalStateUnknown tombstone for.
+  const std::set<std::string>& tombstone_keys() const { return tombstone_keys_; }
   // The handler was given the key as an initial-list add (since the last
   // restart): INV9's "registration synced => every initial object added".
   bool GotInitialAdd(absl::string_view key) const;
@@ -215,6 +218,7 @@ class HandlerRecorder final : public ResourceEventHandler {
   std::shared_ptr<ResourceEventHandlerRegistration> registration_;
   std::map<std::string, ViewEntry> view_;
   absl::flat_hash_map<std::string, KeyState> keys_;
+  std::set<std::string> tombstone_keys_;
   HandlerCounts counts_;
   bool receives_resyncs_ = true;
   bool registered_before_run_ = false;

@@ -12,6 +12,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "sim/prng.h"
+#include "sim/scenario.h"
 
 namespace informersim {
 namespace sim {
@@ -142,14 +143,15 @@ const char* const kToolFlags[] = {"trace_out", "replay",      "dump",         "c
                                   "seeds",     "help",        "quiet",        "jobs",
                                   "time_budget", "max_failures", "verbose",   "json",
                                   "failures_dir", "shrink",     "shrink_runs",
-                                          "shrink_time", "shrink_failures"};
+                                          "shrink_time", "shrink_failures", "emit_scenario",
+                                  "all_runs", "run_seeds"};
 
 bool IsBoolFlag(absl::string_view name) {
   return name == "slow_handler" || name == "bookmarks" || name == "watch_list" ||
          name == "swarm" || name == "allow_time_travel" || name == "check_determinism" ||
          name == "restart_time_travel_is_violation" ||
          name == "help" || name == "quiet" || name == "verbose" || name == "shrink" ||
-         name == "shrink_failures";
+         name == "shrink_failures" || name == "all_runs";
 }
 
 }  // namespace
@@ -373,48 +375,12 @@ absl::Status ValidateOptions(const SimOptions& o) {
 }
 
 absl::StatusOr<SimOptions> ScenarioOptions(absl::string_view name, uint64_t seed) {
+  absl::StatusOr<ScenarioFile> file = LoadScenario(name);
+  if (!file.ok()) return file.status();
   SimOptions o;
   o.seed = seed;
-  o.scenario = std::string(name);
-  o.workload.initial_objects = 1000;
-  o.workload.writes_per_second = 100;
-  if (name == "calm") {
-    o.server.instance_lags = {absl::ZeroDuration()};
-    return o;
-  }
-  if (name != "default") {
-    return absl::InvalidArgumentError(
-        absl::StrCat("unknown scenario \"", name, "\" (default, calm)"));
-  }
-  // Two instances, the second 2 s behind: requests routed there see stale
-  // state. At 30 s the informer loses its watch and cannot reconnect for 3 s
-  // while the history is compacted: its next watch gets 410 and it relists.
-  o.server.instance_lags = {absl::ZeroDuration(), absl::Seconds(2)};
-  o.server.min_latency = absl::Milliseconds(1);
-  o.server.max_latency = absl::Milliseconds(20);
-  o.server.bookmark_interval = absl::Seconds(10);
-  o.fault_rates.list_too_many_requests = 0.05;
-  o.fault_rates.list_internal_error = 0.02;
-  o.fault_rates.watch_too_many_requests = 0.02;
-  o.fault_rates.connection_refused = 0.01;
-  o.fault_rates.continue_expired = 0.05;
-  o.fault_rates.watch_break = 0.0005;
-  o.fault_rates.watch_error_event = 0.0002;
-  o.page_size = 100;
-  o.resync_period = absl::Seconds(30);
-  // At 105 s the informer restarts (a new process) while instance 1 lags
-  // 8 s: a CLASSIC informer's first LIST at "0" may land there and go back in
-  // time (reported as a finding); CURRENT's consistent watch-list does not.
-  // Handler 1 is slow and stalls; a third handler joins at 45 s.
-  o.handlers = {HandlerSpec{}, HandlerSpec{}};
-  o.handlers[1].speed = 0.05;
-  o.handlers[1].resync_period = absl::Seconds(20);
-  HandlerSpec late;
-  late.added_at = absl::Seconds(45);
-  o.handlers.push_back(late);
-  o.faults = *ParseScriptedFaults(
-      "15s:break,30s:refuse:3s,30s:break,31s:compact,50s:lag:1:8s,52s:break,60s:stall:1:5s,"
-      "75s:pause:3s,90s:refuse:2s,100s:fail:1s,105s:restart");
+  o.profile = ScenarioProfile(*file);
+  ApplyScenario(*file, &o);
   return o;
 }
 
@@ -677,21 +643,37 @@ absl::StatusOr<SimOptions> OptionsFromFlags(const std::vector<std::string>& flag
                                                      "\" is not an unsigned integer"));
     }
   }
+  // The scenario: an embedded one by name, or a file. Without --seed the
+  // file's first seed; its first profile unless --profile says otherwise.
   const std::string* scenario = get("scenario");
-  absl::StatusOr<SimOptions> base = ScenarioOptions(scenario ? *scenario : "default", seed);
-  if (!base.ok()) return absl::InvalidArgumentError(absl::StrCat("--scenario: ", base.status().message()));
-  SimOptions o = *std::move(base);
+  absl::StatusOr<ScenarioFile> file = LoadScenario(scenario ? *scenario : "default");
+  if (!file.ok()) return absl::InvalidArgumentError(absl::StrCat("--scenario: ", file.status().message()));
+  if (get("seed") == nullptr) seed = ScenarioSeed(*file);
+  SimOptions o;
+  o.seed = seed;
+  o.profile = ScenarioProfile(*file);
+  ApplyScenario(*file, &o);
+  bool swarm = file->proto.swarm();
   if (const std::string* v = get("swarm")) {
     absl::StatusOr<bool> b = ParseBool("--swarm", *v);
     if (!b.ok()) return b.status();
-    if (*b) {
-      // The drawn faults refer to the phase length, so apply it first.
-      if (const std::string* d = get("duration")) {
-        absl::StatusOr<absl::Duration> dd = ParseDurationValue("--duration", *d);
-        if (!dd.ok()) return dd.status();
-        o.duration = *dd;
-      }
-      o = DrawSwarm(o, seed, /*keep_duration=*/get("duration") != nullptr);
+    swarm = *b;
+  }
+  if (swarm) {
+    // The drawn faults refer to the phase length, so apply it first.
+    if (const std::string* d = get("duration")) {
+      absl::StatusOr<absl::Duration> dd = ParseDurationValue("--duration", *d);
+      if (!dd.ok()) return dd.status();
+      o.duration = *dd;
+    }
+    const bool keep_duration =
+        get("duration") != nullptr || (!file->path.empty() && !file->proto.duration().empty());
+    o = DrawSwarm(o, seed, keep_duration);
+    // A scenario file fixes what it states; over the embedded ones (bases
+    // that state everything) the swarm draws everything, as it always has.
+    if (!file->path.empty()) {
+      ApplyScenario(*file, &o);
+      if (!file->proto.profiles().empty()) o.profile = ScenarioProfile(*file);
     }
   }
   for (const auto& [name, value] : values) {
@@ -822,7 +804,8 @@ absl::StatusOr<SimOptions> OptionsFromFlags(const std::vector<std::string>& flag
       if (!b.ok()) return b.status();
       o.restart_time_travel_is_violation = *b;
     } else if (name == "check_determinism" || name == "help" || name == "quiet" ||
-               name == "verbose" || name == "shrink" || name == "shrink_failures") {
+               name == "verbose" || name == "shrink" || name == "shrink_failures" ||
+               name == "all_runs") {
       absl::StatusOr<bool> b = ParseBool(what, value);
       if (!b.ok()) return b.status();
     } else if (name == "seeds") {

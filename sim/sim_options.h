@@ -6,7 +6,8 @@
 //
 // Flags (--name=value; booleans also as --name / --noname):
 //   --seed=N              the run's seed (default 1)
-//   --scenario=NAME       default | calm (the base the other flags adjust)
+//   --scenario=S          default | calm | a scenario file (sim/scenario.h):
+//                         the base the other flags adjust
 //   --profile=P           classic | current | interim
 //   --duration=D          virtual length of the workload and fault phase
 //   --objects=N           objects created before the informer starts
@@ -96,6 +97,8 @@ absl::StatusOr<std::vector<ScriptedFault>> ParseScriptedFaults(absl::string_view
 std::string FormatScriptedFaults(const std::vector<ScriptedFault>& faults);
 
 struct HandlerSpec {
+  // In reports and traces; empty: "handler-<index>".
+  std::string name;
   // nullopt: the informer's default resync period.
   std::optional<absl::Duration> resync_period;
   // Scheduler weight of the handler's listener (1 = normal; smaller is
@@ -106,6 +109,36 @@ struct HandlerSpec {
   // The probability that the handler throws after handling a notification
   // (never for an initial-list add): a handler that panics.
   double crash_fraction = 0;
+};
+
+// A write at a given virtual time (scenario files), through the same
+// writer as the workload's.
+struct ScriptedWrite {
+  enum class Op { kCreate, kUpdate, kDelete };
+  absl::Duration at;  // since the informer started
+  Op op = Op::kCreate;
+  std::string namespace_name;  // "" for a cluster-scoped object
+  std::string name;
+  std::vector<std::pair<std::string, std::string>> labels;  // create, update
+  std::string spec;                                         // create, update
+};
+
+// What a run must show besides passing every invariant (scenario files);
+// each unmet one is an "EXPECT" violation naming it.
+struct Expectations {
+  // Non-empty: the run must violate these invariants and no others; it then
+  // passes (its violations are reported as expected).
+  std::vector<std::string> fails_with;
+  std::optional<bool> relist;  // a relist happens / never happens
+  std::optional<int64_t> min_lists, max_lists;
+  bool no_time_travel = false;  // not even allowed findings
+  std::optional<absl::Duration> converges_within;
+  std::vector<std::pair<std::string, std::string>> tombstones;  // (handler, key)
+  std::optional<int64_t> min_index_crashes, min_restarts;
+  bool empty() const {
+    return fails_with.empty() && !relist && !min_lists && !max_lists && !no_time_travel &&
+           !converges_within && tombstones.empty() && !min_index_crashes && !min_restarts;
+  }
 };
 
 // The size class a swarm seed drew (kNone outside swarm mode).
@@ -139,6 +172,11 @@ struct SimOptions {
   int64_t page_size = 0;
   size_t batch_size = 1000;
   std::vector<HandlerSpec> handlers = {HandlerSpec{}, HandlerSpec{}};
+  // The informer's index functions, by name: "namespace", "app" (the app
+  // label), "tags" (the multi-valued tags label).
+  std::vector<std::string> indexes = {"namespace", "app", "tags"};
+  std::vector<ScriptedWrite> writes;
+  Expectations expect;
   bool allow_time_travel = false;
   bool restart_time_travel_is_violation = false;
   bool swarm = false;
@@ -174,12 +212,11 @@ std::vector<std::string> NonZeroRates(const ServerFaultRates& rates);
 // the world never let take effect.
 std::vector<std::string> FaultKindsDrawn(const SimOptions& options);
 
-// The embedded scenarios. "default": a realistic workload (1,000 objects,
-// 100 writes per virtual second over 10 namespaces) against two server
-// instances, one lagging, with watch drops, a compaction that makes the next
-// watch fail with 410, a relist that can land on the lagging instance (a
-// stale list), rate faults (429s, 500s, broken streams) and one slow,
-// stalling handler plus one added late. "calm": the same workload, no faults.
+// The options of a scenario (an embedded name or a file, sim/scenario.h)
+// with `seed`, its first profile. The embedded ones are
+// scenarios/default.scenario (a realistic workload against two instances,
+// one lagging, with the common faults and a restart) and
+// scenarios/calm.scenario (the same workload, no faults).
 absl::StatusOr<SimOptions> ScenarioOptions(absl::string_view name, uint64_t seed);
 
 // Swarm mode: `base` with knobs and fault probabilities drawn from the seed

@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <utility>
 
@@ -149,6 +150,8 @@ class RequestObserver final : public ListerWatcher {
   bool initial_state_in_flight() const { return initial_state_in_flight_; }
   // Called when the informer asks for a whole state (KIND@list faults).
   void SetOnWholeStateRequest(std::function<void()> hook) { on_whole_state_ = std::move(hook); }
+  // First LIST pages and watch-lists, of every informer generation.
+  int64_t whole_state_requests() const { return whole_state_requests_; }
 
   void List(const ListOptions& options, ListCallback done) override {
     CheckRequest("LIST", options, /*watch_list=*/false);
@@ -156,7 +159,10 @@ class RequestObserver final : public ListerWatcher {
     const uint64_t request = ++requests_;
     const bool first_page = options.continue_token.empty();
     initial_state_in_flight_ = true;
-    if (first_page && on_whole_state_) on_whole_state_();
+    if (first_page) {
+      ++whole_state_requests_;
+      if (on_whole_state_) on_whole_state_();
+    }
     inner_->List(options, [this, generation, request, first_page, done = std::move(done)](
                               absl::StatusOr<ListPage> page) mutable {
       if (generation == generation_) {
@@ -184,6 +190,7 @@ class RequestObserver final : public ListerWatcher {
     const uint64_t request = ++requests_;
     if (watch_list) {
       initial_state_in_flight_ = true;
+      ++whole_state_requests_;
       if (on_whole_state_) on_whole_state_();
     }
     int64_t start_rv = -1;  // -1: the stream starts with a synthetic state
@@ -404,6 +411,7 @@ class RequestObserver final : public ListerWatcher {
   uint64_t requests_ = 0;
   bool initial_state_in_flight_ = false;
   std::function<void()> on_whole_state_;
+  int64_t whole_state_requests_ = 0;
   int64_t max_last_sync_ = -1;
 };
 
@@ -517,6 +525,7 @@ class Run {
     server_.SetFaultRates(options_.fault_rates);
     workload_.Start(fault_end);
     ScheduleScripted();
+    ScheduleWrites();
     const World::RunResult faults = world_.RunUntil(fault_end, nullptr, options_.max_steps);
     if (faults == World::RunResult::kStepLimit) StepLimitViolation("faults");
 
@@ -612,11 +621,15 @@ class Run {
     io.profile.profile = options_.profile;
     io.name = "informer";
     io.resync_period = options_.resync_period;
-    io.indexers[std::string(kNamespaceIndex)] = MetaNamespaceIndexFunc;
-    io.indexers[kAppIndex] = AppLabelIndexFunc;
+    const auto wanted = [this](absl::string_view name) {
+      return std::find(options_.indexes.begin(), options_.indexes.end(), name) !=
+             options_.indexes.end();
+    };
+    if (wanted(kNamespaceIndex)) io.indexers[std::string(kNamespaceIndex)] = MetaNamespaceIndexFunc;
+    if (wanted(kAppIndex)) io.indexers[kAppIndex] = AppLabelIndexFunc;
     // A failure is noted for NoteIndexCrash (not while the checker itself
     // recomputes the indexes).
-    io.indexers[kTagsIndex] = [this](const Item& item, std::vector<std::string>* values) {
+    if (wanted(kTagsIndex)) io.indexers[kTagsIndex] = [this](const Item& item, std::vector<std::string>* values) {
       absl::Status status = TagsIndexFunc(item, values);
       if (!status.ok() && !checking_ && !index_refused_.has_value()) {
         absl::StatusOr<std::string> key = DeletionHandlingMetaNamespaceKeyFunc(item);
@@ -657,7 +670,7 @@ class Run {
   void AddHandler(size_t index) {
     HandlerSlot slot;
     slot.index = index;
-    slot.recorder = checker_.AddHandler(absl::StrCat("handler-", index), informer_->GetIndexer());
+    slot.recorder = checker_.AddHandler(HandlerName(index), informer_->GetIndexer());
     slot.summary.name = slot.recorder->name();
     slot.summary.late = options_.handlers[index].added_at > absl::ZeroDuration();
     slot.summary.speed = options_.handlers[index].speed;
@@ -742,6 +755,53 @@ class Run {
     ++result_.restarts;
   }
 
+  std::string HandlerName(size_t index) const {
+    const std::string& name = options_.handlers[index].name;
+    return name.empty() ? absl::StrCat("handler-", index) : name;
+  }
+
+  // SimOptions::writes, on their own strand (made only when there are any,
+  // so that runs without them schedule as before). A write the server
+  // refuses is the scenario's mistake: a SETUP violation that names it.
+  void ScheduleWrites() {
+    if (options_.writes.empty()) return;
+    const StrandId strand = world_.runtime()->NewStrand("writes");
+    for (const ScriptedWrite& w : options_.writes) {
+      world_.runtime()->PostAfter(strand, t0_ + w.at - world_.Now(), [this, w] {
+        if (stopped_faults_) return;
+        const std::string key = ObjectKey(w.namespace_name, w.name);
+        absl::Status status;
+        if (w.op == ScriptedWrite::Op::kDelete) {
+          status = writer_.Delete(w.namespace_name, w.name).status();
+        } else {
+          api::Object object;
+          object.set_kind("Widget");
+          api::ObjectMeta& meta = *object.mutable_metadata();
+          meta.set_namespace_(w.namespace_name);
+          meta.set_name(w.name);
+          for (const auto& [k, v] : w.labels) (*meta.mutable_labels())[k] = v;
+          object.set_spec(w.spec);
+          status = (w.op == ScriptedWrite::Op::kCreate ? writer_.Create(std::move(object))
+                                                       : writer_.Update(std::move(object)))
+                       .status();
+        }
+        const char* op = w.op == ScriptedWrite::Op::kCreate   ? "create"
+                         : w.op == ScriptedWrite::Op::kUpdate ? "update"
+                                                              : "delete";
+        world_.tracer()->Record(WRITE, "script",
+                                absl::StrCat(op, " ", key, status.ok() ? "" : " rejected"));
+        if (!status.ok()) {
+          Violation v;
+          v.invariant = "SETUP";
+          v.key = key;
+          v.detail = absl::StrCat("the scripted ", op, " at ", absl::FormatDuration(w.at),
+                                  " was refused: ", status.message());
+          checker_.Report(v);
+        }
+      });
+    }
+  }
+
   void ScheduleScripted() {
     const StrandId strand = world_.runtime()->NewStrand("faults");
     for (size_t i = 0; i < options_.handlers.size(); ++i) {
@@ -749,9 +809,9 @@ class Run {
       if (at == absl::ZeroDuration()) continue;
       world_.runtime()->PostAfter(strand, t0_ + at - world_.Now(), [this, i] {
         if (stopped_faults_) return;
-        world_.tracer()->Record(FAULT, "add", absl::StrCat("handler-", i));
+        world_.tracer()->Record(FAULT, "add", HandlerName(i));
         result_.injected.push_back(
-            absl::StrCat(absl::FormatDuration(world_.Elapsed()), " add handler-", i));
+            absl::StrCat(absl::FormatDuration(world_.Elapsed()), " add ", HandlerName(i)));
         AddHandler(i);
       });
     }
@@ -940,21 +1000,104 @@ class Run {
 
   void Finish() {
     result_.seed = options_.seed;
-    result_.violations = checker_.violations();
     result_.time_travel_findings = checker_.time_travel_findings();
-    result_.passed = checker_.ok();
     result_.virtual_time = world_.Elapsed();
     result_.server = server_.stats();
     result_.workload = workload_.stats();
     result_.final_objects = server_.store().size();
     result_.last_sync_resource_version = informer_->LastSyncResourceVersion();
     result_.handler_crashes = informer_->crash_log().count();
+    result_.whole_state_requests = observed_server_.whole_state_requests();
     for (const HandlerSlot& h : handlers_) {
       HandlerSummary s = h.summary;
       s.counts = h.recorder->counts();
       result_.handlers.push_back(s);
     }
     result_.restart_time_travel_findings = checker_.restart_time_travel_findings();
+    CheckExpectations();
+    result_.violations = checker_.violations();
+    result_.passed = checker_.ok();
+    result_.report = checker_.Describe(options_.seed, ReplayCommand(run_flags_));
+    ExpectedFailure();
+  }
+
+  // SimOptions::expect, once the run is over: each unmet expectation is an
+  // EXPECT violation.
+  void CheckExpectations() {
+    const Expectations& e = options_.expect;
+    const auto unmet = [this](std::string detail) {
+      Violation v;
+      v.invariant = "EXPECT";
+      v.detail = std::move(detail);
+      checker_.Report(v);
+    };
+    const int64_t relists = result_.whole_state_requests - 1 - result_.restarts;
+    if (e.relist.has_value() && *e.relist != (relists > 0)) {
+      unmet(absl::StrCat("expected ", *e.relist ? "a relist" : "no relist", "; the informer made ",
+                         std::max<int64_t>(0, relists), " (", result_.whole_state_requests,
+                         " whole-state requests, ", result_.restarts, " restarts)"));
+    }
+    const int64_t lists = result_.server.list_requests - result_.server.list_continues;
+    if (e.min_lists.has_value() && lists < *e.min_lists) {
+      unmet(absl::StrCat("expected at least ", *e.min_lists, " LIST requests, saw ", lists));
+    }
+    if (e.max_lists.has_value() && lists > *e.max_lists) {
+      unmet(absl::StrCat("expected at most ", *e.max_lists, " LIST requests, saw ", lists));
+    }
+    if (e.no_time_travel &&
+        (result_.time_travel_findings > 0 || result_.restart_time_travel_findings > 0)) {
+      unmet(absl::StrCat("expected no time travel; saw ", result_.time_travel_findings,
+                         " finding(s) and ", result_.restart_time_travel_findings,
+                         " across restarts"));
+    }
+    if (e.converges_within.has_value() &&
+        (!result_.converged || result_.convergence_time > *e.converges_within)) {
+      unmet(absl::StrCat("expected convergence within ", absl::FormatDuration(*e.converges_within),
+                         result_.converged
+                             ? absl::StrCat("; it took ", absl::FormatDuration(result_.convergence_time))
+                             : std::string("; it never converged")));
+    }
+    for (const auto& [handler, key] : e.tombstones) {
+      bool got = false;
+      for (const HandlerSlot& h : handlers_) {
+        if (h.recorder->name() == handler && h.recorder->tombstone_keys().count(key) > 0) got = true;
+      }
+      if (!got) unmet(absl::StrCat("expected ", handler, " to receive a tombstone for ", key));
+    }
+    if (e.min_index_crashes.has_value() && result_.index_crashes < *e.min_index_crashes) {
+      unmet(absl::StrCat("expected at least ", *e.min_index_crashes, " index crashes, saw ",
+                         result_.index_crashes));
+    }
+    if (e.min_restarts.has_value() && result_.restarts < *e.min_restarts) {
+      unmet(absl::StrCat("expected at least ", *e.min_restarts, " restarts, saw ",
+                         result_.restarts));
+    }
+  }
+
+  // Expectations::fails_with: a run that violates exactly those invariants
+  // (each of them, no other) passes, its violations kept as expected ones.
+  void ExpectedFailure() {
+    const std::vector<std::string>& want = options_.expect.fails_with;
+    if (want.empty()) return;
+    std::set<std::string> seen;
+    for (const Violation& v : result_.violations) seen.insert(v.invariant);
+    const std::set<std::string> wanted(want.begin(), want.end());
+    if (seen == wanted) {
+      result_.passed = true;
+      result_.expected_violations = std::move(result_.violations);
+      result_.violations.clear();
+      absl::StrAppend(&result_.report, "the violations above were expected (",
+                      absl::StrJoin(want, ", "), "): the run passes\n");
+      return;
+    }
+    Violation v;
+    v.invariant = "EXPECT";
+    v.detail = absl::StrCat("expected the run to fail with exactly ", absl::StrJoin(want, ", "),
+                            "; it ", seen.empty() ? "passed" : "failed with ",
+                            absl::StrJoin(seen, ", "));
+    checker_.Report(v);
+    result_.violations = checker_.violations();
+    result_.passed = false;
     result_.report = checker_.Describe(options_.seed, ReplayCommand(run_flags_));
   }
 

@@ -84,6 +84,10 @@ struct SimResult {
   // Informer crashes on an object the tags index function refused
   // (WorkloadOptions::refused_tag_fraction); each one restarts the informer.
   int64_t index_crashes = 0;
+  // First LIST pages and watch-lists the informers sent (restarts included).
+  int64_t whole_state_requests = 0;
+  // Expectations::fails_with met: the violations that made it pass.
+  std::vector<Violation> expected_violations;
   size_t final_objects = 0;
   std::string last_sync_resource_version;
   // The checker's readable report (with the replay command).

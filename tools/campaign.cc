@@ -13,6 +13,7 @@
 #include "absl/strings/str_join.h"
 #include "core/mutex.h"
 #include "core/profile.h"
+#include "sim/scenario.h"
 #include "sim/sim_options.h"
 #include "sim/simulation.h"
 #include "sim/tracer.h"
@@ -119,20 +120,6 @@ std::string CoverageTable(const std::map<std::string, std::map<std::string, int6
   return out;
 }
 
-// Writes `content` to `path` through a temporary name, so a reader (or an
-// interrupted campaign) never sees half a file.
-absl::Status WriteAtomically(const std::string& path, absl::string_view content) {
-  const std::string tmp = absl::StrCat(path, ".tmp");
-  std::FILE* f = std::fopen(tmp.c_str(), "w");
-  if (f == nullptr) return absl::UnavailableError(absl::StrCat("cannot write ", tmp));
-  const bool written = std::fwrite(content.data(), 1, content.size(), f) == content.size();
-  if (std::fclose(f) != 0 || !written || std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    return absl::UnavailableError(absl::StrCat("cannot write ", path));
-  }
-  return absl::OkStatus();
-}
-
 // The failing seed's files (CampaignOptions::failures_dir), in a temporary
 // directory renamed into place once complete.
 absl::Status WriteFailure(const std::string& dir, const std::vector<std::string>& args,
@@ -143,8 +130,8 @@ absl::Status WriteFailure(const std::string& dir, const std::vector<std::string>
   std::error_code ec;
   std::filesystem::create_directories(tmp_dir, ec);
   if (ec) return absl::UnavailableError(absl::StrCat("cannot create ", tmp_dir, ": ", ec.message()));
-  absl::Status s = WriteAtomically(tmp_dir + "/replay.txt", o.replay.empty() ? "" : o.replay + "\n");
-  if (s.ok()) s = WriteAtomically(tmp_dir + "/report.txt", o.error ? o.error_message + "\n" : o.report);
+  absl::Status s = WriteFileAtomically(tmp_dir + "/replay.txt", o.replay.empty() ? "" : o.replay + "\n");
+  if (s.ok()) s = WriteFileAtomically(tmp_dir + "/report.txt", o.error ? o.error_message + "\n" : o.report);
   std::string summary;
   if (s.ok() && !o.error) {
     // Re-run with the trace kept: one seed decides the run, so it is the
@@ -160,9 +147,17 @@ absl::Status WriteFailure(const std::string& dir, const std::vector<std::string>
         summary = sim::FormatSummary(*options, *again);
         s = sim::WriteTraceFile(again->trace, tmp_dir + "/run.trace");
       }
+      // The seed as a scenario file: a regression test by copying one file.
+      if (s.ok()) {
+        s = WriteFileAtomically(
+            tmp_dir + "/seed.scenario",
+            sim::ScenarioText(*options, {"A failing campaign seed; it runs the same world as:",
+                                         "  " + o.replay,
+                                         "As a regression test it expects the run to pass."}));
+      }
     }
   }
-  if (s.ok()) s = WriteAtomically(tmp_dir + "/summary.txt", summary);
+  if (s.ok()) s = WriteFileAtomically(tmp_dir + "/summary.txt", summary);
   if (!s.ok()) {
     std::filesystem::remove_all(tmp_dir);
     return s;
@@ -223,6 +218,18 @@ SeedOutcome RunSeed(const std::vector<std::string>& args, uint64_t seed) {
 }
 
 }  // namespace
+
+absl::Status WriteFileAtomically(const std::string& path, absl::string_view content) {
+  const std::string tmp = absl::StrCat(path, ".tmp");
+  std::FILE* f = std::fopen(tmp.c_str(), "w");
+  if (f == nullptr) return absl::UnavailableError(absl::StrCat("cannot write ", tmp));
+  const bool written = std::fwrite(content.data(), 1, content.size(), f) == content.size();
+  if (std::fclose(f) != 0 || !written || std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    return absl::UnavailableError(absl::StrCat("cannot write ", path));
+  }
+  return absl::OkStatus();
+}
 
 std::string OutcomeJson(const SeedOutcome& o) {
   std::string out = absl::StrCat("{\"seed\":", o.seed);
@@ -448,7 +455,16 @@ void Campaign::ShrinkFirstFailure(const CampaignOptions& opt, CampaignSummary& s
       const std::string dir = absl::StrCat(opt.failures_dir, "/seed-", seed);
       std::error_code ec;
       if (std::filesystem::is_directory(dir, ec)) {
-        absl::Status kept = WriteAtomically(dir + "/shrunk.txt", summary.shrunk);
+        absl::Status kept = WriteFileAtomically(dir + "/shrunk.txt", summary.shrunk);
+        absl::StatusOr<sim::SimOptions> shrunk = sim::OptionsFromFlags(r->flags);
+        if (kept.ok() && shrunk.ok()) {
+          kept = WriteFileAtomically(
+              dir + "/shrunk.scenario",
+              sim::ScenarioText(*shrunk, {"The shrunk counterexample of campaign seed " +
+                                              std::to_string(seed) + "; it runs the same world as:",
+                                          "  " + sim::ReplayCommand(r->flags),
+                                          "As a regression test it expects the run to pass."}));
+        }
         absl::StrAppend(&summary.shrunk, kept.ok() ? absl::StrCat("kept in ", dir, "/shrunk.txt")
                                                    : absl::StrCat("NOT KEPT: ", kept.message()),
                         "\n");
@@ -464,7 +480,7 @@ absl::StatusOr<CampaignSummary> Campaign::Run(std::FILE* out) {
     std::error_code ec;
     std::filesystem::create_directories(opt.failures_dir, ec);
     const std::string probe = opt.failures_dir + "/.informer_sim_probe";
-    if (ec || !WriteAtomically(probe, "").ok()) {
+    if (ec || !WriteFileAtomically(probe, "").ok()) {
       return absl::InvalidArgumentError(
           absl::StrCat("--failures_dir: cannot write in ", opt.failures_dir));
     }

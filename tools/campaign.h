@@ -61,14 +61,15 @@ struct CampaignOptions {
   std::string json_path;     // "" : no JSON
   // "": none. Otherwise each failing seed is written there as soon as it
   // is known, as DIR/seed-<N>/ with replay.txt (the command), summary.txt
-  // (what the seed drew and what happened), report.txt (the violations) and
-  // run.trace (re-run with the trace kept; it replays byte for byte). Each
+  // (what the seed drew and what happened), report.txt (the violations),
+  // run.trace (re-run with the trace kept; it replays byte for byte) and
+  // seed.scenario (the seed's world as a scenario file). Each
   // file is written to a temporary name and renamed, and the directory
   // appears only when complete.
   std::string failures_dir;
   // At the end (unless interrupted), shrink the lowest failing seed within
   // `shrink_limits` (an interrupt also stops the shrink); with failures_dir
-  // the result is kept as DIR/seed-<N>/shrunk.txt.
+  // the result is kept as DIR/seed-<N>/shrunk.txt and shrunk.scenario.
   bool shrink_failures = false;
   ShrinkLimits shrink_limits;
 };
@@ -157,6 +158,10 @@ class Campaign {
 
 // The JSON of one outcome (one line, no trailing newline).
 std::string OutcomeJson(const SeedOutcome& outcome);
+
+// Writes `content` to `path` through a temporary name and a rename, so a
+// reader (or an interrupted campaign) never sees half a file.
+absl::Status WriteFileAtomically(const std::string& path, absl::string_view content);
 
 }  // namespace tools
 }  // namespace informersim

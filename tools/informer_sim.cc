@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <set>
 #include <thread>
 #include <utility>
 #include <string>
@@ -25,10 +26,14 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/time.h"
+#include "sim/scenario.h"
 #include "sim/sim_options.h"
 #include "sim/simulation.h"
 #include "sim/tracer.h"
@@ -77,7 +82,8 @@ constexpr char kUsage[] =
     "  --max_failures=N      stop once the N lowest failing seeds are known\n"
     "  --json=PATH           a JSON line per seed and a summary line\n"
     "  --failures_dir=DIR    each failing seed kept as DIR/seed-N/ (replay.txt,\n"
-    "                        summary.txt, report.txt, run.trace) as soon as found\n"
+    "                        summary.txt, report.txt, run.trace, seed.scenario)\n"
+    "                        as soon as found\n"
     "  --verbose             a campaign prints every seed and full reports\n"
     "  --shrink              make a failing seed's run smaller while the same\n"
     "                        invariant fails; prints the smallest run's command\n"
@@ -85,6 +91,10 @@ constexpr char kUsage[] =
     "  --shrink_time=D       at most D of wall time per shrink (default 5m)\n"
     "  --shrink_failures     a campaign shrinks its lowest failing seed at the\n"
     "                        end (kept as shrunk.txt with --failures_dir)\n"
+    "  --all_runs            with --scenario=FILE: run every seed x profile the\n"
+    "                        file lists (or --run_seeds=LIST); exit 1 if any fails\n"
+    "  --emit_scenario=PATH  write the run (with --shrink: the smallest failing\n"
+    "                        run) as a scenario file that replays it\n"
     "  --check_determinism   run each seed twice; fail on any trace difference\n"
     "  --trace_out=PATH      write the trace (one seed)\n"
     "  --replay=PATH         re-run the flags stored in a trace and compare\n"
@@ -115,6 +125,9 @@ struct ToolFlags {
   bool quiet = false;
   bool help = false;
   std::string trace_out;
+  std::string emit_scenario;
+  bool all_runs = false;
+  std::vector<uint64_t> run_seeds;  // --run_seeds: instead of the file's seeds
   std::string replay;
   std::string dump;
 };
@@ -172,6 +185,21 @@ absl::StatusOr<ToolFlags> ParseToolFlags(const std::vector<std::string>& args) {
       }
     } else if (name == "shrink_failures") {
       t.shrink_failures = on;
+    } else if (name == "all_runs") {
+      t.all_runs = on;
+    } else if (name == "run_seeds") {
+      for (absl::string_view part : absl::StrSplit(value, ',', absl::SkipEmpty())) {
+        uint64_t seed = 0;
+        if (!absl::SimpleAtoi(part, &seed)) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("--run_seeds: \"", part, "\" is not an unsigned integer"));
+        }
+        t.run_seeds.push_back(seed);
+      }
+      if (t.run_seeds.empty()) return absl::InvalidArgumentError("--run_seeds needs seeds");
+    } else if (name == "emit_scenario") {
+      if (value.empty()) return absl::InvalidArgumentError("--emit_scenario needs a path");
+      t.emit_scenario = value;
     } else if (name == "trace_out" || name == "replay" || name == "dump") {
       if (value.empty()) return absl::InvalidArgumentError(absl::StrCat("--", name, " needs a path"));
       (name == "trace_out" ? t.trace_out : name == "replay" ? t.replay : t.dump) = value;
@@ -201,6 +229,51 @@ absl::StatusOr<SimResult> RunOne(const SimOptions& options, const std::vector<st
     std::printf("%s", FormatSummary(options, *result).c_str());
   }
   return result;
+}
+
+// --all_runs: each (seed, profile) of the scenario file, one line each;
+// a failing run prints its report and replay command.
+int RunAll(const std::vector<std::string>& args, const ToolFlags& tool) {
+  std::string scenario;
+  std::vector<std::string> base;
+  for (const std::string& arg : args) {
+    absl::StatusOr<std::pair<std::string, std::string>> flag = SplitFlag(arg);
+    if (!flag.ok()) continue;
+    if (flag->first == "scenario") scenario = flag->second;
+    if (IsToolFlag(arg) || flag->first == "seed" || flag->first == "profile") continue;
+    base.push_back(arg);
+  }
+  if (scenario.empty()) return UsageError("--all_runs needs --scenario=FILE");
+  absl::StatusOr<ScenarioFile> file = LoadScenario(scenario);
+  if (!file.ok()) return UsageError(absl::StrCat("--scenario: ", file.status().message()));
+  std::vector<std::pair<uint64_t, Profile>> runs = ScenarioRuns(*file);
+  if (!tool.run_seeds.empty()) {
+    std::vector<std::pair<uint64_t, Profile>> chosen;
+    for (uint64_t seed : tool.run_seeds) {
+      for (const auto& run : runs) {
+        if (run.first == runs.front().first) chosen.emplace_back(seed, run.second);
+      }
+    }
+    runs = std::move(chosen);
+  }
+  int64_t passed = 0, failed = 0;
+  for (const auto& [seed, profile] : runs) {
+    std::vector<std::string> flags = base;
+    flags.push_back(absl::StrCat("--profile=", absl::AsciiStrToLower(ProfileName(profile))));
+    flags.push_back(absl::StrCat("--seed=", seed));
+    absl::StatusOr<SimOptions> options = OptionsFromFlags(flags);
+    if (!options.ok()) return UsageError(std::string(options.status().message()));
+    const std::vector<std::string> run_flags = RunFlags(flags, seed);
+    absl::StatusOr<SimResult> result = RunSimulation(*options, run_flags);
+    if (!result.ok()) return UsageError(std::string(result.status().message()));
+    std::printf("%s seed %llu %s: %s\n", file->name.c_str(), static_cast<unsigned long long>(seed),
+                std::string(ProfileName(profile)).c_str(), result->passed ? "PASS" : "FAIL");
+    if (!result->passed) std::printf("%s", result->report.c_str());
+    (result->passed ? passed : failed) += 1;
+  }
+  std::printf("%lld passed, %lld failed\n", static_cast<long long>(passed),
+              static_cast<long long>(failed));
+  return failed == 0 ? 0 : 1;
 }
 
 int CheckDeterminism(SimOptions options, const std::vector<std::string>& run_flags) {
@@ -274,8 +347,26 @@ tools::ShrinkLimits ShrinkLimitsOf(const ToolFlags& tool, const std::atomic<bool
   return limits;
 }
 
+// --emit_scenario: the run of `flags` as a scenario file.
+int EmitScenario(const std::vector<std::string>& flags, const std::string& path,
+                 const std::string& outcome) {
+  absl::StatusOr<SimOptions> options = OptionsFromFlags(flags);
+  if (!options.ok()) return UsageError(std::string(options.status().message()));
+  const std::string text = ScenarioText(
+      *options, {"Written by informer_sim --emit_scenario; it runs the same world as:",
+                 "  " + ReplayCommand(flags), outcome,
+                 "As a regression test it expects the run to pass (edit `expect` to say more)."});
+  absl::Status written = tools::WriteFileAtomically(path, text);
+  if (!written.ok()) {
+    std::fprintf(stderr, "informer_sim: %s\n", std::string(written.message()).c_str());
+    return 2;
+  }
+  std::printf("scenario written to %s\n", path.c_str());
+  return 0;
+}
+
 int RunShrink(const std::vector<std::string>& args, uint64_t seed,
-              const tools::ShrinkLimits& limits) {
+              const tools::ShrinkLimits& limits, const std::string& emit) {
   const std::vector<std::string> flags = RunFlags(args, seed);
   absl::StatusOr<tools::ShrinkResult> r = tools::Shrink(
       flags, limits, [](const std::string& step) {
@@ -289,6 +380,11 @@ int RunShrink(const std::vector<std::string>& args, uint64_t seed,
     return UsageError(std::string(r.status().message()));
   }
   std::printf("%s", tools::FormatShrinkResult(seed, *r).c_str());
+  if (!emit.empty()) {
+    const int rc = EmitScenario(r->flags, emit,
+                                absl::StrCat("(the smallest run found failing ", r->invariant, ")"));
+    if (rc != 0) return rc;
+  }
   return 1;
 }
 
@@ -351,6 +447,7 @@ int Main(int argc, char** argv) {
   tool->dump = UserPath(tool->dump);
   tool->json = UserPath(tool->json);
   tool->failures_dir = UserPath(tool->failures_dir);
+  tool->emit_scenario = UserPath(tool->emit_scenario);
   if (tool->help) {
     std::printf("%s", kUsage);
     return 0;
@@ -379,13 +476,25 @@ int Main(int argc, char** argv) {
         "--jobs, --max_failures, --json, --failures_dir and --shrink_failures go with --seeds "
         "or --time_budget");
   }
+  if (campaign && !tool->emit_scenario.empty()) {
+    return UsageError(
+        "--emit_scenario writes one run: a campaign keeps each failing seed's scenario with "
+        "--failures_dir");
+  }
   if (campaign && !tool->trace_out.empty()) {
     return UsageError(
         "--trace_out writes one run's trace: it cannot go with --seeds or --time_budget");
   }
+  if (tool->all_runs) {
+    if (campaign || tool->shrink || !tool->trace_out.empty() || !tool->emit_scenario.empty()) {
+      return UsageError("--all_runs runs a scenario file's own runs: not with a campaign, "
+                        "--shrink, --trace_out or --emit_scenario");
+    }
+    return RunAll(args, *tool);
+  }
   if (tool->shrink) {
     if (campaign) return UsageError("--shrink makes one failing seed smaller: not with a campaign");
-    return RunShrink(args, first_seed, ShrinkLimitsOf(*tool, nullptr));
+    return RunShrink(args, first_seed, ShrinkLimitsOf(*tool, nullptr), tool->emit_scenario);
   }
   if (campaign && !tool->check_determinism) {
     return RunCampaign(args, first_seed, *tool);
@@ -414,6 +523,16 @@ int Main(int argc, char** argv) {
     absl::StatusOr<SimResult> result = RunOne(*seed_options, run_flags, tool->quiet);
     if (!result.ok()) return UsageError(std::string(result.status().message()));
     (result->passed ? passed : failed) += 1;
+    if (!tool->emit_scenario.empty()) {
+      std::string outcome = "(it passed)";
+      if (!result->passed) {
+        std::set<std::string> invariants;
+        for (const Violation& v : result->violations) invariants.insert(v.invariant);
+        outcome = absl::StrCat("(it failed: ", absl::StrJoin(invariants, ", "), ")");
+      }
+      const int rc = EmitScenario(run_flags, tool->emit_scenario, outcome);
+      if (rc != 0) return rc;
+    }
     if (!tool->trace_out.empty()) {
       absl::Status written = WriteTraceFile(result->trace, tool->trace_out);
       if (!written.ok()) {
