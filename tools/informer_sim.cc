@@ -93,6 +93,7 @@ constexpr char kUsage[] =
     "                        end (kept as shrunk.txt with --failures_dir)\n"
     "  --all_runs            with --scenario=FILE: run every seed x profile the\n"
     "                        file lists (or --run_seeds=LIST); exit 1 if any fails\n"
+    "  --describe_scenario   with --scenario=FILE: print its runs and catches as JSON\n"
     "  --emit_scenario=PATH  write the run (with --shrink: the smallest failing\n"
     "                        run) as a scenario file that replays it\n"
     "  --check_determinism   run each seed twice; fail on any trace difference\n"
@@ -127,6 +128,7 @@ struct ToolFlags {
   std::string trace_out;
   std::string emit_scenario;
   bool all_runs = false;
+  bool describe_scenario = false;
   std::vector<uint64_t> run_seeds;  // --run_seeds: instead of the file's seeds
   std::string replay;
   std::string dump;
@@ -187,6 +189,8 @@ absl::StatusOr<ToolFlags> ParseToolFlags(const std::vector<std::string>& args) {
       t.shrink_failures = on;
     } else if (name == "all_runs") {
       t.all_runs = on;
+    } else if (name == "describe_scenario") {
+      t.describe_scenario = on;
     } else if (name == "run_seeds") {
       for (absl::string_view part : absl::StrSplit(value, ',', absl::SkipEmpty())) {
         uint64_t seed = 0;
@@ -274,6 +278,41 @@ int RunAll(const std::vector<std::string>& args, const ToolFlags& tool) {
   std::printf("%lld passed, %lld failed\n", static_cast<long long>(passed),
               static_cast<long long>(failed));
   return failed == 0 ? 0 : 1;
+}
+
+// --describe_scenario: what tools/scenario_catches.py needs, as one JSON
+// object: the file's name, its runs and its catches.
+int DescribeScenario(const std::vector<std::string>& args) {
+  std::string scenario;
+  for (const std::string& arg : args) {
+    absl::StatusOr<std::pair<std::string, std::string>> flag = SplitFlag(arg);
+    if (flag.ok() && flag->first == "scenario") scenario = flag->second;
+  }
+  if (scenario.empty()) return UsageError("--describe_scenario needs --scenario=FILE");
+  absl::StatusOr<ScenarioFile> file = LoadScenario(scenario);
+  if (!file.ok()) return UsageError(absl::StrCat("--scenario: ", file.status().message()));
+  const auto profile_name = [](Profile p) {
+    return absl::StrCat("\"", absl::AsciiStrToLower(ProfileName(p)), "\"");
+  };
+  std::vector<std::string> runs;
+  for (const auto& [seed, profile] : ScenarioRuns(*file)) {
+    runs.push_back(absl::StrCat("{\"seed\":", seed, ",\"profile\":", profile_name(profile), "}"));
+  }
+  std::vector<std::string> catches;
+  for (const scenarios::Catches& c : file->proto.catches()) {
+    std::vector<std::string> profiles;
+    for (int p : c.profiles()) {
+      profiles.push_back(profile_name(p == scenarios::CLASSIC   ? Profile::kClassic
+                                      : p == scenarios::INTERIM ? Profile::kInterim
+                                                                : Profile::kCurrent));
+    }
+    catches.push_back(absl::StrCat("{\"mutant\":\"", c.mutant(), "\",\"invariant\":\"",
+                                   c.invariant(), "\",\"profiles\":[",
+                                   absl::StrJoin(profiles, ","), "]}"));
+  }
+  std::printf("{\"name\":\"%s\",\"runs\":[%s],\"catches\":[%s]}\n", file->name.c_str(),
+              absl::StrJoin(runs, ",").c_str(), absl::StrJoin(catches, ",").c_str());
+  return 0;
 }
 
 int CheckDeterminism(SimOptions options, const std::vector<std::string>& run_flags) {
@@ -485,6 +524,7 @@ int Main(int argc, char** argv) {
     return UsageError(
         "--trace_out writes one run's trace: it cannot go with --seeds or --time_budget");
   }
+  if (tool->describe_scenario) return DescribeScenario(args);
   if (tool->all_runs) {
     if (campaign || tool->shrink || !tool->trace_out.empty() || !tool->emit_scenario.empty()) {
       return UsageError("--all_runs runs a scenario file's own runs: not with a campaign, "
