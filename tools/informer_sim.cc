@@ -33,6 +33,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
+#include "scenarios/embedded.h"
 #include "sim/scenario.h"
 #include "sim/sim_options.h"
 #include "sim/simulation.h"
@@ -479,6 +480,15 @@ std::string UserPath(const std::string& path) {
 
 int Main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
+  // A scenario file named relative to where the user ran `bazel run`.
+  for (std::string& arg : args) {
+    absl::StatusOr<std::pair<std::string, std::string>> flag = SplitFlag(arg);
+    if (!flag.ok() || flag->first != "scenario" ||
+        scenarios::EmbeddedScenario(flag->second).has_value()) {
+      continue;
+    }
+    arg = absl::StrCat("--scenario=", UserPath(flag->second));
+  }
   absl::StatusOr<ToolFlags> tool = ParseToolFlags(args);
   if (!tool.ok()) return UsageError(std::string(tool.status().message()));
   tool->trace_out = UserPath(tool->trace_out);

@@ -123,7 +123,7 @@ expect_text "$TMP/out" "replay: bazel run //tools:informer_sim -- --seed=" "fail
 # Failing seeds are kept as they are found; a kept trace replays.
 expect_exit 1 "campaign keeps its failures" -- "$SIM" "${FAILING[@]}" --jobs=2 --max_failures=2 --failures_dir="$TMP/fails"
 for seed in $first_two; do
-  for f in replay.txt summary.txt report.txt run.trace; do
+  for f in replay.txt summary.txt report.txt run.trace seed.scenario; do
     if [[ ! -s "$TMP/fails/seed-$seed/$f" ]]; then
       echo "FAIL: no $f kept for seed $seed"
       failures=$((failures + 1))
@@ -177,7 +177,7 @@ expect_exit 1 "campaign shrinks its first failure" -- "$SIM" "${FAILING[@]}" --j
 expect_text "$TMP/out" "^shrink: seed $first keeps failing" "the campaign's shrink result"
 expect_text "$TMP/out" "fault kinds drawn vs taking effect" "drawn vs taking effect table"
 expect_text "$TMP/out" "^relists: " "relist statistics"
-if [[ ! -s "$TMP/sfails/seed-$first/shrunk.txt" ]] || ! tail -1 "$TMP/out" | grep -q "1 failed; failing seeds: $first$"; then
+if [[ ! -s "$TMP/sfails/seed-$first/shrunk.txt" ]] || [[ ! -s "$TMP/sfails/seed-$first/shrunk.scenario" ]] || ! tail -1 "$TMP/out" | grep -q "1 failed; failing seeds: $first$"; then
   echo "FAIL: shrunk.txt not kept for seed $first, or the last line is not the total"
   tail -3 "$TMP/out"
   failures=$((failures + 1))
@@ -229,6 +229,33 @@ expect_exit 2 "unwritable json" -- "$SIM" --seeds=2 "${SMALL[@]}" --json=/nonexi
 expect_text "$TMP/err" "cannot write" "unwritable json message"
 expect_exit 0 "time budget campaign" -- "$SIM" --swarm --time_budget=2s --duration=5s --objects=10 --jobs=2
 expect_text "$TMP/out" " passed, 0 failed" "time budget total"
+
+# Scenario files: a swarm seed written out replays with the same trace hash
+# (without --swarm); a file's own runs; errors with their position.
+expect_exit 0 "swarm seed quiet" -- "$SIM" --swarm --seed=5 --quiet
+want_hash=$(sed -n 's/.*trace hash \([0-9a-f]*\).*/\1/p' "$TMP/out")
+expect_exit 0 "emit a scenario" -- "$SIM" --swarm --seed=5 --emit_scenario="$TMP/seed5.scenario"
+expect_text "$TMP/out" "scenario written to" "emit message"
+expect_exit 0 "run the emitted scenario" -- "$SIM" --scenario="$TMP/seed5.scenario" --quiet
+expect_text "$TMP/out" "trace hash $want_hash" "the emitted scenario replays the seed"
+expect_exit 2 "emit with a campaign" -- "$SIM" --seeds=2 --emit_scenario="$TMP/x.scenario"
+cat >"$TMP/two.scenario" <<'SCN'
+description: "two seeds in two profiles"
+seeds: [4, 9]
+profiles: [CLASSIC, CURRENT]
+duration: "3s"
+workload { initial_objects: 3 writes_per_second: 2 }
+SCN
+expect_exit 0 "all runs of a scenario" -- "$SIM" --scenario="$TMP/two.scenario" --all_runs
+expect_text "$TMP/out" "^two seed 9 CURRENT: PASS" "each run is listed"
+expect_text "$TMP/out" "^4 passed, 0 failed" "all runs total"
+expect_exit 0 "describe a scenario" -- "$SIM" --scenario="$TMP/two.scenario" --describe_scenario
+expect_text "$TMP/out" '"runs":\[{"seed":4,"profile":"classic"}' "describe lists the runs"
+expect_exit 2 "all runs without a scenario file" -- "$SIM" --all_runs --seeds=3
+printf 'duration: "5s"\nfault { at: "9s" kind: BREAK }\n' >"$TMP/late.scenario"
+expect_exit 2 "a fault past the duration" -- "$SIM" --scenario="$TMP/late.scenario"
+expect_text "$TMP/err" "late.scenario:2:9: at: the fault at 9s is at or past the duration" "scenario error position"
+expect_exit 2 "a missing scenario" -- "$SIM" --scenario="$TMP/none.scenario"
 
 expect_exit 0 "default scenario" -- "$SIM"
 expect_text "$TMP/out" "verdict: PASS" "default verdict"
