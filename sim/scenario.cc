@@ -138,14 +138,7 @@ class Validator {
       const scenarios::Fault& f = s.fault(i);
       const Tree* t = Nested(root_, d, "fault", i);
       const Descriptor* fd = scenarios::Fault::descriptor();
-      absl::Duration at;
-      if (f.at().empty()) {
-        Error(root_, d, "fault", i, "a fault needs `at`");
-      } else if (Duration(t, fd, "at", -1, f.at(), &at) && at >= duration) {
-        Error(t, fd, "at", -1,
-              absl::StrCat("the fault at ", f.at(), " is at or past the duration (",
-                           absl::FormatDuration(duration), ")"));
-      }
+      CheckAt(d, "fault", i, t, fd, f.at(), duration);
       const bool needs_duration =
           f.kind() == scenarios::LAG || f.kind() == scenarios::REFUSE ||
           f.kind() == scenarios::FAIL || f.kind() == scenarios::PAUSE ||
@@ -191,14 +184,7 @@ class Validator {
       const scenarios::Write& w = s.write(i);
       const Tree* t = Nested(root_, d, "write", i);
       const Descriptor* wd = scenarios::Write::descriptor();
-      absl::Duration at;
-      if (w.at().empty()) {
-        Error(root_, d, "write", i, "a write needs `at`");
-      } else if (Duration(t, wd, "at", -1, w.at(), &at) && at >= duration) {
-        Error(t, wd, "at", -1,
-              absl::StrCat("the write at ", w.at(), " is at or past the duration (",
-                           absl::FormatDuration(duration), ")"));
-      }
+      CheckAt(d, "write", i, t, wd, w.at(), duration);
       if (w.op() == scenarios::WRITE_OP_UNSPECIFIED) {
         Error(root_, d, "write", i, "a write needs an `op` (CREATE, UPDATE or DELETE)");
       }
@@ -242,6 +228,19 @@ class Validator {
   }
 
  private:
+  // A fault's or a write's `at`: given, a duration, before the end.
+  void CheckAt(const Descriptor* d, const char* entry, int i, const Tree* t,
+               const Descriptor* ed, const std::string& text, absl::Duration duration) {
+    absl::Duration at;
+    if (text.empty()) {
+      Error(root_, d, entry, i, absl::StrCat("a ", entry, " needs `at`"));
+    } else if (Duration(t, ed, "at", -1, text, &at) && at >= duration) {
+      Error(t, ed, "at", -1,
+            absl::StrCat("the ", entry, " at ", text, " is at or past the duration (",
+                         absl::FormatDuration(duration), ")"));
+    }
+  }
+
   template <typename Declared>
   void CheckExpect(const scenarios::Scenario& s, const Tree* t, absl::Duration liveness_timeout,
                    const Declared& declared) {
