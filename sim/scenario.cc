@@ -36,6 +36,15 @@ const std::set<std::string>& KnownInvariants() {
   return *known;
 }
 
+// The fault kinds as the trace names them (Expect.fault_taken).
+const std::set<std::string>& KnownFaults() {
+  static const auto* known = new std::set<std::string>{
+      "break", "compact", "lag", "refuse", "fail", "pause", "stall", "add", "restart", "churn",
+      "watch_break", "watch_error_event", "too_many_requests", "internal_error",
+      "connection_refused", "continue_expired", "compaction", "index_crash"};
+  return *known;
+}
+
 const std::set<std::string>& KnownIndexes() {
   static const auto* known = new std::set<std::string>{"namespace", "app", "tags"};
   return *known;
@@ -279,6 +288,21 @@ class Validator {
         !s.swarm()) {
       Error(t, ed, "min_index_crashes", -1,
             "index crashes need workload.refused_tag_fraction > 0 (or swarm)");
+    }
+    for (int i = 0; i < e.fault_taken_size(); ++i) {
+      const scenarios::FaultTaken& f = e.fault_taken(i);
+      const Tree* ft = Nested(t, ed, "fault_taken", i);
+      const Descriptor* fd = scenarios::FaultTaken::descriptor();
+      if (KnownFaults().count(f.fault()) == 0) {
+        Error(f.fault().empty() ? t : ft, f.fault().empty() ? ed : fd,
+              f.fault().empty() ? "fault_taken" : "fault", f.fault().empty() ? i : -1,
+              absl::StrCat("unknown fault \"", f.fault(), "\" (", absl::StrJoin(KnownFaults(), ", "),
+                           ")"));
+      }
+      if (f.at_least() < 1) Error(ft, fd, "at_least", -1, "at_least must be 1 or more");
+    }
+    if (e.has_min_handler_crashes() && e.min_handler_crashes() < 0) {
+      Error(t, ed, "min_handler_crashes", -1, "negative");
     }
     for (int i = 0; i < e.tombstone_size(); ++i) {
       const Tree* tt = Nested(t, ed, "tombstone", i);
@@ -713,6 +737,10 @@ void ApplyScenario(const ScenarioFile& file, SimOptions* o) {
     for (const scenarios::Tombstone& t : e.tombstone()) x.tombstones.emplace_back(t.handler(), t.key());
     if (e.has_min_index_crashes()) x.min_index_crashes = e.min_index_crashes();
     if (e.has_min_restarts()) x.min_restarts = e.min_restarts();
+    if (e.has_min_handler_crashes()) x.min_handler_crashes = e.min_handler_crashes();
+    for (const scenarios::FaultTaken& f : e.fault_taken()) {
+      x.faults_taken.emplace_back(f.fault(), f.at_least());
+    }
   }
 }
 

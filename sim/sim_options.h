@@ -134,10 +134,12 @@ struct Expectations {
   bool no_time_travel = false;  // not even allowed findings
   std::optional<absl::Duration> converges_within;
   std::vector<std::pair<std::string, std::string>> tombstones;  // (handler, key)
-  std::optional<int64_t> min_index_crashes, min_restarts;
+  std::optional<int64_t> min_index_crashes, min_restarts, min_handler_crashes;
+  std::vector<std::pair<std::string, int64_t>> faults_taken;  // (fault kind, at least)
   bool empty() const {
     return fails_with.empty() && !relist && !min_lists && !max_lists && !no_time_travel &&
-           !converges_within && tombstones.empty() && !min_index_crashes && !min_restarts;
+           !converges_within && tombstones.empty() && !min_index_crashes && !min_restarts &&
+           !min_handler_crashes && faults_taken.empty();
   }
 };
 

@@ -1068,6 +1068,21 @@ class Run {
       unmet(absl::StrCat("expected at least ", *e.min_index_crashes, " index crashes, saw ",
                          result_.index_crashes));
     }
+    if (e.min_handler_crashes.has_value() && result_.handler_crashes < *e.min_handler_crashes) {
+      unmet(absl::StrCat("expected at least ", *e.min_handler_crashes,
+                         " handler crashes, saw ", result_.handler_crashes));
+    }
+    for (const auto& [fault, at_least] : e.faults_taken) {
+      int64_t taken = 0;
+      auto it = result_.fault_coverage.find(fault);
+      if (it != result_.fault_coverage.end()) {
+        for (const auto& [state, n] : it->second) taken += n;
+      }
+      if (taken < at_least) {
+        unmet(absl::StrCat("expected the fault ", fault, " to take effect at least ", at_least,
+                           " time(s); it did ", taken));
+      }
+    }
     if (e.min_restarts.has_value() && result_.restarts < *e.min_restarts) {
       unmet(absl::StrCat("expected at least ", *e.min_restarts, " restarts, saw ",
                          result_.restarts));
@@ -1293,6 +1308,9 @@ std::string FormatSummary(const SimOptions& o, const SimResult& r) {
                     "; keys seen older than before the restart (stale first list, legal "
                     "client-go behaviour unless the scenario forbids it): ",
                     r.restart_time_travel_findings, "\n");
+  }
+  if (r.handler_crashes > 0) {
+    absl::StrAppend(&out, "  handler crashes recovered by the informer: ", r.handler_crashes, "\n");
   }
   if (r.time_travel_findings > 0) {
     absl::StrAppend(&out, "  time travel seen (allowed by the scenario): ", r.time_travel_findings,

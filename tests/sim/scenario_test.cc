@@ -197,6 +197,19 @@ TEST(Scenario, ExpectationsOnListsAndVerdicts) {
   EXPECT_THAT(details, HasSubstr("expected a relist"));
   EXPECT_THAT(details, HasSubstr("expected at least 2 LIST requests"));
 
+  // Faults that must take effect: a scripted break does; a watch error
+  // event with a zero rate does not.
+  absl::StatusOr<SimOptions> t = FromText(
+      calm + "fault { at: \"2s\" kind: BREAK }\n"
+             "expect { fault_taken { fault: \"break\" at_least: 1 } "
+             "fault_taken { fault: \"watch_error_event\" at_least: 1 } }\n");
+  ASSERT_TRUE(t.ok()) << t.status();
+  absl::StatusOr<SimResult> u = RunSimulation(*t);
+  ASSERT_TRUE(u.ok());
+  ASSERT_EQ(u->violations.size(), 1u) << u->report;
+  EXPECT_THAT(u->violations[0].detail,
+              HasSubstr("expected the fault watch_error_event to take effect at least 1 time(s); it did 0"));
+
   // A run expected to fail with exactly INV4 (a CLASSIC restart against a
   // lagging instance, declared a violation) passes when it does.
   const std::string restart =
