@@ -783,6 +783,13 @@ struct FakeApiServer::State : public std::enable_shared_from_this<FakeApiServer:
                                    /*drawn_gone=*/false));
       return;
     }
+    if (!initial && random.Chance(rates.watch_internal_error_event)) {
+      Trace(StepKind::FAULT, "watch_internal_error", absl::StrCat("watch=", w->id));
+      ++stats.internal_errors;
+      ++stats.watch_breaks;
+      SendErrorAndClose(w, InternalApiError("Internal error occurred: injected watch failure"));
+      return;
+    }
     WatchEvent event{type, std::move(object), absl::OkStatus()};
     Deliver(w, [event = std::move(event), initial](State* s, WatchState* ws) mutable {
       ++s->stats.events_sent;

@@ -149,6 +149,10 @@ struct ServerFaultRates {
   double continue_expired = 0;        // per continue request: 410
   double watch_break = 0;             // per event: the stream ends after it
   double watch_error_event = 0;       // per event: an in-stream 410 ERROR, then the end
+  // Per event: an in-stream 500 ERROR (InternalError), then the end; an
+  // informer inside its MaxInternalErrorRetryDuration re-watches, past it
+  // relists (client-go reflector.watch).
+  double watch_internal_error_event = 0;
   int retry_after_seconds = 1;
 };
 

@@ -41,7 +41,8 @@ const std::set<std::string>& KnownFaults() {
   static const auto* known = new std::set<std::string>{
       "break", "compact", "lag", "refuse", "fail", "pause", "stall", "add", "restart", "churn",
       "watch_break", "watch_error_event", "too_many_requests", "internal_error",
-      "connection_refused", "continue_expired", "compaction", "index_crash"};
+      "connection_refused", "continue_expired", "compaction", "index_crash",
+      "watch_internal_error"};
   return *known;
 }
 
@@ -325,6 +326,10 @@ class Validator {
     absl::Duration dd;
     if (in.has_resync_period()) Duration(t, d, "resync_period", -1, in.resync_period(), &dd);
     if (in.has_page_size() && in.page_size() < 0) Error(t, d, "page_size", -1, "negative");
+    if (in.has_max_internal_error_retry_duration()) {
+      Duration(t, d, "max_internal_error_retry_duration", -1,
+               in.max_internal_error_retry_duration(), &dd);
+    }
     if (in.has_batch_size() && (in.batch_size() < 1 || in.batch_size() > 1000000)) {
       Error(t, d, "batch_size", -1, "batch_size must be in [1, 1000000]");
     }
@@ -606,6 +611,9 @@ void ApplyScenario(const ScenarioFile& file, SimOptions* o) {
     const scenarios::Informer& in = s.informer();
     if (in.has_resync_period()) o->resync_period = Dur(in.resync_period());
     if (in.has_page_size()) o->page_size = in.page_size();
+    if (in.has_max_internal_error_retry_duration()) {
+      o->max_internal_error_retry_duration = Dur(in.max_internal_error_retry_duration());
+    }
     if (in.has_batch_size()) o->batch_size = static_cast<size_t>(in.batch_size());
     if (in.index_size() > 0) o->indexes.assign(in.index().begin(), in.index().end());
   }
@@ -713,6 +721,9 @@ void ApplyScenario(const ScenarioFile& file, SimOptions* o) {
     if (r.has_continue_expired()) fr.continue_expired = r.continue_expired();
     if (r.has_watch_break()) fr.watch_break = r.watch_break();
     if (r.has_watch_error_event()) fr.watch_error_event = r.watch_error_event();
+    if (r.has_watch_internal_error_event()) {
+      fr.watch_internal_error_event = r.watch_internal_error_event();
+    }
   }
   if (s.has_checks()) {
     const scenarios::Checks& c = s.checks();
@@ -779,6 +790,9 @@ std::string ScenarioText(const SimOptions& o, const std::vector<std::string>& co
   scenarios::Informer& in = *s.mutable_informer();
   in.set_resync_period(DurText(o.resync_period));
   in.set_page_size(o.page_size);
+  if (o.max_internal_error_retry_duration > absl::ZeroDuration()) {
+    in.set_max_internal_error_retry_duration(DurText(o.max_internal_error_retry_duration));
+  }
   in.set_batch_size(static_cast<int64_t>(o.batch_size));
   for (const std::string& i : o.indexes) in.add_index(i);
   scenarios::Server& sv = *s.mutable_server();
@@ -860,6 +874,9 @@ std::string ScenarioText(const SimOptions& o, const std::vector<std::string>& co
   r.set_continue_expired(o.fault_rates.continue_expired);
   r.set_watch_break(o.fault_rates.watch_break);
   r.set_watch_error_event(o.fault_rates.watch_error_event);
+  if (o.fault_rates.watch_internal_error_event > 0) {
+    r.set_watch_internal_error_event(o.fault_rates.watch_internal_error_event);
+  }
   scenarios::Checks& c = *s.mutable_checks();
   c.set_allow_time_travel(o.allow_time_travel);
   c.set_restart_time_travel_is_violation(o.restart_time_travel_is_violation);

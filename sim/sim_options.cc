@@ -125,6 +125,7 @@ constexpr RateName kRateNames[] = {
     {"continue_expired", &ServerFaultRates::continue_expired},
     {"watch_break", &ServerFaultRates::watch_break},
     {"watch_error_event", &ServerFaultRates::watch_error_event},
+    {"watch_internal_error_event", &ServerFaultRates::watch_internal_error_event},
 };
 
 void ScaleRates(ServerFaultRates& r, double k) {
@@ -213,6 +214,7 @@ std::vector<std::string> FaultKindsDrawn(const SimOptions& o) {
   if (r.continue_expired > 0) kinds.emplace("continue_expired");
   if (r.watch_break > 0) kinds.emplace("watch_break");
   if (r.watch_error_event > 0) kinds.emplace("watch_error_event");
+  if (r.watch_internal_error_event > 0) kinds.emplace("watch_internal_error");
   if (o.server.compaction_interval > absl::ZeroDuration()) kinds.emplace("compaction");
   if (o.workload.refused_tag_fraction > 0 && o.workload.tag_values > 0) {
     kinds.emplace("index_crash");

@@ -19,7 +19,8 @@
 //   --rates_off=LIST      turns these rate faults off (comma-separated:
 //                         list_too_many_requests, list_internal_error,
 //                         watch_too_many_requests, connection_refused,
-//                         continue_expired, watch_break, watch_error_event)
+//                         continue_expired, watch_break, watch_error_event,
+//                         watch_internal_error_event)
 //   --faults=LIST         scripted faults, comma-separated AT:KIND[:ARG...]
 //                         (see ParseScriptedFaults); "none" for none
 //   --handlers=N          handlers registered before Run
@@ -171,6 +172,8 @@ struct SimOptions {
 
   // Informer knobs.
   absl::Duration resync_period = absl::ZeroDuration();
+  // The reflector's MaxInternalErrorRetryDuration (client-go informers: 0).
+  absl::Duration max_internal_error_retry_duration = absl::ZeroDuration();
   int64_t page_size = 0;
   size_t batch_size = 1000;
   std::vector<HandlerSpec> handlers = {HandlerSpec{}, HandlerSpec{}};

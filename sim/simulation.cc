@@ -638,6 +638,7 @@ class Run {
       return status;
     };
     io.watch_list_page_size = options_.page_size;
+    io.max_internal_error_retry_duration = options_.max_internal_error_retry_duration;
     io.batch_size = options_.batch_size;
     io.queue_factory = options_.queue_factory;
     // A WaitForCacheSync poller that runs while a pop is processed without
@@ -1079,8 +1080,8 @@ class Run {
         for (const auto& [state, n] : it->second) taken += n;
       }
       if (taken < at_least) {
-        unmet(absl::StrCat("expected the fault ", fault, " to take effect at least ", at_least,
-                           " time(s); it did ", taken));
+        unmet(absl::StrCat("expected the fault ", fault, " to take effect ", at_least,
+                           " or more times; it did ", taken));
       }
     }
     if (e.min_restarts.has_value() && result_.restarts < *e.min_restarts) {

@@ -134,6 +134,22 @@ TEST(ApiServerFaults, WatchErrorEventThenEnd) {
   EXPECT_EQ(f.server.stats().expired_responses, 1);
 }
 
+// An in-stream 500 (InternalError) instead of the event, then the end.
+TEST(ApiServerFaults, WatchInternalErrorEventThenEnd) {
+  ServerFaultRates r;
+  r.watch_internal_error_event = 1;
+  Fixture f(r);
+  auto w = DoWatch(f.rt, f.server, Opts("1"));
+  ASSERT_TRUE(w.status.ok());
+  f.rt.RunUntilIdle();
+  ASSERT_EQ(w.consumer->log.size(), 2u);
+  EXPECT_EQ(w.consumer->log[1], "CLOSED");
+  EXPECT_TRUE(IsInternalError(w.consumer->events[0].error)) << w.consumer->events[0].error;
+  EXPECT_EQ(f.server.stats().internal_errors, 1);
+  EXPECT_EQ(f.server.stats().watch_breaks, 1);
+  EXPECT_EQ(f.server.open_watches(), 0u);
+}
+
 TEST(ApiServerFaults, RefuseConnectionsUntil) {
   Fixture f(ServerFaultRates{});
   f.server.RefuseConnectionsUntil(f.rt.Now() + absl::Seconds(10));

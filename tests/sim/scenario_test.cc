@@ -208,7 +208,7 @@ TEST(Scenario, ExpectationsOnListsAndVerdicts) {
   ASSERT_TRUE(u.ok());
   ASSERT_EQ(u->violations.size(), 1u) << u->report;
   EXPECT_THAT(u->violations[0].detail,
-              HasSubstr("expected the fault watch_error_event to take effect at least 1 time(s); it did 0"));
+              HasSubstr("expected the fault watch_error_event to take effect 1 or more times; it did 0"));
 
   // A run expected to fail with exactly INV4 (a CLASSIC restart against a
   // lagging instance, declared a violation) passes when it does.
