@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <set>
 #include <thread>
 #include <utility>
@@ -444,7 +445,12 @@ void Campaign::ShrinkFirstFailure(const CampaignOptions& opt, CampaignSummary& s
     limits.stop = &interrupted_;
     std::fprintf(out, "shrinking seed %llu ...\n", static_cast<unsigned long long>(seed));
     std::fflush(out);
-    absl::StatusOr<ShrinkResult> r = Shrink(sim::RunFlags(opt.args, seed), limits, nullptr);
+    // Progress on a terminal: each accepted step.
+    const std::function<void(const std::string&)> progress = [](const std::string& step) {
+      std::fprintf(stderr, "shrink: %s\n", step.c_str());
+    };
+    absl::StatusOr<ShrinkResult> r =
+        Shrink(sim::RunFlags(opt.args, seed), limits, opt.progress ? progress : nullptr);
     if (!r.ok()) {
       summary.shrunk = absl::StrCat("shrink: seed ", seed, ": ", r.status().message(), "\n");
       continue;
