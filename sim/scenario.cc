@@ -284,11 +284,18 @@ class Validator {
                            "): a run that slow fails LIVENESS first"));
       }
     }
-    if (e.has_min_index_crashes() && e.min_index_crashes() > 0 &&
-        !(s.workload().has_refused_tag_fraction() && s.workload().refused_tag_fraction() > 0) &&
-        !s.swarm()) {
+    // Refused tags come from the workload, the swarm or a scripted write.
+    bool refusals = s.swarm() ||
+                    (s.workload().has_refused_tag_fraction() && s.workload().refused_tag_fraction() > 0);
+    for (const scenarios::Write& w : s.write()) {
+      auto tags = w.labels().find("tags");
+      if (tags == w.labels().end()) continue;
+      for (absl::string_view v : absl::StrSplit(tags->second, ',')) refusals |= v == kRefusedTag;
+    }
+    if (e.has_min_index_crashes() && e.min_index_crashes() > 0 && !refusals) {
       Error(t, ed, "min_index_crashes", -1,
-            "index crashes need workload.refused_tag_fraction > 0 (or swarm)");
+            absl::StrCat("index crashes need refused tags: workload.refused_tag_fraction > 0, "
+                         "swarm, or a write whose tags label carries \"", kRefusedTag, "\""));
     }
     for (int i = 0; i < e.fault_taken_size(); ++i) {
       const scenarios::FaultTaken& f = e.fault_taken(i);

@@ -12,6 +12,7 @@ runs the same scenarios first: they must pass (as their Bazel tests do).
 
     tools/scenario_catches.py                    # every scenario, every catch
     tools/scenario_catches.py --only='dfifo-*'   # the variants matching a glob
+    tools/scenario_catches.py --scenarios='bugs/*'   # the scenarios matching a glob
 
 Results go to docs/scenario_catches.json and a table printed at the end.
 Exit status: 0 when every catch holds and the faithful core passes every
@@ -36,8 +37,10 @@ ROOT = mr.ROOT
 INVARIANT = re.compile(r"^\s*#\d+ (\S+) ", re.M)
 
 
-def scenario_files():
-    return sorted(glob.glob(os.path.join(ROOT, "scenarios", "**", "*.scenario"), recursive=True))
+def scenario_files(pattern):
+    base = os.path.join(ROOT, "scenarios")
+    return sorted(p for p in glob.glob(os.path.join(base, "**", "*.scenario"), recursive=True)
+                  if fnmatch.fnmatch(os.path.relpath(p, base), pattern))
 
 
 def describe(binary, path, log):
@@ -47,16 +50,27 @@ def describe(binary, path, log):
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def run_one(binary, path, seed, profile, log):
-    """(passed, invariants seen) of one run of the scenario."""
-    out = mr.run([binary, f"--scenario={path}", f"--seed={seed}", f"--profile={profile}"], ROOT,
-                 log, check=False)
+def run_one(binary, path, seed, profile, log, timeout):
+    """(passed, invariants seen) of one run of the scenario. A run that takes
+    longer than `timeout` seconds (a variant looping in place) is stopped and
+    counts as failing with "TIMEOUT"."""
+    cmd = [binary, f"--scenario={path}", f"--seed={seed}", f"--profile={profile}"]
+    try:
+        out = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        log.write(f"$ {' '.join(cmd)}\n(stopped after {timeout} s)\n")
+        return False, ["TIMEOUT"]
+    log.write(f"$ {' '.join(cmd)}\n{out.stdout}\n")
     return out.returncode == 0, sorted(set(INVARIANT.findall(out.stdout or "")))
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--only", default="*", help="glob over variant names")
+    p.add_argument("--scenarios", default="*",
+                   help="glob over scenario paths relative to scenarios/ (e.g. 'bugs/*')")
+    p.add_argument("--timeout", type=int, default=120, help="seconds per run (default 120)")
     p.add_argument("--scratch", default=os.path.join(os.environ.get("TMPDIR", "/tmp"), "informersim-catches"))
     p.add_argument("--disk_cache", default=os.path.join(os.path.expanduser("~"), ".cache", "informersim-disk"))
     p.add_argument("--json", default=os.path.join(ROOT, "docs", "scenario_catches.json"))
@@ -73,7 +87,7 @@ def main():
     faithful_bin = os.path.join(args.scratch, "faithful")
     subprocess.run(["cp", faithful, faithful_bin], check=True)
 
-    scenarios = {path: describe(faithful_bin, path, log) for path in scenario_files()}
+    scenarios = {path: describe(faithful_bin, path, log) for path in scenario_files(args.scenarios)}
     by_mutant = collections.defaultdict(list)
     for path, d in scenarios.items():
         for c in d["catches"]:
@@ -89,7 +103,7 @@ def main():
     for path in sorted({path for items in by_mutant.values() for path, _ in items}):
         d = scenarios[path]
         fails = [(r["seed"], r["profile"]) for r in d["runs"]
-                 if not run_one(faithful_bin, path, r["seed"], r["profile"], log)[0]]
+                 if not run_one(faithful_bin, path, r["seed"], r["profile"], log, args.timeout)[0]]
         results["faithful"].append({"scenario": d["name"], "failing_runs": fails})
         if fails:
             ok = False
@@ -116,7 +130,7 @@ def main():
             for r in d["runs"]:
                 if r["profile"] not in profiles:
                     continue
-                passed, invariants = run_one(binary, path, r["seed"], r["profile"], log)
+                passed, invariants = run_one(binary, path, r["seed"], r["profile"], log, args.timeout)
                 seen.update(invariants)
                 if not passed and c["invariant"] in invariants:
                     caught_by = r
