@@ -265,7 +265,9 @@ int CaughtAsInv2(const char* faults, int64_t page_size, absl::string_view detail
     o.client_layer = nullptr;
     absl::StatusOr<SimResult> good = RunSimulation(o);
     EXPECT_TRUE(good.ok());
-    if (good.ok()) EXPECT_TRUE(good->passed) << Describe(o, *good);
+    if (good.ok()) {
+      EXPECT_TRUE(good->passed) << Describe(o, *good);
+    }
   }
   return caught;
 }
