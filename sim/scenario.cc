@@ -488,17 +488,6 @@ class Validator {
   std::vector<std::string> errors_;
 };
 
-Profile ToProfile(scenarios::Profile p) {
-  switch (p) {
-    case scenarios::CLASSIC:
-      return Profile::kClassic;
-    case scenarios::INTERIM:
-      return Profile::kInterim;
-    default:
-      return Profile::kCurrent;
-  }
-}
-
 scenarios::Profile FromProfile(Profile p) {
   switch (p) {
     case Profile::kClassic:
@@ -766,21 +755,42 @@ uint64_t ScenarioSeed(const ScenarioFile& file) {
   return file.proto.seeds().empty() ? 1 : file.proto.seeds(0);
 }
 
-Profile ScenarioProfile(const ScenarioFile& file) {
-  return file.proto.profiles().empty() ? Profile::kCurrent : ToProfile(file.proto.profiles(0));
+Profile ProfileOf(scenarios::Profile profile) {
+  switch (profile) {
+    case scenarios::CLASSIC:
+      return Profile::kClassic;
+    case scenarios::INTERIM:
+      return Profile::kInterim;
+    default:
+      return Profile::kCurrent;
+  }
 }
+
+std::vector<Profile> ScenarioProfiles(const ScenarioFile& file) {
+  std::vector<Profile> profiles;
+  for (int p : file.proto.profiles()) profiles.push_back(ProfileOf(static_cast<scenarios::Profile>(p)));
+  if (profiles.empty()) profiles.push_back(Profile::kCurrent);
+  return profiles;
+}
+
+Profile ScenarioProfile(const ScenarioFile& file) { return ScenarioProfiles(file).front(); }
 
 std::vector<std::pair<uint64_t, Profile>> ScenarioRuns(const ScenarioFile& file) {
   std::vector<uint64_t> seeds(file.proto.seeds().begin(), file.proto.seeds().end());
   if (seeds.empty()) seeds.push_back(1);
-  std::vector<Profile> profiles;
-  for (int p : file.proto.profiles()) profiles.push_back(ToProfile(static_cast<scenarios::Profile>(p)));
-  if (profiles.empty()) profiles.push_back(Profile::kCurrent);
   std::vector<std::pair<uint64_t, Profile>> runs;
   for (uint64_t seed : seeds) {
-    for (Profile p : profiles) runs.emplace_back(seed, p);
+    for (Profile p : ScenarioProfiles(file)) runs.emplace_back(seed, p);
   }
   return runs;
+}
+
+SimOptions ScenarioBase(const ScenarioFile& file, uint64_t seed) {
+  SimOptions o;
+  o.seed = seed;
+  o.profile = ScenarioProfile(file);
+  ApplyScenario(file, &o);
+  return o;
 }
 
 std::string ScenarioText(const SimOptions& o, const std::vector<std::string>& comment) {

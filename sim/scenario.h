@@ -51,8 +51,15 @@ void ApplyScenario(const ScenarioFile& file, SimOptions* o);
 // What a run of the file uses unless --seed / --profile say otherwise.
 uint64_t ScenarioSeed(const ScenarioFile& file);
 Profile ScenarioProfile(const ScenarioFile& file);
+// The profiles the file lists (CURRENT if none), in its order.
+std::vector<Profile> ScenarioProfiles(const ScenarioFile& file);
 // Every (seed, profile) the file is meant for, seeds outer.
 std::vector<std::pair<uint64_t, Profile>> ScenarioRuns(const ScenarioFile& file);
+// The file's world with `seed`, in its first profile: SimOptions' defaults
+// with what the file states applied.
+SimOptions ScenarioBase(const ScenarioFile& file, uint64_t seed);
+// The core profile a file's profile names (CURRENT for an unspecified one).
+Profile ProfileOf(scenarios::Profile profile);
 
 // `o` as a scenario file that runs the same world with `o.seed` (swarm off:
 // everything is stated). `comment` opens the file, one "# " line each.

@@ -379,11 +379,7 @@ absl::Status ValidateOptions(const SimOptions& o) {
 absl::StatusOr<SimOptions> ScenarioOptions(absl::string_view name, uint64_t seed) {
   absl::StatusOr<ScenarioFile> file = LoadScenario(name);
   if (!file.ok()) return file.status();
-  SimOptions o;
-  o.seed = seed;
-  o.profile = ScenarioProfile(*file);
-  ApplyScenario(*file, &o);
-  return o;
+  return ScenarioBase(*file, seed);
 }
 
 absl::string_view SwarmWorldName(SwarmWorld world) {
@@ -651,10 +647,7 @@ absl::StatusOr<SimOptions> OptionsFromFlags(const std::vector<std::string>& flag
   absl::StatusOr<ScenarioFile> file = LoadScenario(scenario ? *scenario : "default");
   if (!file.ok()) return absl::InvalidArgumentError(absl::StrCat("--scenario: ", file.status().message()));
   if (get("seed") == nullptr) seed = ScenarioSeed(*file);
-  SimOptions o;
-  o.seed = seed;
-  o.profile = ScenarioProfile(*file);
-  ApplyScenario(*file, &o);
+  SimOptions o = ScenarioBase(*file, seed);
   bool swarm = file->proto.swarm();
   if (const std::string* v = get("swarm")) {
     absl::StatusOr<bool> b = ParseBool("--swarm", *v);

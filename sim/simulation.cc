@@ -1016,10 +1016,17 @@ class Run {
     }
     result_.restart_time_travel_findings = checker_.restart_time_travel_findings();
     CheckExpectations();
+    const bool expected_failure = ExpectedFailureMet();
     result_.violations = checker_.violations();
     result_.passed = checker_.ok();
     result_.report = checker_.Describe(options_.seed, ReplayCommand(run_flags_));
-    ExpectedFailure();
+    if (expected_failure) {
+      result_.passed = true;
+      result_.expected_violations = std::move(result_.violations);
+      result_.violations.clear();
+      absl::StrAppend(&result_.report, "the violations above were expected (",
+                      absl::StrJoin(options_.expect.fails_with, ", "), "): the run passes\n");
+    }
   }
 
   // SimOptions::expect, once the run is over: each unmet expectation is an
@@ -1090,31 +1097,22 @@ class Run {
     }
   }
 
-  // Expectations::fails_with: a run that violates exactly those invariants
-  // (each of them, no other) passes, its violations kept as expected ones.
-  void ExpectedFailure() {
+  // Expectations::fails_with: whether the run violates exactly those
+  // invariants (each of them, no other), and so passes with its violations
+  // kept as expected ones. When it does not, an EXPECT violation says so.
+  bool ExpectedFailureMet() {
     const std::vector<std::string>& want = options_.expect.fails_with;
-    if (want.empty()) return;
+    if (want.empty()) return false;
     std::set<std::string> seen;
-    for (const Violation& v : result_.violations) seen.insert(v.invariant);
-    const std::set<std::string> wanted(want.begin(), want.end());
-    if (seen == wanted) {
-      result_.passed = true;
-      result_.expected_violations = std::move(result_.violations);
-      result_.violations.clear();
-      absl::StrAppend(&result_.report, "the violations above were expected (",
-                      absl::StrJoin(want, ", "), "): the run passes\n");
-      return;
-    }
+    for (const Violation& v : checker_.violations()) seen.insert(v.invariant);
+    if (seen == std::set<std::string>(want.begin(), want.end())) return true;
     Violation v;
     v.invariant = "EXPECT";
     v.detail = absl::StrCat("expected the run to fail with exactly ", absl::StrJoin(want, ", "),
                             "; it ", seen.empty() ? "passed" : "failed with ",
                             absl::StrJoin(seen, ", "));
     checker_.Report(v);
-    result_.violations = checker_.violations();
-    result_.passed = false;
-    result_.report = checker_.Describe(options_.seed, ReplayCommand(run_flags_));
+    return false;
   }
 
   void Shutdown() {

@@ -236,30 +236,44 @@ absl::StatusOr<SimResult> RunOne(const SimOptions& options, const std::vector<st
   return result;
 }
 
+// The scenario file named by --scenario in `args`, for a tool flag (`what`)
+// that needs one.
+absl::StatusOr<ScenarioFile> ScenarioOfArgs(const std::vector<std::string>& args,
+                                            absl::string_view what) {
+  std::string scenario;
+  for (const std::string& arg : args) {
+    absl::StatusOr<std::pair<std::string, std::string>> flag = SplitFlag(arg);
+    if (flag.ok() && flag->first == "scenario") scenario = flag->second;
+  }
+  if (scenario.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(what, " needs --scenario=FILE"));
+  }
+  absl::StatusOr<ScenarioFile> file = LoadScenario(scenario);
+  if (!file.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("--scenario: ", file.status().message()));
+  }
+  return file;
+}
+
 // --all_runs: each (seed, profile) of the scenario file, one line each;
 // a failing run prints its report and replay command.
 int RunAll(const std::vector<std::string>& args, const ToolFlags& tool) {
-  std::string scenario;
+  absl::StatusOr<ScenarioFile> file = ScenarioOfArgs(args, "--all_runs");
+  if (!file.ok()) return UsageError(std::string(file.status().message()));
   std::vector<std::string> base;
   for (const std::string& arg : args) {
     absl::StatusOr<std::pair<std::string, std::string>> flag = SplitFlag(arg);
-    if (!flag.ok()) continue;
-    if (flag->first == "scenario") scenario = flag->second;
-    if (IsToolFlag(arg) || flag->first == "seed" || flag->first == "profile") continue;
+    if (!flag.ok() || IsToolFlag(arg) || flag->first == "seed" || flag->first == "profile") {
+      continue;
+    }
     base.push_back(arg);
   }
-  if (scenario.empty()) return UsageError("--all_runs needs --scenario=FILE");
-  absl::StatusOr<ScenarioFile> file = LoadScenario(scenario);
-  if (!file.ok()) return UsageError(absl::StrCat("--scenario: ", file.status().message()));
   std::vector<std::pair<uint64_t, Profile>> runs = ScenarioRuns(*file);
   if (!tool.run_seeds.empty()) {
-    std::vector<std::pair<uint64_t, Profile>> chosen;
+    runs.clear();
     for (uint64_t seed : tool.run_seeds) {
-      for (const auto& run : runs) {
-        if (run.first == runs.front().first) chosen.emplace_back(seed, run.second);
-      }
+      for (Profile p : ScenarioProfiles(*file)) runs.emplace_back(seed, p);
     }
-    runs = std::move(chosen);
   }
   int64_t passed = 0, failed = 0;
   for (const auto& [seed, profile] : runs) {
@@ -284,14 +298,8 @@ int RunAll(const std::vector<std::string>& args, const ToolFlags& tool) {
 // --describe_scenario: what tools/scenario_catches.py needs, as one JSON
 // object: the file's name, its runs and its catches.
 int DescribeScenario(const std::vector<std::string>& args) {
-  std::string scenario;
-  for (const std::string& arg : args) {
-    absl::StatusOr<std::pair<std::string, std::string>> flag = SplitFlag(arg);
-    if (flag.ok() && flag->first == "scenario") scenario = flag->second;
-  }
-  if (scenario.empty()) return UsageError("--describe_scenario needs --scenario=FILE");
-  absl::StatusOr<ScenarioFile> file = LoadScenario(scenario);
-  if (!file.ok()) return UsageError(absl::StrCat("--scenario: ", file.status().message()));
+  absl::StatusOr<ScenarioFile> file = ScenarioOfArgs(args, "--describe_scenario");
+  if (!file.ok()) return UsageError(std::string(file.status().message()));
   const auto profile_name = [](Profile p) {
     return absl::StrCat("\"", absl::AsciiStrToLower(ProfileName(p)), "\"");
   };
@@ -303,9 +311,7 @@ int DescribeScenario(const std::vector<std::string>& args) {
   for (const scenarios::Catches& c : file->proto.catches()) {
     std::vector<std::string> profiles;
     for (int p : c.profiles()) {
-      profiles.push_back(profile_name(p == scenarios::CLASSIC   ? Profile::kClassic
-                                      : p == scenarios::INTERIM ? Profile::kInterim
-                                                                : Profile::kCurrent));
+      profiles.push_back(profile_name(ProfileOf(static_cast<scenarios::Profile>(p))));
     }
     catches.push_back(absl::StrCat("{\"mutant\":\"", c.mutant(), "\",\"invariant\":\"",
                                    c.invariant(), "\",\"profiles\":[",
