@@ -390,6 +390,33 @@ Checker::~Checker() {
   for (const std::shared_ptr<HandlerRecorder>& h : handlers_) h->registration_.reset();
 }
 
+namespace {
+
+bool SameStringMap(const google::protobuf::Map<std::string, std::string>& a,
+                   const google::protobuf::Map<std::string, std::string>& b) {
+  if (a.size() != b.size()) return false;
+  for (const auto& [k, v] : a) {
+    auto it = b.find(k);
+    if (it == b.end() || it->second != v) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool SameObject(const api::Object& a, const api::Object& b) {
+  if (&a == &b) return true;
+  const api::ObjectMeta& am = a.metadata();
+  const api::ObjectMeta& bm = b.metadata();
+  return a.kind() == b.kind() && a.has_metadata() == b.has_metadata() && a.spec() == b.spec() &&
+         am.namespace_() == bm.namespace_() && am.name() == bm.name() && am.uid() == bm.uid() &&
+         am.resource_version() == bm.resource_version() && am.generation() == bm.generation() &&
+         am.has_deletion_timestamp_ms() == bm.has_deletion_timestamp_ms() &&
+         am.deletion_timestamp_ms() == bm.deletion_timestamp_ms() &&
+         SameStringMap(am.labels(), bm.labels()) &&
+         SameStringMap(am.annotations(), bm.annotations());
+}
+
 std::shared_ptr<HandlerRecorder> Checker::AddHandler(std::string name, const Store* indexer) {
   auto recorder = std::make_shared<HandlerRecorder>(std::move(name), this, indexer);
   handlers_.push_back(recorder);
@@ -630,7 +657,7 @@ void Checker::CheckConvergence(const std::vector<ObjectPtr>& truth,
            LastWriteStep(key));
       continue;
     }
-    if (!google::protobuf::util::MessageDifferencer::Equals(*item.object(), want)) {
+    if (!SameObject(*item.object(), want)) {
       Fail("INV1", key, "",
            absl::StrCat("object mismatch at rv=", rv, " (indexer vs server): ",
                         ObjectDiff(*item.object(), want)),

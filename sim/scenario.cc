@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <set>
 #include <utility>
 
@@ -561,10 +562,19 @@ absl::StatusOr<ScenarioFile> ParseScenario(absl::string_view text, absl::string_
 }
 
 absl::StatusOr<ScenarioFile> LoadScenario(absl::string_view name_or_path) {
-  if (std::optional<absl::string_view> text = scenarios::EmbeddedScenario(name_or_path)) {
-    return ParseScenario(*text, absl::StrCat("scenarios/", name_or_path, ".scenario"),
-                         name_or_path);
-  }
+  // The embedded texts are constants, parsed once per process: a campaign
+  // builds every seed's options from one, and parsing it cost more than a
+  // small world's whole run.
+  static const auto* const embedded = [] {
+    auto* parsed = new std::map<std::string, absl::StatusOr<ScenarioFile>, std::less<>>;
+    for (const std::string& name : scenarios::EmbeddedScenarioNames()) {
+      std::optional<absl::string_view> text = scenarios::EmbeddedScenario(name);
+      if (!text.has_value()) continue;
+      parsed->emplace(name, ParseScenario(*text, absl::StrCat("scenarios/", name, ".scenario"), name));
+    }
+    return parsed;
+  }();
+  if (auto it = embedded->find(name_or_path); it != embedded->end()) return it->second;
   const std::string path(name_or_path);
   std::error_code ec;
   const std::filesystem::file_status st = std::filesystem::status(path, ec);

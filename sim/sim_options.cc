@@ -138,7 +138,7 @@ const char* const kRunFlags[] = {
     "write_rate", "instances", "max_lag",      "fault_scale",    "faults",
     "handlers", "late_handlers", "slow_handler", "resync",        "page_size",
     "bookmarks", "watch_list", "swarm",         "allow_time_travel",
-    "restart_time_travel_is_violation", "rates_off", "refused_tags",
+    "restart_time_travel_is_violation", "rates_off", "refused_tags", "world",
 };
 const char* const kToolFlags[] = {"trace_out", "replay",      "dump",         "check_determinism",
                                   "seeds",     "help",        "quiet",        "jobs",
@@ -396,7 +396,8 @@ absl::string_view SwarmWorldName(SwarmWorld world) {
   return "unknown";
 }
 
-SimOptions DrawSwarm(const SimOptions& base, uint64_t seed, bool keep_duration) {
+SimOptions DrawSwarm(const SimOptions& base, uint64_t seed, bool keep_duration,
+                     SwarmWorld world) {
   Prng r = Prng::Stream(seed, "swarm");
   SimOptions o = base;
   o.seed = seed;
@@ -410,6 +411,9 @@ SimOptions DrawSwarm(const SimOptions& base, uint64_t seed, bool keep_duration) 
   o.swarm_world = size_draw < 6 ? SwarmWorld::kSmall
                   : size_draw < 9 ? SwarmWorld::kMedium
                                   : SwarmWorld::kLarge;
+  // A forced size class still consumes the draw, so a seed that drew that
+  // class anyway is the same world with or without --world.
+  if (world != SwarmWorld::kNone) o.swarm_world = world;
   const bool small = o.swarm_world == SwarmWorld::kSmall;
   const bool medium = o.swarm_world == SwarmWorld::kMedium;
   if (small || medium) {
@@ -663,7 +667,20 @@ absl::StatusOr<SimOptions> OptionsFromFlags(const std::vector<std::string>& flag
     }
     const bool keep_duration =
         get("duration") != nullptr || (!file->path.empty() && !file->proto.duration().empty());
-    o = DrawSwarm(o, seed, keep_duration);
+    SwarmWorld world = SwarmWorld::kNone;
+    if (const std::string* w = get("world")) {
+      if (*w == "small") {
+        world = SwarmWorld::kSmall;
+      } else if (*w == "medium") {
+        world = SwarmWorld::kMedium;
+      } else if (*w == "large") {
+        world = SwarmWorld::kLarge;
+      } else {
+        return absl::InvalidArgumentError(
+            absl::StrCat("--world: \"", *w, "\" is not small, medium or large"));
+      }
+    }
+    o = DrawSwarm(o, seed, keep_duration, world);
     // A scenario file fixes what it states; over the embedded ones (bases
     // that state everything) the swarm draws everything, as it always has.
     if (!file->path.empty()) {
@@ -806,8 +823,11 @@ absl::StatusOr<SimOptions> OptionsFromFlags(const std::vector<std::string>& flag
     } else if (name == "seeds") {
       absl::StatusOr<int64_t> n = ParseInt(what, value, 1, 1000000000);
       if (!n.ok()) return n.status();
+    } else if (name == "world" && !swarm) {
+      return absl::InvalidArgumentError("--world: a size class is drawn only with --swarm");
     }
-    // seed, scenario, swarm, trace_out, replay: handled above or by the tool.
+    // seed, scenario, swarm, world, trace_out, replay: handled above or by
+    // the tool.
   }
   FitToOptions(o, /*fit_faults=*/get("faults") == nullptr);
   absl::Status valid = ValidateOptions(o);

@@ -31,6 +31,8 @@
 //   --bookmarks=B         the server sends watch bookmarks
 //   --watch_list=B        the server supports watch-list streams
 //   --swarm=B             draw the knobs and fault probabilities from the seed
+//   --world=W             with --swarm: the size class, small | medium | large
+//                         (default: drawn, small 60%, medium 30%, large 10%)
 //   --allow_time_travel=B report per-key RVs going back as findings only
 //   --restart_time_travel_is_violation=B  a restarted informer's stale first
 //                         list is a violation (default: a finding, as it is
@@ -232,7 +234,9 @@ absl::StatusOr<SimOptions> ScenarioOptions(absl::string_view name, uint64_t seed
 // handler count and speeds, late handlers, fault rates, scripted faults).
 // Each seed explores its own corner. `keep_duration`: the base's duration
 // stands (the user set it) and the faults are drawn within it.
-SimOptions DrawSwarm(const SimOptions& base, uint64_t seed, bool keep_duration = false);
+// `world`, unless kNone, forces the size class (the draws stay the same).
+SimOptions DrawSwarm(const SimOptions& base, uint64_t seed, bool keep_duration = false,
+                     SwarmWorld world = SwarmWorld::kNone);
 
 // Applies informer_sim flags (already split, without argv[0]) over a base
 // chosen by --scenario and --seed. Unknown flags and bad values are

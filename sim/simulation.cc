@@ -18,6 +18,7 @@
 #include "core/api_errors.h"
 #include "core/index.h"
 #include "core/keys.h"
+#include "core/mutex.h"
 #include "core/processor_listener.h"
 #include "core/reflector_feeder.h"
 #include "core/shared_informer.h"
@@ -1240,6 +1241,9 @@ absl::StatusOr<SimResult> RunSimulation(const SimOptions& options,
   if (!valid.ok()) return valid;
   std::vector<std::string> flags = run_flags;
   if (flags.empty()) flags.push_back(absl::StrCat("--seed=", options.seed));
+  // The whole world lives and dies on this thread (DESIGN: no threads under
+  // the simulator), so its locks are elided (core/mutex.h).
+  SingleThreadedScope single_threaded;
   auto run = std::make_unique<Run>(options, flags);
   return run->Go();
 }

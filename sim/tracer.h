@@ -2,8 +2,9 @@
 // hash (DESIGN determinism rule 5). Components call Record with a kind, an
 // actor and a detail; the time is the runtime's virtual time.
 //
-// The hash is FNV-1a 64 over a canonical encoding of each step (index, time
-// in microseconds, kind, actor and detail, little-endian lengths), so it
+// The hash folds a canonical encoding of each step (index, time in
+// microseconds, kind, actor and detail with their lengths, as little-endian
+// 64-bit words) through a 128-bit multiply-and-fold mix, so it
 // depends on nothing but the steps themselves: not on protobuf's encoder,
 // pointers or hash-map order. Steps are kept in memory only when asked
 // (keep_steps), so a seed campaign pays for the hash alone.
@@ -26,7 +27,8 @@
 namespace informersim {
 namespace sim {
 
-inline constexpr uint32_t kTraceFormatVersion = 1;
+// 2: the step hash moved from byte-wise FNV-1a to the word-wise mix.
+inline constexpr uint32_t kTraceFormatVersion = 2;
 
 class Tracer {
  public:

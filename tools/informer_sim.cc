@@ -72,6 +72,7 @@ constexpr char kUsage[] =
     "  --handlers=N, --late_handlers=N, --slow_handler=B\n"
     "  --resync=D, --page_size=N, --bookmarks=B, --watch_list=B\n"
     "  --swarm               draw knobs and fault probabilities from the seed\n"
+    "  --world=W             with --swarm, the size class: small | medium | large\n"
     "  --allow_time_travel   report RVs going back as findings, not violations\n"
     "  --restart_time_travel_is_violation  a restarted informer's stale first\n"
     "                        list fails the run (default: reported as a finding)\n"

@@ -7,6 +7,7 @@
 // informer does (C5). One test runs a real SharedIndexInformer.
 #include "sim/checker.h"
 
+#include <functional>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -502,6 +503,50 @@ TEST_F(CheckerTest, Inv9RegistrationHasSyncedMonotonic) {
 
 // A real informer fed through its queue, checked after every task: no
 // violation, and the recorder sees what the informer distributes.
+// SameObject replaces protobuf's MessageDifferencer in INV1: each field of
+// api::Object, changed alone, must make two objects differ, and a field
+// added to the proto must be added to SameObject (the counts below fail).
+TEST(SameObjectTest, EveryFieldCounts) {
+  EXPECT_EQ(api::Object::descriptor()->field_count(), 3);
+  EXPECT_EQ(api::ObjectMeta::descriptor()->field_count(), 8);
+  api::Object base;
+  base.set_kind("Pod");
+  base.set_spec("spec");
+  api::ObjectMeta& m = *base.mutable_metadata();
+  m.set_namespace_("ns");
+  m.set_name("a");
+  m.set_uid("u");
+  m.set_resource_version("5");
+  m.set_generation(2);
+  (*m.mutable_labels())["app"] = "x";
+  (*m.mutable_annotations())["note"] = "y";
+  const api::Object copy = base;
+  EXPECT_TRUE(SameObject(base, copy));
+  EXPECT_TRUE(SameObject(base, base));
+  std::vector<std::function<void(api::Object&)>> changes = {
+      [](api::Object& o) { o.set_kind("Node"); },
+      [](api::Object& o) { o.set_spec("other"); },
+      [](api::Object& o) { o.clear_metadata(); },
+      [](api::Object& o) { o.mutable_metadata()->set_namespace_("ns2"); },
+      [](api::Object& o) { o.mutable_metadata()->set_name("b"); },
+      [](api::Object& o) { o.mutable_metadata()->set_uid("v"); },
+      [](api::Object& o) { o.mutable_metadata()->set_resource_version("6"); },
+      [](api::Object& o) { o.mutable_metadata()->set_generation(3); },
+      [](api::Object& o) { (*o.mutable_metadata()->mutable_labels())["app"] = "z"; },
+      [](api::Object& o) { (*o.mutable_metadata()->mutable_labels())["more"] = "x"; },
+      [](api::Object& o) { o.mutable_metadata()->mutable_labels()->clear(); },
+      [](api::Object& o) { (*o.mutable_metadata()->mutable_annotations())["note"] = "z"; },
+      [](api::Object& o) { o.mutable_metadata()->mutable_annotations()->clear(); },
+      [](api::Object& o) { o.mutable_metadata()->set_deletion_timestamp_ms(0); },
+  };
+  for (size_t i = 0; i < changes.size(); ++i) {
+    api::Object changed = base;
+    changes[i](changed);
+    EXPECT_FALSE(SameObject(base, changed)) << "change " << i;
+    EXPECT_FALSE(SameObject(changed, base)) << "change " << i;
+  }
+}
+
 TEST(CheckerInformerTest, RealInformerStepByStepIsClean) {
   for (Profile profile : {Profile::kClassic, Profile::kCurrent}) {
     SCOPED_TRACE(static_cast<int>(profile));

@@ -187,6 +187,33 @@ TEST(SimOptions, SwarmIsDecidedByTheSeedAndExplicitFlagsWin) {
   }
 }
 
+// --world forces the size class without shifting the other draws: a seed
+// that drew that class anyway gives the same world with or without it.
+TEST(SimOptions, WorldFlagForcesTheSizeClass) {
+  int same_world_seeds = 0;
+  for (uint64_t seed = 1; seed <= 40; ++seed) {
+    const std::string s = "--seed=" + std::to_string(seed);
+    absl::StatusOr<SimOptions> drawn = Parse({"--swarm", s});
+    absl::StatusOr<SimOptions> small = Parse({"--swarm", s, "--world=small"});
+    absl::StatusOr<SimOptions> large = Parse({"--swarm", s, "--world=large"});
+    ASSERT_TRUE(drawn.ok() && small.ok() && large.ok()) << seed;
+    EXPECT_EQ(small->swarm_world, SwarmWorld::kSmall);
+    EXPECT_EQ(large->swarm_world, SwarmWorld::kLarge);
+    EXPECT_LE(small->workload.initial_objects, 12) << seed;
+    if (drawn->swarm_world == SwarmWorld::kSmall) {
+      ++same_world_seeds;
+      EXPECT_EQ(FormatScriptedFaults(small->faults), FormatScriptedFaults(drawn->faults)) << seed;
+      EXPECT_EQ(small->workload.initial_objects, drawn->workload.initial_objects) << seed;
+      EXPECT_EQ(small->profile, drawn->profile) << seed;
+    }
+  }
+  EXPECT_GT(same_world_seeds, 0);
+  EXPECT_FALSE(Parse({"--swarm", "--world=tiny"}).ok());
+  absl::StatusOr<SimOptions> no_swarm = Parse({"--world=small"});
+  ASSERT_FALSE(no_swarm.ok());
+  EXPECT_NE(no_swarm.status().message().find("--swarm"), std::string::npos);
+}
+
 TEST(SimOptions, RunFlagsDropToolFlagsAndPinTheSeed) {
   const std::vector<std::string> run =
       RunFlags({"--seed=3", "--profile=classic", "--trace_out=x", "--check_determinism",
