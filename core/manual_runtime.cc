@@ -1,5 +1,6 @@
 #include "core/manual_runtime.h"
 
+#include <algorithm>
 #include <cassert>
 #include <iterator>
 
@@ -49,7 +50,7 @@ ManualRuntime::Strand& ManualRuntime::StrandLocked(StrandId strand) {
 void ManualRuntime::PostLocked(StrandId strand, Task task) {
   Strand& s = StrandLocked(strand);
   const uint64_t sequence = next_sequence_++;
-  if (s.tasks.empty()) runnable_.emplace(sequence, strand);
+  if (s.tasks.empty()) MarkRunnableLocked(sequence, strand);  // the newest: appended
   s.tasks.push_back(Queued{sequence, std::move(task)});
 }
 
@@ -100,12 +101,27 @@ bool ManualRuntime::RunOne() { return RunPicked(0, /*by_strand=*/false); }
 
 bool ManualRuntime::RunStrand(StrandId strand) { return RunPicked(strand, /*by_strand=*/true); }
 
+void ManualRuntime::MarkRunnableLocked(uint64_t sequence, StrandId strand) {
+  // Mostly appended (a new task has the largest sequence); a strand that
+  // stays runnable re-enters at its next task's older sequence.
+  const std::pair<uint64_t, StrandId> entry{sequence, strand};
+  if (runnable_.empty() || runnable_.back().first < sequence) {
+    runnable_.push_back(entry);
+  } else {
+    runnable_.insert(std::lower_bound(runnable_.begin(), runnable_.end(), entry), entry);
+  }
+}
+
 std::vector<StrandId> ManualRuntime::RunnableStrands() const {
-  MutexLock lock(&mu_);
   std::vector<StrandId> out;
-  out.reserve(runnable_.size());
-  for (const auto& [sequence, strand] : runnable_) out.push_back(strand);
+  RunnableStrands(&out);
   return out;
+}
+
+void ManualRuntime::RunnableStrands(std::vector<StrandId>* out) const {
+  MutexLock lock(&mu_);
+  out->clear();
+  for (const auto& [sequence, strand] : runnable_) out->push_back(strand);
 }
 
 bool ManualRuntime::RunPicked(StrandId wanted, bool by_strand) {
@@ -121,8 +137,9 @@ bool ManualRuntime::RunPicked(StrandId wanted, bool by_strand) {
       if (wanted == 0 || wanted > strands_.size()) return false;
       const Strand& s = strands_[wanted - 1];
       if (s.tasks.empty()) return false;
-      it = runnable_.find(s.tasks.front().sequence);
-      if (it == runnable_.end()) return false;
+      const std::pair<uint64_t, StrandId> entry{s.tasks.front().sequence, wanted};
+      it = std::lower_bound(runnable_.begin(), runnable_.end(), entry);
+      if (it == runnable_.end() || *it != entry) return false;
     } else if (chooser_ && runnable_.size() > 1) {
       const size_t pick = chooser_(runnable_.size());
       assert(pick < runnable_.size() && "chooser out of range");
@@ -134,7 +151,7 @@ bool ManualRuntime::RunPicked(StrandId wanted, bool by_strand) {
     sequence = s.tasks.front().sequence;
     task = std::move(s.tasks.front().task);
     s.tasks.pop_front();
-    if (!s.tasks.empty()) runnable_.emplace(s.tasks.front().sequence, strand);
+    if (!s.tasks.empty()) MarkRunnableLocked(s.tasks.front().sequence, strand);
     ++steps_run_;
     observer = observer_;
   }

@@ -63,6 +63,8 @@ class ManualRuntime final : public Runtime {
   // indexes). For drivers that choose by strand (the simulator pauses and
   // slows particular strands).
   std::vector<StrandId> RunnableStrands() const;
+  // The same into `out` (cleared first), for a driver that reuses a buffer.
+  void RunnableStrands(std::vector<StrandId>* out) const;
   // Runs the head task of `strand`. False if that strand is not runnable.
   bool RunStrand(StrandId strand);
   // Runs tasks until nothing is runnable or `max_steps` tasks have run;
@@ -110,6 +112,7 @@ class ManualRuntime final : public Runtime {
 
   bool RunPicked(StrandId wanted, bool by_strand);
   void PostLocked(StrandId strand, Task task) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void MarkRunnableLocked(uint64_t sequence, StrandId strand) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void FireDueTimersLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   Strand& StrandLocked(StrandId strand) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
@@ -119,8 +122,9 @@ class ManualRuntime final : public Runtime {
   TimerId next_timer_ ABSL_GUARDED_BY(mu_) = 1;
   uint64_t steps_run_ ABSL_GUARDED_BY(mu_) = 0;
   std::deque<Strand> strands_ ABSL_GUARDED_BY(mu_);  // index = StrandId - 1
-  // Runnable strands keyed by their head task's sequence.
-  std::map<uint64_t, StrandId> runnable_ ABSL_GUARDED_BY(mu_);
+  // Runnable strands keyed by their head task's sequence, sorted: a flat
+  // vector, as there are only ever a few strands and a step takes one.
+  std::vector<std::pair<uint64_t, StrandId>> runnable_ ABSL_GUARDED_BY(mu_);
   std::map<TimerKey, Timer> timers_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<TimerId, TimerKey> timer_keys_ ABSL_GUARDED_BY(mu_);
   Chooser chooser_ ABSL_GUARDED_BY(mu_);

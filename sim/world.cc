@@ -55,7 +55,8 @@ std::vector<StrandId> World::StrandsNamed(absl::string_view name) {
 
 World::StepResult World::Step(absl::Time deadline) {
   const absl::Time now = runtime_.Now();
-  const std::vector<StrandId> runnable = runtime_.RunnableStrands();
+  runtime_.RunnableStrands(&runnable_);
+  const std::vector<StrandId>& runnable = runnable_;
   TrackStrands();  // once per step: the tables cover every runnable strand
   eligible_.clear();
   eligible_weights_.clear();

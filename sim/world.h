@@ -100,6 +100,7 @@ class World {
   // Scratch, reused across steps.
   std::vector<StrandId> eligible_;
   std::vector<double> eligible_weights_;
+  std::vector<StrandId> runnable_;  // reused by every Step
 };
 
 absl::string_view RunResultName(World::RunResult result);
