@@ -25,12 +25,19 @@ inline std::string ObjectKey(absl::string_view namespace_name, absl::string_view
 
 // A resourceVersion as the fake server writes them: 1 to 19 decimal digits
 // (no sign, no spaces). False for anything else.
+// Parsed here rather than by absl::SimpleAtoi (signs, spaces, bases): the
+// checker parses an RV at every notification.
 inline bool ParseResourceVersion(absl::string_view text, int64_t* rv) {
   if (text.empty() || text.size() > 19) return false;
+  uint64_t v = 0;
   for (char c : text) {
     if (c < '0' || c > '9') return false;
+    v = v * 10 + static_cast<uint64_t>(c - '0');
   }
-  return absl::SimpleAtoi(text, rv);
+  // 19 digits fit in uint64; above int64's range is not an RV.
+  if (v > static_cast<uint64_t>(INT64_MAX)) return false;
+  *rv = static_cast<int64_t>(v);
+  return true;
 }
 
 }  // namespace sim
