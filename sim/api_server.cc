@@ -7,6 +7,7 @@
 #include <map>
 #include <utility>
 
+#include "absl/container/btree_map.h"
 #include "absl/functional/any_invocable.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
@@ -135,8 +136,9 @@ struct FakeApiServer::State : public std::enable_shared_from_this<FakeApiServer:
     // compact them away before this cache catches up (the watch cache has
     // already received them from etcd; only its processing lags).
     std::deque<Change> pending;
-    // The cache's state at visible_rv, sorted by key.
-    std::map<std::string, ObjectPtr> state;
+    // The cache's state at visible_rv, sorted by key (a B-tree: every
+    // write updates it, and its keys stay close together in memory).
+    absl::btree_map<std::string, ObjectPtr> state;
     // Streaming watches, in the order they opened.
     std::vector<std::shared_ptr<WatchState>> watches;
     // Requests waiting for this cache to reach a version, by arrival.

@@ -84,7 +84,7 @@ const std::shared_ptr<ResourceEventHandlerRegistration>& HandlerRecorder::regist
 }
 
 const std::string& HandlerRecorder::name() const { return name_; }
-const std::map<std::string, ViewEntry>& HandlerRecorder::view() const { return view_; }
+const absl::btree_map<std::string, ViewEntry>& HandlerRecorder::view() const { return view_; }
 const HandlerCounts& HandlerRecorder::counts() const { return counts_; }
 
 bool HandlerRecorder::EverSaw(absl::string_view key) const {
@@ -859,7 +859,7 @@ void Checker::CheckHandlerViews(const std::vector<ObjectPtr>& truth,
     if (key.ok()) on_server.insert(*std::move(key));
   }
   for (const std::shared_ptr<HandlerRecorder>& h : handlers_) {
-    const std::map<std::string, ViewEntry>& view = h->view_;
+    const absl::btree_map<std::string, ViewEntry>& view = h->view_;
     auto v = view.begin();
     auto c = cache.begin();
     while (v != view.end() || c != cache.end()) {

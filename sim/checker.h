@@ -77,6 +77,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/btree_map.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
@@ -168,7 +169,7 @@ class HandlerRecorder final : public ResourceEventHandler {
   const std::shared_ptr<ResourceEventHandlerRegistration>& registration() const;
 
   const std::string& name() const;
-  const std::map<std::string, ViewEntry>& view() const;
+  const absl::btree_map<std::string, ViewEntry>& view() const;
   const HandlerCounts& counts() const;
   // Keys this handler ever saw present (for INV5).
   bool EverSaw(absl::string_view key) const;
@@ -223,7 +224,9 @@ class HandlerRecorder final : public ResourceEventHandler {
   Checker* const checker_;
   const Store* indexer_;
   std::shared_ptr<ResourceEventHandlerRegistration> registration_;
-  std::map<std::string, ViewEntry> view_;
+  // Sorted for the quiescent merge with the indexer; a B-tree for the
+  // lookup at every notification.
+  absl::btree_map<std::string, ViewEntry> view_;
   absl::flat_hash_map<std::string, KeyState> keys_;
   std::set<std::string> tombstone_keys_;
   HandlerCounts counts_;
