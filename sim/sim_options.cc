@@ -305,7 +305,36 @@ std::string FormatScriptedFaults(const std::vector<ScriptedFault>& faults) {
   return absl::StrJoin(parts, ",");
 }
 
+bool HasCodeSetParts(const SimOptions& o) {
+  return o.queue_factory != nullptr || o.client_layer != nullptr || o.server_layer != nullptr ||
+         !o.user_handlers.empty() || !o.invariants.empty();
+}
+
 absl::Status ValidateOptions(const SimOptions& o) {
+  std::set<std::string> user_names;
+  for (const UserHandler& h : o.user_handlers) {
+    if (h.name.empty()) return absl::InvalidArgumentError("a user handler needs a name");
+    if (!user_names.insert(h.name).second) {
+      return absl::InvalidArgumentError(absl::StrCat("two user handlers are named \"", h.name, "\""));
+    }
+    if (h.make == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat("user handler \"", h.name, "\" has no make"));
+    }
+    if (h.speed <= 0 || h.added_at < absl::ZeroDuration()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("user handler \"", h.name, "\": speed must be positive, added_at >= 0"));
+    }
+  }
+  std::set<std::string> invariant_names;
+  for (const UserInvariant& inv : o.invariants) {
+    if (inv.name.empty()) return absl::InvalidArgumentError("a user invariant needs a name");
+    if (!invariant_names.insert(inv.name).second) {
+      return absl::InvalidArgumentError(absl::StrCat("two user invariants are named \"", inv.name, "\""));
+    }
+    if (inv.check == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat("user invariant \"", inv.name, "\" has no check"));
+    }
+  }
   if (o.duration <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("duration must be positive");
   }

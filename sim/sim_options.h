@@ -59,6 +59,7 @@
 #include "core/lister_watcher.h"
 #include "core/profile.h"
 #include "sim/api_server.h"
+#include "sim/user_code.h"
 #include "sim/workload.h"
 
 namespace informersim {
@@ -202,7 +203,20 @@ struct SimOptions {
   // whose answers the checker sees as the server's: a deliberately broken
   // server (INV14). Null: none.
   std::function<std::unique_ptr<ListerWatcher>(ListerWatcher* server)> server_layer;
+
+  // Code-set parts (sim/harness.h): the user's own handlers and invariants
+  // (sim/user_code.h). Flags and scenario files cannot state them, so a run
+  // they shaped is replayed by re-running the code: `replay` says how (for
+  // example a bazel test command with the seed), and reports print it in
+  // place of an informer_sim command, which would run another world.
+  std::vector<UserHandler> user_handlers;
+  std::vector<UserInvariant> invariants;
+  std::string replay;
 };
+
+// Whether code-set parts (a queue, a layer, user handlers or invariants)
+// shape runs of these options.
+bool HasCodeSetParts(const SimOptions& options);
 
 absl::Status ValidateOptions(const SimOptions& options);
 

@@ -468,6 +468,41 @@ class GenerationGate final : public ResourceEventHandler {
   const std::shared_ptr<HandlerCrashes> crashes_;
 };
 
+// A user handler as the informer of one process sees it: notifications of a
+// retired process are dropped (they died with it), and after each one the
+// user's after-notification invariants run.
+class UserGate final : public ResourceEventHandler {
+ public:
+  using After = std::function<void(absl::string_view what, const Item& obj)>;
+  UserGate(std::shared_ptr<ResourceEventHandler> handler, const uint64_t* current,
+           uint64_t generation, After after)
+      : handler_(std::move(handler)),
+        current_(current),
+        generation_(generation),
+        after_(std::move(after)) {}
+  void OnAdd(const Item& obj, bool is_in_initial_list) override {
+    if (*current_ != generation_) return;
+    handler_->OnAdd(obj, is_in_initial_list);
+    after_("add", obj);
+  }
+  void OnUpdate(const Item& old_obj, const Item& new_obj) override {
+    if (*current_ != generation_) return;
+    handler_->OnUpdate(old_obj, new_obj);
+    after_("update", new_obj);
+  }
+  void OnDelete(const Item& obj) override {
+    if (*current_ != generation_) return;
+    handler_->OnDelete(obj);
+    after_("delete", obj);
+  }
+
+ private:
+  const std::shared_ptr<ResourceEventHandler> handler_;
+  const uint64_t* const current_;
+  const uint64_t generation_;
+  const After after_;
+};
+
 class Run {
  public:
   Run(const SimOptions& options, const std::vector<std::string>& run_flags)
@@ -505,6 +540,10 @@ class Run {
     MakeInformer();
     for (size_t i = 0; i < options_.handlers.size(); ++i) {
       if (options_.handlers[i].added_at == absl::ZeroDuration()) AddHandler(i);
+    }
+    user_slots_.resize(options_.user_handlers.size());
+    for (size_t i = 0; i < options_.user_handlers.size(); ++i) {
+      if (options_.user_handlers[i].added_at == absl::ZeroDuration()) AddUserHandler(i);
     }
     world_.SetAfterStep([this] {
       checking_ = true;
@@ -752,6 +791,9 @@ class Run {
     MakeInformer();
     checker_.InformerRestarted(informer_->GetIndexer());
     for (const HandlerSlot& h : handlers_) Register(h.index, h.recorder);
+    for (size_t i = 0; i < user_slots_.size(); ++i) {
+      if (user_slots_[i].added) RegisterUser(i);
+    }
     informer_->Run();
     controller_strand_ = FindControllerStrand();
     ++result_.restarts;
@@ -815,6 +857,17 @@ class Run {
         result_.injected.push_back(
             absl::StrCat(absl::FormatDuration(world_.Elapsed()), " add ", HandlerName(i)));
         AddHandler(i);
+      });
+    }
+    for (size_t i = 0; i < options_.user_handlers.size(); ++i) {
+      const absl::Duration at = options_.user_handlers[i].added_at;
+      if (at == absl::ZeroDuration()) continue;
+      world_.runtime()->PostAfter(strand, t0_ + at - world_.Now(), [this, i] {
+        if (stopped_faults_) return;
+        world_.tracer()->Record(FAULT, "add", options_.user_handlers[i].name);
+        result_.injected.push_back(absl::StrCat(absl::FormatDuration(world_.Elapsed()), " add ",
+                                                options_.user_handlers[i].name));
+        AddUserHandler(i);
       });
     }
     faults_strand_ = strand;
@@ -898,6 +951,86 @@ class Run {
 
   void CheckQuiescent() {
     checker_.CheckQuiescent(server_.Objects(), *informer_->GetIndexer());
+    RunInvariants(UserInvariant::When::kQuiescent, {}, {}, nullptr);
+  }
+
+  // ---- User code (sim/user_code.h) ----
+
+  void AddUserHandler(size_t index) {
+    user_slots_[index].added = true;
+    // While the process is down after an index crash, it joins at the
+    // restart.
+    if (!crashed_) RegisterUser(index);
+  }
+
+  // A fresh instance of user handler `index` for the current informer.
+  void RegisterUser(size_t index) {
+    const UserHandler& spec = options_.user_handlers[index];
+    UserSlot& slot = user_slots_[index];
+    slot.instance = spec.make();
+    if (slot.instance == nullptr) {
+      Violation v;
+      v.invariant = "SETUP";
+      v.handler = spec.name;
+      v.detail = "the user handler's make returned null";
+      checker_.Report(v);
+      return;
+    }
+    const size_t strands_before = world_.runtime()->strand_count();
+    HandlerOptions ho;
+    ho.resync_period = spec.resync_period;
+    auto gate = std::make_shared<UserGate>(
+        slot.instance, &generation_, generation_,
+        [this, name = spec.name](absl::string_view what, const Item& obj) {
+          RunInvariants(UserInvariant::When::kAfterNotification, name, what, &obj);
+        });
+    absl::StatusOr<std::shared_ptr<ResourceEventHandlerRegistration>> reg =
+        informer_->AddEventHandlerWithOptions(std::move(gate), ho);
+    if (!reg.ok()) {
+      Violation v;
+      v.invariant = "SETUP";
+      v.handler = spec.name;
+      v.detail = absl::StrCat("AddEventHandler failed: ", reg.status().ToString());
+      checker_.Report(v);
+      return;
+    }
+    if (world_.runtime()->strand_count() > strands_before && spec.speed != 1.0) {
+      world_.SetStrandWeight(static_cast<StrandId>(strands_before + 1), spec.speed);
+    }
+  }
+
+  void RunInvariants(UserInvariant::When when, absl::string_view handler, absl::string_view what,
+                     const Item* obj) {
+    if (options_.invariants.empty()) return;
+    InvariantContext::Sources sources;
+    sources.at = world_.Elapsed();
+    sources.cache = informer_->GetIndexer();
+    sources.truth = [this] { return server_.Objects(); };
+    sources.handler = [this](absl::string_view name) -> ResourceEventHandler* {
+      for (size_t i = 0; i < user_slots_.size(); ++i) {
+        if (options_.user_handlers[i].name == name) return user_slots_[i].instance.get();
+      }
+      return nullptr;
+    };
+    sources.quiescent = when == UserInvariant::When::kQuiescent;
+    sources.notified_handler = handler;
+    sources.notification = what;
+    sources.notified = obj;
+    const InvariantContext context(std::move(sources));
+    for (const UserInvariant& inv : options_.invariants) {
+      if (inv.when != when) continue;
+      const absl::Status status = inv.check(context);
+      if (status.ok()) continue;
+      Violation v;
+      v.invariant = absl::StrCat("USER:", inv.name);
+      v.handler = std::string(handler);
+      if (obj != nullptr) {
+        absl::StatusOr<std::string> key = DeletionHandlingMetaNamespaceKeyFunc(*obj);
+        if (key.ok()) v.key = *std::move(key);
+      }
+      v.detail = std::string(status.message());
+      checker_.Report(std::move(v));
+    }
   }
 
   // INV9, the meaning of HasSynced, checked when it turns true: the
@@ -1020,7 +1153,7 @@ class Run {
     const bool expected_failure = ExpectedFailureMet();
     result_.violations = checker_.violations();
     result_.passed = checker_.ok();
-    result_.report = checker_.Describe(options_.seed, ReplayCommand(run_flags_));
+    result_.report = checker_.Describe(options_.seed, ReplayLine());
     if (expected_failure) {
       result_.passed = true;
       result_.expected_violations = std::move(result_.violations);
@@ -1116,6 +1249,18 @@ class Run {
     return false;
   }
 
+  // How to run this world again. Code-set parts cannot travel in flags: the
+  // code that set them must run again, which `options_.replay` names.
+  std::string ReplayLine() const {
+    if (!options_.replay.empty()) return options_.replay;
+    if (HasCodeSetParts(options_)) {
+      return absl::StrCat("run the code that set up this simulation again with seed ",
+                          options_.seed, " (it sets handlers, invariants or a queue in code; ",
+                          ReplayCommand(run_flags_), " alone runs another world)");
+    }
+    return ReplayCommand(run_flags_);
+  }
+
   void Shutdown() {
     world_.SetAfterStep(nullptr);
     informer_->Stop();
@@ -1143,6 +1288,12 @@ class Run {
   std::unique_ptr<SharedIndexInformer> informer_;
   // Informers stopped by a restart; destroyed after the final drain.
   std::vector<std::unique_ptr<SharedIndexInformer>> retired_;
+  struct UserSlot {
+    bool added = false;  // registered, or due at the next restart
+    // The current process's instance (the invariants' view of it).
+    std::shared_ptr<ResourceEventHandler> instance;
+  };
+  std::vector<UserSlot> user_slots_;
   struct HandlerSlot {
     size_t index = 0;  // into options_.handlers
     std::shared_ptr<HandlerRecorder> recorder;
