@@ -54,6 +54,11 @@ Simulation& Simulation::CheckAfterEachNotification(std::string name, Check check
   return *this;
 }
 
+Simulation& Simulation::AddIndex(std::string name, IndexFunc func) {
+  indexes_.emplace_back(std::move(name), std::move(func));
+  return *this;
+}
+
 Simulation& Simulation::UseQueue(QueueFactory factory) {
   queue_ = std::move(factory);
   return *this;
@@ -77,6 +82,7 @@ absl::StatusOr<SimOptions> Simulation::OptionsFor(uint64_t seed) const {
   for (const auto& configure : configure_) configure(*o);
   o->user_handlers.insert(o->user_handlers.end(), handlers_.begin(), handlers_.end());
   o->invariants.insert(o->invariants.end(), invariants_.begin(), invariants_.end());
+  o->user_indexes.insert(o->user_indexes.end(), indexes_.begin(), indexes_.end());
   if (queue_ != nullptr) o->queue_factory = queue_;
   o->replay = replay_ != nullptr ? replay_(seed) : TestReplayLine(seed);
   absl::Status valid = ValidateOptions(*o);

@@ -34,6 +34,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "core/controller.h"
+#include "core/index.h"
 #include "core/resource_event_handler.h"
 #include "sim/sim_options.h"
 #include "sim/simulation.h"
@@ -63,6 +64,10 @@ class Simulation {
   // after every notification one of your handlers handled.
   Simulation& CheckAtQuiescence(std::string name, Check check);
   Simulation& CheckAfterEachNotification(std::string name, Check check);
+  // An index of yours on the informer's indexer: the built-in INV8 checks it
+  // against the items at every quiescent point; an error crashes the
+  // informer (client-go's store panics) and the simulation restarts it.
+  Simulation& AddIndex(std::string name, IndexFunc func);
   // The informer's queue, in place of the profile's (a queue of yours).
   Simulation& UseQueue(QueueFactory factory);
   // What a failing run's report says to do to replay it; default: under
@@ -81,6 +86,7 @@ class Simulation {
   std::vector<std::string> flags_;
   std::vector<UserHandler> handlers_;
   std::vector<UserInvariant> invariants_;
+  std::vector<std::pair<std::string, IndexFunc>> indexes_;
   QueueFactory queue_;
   std::function<std::string(uint64_t)> replay_;
   std::vector<std::function<void(SimOptions&)>> configure_;

@@ -307,7 +307,7 @@ std::string FormatScriptedFaults(const std::vector<ScriptedFault>& faults) {
 
 bool HasCodeSetParts(const SimOptions& o) {
   return o.queue_factory != nullptr || o.client_layer != nullptr || o.server_layer != nullptr ||
-         !o.user_handlers.empty() || !o.invariants.empty();
+         !o.user_handlers.empty() || !o.invariants.empty() || !o.user_indexes.empty();
 }
 
 absl::Status ValidateOptions(const SimOptions& o) {
@@ -323,6 +323,15 @@ absl::Status ValidateOptions(const SimOptions& o) {
     if (h.speed <= 0 || h.added_at < absl::ZeroDuration()) {
       return absl::InvalidArgumentError(
           absl::StrCat("user handler \"", h.name, "\": speed must be positive, added_at >= 0"));
+    }
+  }
+  for (const auto& [name, func] : o.user_indexes) {
+    if (name.empty() || func == nullptr) {
+      return absl::InvalidArgumentError("a user index needs a name and a function");
+    }
+    if (std::find(o.indexes.begin(), o.indexes.end(), name) != o.indexes.end()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("user index \"", name, "\" has the name of a built-in index"));
     }
   }
   std::set<std::string> invariant_names;

@@ -56,6 +56,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "core/controller.h"
+#include "core/index.h"
 #include "core/lister_watcher.h"
 #include "core/profile.h"
 #include "sim/api_server.h"
@@ -211,6 +212,11 @@ struct SimOptions {
   // place of an informer_sim command, which would run another world.
   std::vector<UserHandler> user_handlers;
   std::vector<UserInvariant> invariants;
+  // Index functions of the user's, by index name, beside `indexes`. The
+  // checker's INV8 recomputes them at quiescent points; one that fails
+  // crashes the informer, as a panic in client-go's store would (see
+  // WorkloadOptions::refused_tag_fraction for the built-in case).
+  std::vector<std::pair<std::string, IndexFunc>> user_indexes;
   std::string replay;
 };
 

@@ -677,6 +677,16 @@ class Run {
       }
       return status;
     };
+    for (const auto& [name, func] : options_.user_indexes) {
+      io.indexers[name] = [this, func](const Item& item, std::vector<std::string>* values) {
+        absl::Status status = func(item, values);
+        if (!status.ok() && !checking_ && !index_refused_.has_value()) {
+          absl::StatusOr<std::string> key = DeletionHandlingMetaNamespaceKeyFunc(item);
+          index_refused_ = key.ok() ? *key : item.DebugString();
+        }
+        return status;
+      };
+    }
     io.watch_list_page_size = options_.page_size;
     io.max_internal_error_retry_duration = options_.max_internal_error_retry_duration;
     io.batch_size = options_.batch_size;

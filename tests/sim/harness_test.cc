@@ -181,6 +181,46 @@ TEST(HarnessTest, NullHandlerFromMakeIsASetupViolation) {
   EXPECT_EQ(r->violations.front().invariant, "SETUP");
 }
 
+// A user index is checked by the built-in INV8: one that answers
+// differently for the same object (here: by call count) is caught; a
+// deterministic one passes; one that errors crashes the informer.
+TEST(HarnessTest, UserIndexesAreCheckedByInv8) {
+  Simulation good = Calm();
+  good.AddIndex("by-name-length", [](const Item& item, std::vector<std::string>* values) {
+    if (item.meta() != nullptr) values->push_back(std::to_string(item.meta()->name().size()));
+    return absl::OkStatus();
+  });
+  absl::StatusOr<SimResult> r = good.Run(5);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_TRUE(r->passed) << r->report;
+
+  auto calls = std::make_shared<int64_t>(0);
+  Simulation flaky = Calm();
+  flaky.AddIndex("flaky", [calls](const Item&, std::vector<std::string>* values) {
+    values->push_back(std::to_string(++*calls % 2));
+    return absl::OkStatus();
+  });
+  r = flaky.Run(5);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_FALSE(r->passed);
+  bool inv8 = false;
+  for (const Violation& v : r->violations) inv8 |= v.invariant == "INV8";
+  EXPECT_TRUE(inv8) << r->report;
+
+  Simulation failing = Calm();
+  failing.AddIndex("fails", [](const Item&, std::vector<std::string>*) {
+    return absl::InternalError("refused");
+  });
+  r = failing.Run(5);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_GE(r->index_crashes, 1);
+  EXPECT_FALSE(r->passed);  // it crashes every process: no convergence
+
+  Simulation clash = Calm();
+  clash.AddIndex("namespace", [](const Item&, std::vector<std::string>*) { return absl::OkStatus(); });
+  EXPECT_FALSE(clash.Run(1).ok());
+}
+
 TEST(HarnessGtestTest, SeedsForThisShard) {
   unsetenv("INFORMERSIM_SEED");
   setenv("TEST_TOTAL_SHARDS", "3", 1);
