@@ -385,7 +385,9 @@ Checker::Checker(Tracer* tracer, const Runtime* clock, CheckerOptions options)
     : tracer_(tracer),
       clock_(clock),
       options_(options),
-      start_(clock != nullptr ? clock->Now() : absl::UnixEpoch()) {}
+      // The trace's time zero, so violations and steps share one clock.
+      start_(tracer != nullptr ? tracer->start()
+                               : clock != nullptr ? clock->Now() : absl::UnixEpoch()) {}
 
 Checker::~Checker() {
   for (const std::shared_ptr<HandlerRecorder>& h : handlers_) h->registration_.reset();

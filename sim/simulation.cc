@@ -503,12 +503,22 @@ class UserGate final : public ResourceEventHandler {
   const After after_;
 };
 
+// How long the server runs before the informer starts: every watch cache
+// catches up with the preloaded objects first (a real watch cache serves
+// nothing older than its own initial list), and a millisecond more so that
+// the caches' catch-up tasks due at the lag itself have run.
+absl::Duration WarmUp(const SimOptions& options) {
+  absl::Duration lag = absl::ZeroDuration();
+  for (absl::Duration l : options.server.instance_lags) lag = std::max(lag, l);
+  return lag + absl::Milliseconds(1);
+}
+
 class Run {
  public:
   Run(const SimOptions& options, const std::vector<std::string>& run_flags)
       : options_(options),
         run_flags_(run_flags),
-        world_(options.seed, options.keep_trace),
+        world_(options.seed, options.keep_trace, WarmUp(options)),
         client_random_(world_.Stream("client")),
         server_(world_.runtime(), world_.Stream("server"), world_.tracer(),
                 ServerOptionsFor(options)),
@@ -531,11 +541,10 @@ class Run {
     // The server has been up for a while: every watch cache has caught up
     // with the preloaded objects before the informer's first request (a real
     // watch cache serves nothing older than its own initial list).
-    absl::Duration warm_up = absl::ZeroDuration();
-    for (absl::Duration lag : options_.server.instance_lags) warm_up = std::max(warm_up, lag);
-    // (A millisecond more, so that the caches' catch-up tasks due at the
-    // lag itself have run before the informer's first request.)
-    world_.RunUntil(world_.Now() + warm_up + absl::Milliseconds(1), nullptr, options_.max_steps);
+    // The world's clock started WarmUp before time zero, so the informer
+    // starts at zero: fault scripts, traces and reports share that clock.
+    world_.RunUntil(World::StartTime(), nullptr, options_.max_steps);
+    world_.runtime()->AdvanceTo(World::StartTime());  // even if it went idle
     t0_ = world_.Now();
     MakeInformer();
     for (size_t i = 0; i < options_.handlers.size(); ++i) {

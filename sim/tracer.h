@@ -45,6 +45,8 @@ class Tracer {
   }
 
   uint64_t hash() const { return hash_; }
+  // Time zero of the steps' times.
+  absl::Time start() const { return start_; }
   uint64_t step_count() const { return count_; }
   bool keeps_steps() const { return keep_steps_; }
   // The kept steps (empty unless keep_steps).

@@ -5,9 +5,9 @@
 namespace informersim {
 namespace sim {
 
-World::World(uint64_t seed, bool keep_trace_steps)
+World::World(uint64_t seed, bool keep_trace_steps, absl::Duration lead_in)
     : seed_(seed),
-      runtime_(StartTime()),
+      runtime_(StartTime() - lead_in),
       tracer_(&runtime_, StartTime(), keep_trace_steps),
       scheduler_(Prng::Stream(seed, "scheduler")) {}
 

@@ -36,10 +36,14 @@ namespace sim {
 
 class World {
  public:
-  // Virtual time starts at this fixed instant on every machine.
+  // Time zero of every trace, report and fault script: a fixed instant on
+  // every machine, at which the simulation starts its informer.
   static absl::Time StartTime() { return absl::FromUnixSeconds(1700000000); }
 
-  World(uint64_t seed, bool keep_trace_steps);
+  // `lead_in`: the world's clock starts that long before StartTime() (the
+  // simulation's setup: the server filled and its caches warm), so that
+  // what happens then has negative times and the informer starts at zero.
+  World(uint64_t seed, bool keep_trace_steps, absl::Duration lead_in = absl::ZeroDuration());
   World(const World&) = delete;
   World& operator=(const World&) = delete;
 
@@ -49,6 +53,7 @@ class World {
   // An independent PRNG stream for `subsystem` under this world's seed.
   Prng Stream(absl::string_view subsystem) const { return Prng::Stream(seed_, subsystem); }
   absl::Time Now() const { return runtime_.Now(); }
+  // Since StartTime(); negative during a lead-in.
   absl::Duration Elapsed() const { return runtime_.Now() - StartTime(); }
 
   // Scheduler perturbation (see the header comment).
