@@ -145,14 +145,16 @@ const char* const kToolFlags[] = {"trace_out", "replay",      "dump",         "c
                                   "time_budget", "max_failures", "verbose",   "json",
                                   "failures_dir", "shrink",     "shrink_runs",
                                           "shrink_time", "shrink_failures", "emit_scenario",
-                                  "all_runs", "run_seeds", "describe_scenario"};
+                                  "all_runs", "run_seeds", "describe_scenario", "timeline",
+                                  "dump_key", "dump_kind", "dump_from", "dump_to", "dump_tasks"};
 
 bool IsBoolFlag(absl::string_view name) {
   return name == "slow_handler" || name == "bookmarks" || name == "watch_list" ||
          name == "swarm" || name == "allow_time_travel" || name == "check_determinism" ||
          name == "restart_time_travel_is_violation" ||
          name == "help" || name == "quiet" || name == "verbose" || name == "shrink" ||
-         name == "shrink_failures" || name == "all_runs" || name == "describe_scenario";
+         name == "shrink_failures" || name == "all_runs" || name == "describe_scenario" ||
+         name == "dump_tasks";
 }
 
 }  // namespace
@@ -855,7 +857,7 @@ absl::StatusOr<SimOptions> OptionsFromFlags(const std::vector<std::string>& flag
       o.restart_time_travel_is_violation = *b;
     } else if (name == "check_determinism" || name == "help" || name == "quiet" ||
                name == "verbose" || name == "shrink" || name == "shrink_failures" ||
-               name == "all_runs" || name == "describe_scenario") {
+               name == "all_runs" || name == "describe_scenario" || name == "dump_tasks") {
       absl::StatusOr<bool> b = ParseBool(what, value);
       if (!b.ok()) return b.status();
     } else if (name == "seeds") {

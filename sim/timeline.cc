@@ -71,7 +71,7 @@ std::pair<Group, std::string> TrackOf(const TraceStep& step) {
     case NOTIFY:
       return {kHandlers, step.actor()};
     case FAULT:
-      return {kFaults, "faults"};
+      return {kFaults, "faults injected"};
     case VIOLATION:
       return {kViolations, "violations"};
     default:

@@ -6,7 +6,7 @@
 // spans), each server instance (requests, responses and watch events), the
 // scheduler strands (reflector, informer, processor listeners, workload,
 // apiserver-N, ...: each TASK step), "writes" (the server's commits),
-// each handler (its notifications), "faults" and "violations". Every step is
+// each handler (its notifications), "faults injected" and "violations". Every step is
 // a slice of 1 ns at its virtual time (steps at the same virtual
 // microsecond are laid one after another within it, in trace order), named
 // by its kind and carrying its index, actor and detail as arguments; faults

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <set>
 #include <thread>
 #include <utility>
@@ -27,6 +28,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -37,6 +39,7 @@
 #include "sim/scenario.h"
 #include "sim/sim_options.h"
 #include "sim/simulation.h"
+#include "sim/timeline.h"
 #include "sim/tracer.h"
 #include "tools/campaign.h"
 #include "tools/shrink.h"
@@ -101,7 +104,14 @@ constexpr char kUsage[] =
     "  --check_determinism   run each seed twice; fail on any trace difference\n"
     "  --trace_out=PATH      write the trace (one seed)\n"
     "  --replay=PATH         re-run the flags stored in a trace and compare\n"
-    "  --dump=PATH           print a trace file's header and steps as text\n"
+    "  --dump=PATH           print a trace file's header and steps as text, without\n"
+    "                        the bare scheduler TASK lines unless --dump_tasks;\n"
+    "                        --dump_key=S (steps naming S), --dump_kind=K,K\n"
+    "                        (WRITE, REQUEST, RESPONSE, WATCH_EVENT, FAULT, NOTIFY,\n"
+    "                        PHASE, VIOLATION, TASK), --dump_from=D, --dump_to=D\n"
+    "                        (virtual time since the informer started) filter\n"
+    "  --timeline=PATH       write Chrome trace JSON for Perfetto's UI: of the run\n"
+    "                        (one seed), or with --dump of that trace file\n"
     "  --quiet               one line per run\n"
     "exit: 0 pass, 1 violation or difference, 2 bad flags or input\n";
 
@@ -128,7 +138,13 @@ struct ToolFlags {
   bool quiet = false;
   bool help = false;
   std::string trace_out;
+  std::string timeline;
   std::string emit_scenario;
+  // --dump filters.
+  std::string dump_key;
+  std::set<std::string> dump_kinds;  // empty: every kind
+  std::optional<absl::Duration> dump_from, dump_to;
+  bool dump_tasks = false;
   bool all_runs = false;
   bool describe_scenario = false;
   std::vector<uint64_t> run_seeds;  // --run_seeds: instead of the file's seeds
@@ -209,6 +225,32 @@ absl::StatusOr<ToolFlags> ParseToolFlags(const std::vector<std::string>& args) {
     } else if (name == "trace_out" || name == "replay" || name == "dump") {
       if (value.empty()) return absl::InvalidArgumentError(absl::StrCat("--", name, " needs a path"));
       (name == "trace_out" ? t.trace_out : name == "replay" ? t.replay : t.dump) = value;
+    } else if (name == "timeline") {
+      if (value.empty()) return absl::InvalidArgumentError("--timeline needs a path");
+      t.timeline = value;
+    } else if (name == "dump_key") {
+      t.dump_key = value;
+    } else if (name == "dump_kind") {
+      for (absl::string_view part : absl::StrSplit(value, ',', absl::SkipEmpty())) {
+        StepKind kind;
+        const std::string upper = absl::AsciiStrToUpper(part);
+        if (!StepKind_Parse(upper, &kind) || kind == STEP_KIND_UNSPECIFIED) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "--dump_kind: \"", part, "\" is not a step kind (WRITE, REQUEST, RESPONSE, "
+              "WATCH_EVENT, FAULT, NOTIFY, PHASE, VIOLATION, TASK)"));
+        }
+        t.dump_kinds.insert(upper);
+      }
+    } else if (name == "dump_from" || name == "dump_to") {
+      absl::Duration d;
+      if (!absl::ParseDuration(value, &d) || d == absl::InfiniteDuration() ||
+          d == -absl::InfiniteDuration()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("--", name, ": \"", value, "\" is not a duration (like 20s, -1s)"));
+      }
+      (name == "dump_from" ? t.dump_from : t.dump_to) = d;
+    } else if (name == "dump_tasks") {
+      t.dump_tasks = on;
     } else if (name == "check_determinism") {
       t.check_determinism = on;
     } else if (name == "quiet") {
@@ -346,16 +388,62 @@ int CheckDeterminism(SimOptions options, const std::vector<std::string>& run_fla
   return 1;
 }
 
-int Dump(const std::string& path) {
+// Whether `text` names `key` as a whole word (ns-3/obj-1 is not
+// ns-3/obj-12).
+bool NamesKey(absl::string_view text, absl::string_view key) {
+  auto part_of_key = [](char c) { return absl::ascii_isalnum(c) || c == '-' || c == '.' || c == '/'; };
+  for (size_t at = text.find(key); at != absl::string_view::npos; at = text.find(key, at + 1)) {
+    const bool starts = at == 0 || !part_of_key(text[at - 1]);
+    const size_t end = at + key.size();
+    const bool ends = end == text.size() || !part_of_key(text[end]);
+    if (starts && ends) return true;
+  }
+  return false;
+}
+
+// Whether a step passes the --dump filters.
+bool Shown(const TraceStep& step, const ToolFlags& tool) {
+  const bool kinds_given = !tool.dump_kinds.empty();
+  if (kinds_given && tool.dump_kinds.count(StepKind_Name(step.kind())) == 0) return false;
+  // A TASK step only names the strand that ran: noise unless asked for.
+  if (step.kind() == TASK && !tool.dump_tasks && !kinds_given) return false;
+  const absl::Duration at = absl::Microseconds(step.time_us());
+  if (tool.dump_from.has_value() && at < *tool.dump_from) return false;
+  if (tool.dump_to.has_value() && at > *tool.dump_to) return false;
+  if (!tool.dump_key.empty() && step.actor() != tool.dump_key &&
+      !NamesKey(step.detail(), tool.dump_key)) {
+    return false;
+  }
+  return true;
+}
+
+int Dump(const std::string& path, const ToolFlags& tool) {
   absl::StatusOr<Trace> trace = ReadTraceFile(path);
   if (!trace.ok()) return UsageError(std::string(trace.status().message()));
+  if (!tool.timeline.empty()) {
+    absl::Status written = WriteTimelineFile(*trace, tool.timeline);
+    if (!written.ok()) return UsageError(std::string(written.message()));
+    std::printf("timeline written to %s (open it in ui.perfetto.dev)\n", tool.timeline.c_str());
+    return 0;
+  }
   std::printf("trace %s: seed %llu, %llu steps, hash %016llx\nflags:",
               path.c_str(), static_cast<unsigned long long>(trace->header().seed()),
               static_cast<unsigned long long>(trace->step_count()),
               static_cast<unsigned long long>(trace->hash()));
   for (const std::string& f : trace->header().flags()) std::printf(" %s", f.c_str());
   std::printf("\n");
-  for (const TraceStep& step : trace->steps()) std::printf("%s\n", DescribeStep(step).c_str());
+  int64_t hidden = 0;
+  for (const TraceStep& step : trace->steps()) {
+    if (Shown(step, tool)) {
+      std::printf("%s\n", DescribeStep(step).c_str());
+    } else {
+      ++hidden;
+    }
+  }
+  if (hidden > 0) {
+    std::printf("(%lld of %d steps not shown%s)\n", static_cast<long long>(hidden),
+                trace->steps_size(), tool.dump_tasks ? "" : "; --dump_tasks shows TASK steps");
+  }
   return 0;
 }
 
@@ -510,12 +598,20 @@ int Main(int argc, char** argv) {
   }
   absl::StatusOr<SimOptions> options = OptionsFromFlags(args);
   if (!options.ok()) return UsageError(std::string(options.status().message()));
-  if (!tool->dump.empty()) return Dump(tool->dump);
+  tool->timeline = UserPath(tool->timeline);
+  const bool dump_filters = !tool->dump_key.empty() || !tool->dump_kinds.empty() ||
+                            tool->dump_from.has_value() || tool->dump_to.has_value() ||
+                            tool->dump_tasks;
+  if (dump_filters && tool->dump.empty()) return UsageError("--dump_* filters go with --dump");
+  if (!tool->dump.empty()) return Dump(tool->dump, *tool);
   if (!tool->replay.empty()) {
     for (const std::string& arg : args) {
       if (!IsToolFlag(arg)) {
         return UsageError(absl::StrCat("--replay takes its run flags from the trace, not ", arg));
       }
+    }
+    if (!tool->timeline.empty()) {
+      return UsageError("--timeline of a trace file goes with --dump, not --replay");
     }
     return Replay(tool->replay, tool->quiet);
   }
@@ -537,20 +633,25 @@ int Main(int argc, char** argv) {
         "--emit_scenario writes one run: a campaign keeps each failing seed's scenario with "
         "--failures_dir");
   }
-  if (campaign && !tool->trace_out.empty()) {
+  if (campaign && (!tool->trace_out.empty() || !tool->timeline.empty())) {
     return UsageError(
-        "--trace_out writes one run's trace: it cannot go with --seeds or --time_budget");
+        "--trace_out and --timeline write one run: they cannot go with --seeds or --time_budget");
   }
   if (tool->describe_scenario) return DescribeScenario(args);
   if (tool->all_runs) {
-    if (campaign || tool->shrink || !tool->trace_out.empty() || !tool->emit_scenario.empty()) {
+    if (campaign || tool->shrink || !tool->trace_out.empty() || !tool->emit_scenario.empty() ||
+        !tool->timeline.empty()) {
       return UsageError("--all_runs runs a scenario file's own runs: not with a campaign, "
-                        "--shrink, --trace_out or --emit_scenario");
+                        "--shrink, --trace_out, --timeline or --emit_scenario");
     }
     return RunAll(args, *tool);
   }
   if (tool->shrink) {
     if (campaign) return UsageError("--shrink makes one failing seed smaller: not with a campaign");
+    if (!tool->timeline.empty()) {
+      return UsageError("--timeline with --shrink: write the shrunk run's trace with "
+                        "--trace_out, then --dump=TRACE --timeline=PATH");
+    }
     return RunShrink(args, first_seed, ShrinkLimitsOf(*tool, nullptr), tool->emit_scenario);
   }
   if (campaign && !tool->check_determinism) {
@@ -576,7 +677,7 @@ int Main(int argc, char** argv) {
       (rc == 0 ? passed : failed) += 1;
       continue;
     }
-    seed_options->keep_trace = !tool->trace_out.empty();
+    seed_options->keep_trace = !tool->trace_out.empty() || !tool->timeline.empty();
     absl::StatusOr<SimResult> result = RunOne(*seed_options, run_flags, tool->quiet);
     if (!result.ok()) return UsageError(std::string(result.status().message()));
     (result->passed ? passed : failed) += 1;
@@ -597,6 +698,14 @@ int Main(int argc, char** argv) {
         return 2;
       }
       std::printf("trace written to %s\n", tool->trace_out.c_str());
+    }
+    if (!tool->timeline.empty()) {
+      absl::Status written = WriteTimelineFile(result->trace, tool->timeline);
+      if (!written.ok()) {
+        std::fprintf(stderr, "informer_sim: %s\n", std::string(written.message()).c_str());
+        return 2;
+      }
+      std::printf("timeline written to %s (open it in ui.perfetto.dev)\n", tool->timeline.c_str());
     }
     std::fflush(stdout);
   }

@@ -60,6 +60,31 @@ expect_text "$TMP/out" "trace hash:" "small run prints its trace hash"
 expect_exit 0 "replay of the trace" -- "$SIM" --replay="$TMP/run.trace"
 expect_text "$TMP/out" "identical" "replay reports identical"
 
+# --dump filters: TASK lines hidden by default, a key as a whole word, kinds
+# and a time window on the informer's clock; --timeline of a run and of a
+# trace file.
+expect_exit 0 "dump hides TASK steps" -- "$SIM" --dump="$TMP/run.trace"
+if grep -qE "^#[0-9]+ @[^ ]+ TASK " "$TMP/out"; then echo "FAIL: dump shows TASK steps"; failures=$((failures + 1)); fi
+expect_text "$TMP/out" "not shown; --dump_tasks shows TASK steps" "dump says what it hid"
+expect_exit 0 "dump with tasks" -- "$SIM" --dump="$TMP/run.trace" --dump_tasks
+expect_text "$TMP/out" "s TASK " "dump_tasks shows TASK steps"
+expect_exit 0 "dump of faults and phases" -- "$SIM" --dump="$TMP/run.trace" --dump_kind=phase,fault
+if grep -qE "^#[0-9]+ @[^ ]+ (WRITE|NOTIFY|TASK) " "$TMP/out"; then echo "FAIL: dump_kind leaks"; failures=$((failures + 1)); fi
+expect_text "$TMP/out" "PHASE sim: faults" "dump_kind keeps phases"
+expect_exit 0 "dump of one key in a window" -- "$SIM" --dump="$TMP/run.trace" --dump_key=ns-1/obj-1 --dump_from=0s --dump_to=5s
+if grep -E "^#" "$TMP/out" | grep -qvE "ns-1/obj-1([^0-9]|$)"; then echo "FAIL: dump_key leaks"; failures=$((failures + 1)); fi
+expect_exit 2 "dump filter without dump" -- "$SIM" --dump_kind=fault
+expect_exit 2 "bad dump kind" -- "$SIM" --dump="$TMP/run.trace" --dump_kind=bogus
+expect_exit 0 "timeline of a run" -- "$SIM" "${SMALL[@]}" --seed=4 --timeline="$TMP/run.json"
+expect_text "$TMP/run.json" '"traceEvents"' "timeline JSON"
+expect_exit 0 "timeline of a trace" -- "$SIM" --dump="$TMP/run.trace" --timeline="$TMP/dump.json"
+if ! cmp -s "$TMP/run.json" "$TMP/dump.json"; then echo "FAIL: the two timelines differ"; failures=$((failures + 1)); fi
+expect_exit 2 "timeline with a campaign" -- "$SIM" --seeds=2 --timeline="$TMP/x.json"
+# The setup runs before the informer's start: negative times, one clock.
+expect_exit 0 "dump of phases" -- "$SIM" --dump="$TMP/run.trace" --dump_kind=phase
+expect_text "$TMP/out" "@-0.001000s PHASE sim: setup" "setup before time zero"
+expect_text "$TMP/out" "@0.000000s PHASE sim: faults" "the informer starts at zero"
+
 # A faulty swarm seed replays identically in a second process (per-process
 # hash seeds must not leak into a run).
 expect_exit 0 "swarm run writes a trace" -- "$SIM" --swarm --seed=12 --duration=20s --objects=80 --trace_out="$TMP/swarm.trace"
