@@ -842,7 +842,7 @@ struct FakeApiServer::State : public std::enable_shared_from_this<FakeApiServer:
 
   // ---- Scripted faults ----
 
-  void BreakWatches() {
+  int64_t BreakWatches() {
     int64_t broken = 0;
     for (size_t i = 0; i < instances.size(); ++i) {
       const auto watches = instances[i].watches;
@@ -855,6 +855,7 @@ struct FakeApiServer::State : public std::enable_shared_from_this<FakeApiServer:
       PruneWatches(i);
     }
     Trace(StepKind::FAULT, "break_watches", absl::StrCat(broken, " streams"));
+    return broken;
   }
 
   void Shutdown() {
@@ -933,13 +934,15 @@ const MvccStore& FakeApiServer::store() const { return state_->store; }
 void FakeApiServer::SetFaultRates(const ServerFaultRates& rates) { state_->rates = rates; }
 const ServerFaultRates& FakeApiServer::fault_rates() const { return state_->rates; }
 
-void FakeApiServer::BreakWatches() { state_->BreakWatches(); }
+int64_t FakeApiServer::BreakWatches() { return state_->BreakWatches(); }
 
-void FakeApiServer::CompactNow() {
+bool FakeApiServer::CompactNow() {
   State& s = *state_;
+  const int64_t before = s.store.compacted_rv();
   s.store.Compact(s.store.current_rv());
   ++s.stats.compactions;
   s.Trace(StepKind::FAULT, "compaction", absl::StrCat("now to rv=", s.store.compacted_rv()));
+  return s.store.compacted_rv() > before;
 }
 
 void FakeApiServer::SetInstanceLag(size_t instance, absl::Duration lag) {

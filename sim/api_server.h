@@ -209,11 +209,11 @@ class FakeApiServer final : public ListerWatcher, public ObjectWriter {
   const ServerFaultRates& fault_rates() const;
 
   // Scripted faults.
-  // Ends every open watch stream (a broken connection: OnClosed).
-  void BreakWatches();
+  // Ends every open watch stream (a broken connection: OnClosed); how many.
+  int64_t BreakWatches();
   // Compacts the store to its current RV: any request at an older RV gets
-  // 410 from now on.
-  void CompactNow();
+  // 410 from now on. False if nothing new was compacted.
+  bool CompactNow();
   // Sets instance `i`'s watch-cache lag (takes effect for later commits;
   // setting 0 lets it catch up at once).
   void SetInstanceLag(size_t instance, absl::Duration lag);

@@ -890,8 +890,11 @@ class Run {
       });
     }
     faults_strand_ = strand;
-    for (const ScriptedFault& fault : options_.faults) {
-      world_.runtime()->PostAfter(strand, t0_ + fault.at - world_.Now(), [this, fault] {
+    fault_reached_.assign(options_.faults.size(), false);
+    for (size_t k = 0; k < options_.faults.size(); ++k) {
+      const ScriptedFault& fault = options_.faults[k];
+      world_.runtime()->PostAfter(strand, t0_ + fault.at - world_.Now(), [this, fault, k] {
+        fault_reached_[k] = true;
         if (fault.on_list) {
           Arm(fault);
         } else {
@@ -903,7 +906,11 @@ class Run {
 
   // A KIND@list fault waits for the informer's next whole-state request.
   void Arm(const ScriptedFault& fault) {
-    if (stopped_faults_) return;
+    if (stopped_faults_) {
+      result_.injected.push_back(
+          absl::StrCat(DescribeFault(fault), " (not armed: the fault phase had ended)"));
+      return;
+    }
     world_.tracer()->Record(PHASE, "faults", absl::StrCat("armed ", DescribeFault(fault)));
     armed_.push_back(fault);
   }
@@ -921,16 +928,21 @@ class Run {
   }
 
   void Inject(const ScriptedFault& fault) {
-    if (stopped_faults_) return;
+    if (stopped_faults_) {
+      // Not traced: the world is as it would be without the fault.
+      result_.injected.push_back(
+          absl::StrCat(DescribeFault(fault), " (not injected: the fault phase had ended)"));
+      return;
+    }
     world_.tracer()->Record(FAULT, FaultKindName(fault.kind), DescribeFault(fault));
-    result_.injected.push_back(DescribeFault(fault));
     const absl::Time until = world_.Now() + fault.duration;
+    std::string no_effect;
     switch (fault.kind) {
       case FaultKind::kBreakWatches:
-        server_.BreakWatches();
+        if (server_.BreakWatches() == 0) no_effect = "no watch was open";
         break;
       case FaultKind::kCompact:
-        server_.CompactNow();
+        if (!server_.CompactNow()) no_effect = "nothing new to compact";
         break;
       case FaultKind::kLagInstance:
         server_.SetInstanceLag(static_cast<size_t>(fault.target), fault.duration);
@@ -942,13 +954,19 @@ class Run {
         server_.FailRequestsUntil(until);
         break;
       case FaultKind::kPauseConsumer:
-        if (controller_strand_ != 0) world_.PauseStrand(controller_strand_, until);
+        if (controller_strand_ != 0) {
+          world_.PauseStrand(controller_strand_, until);
+        } else {
+          no_effect = "no consumer is running";
+        }
         consumer_paused_until_ = std::max(consumer_paused_until_, until);
         break;
       case FaultKind::kStallHandler: {
         const size_t h = static_cast<size_t>(fault.target);
         if (h < handler_strands_.size() && handler_strands_[h] != 0) {
           world_.PauseStrand(handler_strands_[h], until);
+        } else {
+          no_effect = absl::StrCat("handler ", h, " is not registered");
         }
         break;
       }
@@ -960,12 +978,19 @@ class Run {
       }
       case FaultKind::kRestartInformer:
         // A process down after an index crash is restarting already.
-        if (!crashed_) RestartInformer();
+        if (!crashed_) {
+          RestartInformer();
+        } else {
+          no_effect = "the informer was already restarting after a crash";
+        }
         break;
       case FaultKind::kChurn:
-        workload_.Churn(fault.duration);
+        if (!workload_.Churn(fault.duration)) no_effect = "no live object to churn";
         break;
     }
+    result_.injected.push_back(no_effect.empty()
+                                   ? DescribeFault(fault)
+                                   : absl::StrCat(DescribeFault(fault), " (no effect: ", no_effect, ")"));
   }
 
   void CheckQuiescent() {
@@ -1168,6 +1193,7 @@ class Run {
       result_.handlers.push_back(s);
     }
     result_.restart_time_travel_findings = checker_.restart_time_travel_findings();
+    NoteFaultsWithoutEffect();
     CheckExpectations();
     const bool expected_failure = ExpectedFailureMet();
     result_.violations = checker_.violations();
@@ -1266,6 +1292,21 @@ class Run {
                             absl::StrJoin(seen, ", "));
     checker_.Report(v);
     return false;
+  }
+
+  // Scripted faults the run never carried out, so the summary does not let
+  // them pass for injected ones.
+  void NoteFaultsWithoutEffect() {
+    for (size_t k = 0; k < options_.faults.size(); ++k) {
+      if (!fault_reached_.empty() && !fault_reached_[k]) {
+        result_.injected.push_back(absl::StrCat(DescribeFault(options_.faults[k]),
+                                                " (not injected: the run ended before its time)"));
+      }
+    }
+    for (const ScriptedFault& f : armed_) {
+      result_.injected.push_back(
+          absl::StrCat(DescribeFault(f), " (no effect: no relist came after it)"));
+    }
   }
 
   // How to run this world again. Code-set parts cannot travel in flags: the
@@ -1376,6 +1417,7 @@ class Run {
   absl::Time consumer_paused_until_ = absl::InfinitePast();
   StrandId faults_strand_ = 0;
   std::vector<ScriptedFault> armed_;  // KIND@list faults waiting for a relist
+  std::vector<bool> fault_reached_;   // per scripted fault: its time came
   // In the order the handlers were added.
   std::vector<HandlerSlot> handlers_;
   // Per crashing handler's index: its crash draws, kept across restarts.
@@ -1478,9 +1520,14 @@ std::string FormatSummary(const SimOptions& o, const SimResult& r) {
                         ? absl::StrCat(" (", r.index_crashes,
                                        " after crashes on an index function error)")
                         : std::string(),
-                    "; keys seen older than before the restart (stale first list, legal "
-                    "client-go behaviour unless the scenario forbids it): ",
-                    r.restart_time_travel_findings, "\n");
+                    o.restart_time_travel_is_violation
+                        ? "; keys seen older than before the restart (stale first list) are "
+                          "violations in this run (INV4 below)"
+                        : absl::StrCat("; keys seen older than before the restart (stale first "
+                                       "list, legal client-go behaviour unless the scenario "
+                                       "forbids it): ",
+                                       r.restart_time_travel_findings),
+                    "\n");
   }
   if (r.handler_crashes > 0) {
     absl::StrAppend(&out, "  handler crashes recovered by the informer: ", r.handler_crashes, "\n");

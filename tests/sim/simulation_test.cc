@@ -13,6 +13,7 @@
 #include "core/controller.h"
 #include "core/delta_fifo.h"
 #include "gmock/gmock.h"
+#include "absl/strings/str_join.h"
 #include "gtest/gtest.h"
 #include "sim/sim_options.h"
 
@@ -437,6 +438,35 @@ TEST(TimeTravel, ClassicRestartCanGoBackCurrentNeverDoes) {
   ASSERT_FALSE(r->violations.empty());
   EXPECT_EQ(r->violations[0].invariant, "INV4");
   EXPECT_NE(r->violations[0].detail.find("restart"), std::string::npos) << r->report;
+  // The summary agrees with the verdict: no "legal" findings count.
+  const std::string summary = FormatSummary(strict, *r);
+  EXPECT_NE(summary.find("are violations in this run"), std::string::npos) << summary;
+  EXPECT_EQ(summary.find("legal client-go behaviour"), std::string::npos) << summary;
+}
+
+// A scripted fault that changed nothing says so in the summary.
+TEST(Simulation, ScriptedFaultsWithoutEffectAreReportedSo) {
+  absl::StatusOr<SimOptions> o =
+      OptionsFromFlags({"--scenario=calm", "--duration=5s", "--objects=5", "--write_rate=0",
+                        "--faults=2s:restart,4s:compact,4500ms:compact,3s:break@list"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  absl::StatusOr<SimResult> r = RunSimulation(*o);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_TRUE(r->passed) << r->report;
+  const std::string injected = absl::StrJoin(r->injected, ", ");
+  EXPECT_NE(injected.find("2s:restart, "), std::string::npos) << injected;
+  EXPECT_NE(injected.find("4s:compact, "), std::string::npos) << injected;
+  EXPECT_NE(injected.find("4.5s:compact (no effect: nothing new to compact)"), std::string::npos)
+      << injected;
+  EXPECT_NE(injected.find("3s:break@list (no effect: no relist came after it)"),
+            std::string::npos)
+      << injected;
+  absl::StatusOr<SimOptions> empty = OptionsFromFlags(
+      {"--scenario=calm", "--duration=5s", "--objects=0", "--write_rate=0", "--faults=1s:churn:1s"});
+  ASSERT_TRUE(empty.ok());
+  r = RunSimulation(*empty);
+  ASSERT_TRUE(r.ok());
+  EXPECT_NE(absl::StrJoin(r->injected, ", ").find("no live object"), std::string::npos);
 }
 
 }  // namespace
