@@ -59,6 +59,11 @@ Simulation& Simulation::AddIndex(std::string name, IndexFunc func) {
   return *this;
 }
 
+Simulation& Simulation::UseTransform(TransformFunc transform) {
+  transform_ = std::move(transform);
+  return *this;
+}
+
 Simulation& Simulation::UseQueue(QueueFactory factory) {
   queue_ = std::move(factory);
   return *this;
@@ -84,6 +89,7 @@ absl::StatusOr<SimOptions> Simulation::OptionsFor(uint64_t seed) const {
   o->invariants.insert(o->invariants.end(), invariants_.begin(), invariants_.end());
   o->user_indexes.insert(o->user_indexes.end(), indexes_.begin(), indexes_.end());
   if (queue_ != nullptr) o->queue_factory = queue_;
+  if (transform_ != nullptr) o->transform = transform_;
   o->replay = replay_ != nullptr ? replay_(seed) : TestReplayLine(seed);
   absl::Status valid = ValidateOptions(*o);
   if (!valid.ok()) return valid;

@@ -68,6 +68,11 @@ class Simulation {
   // against the items at every quiescent point; an error crashes the
   // informer (client-go's store panics) and the simulation restarts it.
   Simulation& AddIndex(std::string name, IndexFunc func);
+  // A transform of yours (client-go SetTransform): the informer stores and
+  // delivers what it returns, and the built-in checks compare the cache
+  // with the server's objects transformed alike. It must be idempotent, as
+  // client-go requires.
+  Simulation& UseTransform(TransformFunc transform);
   // The informer's queue, in place of the profile's (a queue of yours).
   Simulation& UseQueue(QueueFactory factory);
   // What a failing run's report says to do to replay it; default: under
@@ -88,6 +93,7 @@ class Simulation {
   std::vector<UserInvariant> invariants_;
   std::vector<std::pair<std::string, IndexFunc>> indexes_;
   QueueFactory queue_;
+  TransformFunc transform_;
   std::function<std::string(uint64_t)> replay_;
   std::vector<std::function<void(SimOptions&)>> configure_;
 };

@@ -309,7 +309,8 @@ std::string FormatScriptedFaults(const std::vector<ScriptedFault>& faults) {
 
 bool HasCodeSetParts(const SimOptions& o) {
   return o.queue_factory != nullptr || o.client_layer != nullptr || o.server_layer != nullptr ||
-         !o.user_handlers.empty() || !o.invariants.empty() || !o.user_indexes.empty();
+         !o.user_handlers.empty() || !o.invariants.empty() || !o.user_indexes.empty() ||
+         o.transform != nullptr;
 }
 
 absl::Status ValidateOptions(const SimOptions& o) {

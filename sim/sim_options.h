@@ -217,6 +217,10 @@ struct SimOptions {
   // crashes the informer, as a panic in client-go's store would (see
   // WorkloadOptions::refused_tag_fraction for the built-in case).
   std::vector<std::pair<std::string, IndexFunc>> user_indexes;
+  // The user's transform (client-go SetTransform): the informer stores and
+  // delivers transformed objects, and the checker compares its cache with
+  // the server's objects transformed alike. Null: none.
+  TransformFunc transform;
   std::string replay;
 };
 

@@ -717,6 +717,15 @@ class Run {
       return inner(queue, std::move(ro));
     };
     informer_ = std::make_unique<SharedIndexInformer>(world_.runtime(), std::move(feeder), io);
+    if (options_.transform != nullptr) {
+      absl::Status set = informer_->SetTransform(options_.transform);
+      if (!set.ok()) {
+        Violation v;
+        v.invariant = "SETUP";
+        v.detail = absl::StrCat("SetTransform failed: ", set.ToString());
+        checker_.Report(v);
+      }
+    }
     SharedIndexInformer* informer = informer_.get();
     observed_server_.NewGeneration([informer] { return informer->LastSyncResourceVersion(); });
   }
@@ -994,8 +1003,22 @@ class Run {
   }
 
   void CheckQuiescent() {
-    checker_.CheckQuiescent(server_.Objects(), *informer_->GetIndexer());
+    checker_.CheckQuiescent(Truth(), *informer_->GetIndexer());
     RunInvariants(UserInvariant::When::kQuiescent, {}, {}, nullptr);
+  }
+
+  // The server's objects as the informer should hold them: transformed by
+  // the user's transform, if any. An object the transform fails on is
+  // compared untransformed (and so reported if the informer stored
+  // something else).
+  std::vector<ObjectPtr> Truth() {
+    std::vector<ObjectPtr> truth = server_.Objects();
+    if (options_.transform == nullptr) return truth;
+    for (ObjectPtr& obj : truth) {
+      absl::StatusOr<Item> t = options_.transform(Item(obj));
+      if (t.ok() && t->is_object()) obj = t->object();
+    }
+    return truth;
   }
 
   // ---- User code (sim/user_code.h) ----

@@ -221,6 +221,45 @@ TEST(HarnessTest, UserIndexesAreCheckedByInv8) {
   EXPECT_FALSE(clash.Run(1).ok());
 }
 
+// A transform that strips annotations and the spec: the cache holds the
+// transformed objects and the built-in checks compare with the server's
+// objects transformed alike. One that is not idempotent-safe in the same
+// way (it stamps the call count) is caught by INV1.
+TEST(HarnessTest, UserTransformIsCheckedAgainstTransformedTruth) {
+  Simulation sim = Calm({"--faults=2s:break,3s:restart"});
+  sim.UseTransform([](Item item) -> absl::StatusOr<Item> {
+    if (!item.is_object()) return item;
+    api::Object copy = *item.object();
+    copy.clear_spec();
+    copy.mutable_metadata()->mutable_annotations()->clear();
+    return Item(MakeObject(std::move(copy)));
+  });
+  sim.CheckAtQuiescence("specs-stripped", [](const InvariantContext& c) {
+    for (const Item& item : c.cache().List()) {
+      if (!item.object()->spec().empty()) return absl::InternalError("a spec survived");
+    }
+    return absl::OkStatus();
+  });
+  absl::StatusOr<SimResult> r = sim.Run(6);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_TRUE(r->passed) << r->report;
+
+  auto calls = std::make_shared<int64_t>(0);
+  Simulation stamping = Calm();
+  stamping.UseTransform([calls](Item item) -> absl::StatusOr<Item> {
+    if (!item.is_object()) return item;
+    api::Object copy = *item.object();
+    copy.set_spec(std::to_string(++*calls));
+    return Item(MakeObject(std::move(copy)));
+  });
+  r = stamping.Run(6);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_FALSE(r->passed);
+  bool inv1 = false;
+  for (const Violation& v : r->violations) inv1 |= v.invariant == "INV1";
+  EXPECT_TRUE(inv1) << r->report;
+}
+
 TEST(HarnessGtestTest, SeedsForThisShard) {
   unsetenv("INFORMERSIM_SEED");
   setenv("TEST_TOTAL_SHARDS", "3", 1);
