@@ -30,6 +30,12 @@ absl::StatusOr<Simulation> Simulation::FromScenario(absl::string_view name_or_pa
   return FromFlags({absl::StrCat("--scenario=", name_or_path)});
 }
 
+Simulation Simulation::FromOptions(SimOptions options) {
+  Simulation sim;
+  sim.base_ = std::move(options);
+  return sim;
+}
+
 Simulation& Simulation::AddHandler(UserHandler handler) {
   handlers_.push_back(std::move(handler));
   return *this;
@@ -80,10 +86,16 @@ Simulation& Simulation::Configure(std::function<void(SimOptions&)> configure) {
 }
 
 absl::StatusOr<SimOptions> Simulation::OptionsFor(uint64_t seed) const {
-  std::vector<std::string> flags = flags_;
-  flags.push_back(absl::StrCat("--seed=", seed));
-  absl::StatusOr<SimOptions> o = OptionsFromFlags(flags);
-  if (!o.ok()) return o.status();
+  absl::StatusOr<SimOptions> o;
+  if (base_.has_value()) {
+    o = *base_;
+    o->seed = seed;
+  } else {
+    std::vector<std::string> flags = flags_;
+    flags.push_back(absl::StrCat("--seed=", seed));
+    o = OptionsFromFlags(flags);
+    if (!o.ok()) return o.status();
+  }
   for (const auto& configure : configure_) configure(*o);
   o->user_handlers.insert(o->user_handlers.end(), handlers_.begin(), handlers_.end());
   o->invariants.insert(o->invariants.end(), invariants_.begin(), invariants_.end());

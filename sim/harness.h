@@ -56,6 +56,10 @@ class Simulation {
   static absl::StatusOr<Simulation> FromFlags(std::vector<std::string> flags);
   // An embedded scenario's name or a scenario file's path.
   static absl::StatusOr<Simulation> FromScenario(absl::string_view name_or_path);
+  // These options as they are, with each Run's seed (a swarm is not redrawn:
+  // start from FromFlags({"--swarm"}) for that). Code-set parts in them are
+  // kept and added to.
+  static Simulation FromOptions(SimOptions options);
 
   // A handler of yours, made afresh for every informer process.
   Simulation& AddHandler(UserHandler handler);
@@ -89,6 +93,7 @@ class Simulation {
 
  private:
   std::vector<std::string> flags_;
+  std::optional<SimOptions> base_;
   std::vector<UserHandler> handlers_;
   std::vector<UserInvariant> invariants_;
   std::vector<std::pair<std::string, IndexFunc>> indexes_;

@@ -260,6 +260,21 @@ TEST(HarnessTest, UserTransformIsCheckedAgainstTransformedTruth) {
   EXPECT_TRUE(inv1) << r->report;
 }
 
+TEST(HarnessTest, FromOptionsRunsThoseOptionsWithEachSeed) {
+  absl::StatusOr<SimOptions> base = OptionsFromFlags({"--scenario=calm", "--duration=4s"});
+  ASSERT_TRUE(base.ok());
+  base->workload.initial_objects = 7;
+  Simulation sim = Simulation::FromOptions(*base);
+  absl::StatusOr<SimOptions> o = sim.OptionsFor(11);
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->seed, 11u);
+  EXPECT_EQ(o->workload.initial_objects, 7);
+  absl::StatusOr<SimResult> r = sim.Run(11);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_TRUE(r->passed) << r->report;
+  EXPECT_EQ(r->seed, 11u);
+}
+
 TEST(HarnessGtestTest, SeedsForThisShard) {
   unsetenv("INFORMERSIM_SEED");
   setenv("TEST_TOTAL_SHARDS", "3", 1);
