@@ -113,11 +113,39 @@ std::string ReasonOf(const absl::Status& status) {
   return s.has_value() ? s->reason() : std::string();
 }
 
+bool IsKnownReason(absl::string_view why) {
+  // apimachinery's knownReasons; "" (StatusReasonUnknown) is not one.
+  static constexpr absl::string_view kKnown[] = {
+      "Unauthorized",   "Forbidden",        "NotFound",        "AlreadyExists",
+      "Conflict",       "Gone",             "Invalid",         "ServerTimeout",
+      "StoreReadError", "Timeout",          "TooManyRequests", "BadRequest",
+      "MethodNotAllowed", "NotAcceptable",  "RequestEntityTooLarge",
+      "UnsupportedMediaType", "InternalError", "Expired",      "ServiceUnavailable",
+  };
+  for (absl::string_view known : kKnown) {
+    if (why == known) return true;
+  }
+  return false;
+}
+
+namespace {
+
+// apimachinery's pattern for most Is* predicates: the reason, or a reason
+// it does not know with the matching HTTP code.
+bool ReasonOrCode(const absl::Status& status, absl::string_view why, int code) {
+  std::optional<api::Status> s = ApiStatusOf(status);
+  if (!s.has_value()) return false;
+  if (s->reason() == why) return true;
+  return !IsKnownReason(s->reason()) && s->code() == code;
+}
+
+}  // namespace
+
 bool IsResourceExpired(const absl::Status& status) { return ReasonOf(status) == reason::kExpired; }
-bool IsGone(const absl::Status& status) { return ReasonOf(status) == reason::kGone; }
-bool IsTimeout(const absl::Status& status) { return ReasonOf(status) == reason::kTimeout; }
+bool IsGone(const absl::Status& status) { return ReasonOrCode(status, reason::kGone, 410); }
+bool IsTimeout(const absl::Status& status) { return ReasonOrCode(status, reason::kTimeout, 504); }
 bool IsInternalError(const absl::Status& status) {
-  return ReasonOf(status) == reason::kInternalError;
+  return ReasonOrCode(status, reason::kInternalError, 500);
 }
 
 bool IsTooManyRequests(const absl::Status& status) {
@@ -141,8 +169,11 @@ bool IsTooLargeResourceVersion(const absl::Status& status) {
   for (const api::StatusCause& c : s->causes()) {
     if (c.type() == kCauseResourceVersionTooLarge) return true;
   }
-  // Servers before 1.18.6 said it only in words, and only on a Timeout.
-  if (s->reason() != reason::kTimeout) return false;
+  // Servers before 1.18.6 said it only in words, and only on a Timeout (by
+  // reason, or by code with a reason apimachinery does not know), and
+  // only with details (which hold the causes and the retry advice).
+  if (!IsTimeout(status)) return false;
+  if (s->causes().empty() && s->retry_after_seconds() == 0) return false;
   for (const api::StatusCause& c : s->causes()) {
     if (c.message() == kTooLargeResourceVersionText) return true;
   }

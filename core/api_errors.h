@@ -74,15 +74,21 @@ absl::Status ConnectionRefusedError(absl::string_view where);
 // The reason of an API error, "" for other statuses (apimachinery ReasonForError).
 std::string ReasonOf(const absl::Status& status);
 
-// apimachinery predicates, by reason (and code where apimachinery uses it).
+// apimachinery's api/errors predicates (apimachinery eed236ce), rule for
+// rule: most match their reason, or a reason apimachinery does not know
+// ("" included) with their HTTP code; IsResourceExpired matches the reason
+// only; IsTooManyRequests the reason or code 429 whatever the reason.
+bool IsKnownReason(absl::string_view reason);           // apimachinery knownReasons
 bool IsResourceExpired(const absl::Status& status);  // reason Expired
-bool IsGone(const absl::Status& status);             // reason Gone
-bool IsTimeout(const absl::Status& status);          // reason Timeout
+bool IsGone(const absl::Status& status);             // reason Gone, or unknown + 410
+bool IsTimeout(const absl::Status& status);          // reason Timeout, or unknown + 504
 bool IsTooManyRequests(const absl::Status& status);  // reason, or code 429
-bool IsInternalError(const absl::Status& status);    // reason InternalError
+bool IsInternalError(const absl::Status& status);    // reason InternalError, or unknown + 500
 bool HasStatusCause(const absl::Status& status, absl::string_view cause_type);
 // reflector.go isTooLargeResourceVersionError: the cause type, or (for older
-// servers) a Timeout whose cause message or message says so (RF6).
+// servers) an IsTimeout error with details (causes or retry advice: the
+// port's api::Status has no separate details object) whose cause message or
+// message says so (RF6).
 bool IsTooLargeResourceVersion(const absl::Status& status);
 // Expired or Gone: what makes the Reflector treat its version as unusable.
 inline bool IsExpiredOrGone(const absl::Status& status) {

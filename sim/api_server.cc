@@ -1,6 +1,7 @@
 #include "sim/api_server.h"
 
 #include <algorithm>
+#include <optional>
 #include <cassert>
 #include <cstdint>
 #include <deque>
@@ -205,29 +206,44 @@ struct FakeApiServer::State : public std::enable_shared_from_this<FakeApiServer:
     return static_cast<size_t>(random.Below(instances.size()));
   }
 
+  // With reasonless_errors, a 410, 500 or 504 loses its reason.
+  absl::Status Shaped(absl::Status error) const {
+    if (!options.reasonless_errors) return error;
+    std::optional<api::Status> s = ApiStatusOf(error);
+    if (!s.has_value() || (s->code() != 410 && s->code() != 500 && s->code() != 504)) {
+      return error;
+    }
+    s->clear_reason();
+    return ApiError(*s);
+  }
+
+  absl::Status InternalError(absl::string_view message) const {
+    return Shaped(InternalApiError(message));
+  }
+
   absl::Status TooLarge(int64_t rv, int64_t have) {
     ++stats.too_large_responses;
     const std::string message =
         absl::StrCat("Too large resource version: ", rv, ", current: ", have);
     if (options.message_only_too_large) {
-      return TimeoutApiError(absl::StrCat(kTooLargeResourceVersionText, ": ", message), 1);
+      return Shaped(TimeoutApiError(absl::StrCat(kTooLargeResourceVersionText, ": ", message), 1));
     }
-    return options.legacy_too_large_encoding
-               ? LegacyTooLargeResourceVersionError(message, 1)
-               : TooLargeResourceVersionError(message, 1);
+    return Shaped(options.legacy_too_large_encoding
+                      ? LegacyTooLargeResourceVersionError(message, 1)
+                      : TooLargeResourceVersionError(message, 1));
   }
 
   // A 410 with the options' reason (drawn when either will do).
   absl::Status Expired(absl::string_view message, bool drawn_gone) {
     switch (options.expired_reason) {
       case ApiServerOptions::ExpiredReason::kExpired:
-        return ExpiredError(message);
+        return Shaped(ExpiredError(message));
       case ApiServerOptions::ExpiredReason::kGone:
-        return GoneError(message);
+        return Shaped(GoneError(message));
       case ApiServerOptions::ExpiredReason::kEither:
         break;
     }
-    return drawn_gone ? GoneError(message) : ExpiredError(message);
+    return Shaped(drawn_gone ? GoneError(message) : ExpiredError(message));
   }
 
   absl::Status BadRequest(absl::string_view message) {
@@ -257,7 +273,7 @@ struct FakeApiServer::State : public std::enable_shared_from_this<FakeApiServer:
         (is_list && random.Chance(rates.list_internal_error))) {
       ++stats.internal_errors;
       Trace(StepKind::FAULT, "internal_error", absl::StrCat(inst.name, " ", verb));
-      return InternalApiError(absl::StrCat("Internal error occurred: injected ", verb, " failure"));
+      return InternalError(absl::StrCat("Internal error occurred: injected ", verb, " failure"));
     }
     if (random.Chance(is_list ? rates.list_too_many_requests : rates.watch_too_many_requests)) {
       ++stats.too_many_requests;
@@ -587,7 +603,7 @@ struct FakeApiServer::State : public std::enable_shared_from_this<FakeApiServer:
       // for good: client-go falls back to LIST on any error it does not
       // retry, "because making progress is better than deadlocking".
       ++stats.internal_errors;
-      return FailWatch(w, InternalApiError("the streaming list is unavailable (simulated)"));
+      return FailWatch(w, InternalError("the streaming list is unavailable (simulated)"));
     }
     if (has_sie && *o.send_initial_events && !o.allow_watch_bookmarks) {
       return FailWatch(w, Invalid("allowWatchBookmarks: Required value: sendInitialEvents "
@@ -789,7 +805,7 @@ struct FakeApiServer::State : public std::enable_shared_from_this<FakeApiServer:
       Trace(StepKind::FAULT, "watch_internal_error", absl::StrCat("watch=", w->id));
       ++stats.internal_errors;
       ++stats.watch_breaks;
-      SendErrorAndClose(w, InternalApiError("Internal error occurred: injected watch failure"));
+      SendErrorAndClose(w, InternalError("Internal error occurred: injected watch failure"));
       return;
     }
     WatchEvent event{type, std::move(object), absl::OkStatus()};

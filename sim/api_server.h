@@ -114,6 +114,9 @@ struct ApiServerOptions {
   bool legacy_too_large_encoding = false;
   // ... or in the pre-1.17 one: only the message of a Timeout says it.
   bool message_only_too_large = false;
+  // 410, 500 and 504 answers (list, watch, in-stream) carry no reason,
+  // only the HTTP code: apimachinery's predicates fall back to the code.
+  bool reasonless_errors = false;
   // The reason of every 410 (LIST, continue, WATCH, in-stream ERROR):
   // drawn per answer, or always the one (client-go treats Expired and Gone
   // alike; a client that knows only one relists forever on the other).

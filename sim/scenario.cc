@@ -642,6 +642,7 @@ void ApplyScenario(const ScenarioFile& file, SimOptions* o) {
       so.legacy_too_large_encoding = sv.legacy_too_large_encoding();
     }
     if (sv.has_message_only_too_large()) so.message_only_too_large = sv.message_only_too_large();
+    if (sv.has_reasonless_errors()) so.reasonless_errors = sv.reasonless_errors();
     if (sv.has_expired_reason()) {
       so.expired_reason = static_cast<ApiServerOptions::ExpiredReason>(sv.expired_reason());
     }
@@ -834,6 +835,7 @@ std::string ScenarioText(const SimOptions& o, const std::vector<std::string>& co
   sv.set_fresh_wait(DurText(o.server.fresh_wait));
   sv.set_legacy_too_large_encoding(o.server.legacy_too_large_encoding);
   sv.set_message_only_too_large(o.server.message_only_too_large);
+  sv.set_reasonless_errors(o.server.reasonless_errors);
   sv.set_expired_reason(static_cast<scenarios::ExpiredReason>(o.server.expired_reason));
   sv.set_expired_watch(static_cast<scenarios::ExpiredWatch>(o.server.expired_watch));
   scenarios::Workload& w = *s.mutable_workload();

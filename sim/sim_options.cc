@@ -496,6 +496,8 @@ SimOptions DrawSwarm(const SimOptions& base, uint64_t seed, bool keep_duration,
   o.server.watch_list_fails = r.Chance(0.05);
   o.server.legacy_too_large_encoding = r.Chance(0.3);
   o.server.message_only_too_large = r.Chance(0.15);
+  // From a stream of its own: a draw added here shifts no other.
+  o.server.reasonless_errors = Prng::Stream(seed, "swarm-shapes").Chance(0.15);
   // Each 410 shape alone, or mixed: a client that handles one shape only
   // loops on the other for ever, which a mix would hide.
   o.server.expired_reason = static_cast<ApiServerOptions::ExpiredReason>(r.Below(3));

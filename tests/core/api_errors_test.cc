@@ -1,6 +1,8 @@
 // Tests of the Kubernetes API error predicates the Reflector branches on.
 #include "core/api_errors.h"
 
+#include <string>
+
 #include "gtest/gtest.h"
 
 namespace informersim {
@@ -15,6 +17,55 @@ TEST(ApiErrors, ReasonsAndCodes) {
   EXPECT_TRUE(IsInternalError(InternalApiError("boom")));
   EXPECT_FALSE(IsInternalError(absl::InternalError("not an API error")));
   EXPECT_EQ(ReasonOf(absl::InternalError("plain")), "");
+}
+
+api::Status Shaped(int code, const std::string& why, const std::string& message = "m") {
+  api::Status s;
+  s.set_code(code);
+  s.set_reason(why);
+  s.set_message(message);
+  return s;
+}
+
+// apimachinery's errors.go (eed236ce): IsGone, IsTimeout and IsInternalError
+// match their reason, or a reason they do not know (the empty one, or an
+// invented one) with their HTTP code; a known other reason with that code
+// does not match; IsResourceExpired goes by its reason only.
+TEST(ApiErrors, UnknownReasonsFallBackToTheHttpCode) {
+  for (const std::string& unknown : {std::string(), std::string("Teapot")}) {
+    EXPECT_TRUE(IsGone(ApiError(Shaped(410, unknown)))) << unknown;
+    EXPECT_TRUE(IsExpiredOrGone(ApiError(Shaped(410, unknown)))) << unknown;
+    EXPECT_TRUE(IsTimeout(ApiError(Shaped(504, unknown)))) << unknown;
+    EXPECT_TRUE(IsInternalError(ApiError(Shaped(500, unknown)))) << unknown;
+    EXPECT_FALSE(IsResourceExpired(ApiError(Shaped(410, unknown)))) << unknown;
+  }
+  EXPECT_FALSE(IsGone(ApiError(Shaped(410, "Conflict"))));
+  EXPECT_FALSE(IsGone(ApiError(Shaped(410, "Expired"))));
+  EXPECT_FALSE(IsTimeout(ApiError(Shaped(504, "ServerTimeout"))));
+  EXPECT_FALSE(IsInternalError(ApiError(Shaped(500, "ServiceUnavailable"))));
+  EXPECT_FALSE(IsGone(ApiError(Shaped(404, ""))));
+  EXPECT_TRUE(IsKnownReason("Expired"));
+  EXPECT_TRUE(IsKnownReason("StoreReadError"));
+  EXPECT_FALSE(IsKnownReason(""));
+  EXPECT_FALSE(IsKnownReason("Teapot"));
+  // The 429 check predates the others and ignores the reason entirely.
+  EXPECT_TRUE(IsTooManyRequests(ApiError(Shaped(429, "Conflict"))));
+}
+
+// isTooLargeResourceVersionError on a reasonless 504: IsTimeout by code; the
+// words count only when the Status has details (here: causes or retry
+// advice).
+TEST(ApiErrors, TooLargeOnAReasonless504) {
+  api::Status with_cause = Shaped(504, "", "x");
+  with_cause.add_causes()->set_message("Too large resource version");
+  EXPECT_TRUE(IsTooLargeResourceVersion(ApiError(with_cause)));
+  api::Status words_with_advice = Shaped(504, "", "Too large resource version: 9");
+  words_with_advice.set_retry_after_seconds(1);
+  EXPECT_TRUE(IsTooLargeResourceVersion(ApiError(words_with_advice)));
+  EXPECT_FALSE(IsTooLargeResourceVersion(ApiError(Shaped(504, "", "Too large resource version"))));
+  api::Status known_other = Shaped(504, "ServerTimeout", "Too large resource version");
+  known_other.set_retry_after_seconds(1);
+  EXPECT_FALSE(IsTooLargeResourceVersion(ApiError(known_other)));
 }
 
 TEST(ApiErrors, TooManyRequestsByReasonOrCode) {

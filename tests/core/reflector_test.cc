@@ -907,6 +907,45 @@ TEST(ReflectorTest, ExpiredExactResourceVersion) {
   EXPECT_THAT(rvs, ElementsAre("0", "10", ""));
 }
 
+// RF6 with a 410 whose reason is empty: apimachinery's IsGone matches an
+// unknown reason by its code, so the reflector relists from "" at once, as
+// with a reasoned 410 (not backing off and asking for "10" again).
+TEST(ReflectorTest, ReasonlessGoneRelistsFromEmpty) {
+  ManualRuntime rt;
+  SplitMixRandom random;
+  auto store = NewStore(MetaNamespaceKeyFunc);
+  std::vector<std::string> rvs;
+  Reflector* rp = nullptr;
+  FuncListerWatcher lw(
+      [&](const ListOptions& o) -> absl::StatusOr<ListPage> {
+        rvs.push_back(o.resource_version);
+        if (o.resource_version == "0") return MakeList("10", Pods(0, 4));
+        if (o.resource_version == "10") {
+          api::Status reasonless;
+          reasonless.set_code(410);
+          reasonless.set_message("too old");
+          return ApiError(reasonless);
+        }
+        if (o.resource_version.empty()) return MakeList("11", Pods(0, 8));
+        ADD_FAILURE() << "unrecognized RV " << o.resource_version;
+        return absl::InternalError("bad rv");
+      },
+      [&](const ListOptions&) {
+        rp->CancelListAndWatch();
+        return FakeWatcher::New();
+      },
+      /*watch_list_unsupported=*/true);
+  Reflector r(&lw, store.get(), &rt, &random, Opts());
+  rp = &r;
+  for (size_t want : {4u, 8u}) {
+    Once once(&r, &rt);
+    ASSERT_TRUE(once.Wait().has_value());
+    EXPECT_TRUE(once.Wait()->ok());
+    EXPECT_EQ(store->List().size(), want);
+  }
+  EXPECT_THAT(rvs, ElementsAre("0", "10", ""));
+}
+
 // Mirrors client-go TestReflectorFullListIfExpired (RF6: an expired continue
 // token makes the pager list everything at the original version).
 TEST(ReflectorTest, FullListIfExpired) {
