@@ -3,7 +3,11 @@
 #include "absl/strings/str_cat.h"
 #include "core/errors.h"
 
+#include <cxxabi.h>
+
 #include <algorithm>
+#include <cstdlib>
+#include <typeinfo>
 #include <utility>
 #include <vector>
 
@@ -72,14 +76,30 @@ SharedIndexInformer::AddEventHandlerWithResyncPeriod(std::shared_ptr<ResourceEve
   return AddEventHandlerWithOptions(std::move(handler), HandlerOptions{resync_period});
 }
 
+namespace {
+
+// The dynamic type of a handler, demangled where the compiler allows.
+std::string HandlerTypeName(const ResourceEventHandler& handler) {
+  const char* mangled = typeid(handler).name();
+  int status = 0;
+  char* demangled = abi::__cxa_demangle(mangled, nullptr, nullptr, &status);
+  std::string name = status == 0 && demangled != nullptr ? demangled : mangled;
+  std::free(demangled);
+  return name;
+}
+
+}  // namespace
+
 absl::StatusOr<std::shared_ptr<ResourceEventHandlerRegistration>>
 SharedIndexInformer::AddEventHandlerWithOptions(std::shared_ptr<ResourceEventHandler> handler,
                                                 HandlerOptions options) {
   assert(handler != nullptr);
   MutexLock lock(&started_mu_);
   if (stopped_) {
+    // client-go prints the handler value (%v); its type is what C++ can
+    // name deterministically.
     return absl::FailedPreconditionError(
-        absl::StrCat("handler ", options_.name,
+        absl::StrCat("handler ", HandlerTypeName(*handler),
                      " was not added to shared informer because it has stopped already"));
   }
   absl::Duration period = options.resync_period.value_or(options_.resync_period);

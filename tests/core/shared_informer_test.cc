@@ -317,6 +317,10 @@ TEST_P(SharedInformerTest, TestAddOnStoppedSharedInformer) {
   ASSERT_FALSE(r.ok());
   EXPECT_TRUE(absl::EndsWith(r.status().message(),
                              "was not added to shared informer because it has stopped already"));
+  // It names the handler (client-go: "handler %v"), here by its type, not
+  // the informer.
+  EXPECT_TRUE(absl::StartsWith(r.status().message(), "handler "));
+  EXPECT_TRUE(absl::StrContains(r.status().message(), "TestListener")) << r.status();
   // I7: AddIndexers is refused too once stopped.
   Indexers extra;
   extra["by-name"] = [](const Item&, std::vector<std::string>* out) {
