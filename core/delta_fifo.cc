@@ -82,11 +82,12 @@ absl::Status RequeueInner(const absl::Status& requeue) {
 // ---------------------------------------------------------------------------
 // KeyedQueue
 
-DeltaFIFO::KeyedQueue::KeyedQueue() : index_(0, SlotHash{}, SlotEq{this}) {}
+DeltaFIFO::KeyedQueue::KeyedQueue()
+    : index_(0, SlotHash{}, SlotEq{this}, CachedAllocator<Slot>()) {}
 
 DeltaFIFO::KeyedQueue::~KeyedQueue() {
   for (uint64_t seq = head_; seq != tail_; ++seq) EntryAt(seq).~Entry();
-  std::allocator<Entry>().deallocate(ring_, capacity_);
+  CachedAllocator<Entry>().deallocate(ring_, capacity_);
 }
 
 size_t DeltaFIFO::KeyedQueue::HashKey(absl::string_view key) {
@@ -147,7 +148,7 @@ Deltas DeltaFIFO::KeyedQueue::PopFront(std::string* key) {
 
 void DeltaFIFO::KeyedQueue::Resize(size_t capacity) {
   assert(capacity >= size() && (capacity & (capacity - 1)) == 0);
-  std::allocator<Entry> allocator;
+  CachedAllocator<Entry> allocator;
   Entry* bigger = allocator.allocate(capacity);
   const uint64_t new_mask = capacity - 1;
   for (uint64_t seq = head_; seq != tail_; ++seq) {
@@ -170,12 +171,17 @@ DeltaFIFO::DeltaFIFO(DeltaFIFOOptions options)
       known_objects_(options.known_objects),
       emit_delta_type_replaced_(options.emit_delta_type_replaced),
       transformer_(std::move(options.transformer)),
-      legacy_requeue_(options.legacy_requeue) {}
+      legacy_requeue_(options.legacy_requeue),
+      meta_namespace_keys_(IsMetaNamespaceKeyFunc(key_function_)) {}
 
 DeltaFIFO::~DeltaFIFO() = default;
 
 absl::StatusOr<std::string> DeltaFIFO::KeyOf(const Item& obj) const {
   if (obj.is_tombstone()) return obj.tombstone().key;
+  if (meta_namespace_keys_) {
+    std::string key;
+    if (MetaNamespaceKeyInto(obj, &key)) return key;
+  }
   return key_function_(obj);
 }
 

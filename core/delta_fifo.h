@@ -59,6 +59,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "core/block_cache.h"
 #include "core/delta.h"
 #include "core/item.h"
 #include "core/keys.h"
@@ -249,7 +250,7 @@ class DeltaFIFO final : public Queue {
     uint64_t mask_ = 0;
     uint64_t head_ = 0;  // sequence number of the oldest queued key
     uint64_t tail_ = 0;  // sequence number the next new key gets
-    absl::flat_hash_set<Slot, SlotHash, SlotEq> index_;
+    absl::flat_hash_set<Slot, SlotHash, SlotEq, CachedAllocator<Slot>> index_;
   };
 
   PopResult PopLocked(PopProcessFunc process, Deltas* popped)
@@ -273,6 +274,8 @@ class DeltaFIFO final : public Queue {
   const bool emit_delta_type_replaced_;
   const TransformFunc transformer_;
   const bool legacy_requeue_;
+  // key_function_ is K1/K2: objects with meta are keyed inline.
+  const bool meta_namespace_keys_;
 
   mutable Mutex mu_;
   CondVar cond_;

@@ -58,12 +58,6 @@ const BookmarkInfo& Item::bookmark() const {
   return *std::get<std::shared_ptr<const BookmarkInfo>>(value_);
 }
 
-const api::ObjectMeta* Item::meta() const {
-  if (kind() != Kind::kObject) return nullptr;
-  const api::Object& obj = *std::get<ObjectPtr>(value_);
-  return obj.has_metadata() ? &obj.metadata() : nullptr;
-}
-
 absl::string_view Item::resource_version() const {
   const api::ObjectMeta* m = meta();
   return m == nullptr ? absl::string_view() : absl::string_view(m->resource_version());

@@ -97,7 +97,12 @@ class Item {
 
   // The object meta if this is an API object that has one, else null: what
   // client-go's meta.Accessor succeeds on.
-  const api::ObjectMeta* meta() const;
+  // Inline: key functions and index functions call it on every write.
+  const api::ObjectMeta* meta() const {
+    const ObjectPtr* obj = std::get_if<ObjectPtr>(&value_);
+    if (obj == nullptr || !(*obj)->has_metadata()) return nullptr;
+    return &(*obj)->metadata();
+  }
   // meta()->resource_version(), or "" when there is no meta.
   absl::string_view resource_version() const;
 

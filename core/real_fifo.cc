@@ -60,10 +60,15 @@ RealFIFO::RealFIFO(RealFIFOOptions options)
       unlock_while_processing_(options.unlock_while_processing),
       emit_delta_type_bookmark_(options.emit_delta_type_bookmark),
       batch_size_(options.batch_size),
-      unlocked_window_(std::move(options.unlocked_window)) {}
+      unlocked_window_(std::move(options.unlocked_window)),
+      meta_namespace_keys_(IsMetaNamespaceKeyFunc(key_function_)) {}
 
 absl::StatusOr<std::string> RealFIFO::KeyOf(const Item& obj) const {
   if (obj.is_tombstone()) return obj.tombstone().key;
+  if (meta_namespace_keys_) {
+    std::string key;
+    if (MetaNamespaceKeyInto(obj, &key)) return key;
+  }
   return key_function_(obj);
 }
 

@@ -82,6 +82,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "core/block_cache.h"
 #include "core/delta.h"
 #include "core/item.h"
 #include "core/keys.h"
@@ -220,10 +221,12 @@ class RealFIFO final : public QueueWithBatch {
   const bool emit_delta_type_bookmark_;
   const size_t batch_size_;
   const std::function<void()> unlocked_window_;
+  // key_function_ is K1/K2: objects with meta are keyed inline.
+  const bool meta_namespace_keys_;
 
   mutable Mutex mu_;
   CondVar cond_;
-  std::vector<Delta> items_ ABSL_GUARDED_BY(mu_);
+  std::vector<Delta, CachedAllocator<Delta>> items_ ABSL_GUARDED_BY(mu_);
   size_t head_ ABSL_GUARDED_BY(mu_) = 0;
   // Consumers blocked in Pop/PopBatch; producers signal only if any.
   int waiters_ ABSL_GUARDED_BY(mu_) = 0;
