@@ -1,6 +1,7 @@
 #include "core/delta_fifo.h"
 
 #include <cassert>
+#include <cstdint>
 #include <memory>
 #include <new>
 #include <utility>
@@ -55,6 +56,21 @@ void DedupLastTwo(Deltas& deltas) {
   deltas.pop_back();
 }
 
+// Starts loading the reference counts of a popped key's objects together, so
+// that releasing them after the callback does not wait for memory once per
+// delta (each atomic release waits for its line in turn). MakeObject's
+// make_shared keeps the counts in the 16 bytes before the object, so the
+// address fetched is 8 bytes before it. Only a hint: a wrong guess costs
+// one useless prefetch.
+void PrefetchReferenceCounts(const Deltas& deltas) {
+  if (deltas.size() < 2) return;
+  for (const Delta& d : deltas) {
+    if (!d.object.is_object()) continue;
+    const uintptr_t object = reinterpret_cast<uintptr_t>(d.object.object().get());
+    __builtin_prefetch(reinterpret_cast<const void*>(object - 8), 1);
+  }
+}
+
 }  // namespace
 
 absl::Status RequeueError(absl::Status inner) {
@@ -87,27 +103,29 @@ DeltaFIFO::KeyedQueue::KeyedQueue()
 
 DeltaFIFO::KeyedQueue::~KeyedQueue() {
   for (uint64_t seq = head_; seq != tail_; ++seq) EntryAt(seq).~Entry();
-  CachedAllocator<Entry>().deallocate(ring_, capacity_);
+  CachedAllocator<Entry> allocator;
+  for (Entry* block : blocks_) allocator.deallocate(block, kBlockSize);
+  if (spare_ != nullptr) allocator.deallocate(spare_, kBlockSize);
 }
 
-size_t DeltaFIFO::KeyedQueue::HashKey(absl::string_view key) {
-  return absl::Hash<absl::string_view>{}(key);
+uint32_t DeltaFIFO::KeyedQueue::HashKey(absl::string_view key) {
+  return static_cast<uint32_t>(absl::Hash<absl::string_view>{}(key));
 }
 
 DeltaFIFO::KeyedQueue::Entry* DeltaFIFO::KeyedQueue::Find(absl::string_view key,
-                                                          size_t hash) {
+                                                          uint32_t hash) {
   auto it = index_.find(Probe{key, hash});
-  return it == index_.end() ? nullptr : &EntryAt(it->seq);
+  return it == index_.end() ? nullptr : &EntryAt(FullSeq(it->seq));
 }
 
 const DeltaFIFO::KeyedQueue::Entry* DeltaFIFO::KeyedQueue::Find(absl::string_view key,
-                                                                size_t hash) const {
+                                                                uint32_t hash) const {
   auto it = index_.find(Probe{key, hash});
-  return it == index_.end() ? nullptr : &EntryAt(it->seq);
+  return it == index_.end() ? nullptr : &EntryAt(FullSeq(it->seq));
 }
 
 DeltaFIFO::KeyedQueue::Entry& DeltaFIFO::KeyedQueue::FindOrAppend(std::string&& key,
-                                                                  size_t hash,
+                                                                  uint32_t hash,
                                                                   bool* added) {
   const uint64_t seq = tail_;
   bool inserted = false;
@@ -115,11 +133,17 @@ DeltaFIFO::KeyedQueue::Entry& DeltaFIFO::KeyedQueue::FindOrAppend(std::string&& 
   // constructed right after; nothing compares against it before then.
   auto it = index_.lazy_emplace(Probe{key, hash}, [&](const auto& construct) {
     inserted = true;
-    construct(Slot{seq, hash});
+    construct(Slot{static_cast<uint32_t>(seq), hash});
   });
   *added = inserted;
-  if (!inserted) return EntryAt(it->seq);
-  if (size() == capacity_) Resize(capacity_ == 0 ? 16 : capacity_ * 2);
+  if (!inserted) return EntryAt(FullSeq(it->seq));
+  assert(size() < (uint64_t{1} << 32) - 1);
+  if ((seq >> kBlockBits) - first_block_ == blocks_.size()) {
+    Entry* block = spare_;
+    spare_ = nullptr;
+    if (block == nullptr) block = CachedAllocator<Entry>().allocate(kBlockSize);
+    blocks_.push_back(block);
+  }
   Entry* entry = new (&EntryAt(seq)) Entry();
   entry->key = std::move(key);
   entry->hash = hash;
@@ -127,39 +151,28 @@ DeltaFIFO::KeyedQueue::Entry& DeltaFIFO::KeyedQueue::FindOrAppend(std::string&& 
   return *entry;
 }
 
-void DeltaFIFO::KeyedQueue::Reserve(size_t n) {
-  if (n <= capacity_) return;
-  size_t capacity = capacity_ == 0 ? 16 : capacity_;
-  while (capacity < n) capacity *= 2;
-  Resize(capacity);
-  index_.reserve(n);
-}
+void DeltaFIFO::KeyedQueue::Reserve(size_t n) { index_.reserve(n); }
 
 Deltas DeltaFIFO::KeyedQueue::PopFront(std::string* key) {
   assert(!empty());
   Entry& entry = EntryAt(head_);
-  index_.erase(Slot{head_, entry.hash});
+  index_.erase(Slot{static_cast<uint32_t>(head_), entry.hash});
   Deltas deltas = std::move(entry.deltas);
   if (key != nullptr) *key = std::move(entry.key);
   entry.~Entry();
   ++head_;
-  return deltas;
-}
-
-void DeltaFIFO::KeyedQueue::Resize(size_t capacity) {
-  assert(capacity >= size() && (capacity & (capacity - 1)) == 0);
-  CachedAllocator<Entry> allocator;
-  Entry* bigger = allocator.allocate(capacity);
-  const uint64_t new_mask = capacity - 1;
-  for (uint64_t seq = head_; seq != tail_; ++seq) {
-    Entry& old = EntryAt(seq);
-    new (&bigger[seq & new_mask]) Entry(std::move(old));
-    old.~Entry();
+  // The head left its block: the block goes to spare_ (or back to the cache).
+  if ((head_ & (kBlockSize - 1)) == 0) {
+    Entry* drained = blocks_.front();
+    blocks_.erase(blocks_.begin());
+    ++first_block_;
+    if (spare_ == nullptr) {
+      spare_ = drained;
+    } else {
+      CachedAllocator<Entry>().deallocate(drained, kBlockSize);
+    }
   }
-  allocator.deallocate(ring_, capacity_);
-  ring_ = bigger;
-  capacity_ = capacity;
-  mask_ = new_mask;
+  return deltas;
 }
 
 // ---------------------------------------------------------------------------
@@ -203,9 +216,12 @@ void DeltaFIFO::WakeWaitersLocked() {
 
 DeltaFIFO::KeyedQueue::Entry& DeltaFIFO::AppendDeltaLocked(DeltaType type, Item obj,
                                                            std::string&& key) {
-  const size_t hash = KeyedQueue::HashKey(key);
+  const uint32_t hash = KeyedQueue::HashKey(key);
   bool added = false;
   KeyedQueue::Entry& entry = queue_.FindOrAppend(std::move(key), hash, &added);
+  // A key that collects a second delta usually collects more: skip the
+  // capacity-2 allocation.
+  if (entry.deltas.size() == 1 && entry.deltas.capacity() == 1) entry.deltas.reserve(4);
   entry.deltas.push_back(Delta{type, std::move(obj)});
   DedupLastTwo(entry.deltas);
   WakeWaitersLocked();
@@ -358,7 +374,7 @@ void DeltaFIFO::AddIfNotPresentLocked(std::string key, Deltas deltas) {
   assert(!deltas.empty());
   populated_ = true;
   CheckSyncedLocked();
-  const size_t hash = KeyedQueue::HashKey(key);
+  const uint32_t hash = KeyedQueue::HashKey(key);
   if (queue_.Find(key, hash) != nullptr) return;
   bool added = false;
   KeyedQueue::Entry& entry = queue_.FindOrAppend(std::move(key), hash, &added);
@@ -377,6 +393,7 @@ PopResult DeltaFIFO::PopLocked(PopProcessFunc process, Deltas* popped) {
   if (queue_.empty()) ready_.Emptied();
   if (initial_population_count_ > 0) --initial_population_count_;
 
+  PrefetchReferenceCounts(deltas);
   PopResult result;
   result.outcome = PopOutcome::kPopped;
   result.process_status = process(deltas, is_in_initial_list);
