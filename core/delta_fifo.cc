@@ -58,17 +58,10 @@ void DedupLastTwo(Deltas& deltas) {
 
 // Starts loading the reference counts of a popped key's objects together, so
 // that releasing them after the callback does not wait for memory once per
-// delta (each atomic release waits for its line in turn). MakeObject's
-// make_shared keeps the counts in the 16 bytes before the object, so the
-// address fetched is 8 bytes before it. Only a hint: a wrong guess costs
-// one useless prefetch.
+// delta.
 void PrefetchReferenceCounts(const Deltas& deltas) {
   if (deltas.size() < 2) return;
-  for (const Delta& d : deltas) {
-    if (!d.object.is_object()) continue;
-    const uintptr_t object = reinterpret_cast<uintptr_t>(d.object.object().get());
-    __builtin_prefetch(reinterpret_cast<const void*>(object - 8), 1);
-  }
+  for (const Delta& d : deltas) PrefetchReferenceCount(d.object);
 }
 
 }  // namespace

@@ -123,6 +123,17 @@ class Item {
   Value value_;
 };
 
+// A hint to start loading the reference count of `item`'s object, for code
+// about to copy or release many scattered items (their atomic count updates
+// would otherwise each wait for memory in turn). MakeObject's make_shared
+// keeps the counts in the 16 bytes before the object, hence the address 8
+// bytes before it; for any other layout it is one useless prefetch.
+inline void PrefetchReferenceCount(const Item& item) {
+  if (!item.is_object()) return;
+  const auto object = reinterpret_cast<uintptr_t>(item.object().get());
+  __builtin_prefetch(reinterpret_cast<const void*>(object - 8), 1);
+}
+
 }  // namespace informersim
 
 #endif  // INFORMERSIM_CORE_ITEM_H_
