@@ -56,14 +56,6 @@ void DedupLastTwo(Deltas& deltas) {
   deltas.pop_back();
 }
 
-// Starts loading the reference counts of a popped key's objects together, so
-// that releasing them after the callback does not wait for memory once per
-// delta.
-void PrefetchReferenceCounts(const Deltas& deltas) {
-  if (deltas.size() < 2) return;
-  for (const Delta& d : deltas) PrefetchReferenceCount(d.object);
-}
-
 }  // namespace
 
 absl::Status RequeueError(absl::Status inner) {
@@ -138,6 +130,14 @@ DeltaFIFO::KeyedQueue::Entry& DeltaFIFO::KeyedQueue::FindOrAppend(std::string&& 
     blocks_.push_back(block);
   }
   Entry* entry = new (&EntryAt(seq)) Entry();
+  // New keys fill the block in order: ask for the lines a few entries ahead
+  // now, so their first write does not wait for memory.
+  constexpr uint64_t kAhead = 4;
+  if (((seq + kAhead) & (kBlockSize - 1)) >= kAhead) {
+    const char* ahead = reinterpret_cast<const char*>(&EntryAt(seq + kAhead));
+    __builtin_prefetch(ahead, 1);
+    __builtin_prefetch(ahead + 64, 1);
+  }
   entry->key = std::move(key);
   entry->hash = hash;
   ++tail_;
@@ -386,7 +386,6 @@ PopResult DeltaFIFO::PopLocked(PopProcessFunc process, Deltas* popped) {
   if (queue_.empty()) ready_.Emptied();
   if (initial_population_count_ > 0) --initial_population_count_;
 
-  PrefetchReferenceCounts(deltas);
   PopResult result;
   result.outcome = PopOutcome::kPopped;
   result.process_status = process(deltas, is_in_initial_list);
