@@ -84,23 +84,14 @@ void RealFIFO::CheckSyncedLocked() {
 }
 
 void RealFIFO::PushLocked(DeltaType type, Item obj) {
-  // Reuse the dead prefix instead of growing once it is at least half the
-  // vector: the live part moved here is no longer than the prefix, so each
-  // delta is moved O(1) times amortised.
-  if (head_ > 0 && items_.size() == items_.capacity() && 2 * head_ >= items_.size()) {
-    items_.erase(items_.begin(), items_.begin() + static_cast<std::ptrdiff_t>(head_));
-    head_ = 0;
-  }
   items_.push_back(Delta{type, std::move(obj)});
   if (waiters_ > 0) cond_.SignalAll();
   ready_.NonEmpty();
 }
 
 void RealFIFO::AdvanceHeadLocked(size_t n) {
-  head_ += n;
-  if (head_ == items_.size()) {
-    items_.clear();  // keeps the capacity for the next burst
-    head_ = 0;
+  items_.pop_front(n);
+  if (items_.empty()) {
     ready_.Emptied();
   }
 }
@@ -203,7 +194,7 @@ absl::Status RealFIFO::ReconcileReplacementLocked(std::vector<Item> list) {
   };
   std::vector<QueuedKey> queued;
   absl::flat_hash_map<std::string, size_t> queued_index;  // key -> index in `queued`
-  for (size_t i = head_; i < items_.size(); ++i) {
+  for (size_t i = 0; i < items_.size(); ++i) {
     absl::StatusOr<std::string> key = KeyOf(items_[i].object);
     if (!key.ok()) return KeyError(items_[i].object, key.status());
     auto [it, inserted] = queued_index.try_emplace(*key, queued.size());
@@ -256,7 +247,7 @@ absl::Status RealFIFO::Resync() {
   // never re-delivers a state older than one already queued.
   absl::flat_hash_set<std::string> queued;
   queued.reserve(SizeLocked());
-  for (size_t i = head_; i < items_.size(); ++i) {
+  for (size_t i = 0; i < items_.size(); ++i) {
     absl::StatusOr<std::string> key = KeyOf(items_[i].object);
     if (!key.ok()) return KeyError(items_[i].object, key.status());
     queued.insert(*std::move(key));
@@ -299,7 +290,7 @@ PopResult RealFIFO::TryPop(PopProcessFunc process) {
 PopResult RealFIFO::PopOneLocked(PopProcessFunc process) {
   const bool is_in_initial_list = !synced_;
   Deltas deltas;
-  deltas.push_back(std::move(items_[head_]));
+  deltas.push_back(std::move(items_.front()));
   AdvanceHeadLocked(1);
 
   absl::Status status =
@@ -350,7 +341,7 @@ PopResult RealFIFO::PopBatchLocked(ProcessBatchFunc process_batch,
         static_cast<int64_t>(i) >= initial_population_count_) {
       break;
     }
-    Delta& delta = items_[head_ + i];
+    Delta& delta = items_[i];
     if (!IsBatchable(delta.type)) {
       if (batch.empty()) batch.push_back(std::move(delta));  // alone
       break;
@@ -412,7 +403,10 @@ size_t RealFIFO::size() const {
 
 std::vector<Delta> RealFIFO::QueuedDeltas() const {
   MutexLock lock(&mu_);
-  return std::vector<Delta>(items_.begin() + static_cast<std::ptrdiff_t>(head_), items_.end());
+  std::vector<Delta> copy;
+  copy.reserve(items_.size());
+  for (size_t i = 0; i < items_.size(); ++i) copy.push_back(items_[i]);
+  return copy;
 }
 
 }  // namespace informersim
