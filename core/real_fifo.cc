@@ -289,6 +289,10 @@ PopResult RealFIFO::TryPop(PopProcessFunc process) {
 
 PopResult RealFIFO::PopOneLocked(PopProcessFunc process) {
   const bool is_in_initial_list = !synced_;
+  // See DeltaFIFO's PopFront: the object this delta's successor a few pops
+  // on will release is loaded now, so the releases' waits overlap.
+  constexpr size_t kPopAhead = 8;
+  if (items_.size() > kPopAhead) PrefetchReferenceCount(items_[kPopAhead].object);
   Deltas deltas;
   deltas.push_back(std::move(items_.front()));
   AdvanceHeadLocked(1);
