@@ -12,12 +12,21 @@ Cache::Cache(KeyFunc key_func, Indexers indexers, StoreOptions options)
     : key_func_(std::move(key_func)),
       transformer_(std::move(options.transformer)),
       storage_(std::move(indexers),
-               ThreadSafeStoreOptions{options.track_resource_version}) {
+               ThreadSafeStoreOptions{options.track_resource_version}),
+      meta_namespace_keys_(IsMetaNamespaceKeyFunc(key_func_)) {
   assert(key_func_ != nullptr);
 }
 
+absl::StatusOr<std::string> Cache::KeyOf(const Item& obj) const {
+  if (meta_namespace_keys_) {
+    std::string key;
+    if (MetaNamespaceKeyInto(obj, &key)) return key;
+  }
+  return key_func_(obj);
+}
+
 absl::StatusOr<std::string> Cache::KeyAndTransform(Item* obj) const {
-  absl::StatusOr<std::string> key = key_func_(*obj);
+  absl::StatusOr<std::string> key = KeyOf(*obj);
   if (!key.ok()) return KeyError(*obj, key.status());
   if (transformer_) {
     absl::StatusOr<Item> transformed = transformer_(std::move(*obj));
@@ -40,7 +49,7 @@ absl::Status Cache::Update(Item obj) {
 }
 
 absl::Status Cache::Delete(Item obj) {
-  absl::StatusOr<std::string> key = key_func_(obj);
+  absl::StatusOr<std::string> key = KeyOf(obj);
   if (!key.ok()) return KeyError(obj, key.status());
   return storage_.DeleteWithObject(*key, obj);  // S6: no transform
 }
@@ -65,7 +74,7 @@ absl::StatusOr<std::optional<Item>> Cache::GetByKey(absl::string_view key) const
 std::vector<Item> Cache::List() const { return storage_.List(); }
 
 absl::StatusOr<std::optional<Item>> Cache::Get(const Item& obj) const {
-  absl::StatusOr<std::string> key = key_func_(obj);
+  absl::StatusOr<std::string> key = KeyOf(obj);
   if (!key.ok()) return KeyError(obj, key.status());
   return storage_.Get(*key);
 }
@@ -112,7 +121,7 @@ std::optional<TransactionError> Cache::Transaction(
   positions.reserve(txns.size());
   std::vector<std::pair<int, absl::Status>> errors;
   for (int i = 0; i < total; ++i) {
-    absl::StatusOr<std::string> key = key_func_(txns[i].object);
+    absl::StatusOr<std::string> key = KeyOf(txns[i].object);
     if (!key.ok()) {
       errors.emplace_back(i, KeyError(txns[i].object, key.status()));
       continue;

@@ -95,12 +95,16 @@ class Cache final : public Indexer, public TransactionStore {
   const ThreadSafeStore& storage() const { return storage_; }
 
  private:
+  // key_func_'s result; inline for objects with meta when it is K1/K2.
+  absl::StatusOr<std::string> KeyOf(const Item& obj) const;
   // Key, then transform: what Add and Update share.
   absl::StatusOr<std::string> KeyAndTransform(Item* obj) const;
 
   const KeyFunc key_func_;
   const TransformFunc transformer_;
   ThreadSafeStore storage_;
+  // key_func_ is K1/K2 (see IsMetaNamespaceKeyFunc).
+  const bool meta_namespace_keys_;
 };
 
 // client-go NewStore: a Cache without indexes.

@@ -1,6 +1,8 @@
 #include "core/delta_fifo.h"
 
+#include <algorithm>
 #include <cassert>
+#include <cstdint>
 #include <memory>
 #include <new>
 #include <utility>
@@ -82,31 +84,34 @@ absl::Status RequeueInner(const absl::Status& requeue) {
 // ---------------------------------------------------------------------------
 // KeyedQueue
 
-DeltaFIFO::KeyedQueue::KeyedQueue() : index_(0, SlotHash{}, SlotEq{this}) {}
+DeltaFIFO::KeyedQueue::KeyedQueue()
+    : index_(0, SlotHash{}, SlotEq{this}, CachedAllocator<Slot>()) {}
 
 DeltaFIFO::KeyedQueue::~KeyedQueue() {
   for (uint64_t seq = head_; seq != tail_; ++seq) EntryAt(seq).~Entry();
-  std::allocator<Entry>().deallocate(ring_, capacity_);
+  CachedAllocator<Entry> allocator;
+  for (Entry* block : blocks_) allocator.deallocate(block, kBlockSize);
+  if (spare_ != nullptr) allocator.deallocate(spare_, kBlockSize);
 }
 
-size_t DeltaFIFO::KeyedQueue::HashKey(absl::string_view key) {
-  return absl::Hash<absl::string_view>{}(key);
+uint32_t DeltaFIFO::KeyedQueue::HashKey(absl::string_view key) {
+  return static_cast<uint32_t>(absl::Hash<absl::string_view>{}(key));
 }
 
 DeltaFIFO::KeyedQueue::Entry* DeltaFIFO::KeyedQueue::Find(absl::string_view key,
-                                                          size_t hash) {
+                                                          uint32_t hash) {
   auto it = index_.find(Probe{key, hash});
-  return it == index_.end() ? nullptr : &EntryAt(it->seq);
+  return it == index_.end() ? nullptr : &EntryAt(FullSeq(it->seq));
 }
 
 const DeltaFIFO::KeyedQueue::Entry* DeltaFIFO::KeyedQueue::Find(absl::string_view key,
-                                                                size_t hash) const {
+                                                                uint32_t hash) const {
   auto it = index_.find(Probe{key, hash});
-  return it == index_.end() ? nullptr : &EntryAt(it->seq);
+  return it == index_.end() ? nullptr : &EntryAt(FullSeq(it->seq));
 }
 
 DeltaFIFO::KeyedQueue::Entry& DeltaFIFO::KeyedQueue::FindOrAppend(std::string&& key,
-                                                                  size_t hash,
+                                                                  uint32_t hash,
                                                                   bool* added) {
   const uint64_t seq = tail_;
   bool inserted = false;
@@ -114,51 +119,64 @@ DeltaFIFO::KeyedQueue::Entry& DeltaFIFO::KeyedQueue::FindOrAppend(std::string&& 
   // constructed right after; nothing compares against it before then.
   auto it = index_.lazy_emplace(Probe{key, hash}, [&](const auto& construct) {
     inserted = true;
-    construct(Slot{seq, hash});
+    construct(Slot{static_cast<uint32_t>(seq), hash});
   });
   *added = inserted;
-  if (!inserted) return EntryAt(it->seq);
-  if (size() == capacity_) Resize(capacity_ == 0 ? 16 : capacity_ * 2);
+  if (!inserted) return EntryAt(FullSeq(it->seq));
+  assert(size() < (uint64_t{1} << 32) - 1);
+  if ((seq >> kBlockBits) - first_block_ == blocks_.size()) {
+    Entry* block = spare_;
+    spare_ = nullptr;
+    if (block == nullptr) block = CachedAllocator<Entry>().allocate(kBlockSize);
+    blocks_.push_back(block);
+  }
   Entry* entry = new (&EntryAt(seq)) Entry();
+  // New keys fill the block in order: ask for the lines a few entries ahead
+  // now, so their first write does not wait for memory.
+  constexpr uint64_t kAhead = 4;
+  if (((seq + kAhead) & (kBlockSize - 1)) >= kAhead) {
+    const char* ahead = reinterpret_cast<const char*>(&EntryAt(seq + kAhead));
+    __builtin_prefetch(ahead, 1);
+    __builtin_prefetch(ahead + 64, 1);
+  }
   entry->key = std::move(key);
   entry->hash = hash;
   ++tail_;
   return *entry;
 }
 
-void DeltaFIFO::KeyedQueue::Reserve(size_t n) {
-  if (n <= capacity_) return;
-  size_t capacity = capacity_ == 0 ? 16 : capacity_;
-  while (capacity < n) capacity *= 2;
-  Resize(capacity);
-  index_.reserve(n);
-}
+void DeltaFIFO::KeyedQueue::Reserve(size_t n) { index_.reserve(n); }
 
 Deltas DeltaFIFO::KeyedQueue::PopFront(std::string* key) {
   assert(!empty());
+  // Releasing a popped key's objects waits for their reference counts, which
+  // are long out of the cache when a queue is drained: start loading those
+  // of the key a few pops ahead, so the waits overlap instead of adding up.
+  constexpr uint64_t kPopAhead = 8;
+  constexpr size_t kMaxPrefetched = 16;
+  if (size() > kPopAhead) {
+    const Deltas& ahead = EntryAt(head_ + kPopAhead).deltas;
+    const size_t n = std::min(ahead.size(), kMaxPrefetched);
+    for (size_t i = 0; i < n; ++i) PrefetchReferenceCount(ahead[i].object);
+  }
   Entry& entry = EntryAt(head_);
-  index_.erase(Slot{head_, entry.hash});
+  index_.erase(Slot{static_cast<uint32_t>(head_), entry.hash});
   Deltas deltas = std::move(entry.deltas);
   if (key != nullptr) *key = std::move(entry.key);
   entry.~Entry();
   ++head_;
-  return deltas;
-}
-
-void DeltaFIFO::KeyedQueue::Resize(size_t capacity) {
-  assert(capacity >= size() && (capacity & (capacity - 1)) == 0);
-  std::allocator<Entry> allocator;
-  Entry* bigger = allocator.allocate(capacity);
-  const uint64_t new_mask = capacity - 1;
-  for (uint64_t seq = head_; seq != tail_; ++seq) {
-    Entry& old = EntryAt(seq);
-    new (&bigger[seq & new_mask]) Entry(std::move(old));
-    old.~Entry();
+  // The head left its block: the block goes to spare_ (or back to the cache).
+  if ((head_ & (kBlockSize - 1)) == 0) {
+    Entry* drained = blocks_.front();
+    blocks_.erase(blocks_.begin());
+    ++first_block_;
+    if (spare_ == nullptr) {
+      spare_ = drained;
+    } else {
+      CachedAllocator<Entry>().deallocate(drained, kBlockSize);
+    }
   }
-  allocator.deallocate(ring_, capacity_);
-  ring_ = bigger;
-  capacity_ = capacity;
-  mask_ = new_mask;
+  return deltas;
 }
 
 // ---------------------------------------------------------------------------
@@ -170,12 +188,17 @@ DeltaFIFO::DeltaFIFO(DeltaFIFOOptions options)
       known_objects_(options.known_objects),
       emit_delta_type_replaced_(options.emit_delta_type_replaced),
       transformer_(std::move(options.transformer)),
-      legacy_requeue_(options.legacy_requeue) {}
+      legacy_requeue_(options.legacy_requeue),
+      meta_namespace_keys_(IsMetaNamespaceKeyFunc(key_function_)) {}
 
 DeltaFIFO::~DeltaFIFO() = default;
 
 absl::StatusOr<std::string> DeltaFIFO::KeyOf(const Item& obj) const {
   if (obj.is_tombstone()) return obj.tombstone().key;
+  if (meta_namespace_keys_) {
+    std::string key;
+    if (MetaNamespaceKeyInto(obj, &key)) return key;
+  }
   return key_function_(obj);
 }
 
@@ -197,9 +220,12 @@ void DeltaFIFO::WakeWaitersLocked() {
 
 DeltaFIFO::KeyedQueue::Entry& DeltaFIFO::AppendDeltaLocked(DeltaType type, Item obj,
                                                            std::string&& key) {
-  const size_t hash = KeyedQueue::HashKey(key);
+  const uint32_t hash = KeyedQueue::HashKey(key);
   bool added = false;
   KeyedQueue::Entry& entry = queue_.FindOrAppend(std::move(key), hash, &added);
+  // A key that collects a second delta usually collects more: skip the
+  // capacity-2 allocation.
+  if (entry.deltas.size() == 1 && entry.deltas.capacity() == 1) entry.deltas.reserve(4);
   entry.deltas.push_back(Delta{type, std::move(obj)});
   DedupLastTwo(entry.deltas);
   WakeWaitersLocked();
@@ -352,7 +378,7 @@ void DeltaFIFO::AddIfNotPresentLocked(std::string key, Deltas deltas) {
   assert(!deltas.empty());
   populated_ = true;
   CheckSyncedLocked();
-  const size_t hash = KeyedQueue::HashKey(key);
+  const uint32_t hash = KeyedQueue::HashKey(key);
   if (queue_.Find(key, hash) != nullptr) return;
   bool added = false;
   KeyedQueue::Entry& entry = queue_.FindOrAppend(std::move(key), hash, &added);

@@ -59,6 +59,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "core/block_cache.h"
 #include "core/delta.h"
 #include "core/item.h"
 #include "core/keys.h"
@@ -166,17 +167,21 @@ class DeltaFIFO final : public Queue {
 
  private:
   // The queued keys in pop order with their Deltas, plus a hash index from
-  // key to position. Entries live in a power-of-two ring indexed by a
-  // monotonically increasing sequence number; the hash set stores only
-  // (sequence number, hash) pairs and compares keys through the ring, so each
-  // key string is stored once, and rehashing or erasing never reads the ring.
+  // key to position. Entries live in fixed-size blocks addressed by a
+  // monotonically increasing sequence number, so growing never moves an
+  // entry and a drained block is reused at the tail. The hash set stores
+  // only 8-byte (sequence number, hash) pairs and compares keys through the
+  // entries: each key string is stored once, rehashing never reads an entry,
+  // and the index of a 100,000-key queue stays small enough for the L2
+  // cache. Blocks and the index come from BlockCache.
   // Entries leave only from the head: DeltaFIFO removes keys only by Pop.
-  // Not thread-safe; DeltaFIFO guards it.
+  // Not thread-safe; DeltaFIFO guards it. Invariant: fewer than 2^32 keys
+  // are queued at once, so a 32-bit sequence number names an entry exactly.
   class KeyedQueue {
    public:
     struct Entry {
       std::string key;
-      size_t hash = 0;
+      uint32_t hash = 0;
       // The Replace call that last queued this key (D5 step 2).
       uint64_t replace_stamp = 0;
       Deltas deltas;
@@ -190,13 +195,13 @@ class DeltaFIFO final : public Queue {
     size_t size() const { return static_cast<size_t>(tail_ - head_); }
     bool empty() const { return tail_ == head_; }
 
-    static size_t HashKey(absl::string_view key);
-    Entry* Find(absl::string_view key, size_t hash);
-    const Entry* Find(absl::string_view key, size_t hash) const;
+    static uint32_t HashKey(absl::string_view key);
+    Entry* Find(absl::string_view key, uint32_t hash);
+    const Entry* Find(absl::string_view key, uint32_t hash) const;
     // The entry of `key`, appended with no deltas at the tail if absent (then
     // *added is set to true).
-    Entry& FindOrAppend(std::string&& key, size_t hash, bool* added);
-    // Makes room for `n` queued keys without further growth.
+    Entry& FindOrAppend(std::string&& key, uint32_t hash, bool* added);
+    // Makes room for `n` queued keys in the index without rehashing.
     void Reserve(size_t n);
 
     // Removes the head entry and returns its Deltas.
@@ -213,43 +218,57 @@ class DeltaFIFO final : public Queue {
     }
 
    private:
+    static constexpr int kBlockBits = 9;
+    static constexpr uint64_t kBlockSize = uint64_t{1} << kBlockBits;
+
     struct Slot {
-      uint64_t seq;
-      size_t hash;
+      uint32_t seq;  // low bits of the entry's sequence number
+      uint32_t hash;
     };
     struct Probe {
       absl::string_view key;
-      size_t hash;
+      uint32_t hash;
     };
+    // Spread over 64 bits, so the table's probe and tag bits both vary.
+    static size_t Spread(uint32_t hash) {
+      return static_cast<size_t>(hash) * size_t{0x9E3779B97F4A7C15u};
+    }
     struct SlotHash {
       using is_transparent = void;
-      size_t operator()(const Slot& slot) const { return slot.hash; }
-      size_t operator()(const Probe& probe) const { return probe.hash; }
+      size_t operator()(const Slot& slot) const { return Spread(slot.hash); }
+      size_t operator()(const Probe& probe) const { return Spread(probe.hash); }
     };
     struct SlotEq {
       using is_transparent = void;
       const KeyedQueue* queue;
       bool operator()(const Slot& a, const Slot& b) const { return a.seq == b.seq; }
       bool operator()(const Slot& slot, const Probe& probe) const {
-        return queue->EntryAt(slot.seq).key == probe.key;
+        return slot.hash == probe.hash && queue->EntryAt(queue->FullSeq(slot.seq)).key == probe.key;
       }
-      bool operator()(const Probe& probe, const Slot& slot) const {
-        return queue->EntryAt(slot.seq).key == probe.key;
-      }
+      bool operator()(const Probe& probe, const Slot& slot) const { return (*this)(slot, probe); }
     };
 
-    Entry& EntryAt(uint64_t seq) { return ring_[seq & mask_]; }
-    const Entry& EntryAt(uint64_t seq) const { return ring_[seq & mask_]; }
-    // Reallocates the ring to `capacity` (a power of two >= size()).
-    void Resize(size_t capacity);
+    // The queued sequence number whose low 32 bits are `low`.
+    uint64_t FullSeq(uint32_t low) const {
+      return head_ + static_cast<uint32_t>(low - static_cast<uint32_t>(head_));
+    }
+    Entry& EntryAt(uint64_t seq) {
+      return blocks_[(seq >> kBlockBits) - first_block_][seq & (kBlockSize - 1)];
+    }
+    const Entry& EntryAt(uint64_t seq) const {
+      return blocks_[(seq >> kBlockBits) - first_block_][seq & (kBlockSize - 1)];
+    }
 
     // Raw storage: only the entries of [head_, tail_) are constructed.
-    Entry* ring_ = nullptr;
-    size_t capacity_ = 0;  // 0 or a power of two
-    uint64_t mask_ = 0;
+    // blocks_[i] holds sequence numbers of block first_block_ + i.
+    std::vector<Entry*> blocks_;
+    uint64_t first_block_ = 0;
+    // One drained block kept for the tail, so a queue that hovers around a
+    // block boundary does not allocate and free over and over.
+    Entry* spare_ = nullptr;
     uint64_t head_ = 0;  // sequence number of the oldest queued key
     uint64_t tail_ = 0;  // sequence number the next new key gets
-    absl::flat_hash_set<Slot, SlotHash, SlotEq> index_;
+    absl::flat_hash_set<Slot, SlotHash, SlotEq, CachedAllocator<Slot>> index_;
   };
 
   PopResult PopLocked(PopProcessFunc process, Deltas* popped)
@@ -273,6 +292,8 @@ class DeltaFIFO final : public Queue {
   const bool emit_delta_type_replaced_;
   const TransformFunc transformer_;
   const bool legacy_requeue_;
+  // key_function_ is K1/K2: objects with meta are keyed inline.
+  const bool meta_namespace_keys_;
 
   mutable Mutex mu_;
   CondVar cond_;

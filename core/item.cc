@@ -6,62 +6,51 @@
 
 namespace informersim {
 
-Item::Item(ObjectPtr object) {
-  // A null pointer is the null Item, never an object kind with no object.
-  if (object != nullptr) value_ = std::move(object);
-}
-
 Item Item::Tombstone(std::string key, ObjectPtr last_known) {
-  return Item(Value(std::make_shared<const DeletedFinalStateUnknown>(
-      DeletedFinalStateUnknown{std::move(key), std::move(last_known)})));
+  return Item(Kind::kTombstone, std::make_shared<const DeletedFinalStateUnknown>(
+                                    DeletedFinalStateUnknown{std::move(key), std::move(last_known)}));
 }
 
 Item Item::ExplicitKey(std::string key) {
-  return Item(Value(std::make_shared<const std::string>(std::move(key))));
+  return Item(Kind::kExplicitKey, std::make_shared<const std::string>(std::move(key)));
 }
 
 Item Item::ReplacedAll(std::string resource_version,
                        std::vector<ObjectPtr> objects) {
-  return Item(Value(std::make_shared<const ReplacedAllInfo>(
-      ReplacedAllInfo{std::move(resource_version), std::move(objects)})));
+  return Item(Kind::kReplacedAll,
+              std::make_shared<const ReplacedAllInfo>(
+                  ReplacedAllInfo{std::move(resource_version), std::move(objects)}));
 }
 
-Item Item::SyncAll() { return Item(Value(SyncAllInfo{})); }
+Item Item::SyncAll() {
+  Item item;
+  item.kind_ = Kind::kSyncAll;
+  return item;
+}
 
 Item Item::Bookmark(std::string resource_version) {
-  return Item(Value(std::make_shared<const BookmarkInfo>(
-      BookmarkInfo{std::move(resource_version)})));
-}
-
-const ObjectPtr& Item::object() const {
-  assert(kind() == Kind::kObject);
-  return std::get<ObjectPtr>(value_);
+  return Item(Kind::kBookmark,
+              std::make_shared<const BookmarkInfo>(BookmarkInfo{std::move(resource_version)}));
 }
 
 const DeletedFinalStateUnknown& Item::tombstone() const {
   assert(kind() == Kind::kTombstone);
-  return *std::get<std::shared_ptr<const DeletedFinalStateUnknown>>(value_);
+  return Payload<DeletedFinalStateUnknown>();
 }
 
 const std::string& Item::explicit_key() const {
   assert(kind() == Kind::kExplicitKey);
-  return *std::get<std::shared_ptr<const std::string>>(value_);
+  return Payload<std::string>();
 }
 
 const ReplacedAllInfo& Item::replaced_all() const {
   assert(kind() == Kind::kReplacedAll);
-  return *std::get<std::shared_ptr<const ReplacedAllInfo>>(value_);
+  return Payload<ReplacedAllInfo>();
 }
 
 const BookmarkInfo& Item::bookmark() const {
   assert(kind() == Kind::kBookmark);
-  return *std::get<std::shared_ptr<const BookmarkInfo>>(value_);
-}
-
-const api::ObjectMeta* Item::meta() const {
-  if (kind() != Kind::kObject) return nullptr;
-  const api::Object& obj = *std::get<ObjectPtr>(value_);
-  return obj.has_metadata() ? &obj.metadata() : nullptr;
+  return Payload<BookmarkInfo>();
 }
 
 absl::string_view Item::resource_version() const {

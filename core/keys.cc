@@ -21,6 +21,13 @@ absl::StatusOr<std::string> DeletionHandlingMetaNamespaceKeyFunc(const Item& ite
   return MetaNamespaceKeyFunc(item);
 }
 
+bool IsMetaNamespaceKeyFunc(const KeyFunc& f) {
+  using Fn = absl::StatusOr<std::string> (*)(const Item&);
+  const Fn* fn = f.target<Fn>();
+  return fn != nullptr &&
+         (*fn == &MetaNamespaceKeyFunc || *fn == &DeletionHandlingMetaNamespaceKeyFunc);
+}
+
 absl::StatusOr<std::pair<std::string, std::string>> SplitMetaNamespaceKey(
     absl::string_view key) {
   const size_t slash = key.find('/');

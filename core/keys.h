@@ -5,6 +5,7 @@
 #ifndef INFORMERSIM_CORE_KEYS_H_
 #define INFORMERSIM_CORE_KEYS_H_
 
+#include <cstring>
 #include <functional>
 #include <string>
 #include <utility>
@@ -25,6 +26,33 @@ absl::StatusOr<std::string> MetaNamespaceKeyFunc(const Item& item);
 
 // K2: a DeletedFinalStateUnknown -> its key; anything else -> K1.
 absl::StatusOr<std::string> DeletionHandlingMetaNamespaceKeyFunc(const Item& item);
+
+// True iff `f` holds MetaNamespaceKeyFunc or DeletionHandlingMetaNamespaceKeyFunc
+// itself. Both give an object with meta the same key, which queues and stores
+// then build with MetaNamespaceKeyInto instead of calling through `f`.
+bool IsMetaNamespaceKeyFunc(const KeyFunc& f);
+
+// K1 for an API object with meta: writes "ns/name" (or "name") to *key and
+// returns true. Returns false, leaving *key alone, for anything else (the
+// caller then calls the key function, which decides the key or the error).
+// Inline and without a status: keys are built on every queue and store write.
+inline bool MetaNamespaceKeyInto(const Item& item, std::string* key) {
+  const api::ObjectMeta* meta = item.meta();
+  if (meta == nullptr) return false;
+  const std::string& ns = meta->namespace_();
+  const std::string& name = meta->name();
+  if (ns.empty()) {
+    key->assign(name);
+    return true;
+  }
+  // One resize and two copies: fewer library calls than assign + append.
+  key->resize(ns.size() + 1 + name.size());
+  char* out = &(*key)[0];
+  std::memcpy(out, ns.data(), ns.size());
+  out[ns.size()] = '/';
+  std::memcpy(out + ns.size() + 1, name.data(), name.size());
+  return true;
+}
 
 // K3: "name" -> ("", name); "ns/name" -> (ns, name); anything else ->
 // InvalidArgument "unexpected key format: \"...\"".

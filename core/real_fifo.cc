@@ -60,10 +60,15 @@ RealFIFO::RealFIFO(RealFIFOOptions options)
       unlock_while_processing_(options.unlock_while_processing),
       emit_delta_type_bookmark_(options.emit_delta_type_bookmark),
       batch_size_(options.batch_size),
-      unlocked_window_(std::move(options.unlocked_window)) {}
+      unlocked_window_(std::move(options.unlocked_window)),
+      meta_namespace_keys_(IsMetaNamespaceKeyFunc(key_function_)) {}
 
 absl::StatusOr<std::string> RealFIFO::KeyOf(const Item& obj) const {
   if (obj.is_tombstone()) return obj.tombstone().key;
+  if (meta_namespace_keys_) {
+    std::string key;
+    if (MetaNamespaceKeyInto(obj, &key)) return key;
+  }
   return key_function_(obj);
 }
 
@@ -79,23 +84,14 @@ void RealFIFO::CheckSyncedLocked() {
 }
 
 void RealFIFO::PushLocked(DeltaType type, Item obj) {
-  // Reuse the dead prefix instead of growing once it is at least half the
-  // vector: the live part moved here is no longer than the prefix, so each
-  // delta is moved O(1) times amortised.
-  if (head_ > 0 && items_.size() == items_.capacity() && 2 * head_ >= items_.size()) {
-    items_.erase(items_.begin(), items_.begin() + static_cast<std::ptrdiff_t>(head_));
-    head_ = 0;
-  }
   items_.push_back(Delta{type, std::move(obj)});
   if (waiters_ > 0) cond_.SignalAll();
   ready_.NonEmpty();
 }
 
 void RealFIFO::AdvanceHeadLocked(size_t n) {
-  head_ += n;
-  if (head_ == items_.size()) {
-    items_.clear();  // keeps the capacity for the next burst
-    head_ = 0;
+  items_.pop_front(n);
+  if (items_.empty()) {
     ready_.Emptied();
   }
 }
@@ -198,7 +194,7 @@ absl::Status RealFIFO::ReconcileReplacementLocked(std::vector<Item> list) {
   };
   std::vector<QueuedKey> queued;
   absl::flat_hash_map<std::string, size_t> queued_index;  // key -> index in `queued`
-  for (size_t i = head_; i < items_.size(); ++i) {
+  for (size_t i = 0; i < items_.size(); ++i) {
     absl::StatusOr<std::string> key = KeyOf(items_[i].object);
     if (!key.ok()) return KeyError(items_[i].object, key.status());
     auto [it, inserted] = queued_index.try_emplace(*key, queued.size());
@@ -251,7 +247,7 @@ absl::Status RealFIFO::Resync() {
   // never re-delivers a state older than one already queued.
   absl::flat_hash_set<std::string> queued;
   queued.reserve(SizeLocked());
-  for (size_t i = head_; i < items_.size(); ++i) {
+  for (size_t i = 0; i < items_.size(); ++i) {
     absl::StatusOr<std::string> key = KeyOf(items_[i].object);
     if (!key.ok()) return KeyError(items_[i].object, key.status());
     queued.insert(*std::move(key));
@@ -293,8 +289,12 @@ PopResult RealFIFO::TryPop(PopProcessFunc process) {
 
 PopResult RealFIFO::PopOneLocked(PopProcessFunc process) {
   const bool is_in_initial_list = !synced_;
+  // See DeltaFIFO's PopFront: the object this delta's successor a few pops
+  // on will release is loaded now, so the releases' waits overlap.
+  constexpr size_t kPopAhead = 8;
+  if (items_.size() > kPopAhead) PrefetchReferenceCount(items_[kPopAhead].object);
   Deltas deltas;
-  deltas.push_back(std::move(items_[head_]));
+  deltas.push_back(std::move(items_.front()));
   AdvanceHeadLocked(1);
 
   absl::Status status =
@@ -345,7 +345,7 @@ PopResult RealFIFO::PopBatchLocked(ProcessBatchFunc process_batch,
         static_cast<int64_t>(i) >= initial_population_count_) {
       break;
     }
-    Delta& delta = items_[head_ + i];
+    Delta& delta = items_[i];
     if (!IsBatchable(delta.type)) {
       if (batch.empty()) batch.push_back(std::move(delta));  // alone
       break;
@@ -407,7 +407,10 @@ size_t RealFIFO::size() const {
 
 std::vector<Delta> RealFIFO::QueuedDeltas() const {
   MutexLock lock(&mu_);
-  return std::vector<Delta>(items_.begin() + static_cast<std::ptrdiff_t>(head_), items_.end());
+  std::vector<Delta> copy;
+  copy.reserve(items_.size());
+  for (size_t i = 0; i < items_.size(); ++i) copy.push_back(items_[i]);
+  return copy;
 }
 
 }  // namespace informersim

@@ -23,18 +23,17 @@
 // in that case.
 //
 // Invariants (under the lock):
-//   - items_[head_, end) is the queue, oldest first; items_[0, head_) are
-//     moved-from slots awaiting compaction.
+//   - items_ is the queue, oldest first.
 //   - synced_ is monotonic; it becomes true exactly when populated_ is set
 //     and initial_population_count_ reaches 0, and the count is decremented
 //     only AFTER the popped delta(s) were processed (R9).
 //   - atomic mode has no known objects; non-atomic mode has them and neither
 //     UnlockWhileProcessing nor bookmarks (R2).
 //
-// Performance: the queue is a vector with a moving head; pops move the
-// delta out and never allocate (Deltas has one inline slot), and the dead
-// prefix is compacted only when the vector would otherwise grow, so each
-// delta is moved O(1) times amortised. There is deliberately no per-key map:
+// Performance: the queue is a BlockQueue (fixed-size blocks; growing never
+// moves a delta, drained blocks are reused); pops move the delta out and
+// never allocate (Deltas has one inline slot). There is deliberately no
+// per-key map:
 // only Replace (R4) and non-atomic Resync (R7) need "is this key queued",
 // both are rare, and client-go itself computes it by scanning the queue
 // there. Maintaining a counted key map on every push and pop would cost a
@@ -82,6 +81,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "core/block_queue.h"
 #include "core/delta.h"
 #include "core/item.h"
 #include "core/keys.h"
@@ -174,10 +174,10 @@ class RealFIFO final : public QueueWithBatch {
   explicit RealFIFO(RealFIFOOptions options);
 
   bool EmptyLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return head_ == items_.size();
+    return items_.empty();
   }
   size_t SizeLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return items_.size() - head_;
+    return items_.size();
   }
   void CheckSyncedLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Waits while the queue is empty and open; false if closed and empty.
@@ -220,11 +220,12 @@ class RealFIFO final : public QueueWithBatch {
   const bool emit_delta_type_bookmark_;
   const size_t batch_size_;
   const std::function<void()> unlocked_window_;
+  // key_function_ is K1/K2: objects with meta are keyed inline.
+  const bool meta_namespace_keys_;
 
   mutable Mutex mu_;
   CondVar cond_;
-  std::vector<Delta> items_ ABSL_GUARDED_BY(mu_);
-  size_t head_ ABSL_GUARDED_BY(mu_) = 0;
+  BlockQueue<Delta> items_ ABSL_GUARDED_BY(mu_);
   // Consumers blocked in Pop/PopBatch; producers signal only if any.
   int waiters_ ABSL_GUARDED_BY(mu_) = 0;
   bool populated_ ABSL_GUARDED_BY(mu_) = false;

@@ -1,10 +1,10 @@
 #include "core/thread_safe_store.h"
 
-#include <map>
-
 #include <algorithm>
 #include <cassert>
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
@@ -15,6 +15,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "core/block_cache.h"
 #include "core/errors.h"
 
 namespace informersim {
@@ -99,7 +100,7 @@ class ThreadSafeStore::Contents {
   };
 
   explicit Contents(size_t num_indexes)
-      : ids_(0, SlotHash{}, SlotEq{this}), maps_(num_indexes) {}
+      : ids_(0, SlotHash{}, SlotEq{this}, CachedAllocator<Slot>()), maps_(num_indexes) {}
   Contents(const Contents&) = delete;
   Contents& operator=(const Contents&) = delete;
 
@@ -220,10 +221,20 @@ class ThreadSafeStore::Contents {
   // Appends the items of `bucket` to *out in id order: ids follow the
   // sequence of writes, so the order is the same in every process, which a
   // hash set's is not (Abseil seeds its hash per process).
+  // The result's items are scattered over the store: their entries are
+  // prefetched a few ids ahead, and their objects' reference counts (which
+  // each copy increments) a little less far ahead, so the misses overlap.
   void AppendItems(const Bucket& bucket, std::vector<Item>* out) const {
     const std::vector<uint32_t>& ids = bucket.Sorted();
     out->reserve(out->size() + ids.size());
-    for (uint32_t id : ids) out->push_back(entry(id).item);
+    constexpr size_t kEntryAhead = 32;
+    constexpr size_t kCountAhead = 16;
+    const size_t n = ids.size();
+    for (size_t i = 0; i < n; ++i) {
+      if (i + kEntryAhead < n) __builtin_prefetch(&entry(ids[i + kEntryAhead]).item);
+      if (i + kCountAhead < n) PrefetchReferenceCount(entry(ids[i + kCountAhead]).item);
+      out->push_back(entry(ids[i]).item);
+    }
   }
 
   template <typename F>
@@ -247,10 +258,23 @@ class ThreadSafeStore::Contents {
   static constexpr uint32_t kFirstChunkBits = 6;
   static constexpr uint32_t kFirstChunk = 1u << kFirstChunkBits;
 
+  // Chunks come from the block cache: a store rebuilt with the same shape
+  // (a relist, a fresh indexer) reuses them instead of faulting in new pages.
+  struct ChunkDeleter {
+    size_t size;
+    void operator()(Entry* chunk) const {
+      std::destroy_n(chunk, size);
+      CachedAllocator<Entry>().deallocate(chunk, size);
+    }
+  };
+  using Chunk = std::unique_ptr<Entry[], ChunkDeleter>;
+
   void AddChunk() {
     const size_t size = size_t{kFirstChunk} << chunks_.size();
     assert(capacity_ + size < kLive);
-    chunks_.push_back(std::make_unique<Entry[]>(size));
+    Entry* chunk = CachedAllocator<Entry>().allocate(size);
+    std::uninitialized_default_construct_n(chunk, size);
+    chunks_.push_back(Chunk(chunk, ChunkDeleter{size}));
     capacity_ += size;
   }
 
@@ -294,13 +318,13 @@ class ThreadSafeStore::Contents {
     }
   }
 
-  std::vector<std::unique_ptr<Entry[]>> chunks_;
+  std::vector<Chunk> chunks_;
   size_t capacity_ = 0;       // entries in chunks_
   uint32_t next_unused_ = 0;  // ids below were handed out at least once
   uint32_t free_head_ = kNoId;
   size_t size_ = 0;
   uint64_t stamp_ = 0;
-  absl::flat_hash_set<Slot, SlotHash, SlotEq> ids_;
+  absl::flat_hash_set<Slot, SlotHash, SlotEq, CachedAllocator<Slot>> ids_;
   // Position j: index j's value -> bucket.
   std::vector<ValueMap> maps_;
 };

@@ -1,18 +1,55 @@
 #!/usr/bin/env bash
-# Builds every benchmark in bench/ optimised and runs each once.
-# Extra arguments go to every benchmark binary, e.g.
-#   tools/bench.sh --benchmark_repetitions=5 --benchmark_format=json
-# With no arguments each benchmark runs briefly (a quick look, not a
-# measurement; see the README for how to measure).
+# Builds the benchmarks in bench/ optimised and runs each one, pinned to one
+# core when the machine has more than one.
+#
+#   tools/bench.sh [--out DIR] [--only NAME[,NAME...]] [BENCHMARK ARGS...]
+#
+# --out DIR   also writes each binary's results as Google Benchmark JSON to
+#             DIR/<binary>.json, then DIR/table.md: the W1-W5 medians set
+#             against client-go's recorded figures (bench/client_go_reference.json,
+#             via tools/bench_table.py). Without benchmark arguments a run
+#             with --out uses 5 repetitions, as the workload document asks.
+# --only      runs only the named binaries (e.g. --only delta_fifo_bench).
+# Other arguments go to every benchmark binary, e.g.
+#   tools/bench.sh --benchmark_repetitions=5 --benchmark_filter=W1
+# With neither --out nor arguments each benchmark runs briefly (a quick
+# look, not a measurement). Two runs compare with tools/bench_compare.py.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-args=("$@")
-[ ${#args[@]} -gt 0 ] || args=(--benchmark_min_time=0.05)
+out_dir=""
+only=""
+args=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --out) out_dir="${2:?--out needs a directory}"; shift 2 ;;
+    --out=*) out_dir="${1#--out=}"; shift ;;
+    --only) only="${2:?--only needs binary names}"; shift 2 ;;
+    --only=*) only="${1#--only=}"; shift ;;
+    *) args+=("$1"); shift ;;
+  esac
+done
+if [ ${#args[@]} -eq 0 ]; then
+  if [ -n "$out_dir" ]; then
+    args=(--benchmark_repetitions=5)
+  else
+    args=(--benchmark_min_time=0.05)
+  fi
+fi
 
 mapfile -t targets < <(bazel query 'kind(cc_binary, //bench:*)' 2>/dev/null)
+if [ -n "$only" ]; then
+  wanted=()
+  IFS=',' read -r -a names <<< "$only"
+  for t in "${targets[@]}"; do
+    for n in "${names[@]}"; do
+      if [ "${t##*:}" = "$n" ]; then wanted+=("$t"); fi
+    done
+  done
+  targets=("${wanted[@]+"${wanted[@]}"}")
+fi
 if [ ${#targets[@]} -eq 0 ]; then
-  echo "bench: no benchmark targets under //bench" >&2
+  echo "bench: no benchmark targets under //bench${only:+ named $only}" >&2
   exit 1
 fi
 bazel build --config=opt "${targets[@]}"
@@ -21,9 +58,23 @@ bazel build --config=opt "${targets[@]}"
 bin_dir=$(bazel info --config=opt bazel-bin 2>/dev/null)
 pin=()
 if command -v taskset >/dev/null && [ "$(nproc)" -gt 1 ]; then pin=(taskset -c 1); fi
+if [ -n "$out_dir" ]; then mkdir -p "$out_dir"; fi
 for t in "${targets[@]}"; do
   bin="$bin_dir/${t#//}"
   bin="${bin/://}"
   echo "== $t"
-  "${pin[@]}" "$bin" "${args[@]}"
+  json=()
+  if [ -n "$out_dir" ]; then
+    json=(--benchmark_out="$out_dir/${t##*:}.json" --benchmark_out_format=json)
+  fi
+  "${pin[@]+"${pin[@]}"}" "$bin" "${args[@]}" "${json[@]+"${json[@]}"}"
 done
+if [ -n "$out_dir" ]; then
+  {
+    echo "Run: $(date -u +%Y-%m-%d), $(nproc) CPUs, args: ${args[*]}"
+    echo
+    python3 tools/bench_table.py "$out_dir"
+  } > "$out_dir/table.md"
+  echo "== $out_dir/table.md"
+  cat "$out_dir/table.md"
+fi

@@ -1020,5 +1020,40 @@ TEST(DeltaFIFOWithIndexer, TombstonesAndResyncFollowTheIndexersOrder) {
   EXPECT_EQ(popped, (std::vector<std::string>{"+a", "-c", "-d", "-b"}));
 }
 
+// The queue keeps its entries in fixed-size blocks and its index by 32-bit
+// sequence numbers: order, lookups and merging must hold across many block
+// boundaries, with the head and the tail in different blocks.
+TEST(DeltaFIFO, ManyKeysAcrossBlocks) {
+  DeltaFIFO f;  // MetaNamespaceKeyFunc: the inline key path
+  constexpr int kKeys = 5000;
+  for (int i = 0; i < kKeys; ++i) ASSERT_TRUE(f.Add(Obj(absl::StrCat("k", i), 1)).ok());
+  std::vector<std::string> popped;
+  auto record = [&](const Deltas& d, bool) {
+    popped.push_back(absl::StrCat(d.back().object.meta()->name(), ":", d.size()));
+    return absl::OkStatus();
+  };
+  for (int i = 0; i < 1700; ++i) ASSERT_EQ(f.TryPop(record).outcome, PopOutcome::kPopped);
+  // Updates to queued keys merge; updates to popped keys queue at the tail.
+  for (int i = 0; i < kKeys; i += 3) ASSERT_TRUE(f.Update(Obj(absl::StrCat("k", i), 2)).ok());
+  EXPECT_EQ(f.size(), static_cast<size_t>(kKeys - 1700 + (1700 + 2) / 3));
+  std::optional<Deltas> d4998 = f.GetDeltasByKey("k4998");
+  ASSERT_TRUE(d4998.has_value());
+  EXPECT_EQ(d4998->size(), 2u);
+  EXPECT_FALSE(f.GetDeltasByKey("k4").has_value());
+  while (f.TryPop(record).outcome == PopOutcome::kPopped) {
+  }
+  ASSERT_EQ(popped.size(), static_cast<size_t>(kKeys + (1700 + 2) / 3));
+  for (int i = 0; i < kKeys; ++i) {
+    const int merged = (i >= 1700 && i % 3 == 0) ? 2 : 1;
+    EXPECT_EQ(popped[i], absl::StrCat("k", i, ":", merged)) << i;
+  }
+  size_t next = kKeys;
+  for (int i = 0; i < 1700; i += 3) EXPECT_EQ(popped[next++], absl::StrCat("k", i, ":1"));
+  EXPECT_EQ(f.size(), 0u);
+  // Reused after draining, from a mid-block head.
+  ASSERT_TRUE(f.Add(Obj("again", 1)).ok());
+  EXPECT_EQ(f.ListKeys(), std::vector<std::string>{"again"});
+}
+
 }  // namespace
 }  // namespace informersim
