@@ -11,7 +11,8 @@ namespace informersim {
 namespace {
 
 struct FreeLists {
-  Mutex mu;
+  // Shared by every thread, simulated worlds' included: never elided.
+  Mutex mu{Mutex::Elision::kNever};
   // Class size -> cached blocks of that size.
   absl::flat_hash_map<size_t, std::vector<void*>> blocks ABSL_GUARDED_BY(mu);
   size_t cached_bytes ABSL_GUARDED_BY(mu) = 0;

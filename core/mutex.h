@@ -15,7 +15,8 @@
 // elided Mutex that is already held asserts (it would deadlock for real),
 // and a CondVar wait inside the scope asserts (nothing else could ever
 // signal it). The compile-time analysis is unchanged. The scope's contract:
-// no other thread touches the world's objects while it is open.
+// no other thread touches the world's objects while it is open; a Mutex on
+// process-wide state that worlds share is built with Elision::kNever.
 //
 // Thread safety: the types are the synchronisation primitives themselves.
 // Invariants: CondVar::Wait must be called with the mutex held; it returns
@@ -72,12 +73,18 @@ class SingleThreadedScope {
 
 class ABSL_LOCKABLE Mutex {
  public:
+  // kNever: a lock on state shared by every thread of the process (a
+  // process-wide cache), which two single-threaded worlds on two threads
+  // may both take: never elided.
+  enum class Elision : unsigned char { kAllowed, kNever };
+
   Mutex() = default;
+  explicit Mutex(Elision elision) : elision_(elision) {}
   Mutex(const Mutex&) = delete;
   Mutex& operator=(const Mutex&) = delete;
 
   void Lock() ABSL_EXCLUSIVE_LOCK_FUNCTION() {
-    if (mutex_internal::single_threaded) {
+    if (mutex_internal::single_threaded && elision_ == Elision::kAllowed) {
       assert(held_ != Held::kElided && "a Mutex locked twice on one thread (a deadlock)");
       held_ = Held::kElided;
       return;
@@ -102,6 +109,7 @@ class ABSL_LOCKABLE Mutex {
   friend class CondVar;
   enum class Held : unsigned char { kNo, kLocked, kElided };
   std::mutex mu_;
+  const Elision elision_ = Elision::kAllowed;
   // Written only by the holder (under mu_ when kLocked).
   Held held_ = Held::kNo;
 };

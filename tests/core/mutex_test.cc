@@ -87,6 +87,25 @@ TEST(MutexTest, UnlockMatchesItsLockAcrossAScopeEdge) {
   again.join();
 }
 
+// A Mutex on process-wide state stays real inside a scope: two threads,
+// each in its own single-threaded world, still exclude each other.
+TEST(MutexTest, NeverElidedMutexStaysRealInsideScopes) {
+  Mutex shared(Mutex::Elision::kNever);
+  int64_t counter = 0;
+  auto work = [&] {
+    SingleThreadedScope scope;
+    for (int i = 0; i < 20000; ++i) {
+      MutexLock lock(&shared);
+      EXPECT_FALSE(shared.HeldElided());
+      ++counter;
+    }
+  };
+  std::thread a(work), b(work);
+  a.join();
+  b.join();
+  EXPECT_EQ(counter, 40000);
+}
+
 TEST(MutexDeathTest, RecursiveLockInsideAScopeAsserts) {
 #ifdef NDEBUG
   GTEST_SKIP() << "assertions are compiled out";
