@@ -13,31 +13,14 @@ machine mostly measures the other tenants. Standard library only.
 """
 
 import argparse
-import json
 import os
 import statistics
 import sys
 
 
-def load(path):
-    files = []
-    if os.path.isdir(path):
-        files = sorted(os.path.join(path, f) for f in os.listdir(path) if f.endswith(".json"))
-    else:
-        files = [path]
-    runs = {}
-    for f in files:
-        with open(f) as fh:
-            data = json.load(fh)
-        for b in data.get("benchmarks", []):
-            if b.get("run_type", "iteration") != "iteration":
-                continue
-            name = b.get("run_name", b.get("name"))
-            per = runs.setdefault(name, {})
-            for key, value in b.items():
-                if isinstance(value, (int, float)) and not isinstance(value, bool):
-                    per.setdefault(key, []).append(float(value))
-    return runs
+# The same reader as the table's: one notion of a run's repetitions.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_table import load_runs  # noqa: E402
 
 
 def main():
@@ -47,11 +30,11 @@ def main():
     parser.add_argument("--counters", default="ns_,ms_",
                         help="comma-separated counter name prefixes (default: ns_,ms_)")
     args = parser.parse_args()
-    try:
-        before, after = load(args.before), load(args.after)
-    except (OSError, ValueError) as e:
-        print(f"bench_compare: {e}", file=sys.stderr)
-        return 2
+    for path in (args.before, args.after):
+        if not os.path.exists(path):
+            print(f"bench_compare: {path}: no such file or directory", file=sys.stderr)
+            return 2
+    before, after = load_runs(args.before), load_runs(args.after)
     prefixes = tuple(p for p in args.counters.split(",") if p)
     print("| benchmark | measure | before (median) | after (median) | before/after |")
     print("|---|---|---:|---:|---:|")
