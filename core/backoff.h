@@ -32,7 +32,8 @@ struct BackoffOptions {
   // Back to `initial` once this long has passed since the last reset.
   absl::Duration reset_after = absl::Minutes(2);
   // wait.Backoff.Steps: how many times the duration may still grow. nullopt
-  // derives client-go's default, ceil(cap / initial).
+  // derives client-go's default, ceil(cap / initial) (the reflector makes a
+  // supplied backoff's unset steps 0 first: see ReflectorOptions::backoff).
   std::optional<int> steps;
 };
 

@@ -19,6 +19,17 @@
 namespace informersim {
 namespace {
 
+// RF1: client-go fills in its default backoff, steps and all, only when none
+// is supplied; a supplied wait.Backoff keeps its Steps, zero when unset, and
+// a zero-step backoff never grows.
+BackoffOptions EffectiveBackoff(const std::optional<BackoffOptions>& supplied) {
+  if (!supplied.has_value()) return BackoffOptions{};  // steps: ceil(cap / initial)
+  BackoffOptions b = *supplied;
+  if (!b.steps.has_value()) b.steps = 0;
+  return b;
+}
+
+
 constexpr absl::Duration kDefaultMinWatchTimeout = absl::Minutes(5);
 constexpr absl::Duration kDefaultMaxWatchTimeout = absl::Minutes(10);
 constexpr int64_t kDefaultPageSize = 500;  // the pager's default (RF5)
@@ -72,7 +83,7 @@ class Reflector::Impl : public std::enable_shared_from_this<Impl> {
         options_(std::move(options)),
         loop_strand_(runtime->NewStrand(options_.name)),
         resync_strand_(runtime->NewStrand(absl::StrCat(options_.name, "-resync"))),
-        backoff_(options_.backoff, runtime, random) {
+        backoff_(EffectiveBackoff(options_.backoff), runtime, random) {
     // RF8: a minimum below client-go's default keeps the default window.
     if (options_.min_watch_timeout > kDefaultMinWatchTimeout) {
       min_watch_timeout_ = options_.min_watch_timeout;

@@ -70,7 +70,8 @@ class ReflectorFeeder final : public QueueFeeder {
 }  // namespace
 
 QueueFeederFactory ReflectorFeederFactory(ListerWatcher* lister_watcher, Runtime* runtime,
-                                          RandomSource* random, BackoffOptions backoff) {
+                                          RandomSource* random,
+                                          std::optional<BackoffOptions> backoff) {
   return [lister_watcher, runtime, random, backoff](ReflectorStore* queue,
                                                     ReflectorOptions options) {
     options.backoff = backoff;

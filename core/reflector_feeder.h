@@ -25,7 +25,8 @@ namespace informersim {
 // Makes Reflector-backed feeders over `lister_watcher`. `backoff` is passed
 // to every Reflector (RF1).
 QueueFeederFactory ReflectorFeederFactory(ListerWatcher* lister_watcher, Runtime* runtime,
-                                          RandomSource* random, BackoffOptions backoff = {});
+                                          RandomSource* random,
+                                          std::optional<BackoffOptions> backoff = std::nullopt);
 
 }  // namespace informersim
 

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
@@ -34,7 +35,10 @@ struct ReflectorOptions {
   // RF3/RF15: the WatchListClient feature gate (CURRENT profile: on;
   // CLASSIC: off).
   bool use_watch_list = false;
-  BackoffOptions backoff;
+  // RF1: nullopt, client-go's default backoff (steps included: ceil(cap /
+  // initial)). A supplied one is client-go's ReflectorOptions.Backoff: it is
+  // used as it is, so without `steps` (Go's zero Steps) it never grows.
+  std::optional<BackoffOptions> backoff;
   // RF1/RF2: called with every error that ends a ListAndWatch; null means
   // the default handler (which only logs).
   std::function<void(const absl::Status&)> watch_error_handler;

@@ -473,12 +473,13 @@ TEST(ReflectorTest, ListAndWatchInitConnBackoff) {
           return FakeWatcher::New();
         });
     ReflectorOptions o = Opts();
-    o.backoff.initial = absl::Milliseconds(1);
-    o.backoff.cap = max_backoff;
-    o.backoff.steps = 1000;
-    o.backoff.factor = 2.0;
-    o.backoff.jitter = 1.0;
-    o.backoff.reset_after = absl::Milliseconds(100);
+    o.backoff.emplace();
+    o.backoff->initial = absl::Milliseconds(1);
+    o.backoff->cap = max_backoff;
+    o.backoff->steps = 1000;
+    o.backoff->factor = 2.0;
+    o.backoff->jitter = 1.0;
+    o.backoff->reset_after = absl::Milliseconds(100);
     Reflector r(&lw, store.get(), &rt, &random, o);
     rp = &r;
     const absl::Time start = rt.Now();
@@ -539,6 +540,45 @@ TEST(ReflectorTest, NewReflectorWithCustomBackoff) {
     const absl::Duration elapsed = rt.Now() - start;
     EXPECT_GE(elapsed, c.lower);
     EXPECT_LE(elapsed, c.upper);
+  }
+}
+
+// RF1: client-go fills in Steps only when no backoff is supplied at all; a
+// supplied wait.Backoff without Steps never grows. Five refused watches
+// with a 10 ms backoff take 5 x 10 ms, not 10 + 20 + 40 + 80 + 100.
+TEST(ReflectorTest, SuppliedBackoffWithoutStepsNeverGrows) {
+  for (const bool with_steps : {false, true}) {
+    SCOPED_TRACE(with_steps ? "steps 100" : "no steps");
+    ManualRuntime rt;
+    SplitMixRandom random;
+    auto store = NewStore(MetaNamespaceKeyFunc);
+    int fails = 5;
+    Reflector* rp = nullptr;
+    FuncListerWatcher lw(
+        [](const ListOptions&) { return MakeList("1"); },
+        [&](const ListOptions&) -> absl::StatusOr<std::shared_ptr<FakeWatcher>> {
+          if (fails > 0) {
+            --fails;
+            return ConnectionRefusedError("watch");
+          }
+          rp->CancelListAndWatch();
+          return FakeWatcher::New();
+        });
+    ReflectorOptions o = Opts();
+    BackoffOptions supplied;
+    supplied.initial = absl::Milliseconds(10);
+    supplied.factor = 2.0;
+    supplied.jitter = 0;
+    supplied.cap = absl::Milliseconds(100);
+    if (with_steps) supplied.steps = 100;
+    o.backoff = supplied;
+    Reflector r(&lw, store.get(), &rt, &random, o);
+    rp = &r;
+    const absl::Time start = rt.Now();
+    Once once(&r, &rt);
+    ASSERT_TRUE(once.Wait().has_value());
+    EXPECT_TRUE(once.Wait()->ok());
+    EXPECT_EQ(rt.Now() - start, with_steps ? absl::Milliseconds(250) : absl::Milliseconds(50));
   }
 }
 
@@ -1307,8 +1347,9 @@ TEST(ReflectorTest, ResyncErrorDuringWatchBackoffEndsNextWatch) {
       });
   ReflectorOptions o = Opts();
   o.resync_period = absl::Milliseconds(100);
-  o.backoff.initial = absl::Seconds(1);
-  o.backoff.jitter = 0;
+  o.backoff.emplace();
+  o.backoff->initial = absl::Seconds(1);
+  o.backoff->jitter = 0;
   Reflector r(&lw, &store, &rt, &random, o);
   Once once(&r, &rt);
   ASSERT_TRUE(once.Wait().has_value());

@@ -96,8 +96,9 @@ TEST(ReflectorThreadedTest, ListWatchResyncRewatchAndStop) {
   ReflectorOptions o;
   o.name = "threaded";
   o.resync_period = absl::Milliseconds(2);
-  o.backoff.initial = absl::Milliseconds(1);
-  o.backoff.cap = absl::Milliseconds(4);
+  o.backoff.emplace();
+  o.backoff->initial = absl::Milliseconds(1);
+  o.backoff->cap = absl::Milliseconds(4);
   Reflector r(&lw, &store, &rt, &random, o);
   r.Run();
 
