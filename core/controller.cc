@@ -335,7 +335,8 @@ class Controller::State : public std::enable_shared_from_this<Controller::State>
       MutexLock lock(&mu_);
       scheduled_ = false;
       if (detached_ || exited_) return;
-      if (stop_requested_) {
+      // A closed queue still pops what it holds, then reports closed.
+      if (stop_requested_ && !config_.drain_closed_queue_after_stop) {
         Exit();
         return;
       }

@@ -112,6 +112,9 @@ struct ControllerConfig {
   std::function<absl::Status(absl::Span<const Delta> deltas, bool is_in_initial_list)>
       process_batch;
   bool batch_process = false;
+  // C1, CLASSIC: after Stop, keep popping until the closed queue is empty
+  // (client-go up to v0.33); otherwise the loop ends at its next step.
+  bool drain_closed_queue_after_stop = false;
 };
 
 struct ControllerStats {

@@ -64,6 +64,10 @@ struct ProfileOptions {
 inline bool UsesAtomicFIFO(Profile profile) { return profile == Profile::kCurrent; }
 // client-go's gate InOrderInformersBatchProcess: pop batches (R10).
 inline bool UsesBatchProcessing(Profile profile) { return profile == Profile::kCurrent; }
+// C1: client-go up to v0.33 checks no context between pops: after Stop the
+// process loop keeps popping until the closed queue is empty; v0.34 (the
+// INTERIM profile's later half) and later return at the next pop.
+inline bool DrainsClosedQueueAfterStop(Profile profile) { return profile == Profile::kClassic; }
 // client-go's gate WatchListClient: the reflector streams first (RF15).
 inline bool UsesWatchList(Profile profile) { return profile == Profile::kCurrent; }
 

@@ -208,6 +208,7 @@ void SharedIndexInformer::Run() {
       return HandleBatchDeltas(deltas, initial);
     };
     config.batch_process = UsesBatchProcessing(options_.profile.profile);
+    config.drain_closed_queue_after_stop = DrainsClosedQueueAfterStop(options_.profile.profile);
     controller_ = std::make_unique<Controller>(std::move(config));
     controller = controller_.get();
     controller_ptr_.store(controller);

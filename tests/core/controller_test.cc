@@ -383,7 +383,7 @@ TEST_P(ProfileTest, TestTransformingInformer) {
 // The process loop itself, with the queue fed directly (no feeder).
 
 struct DirectController {
-  explicit DirectController(ManualRuntime* rt, bool batch)
+  explicit DirectController(ManualRuntime* rt, bool batch, bool drain = false)
       : store(NewStore(DeletionHandlingMetaNamespaceKeyFunc)), recorder(store.get()) {
     RealFIFOOptions options;
     options.atomic_events = true;
@@ -400,6 +400,7 @@ struct DirectController {
       return ProcessDeltasInBatch(recorder, *store, d, initial);
     };
     config.batch_process = batch;
+    config.drain_closed_queue_after_stop = drain;
     controller = std::make_unique<Controller>(std::move(config));
   }
   std::unique_ptr<Cache> store;
@@ -456,6 +457,29 @@ TEST(ControllerLoopTest, StopClosesTheQueueAndExitsTheLoop) {  // C1
   ASSERT_TRUE(c.fifo->Add(MakePod("ns", "late", "1")).ok());
   rt.RunUntilIdle();
   EXPECT_EQ(c.recorder.size(), 0u);
+}
+
+// C1 by profile: what is queued when Stop comes. client-go up to v0.33
+// (CLASSIC) pops on until the closed queue is empty; later versions return
+// at the next iteration, leaving it.
+TEST(ControllerLoopTest, ClassicDrainsTheClosedQueueAfterStop) {
+  for (const bool drain : {false, true}) {
+    SCOPED_TRACE(drain ? "drains (CLASSIC)" : "returns (CURRENT)");
+    ManualRuntime rt;
+    DirectController c(&rt, /*batch=*/false, drain);
+    bool stopped = false;
+    c.controller->Run([&] { stopped = true; });
+    rt.RunUntilIdle();
+    for (const char* n : {"a", "b", "c"}) ASSERT_TRUE(c.fifo->Add(MakePod("ns", n, "1")).ok());
+    c.controller->Stop();  // before any of them was popped
+    rt.RunUntilIdle();
+    EXPECT_TRUE(stopped);
+    EXPECT_TRUE(c.controller->IsStopped());
+    EXPECT_EQ(c.recorder.size(), drain ? 3u : 0u);
+  }
+  EXPECT_TRUE(DrainsClosedQueueAfterStop(Profile::kClassic));
+  EXPECT_FALSE(DrainsClosedQueueAfterStop(Profile::kInterim));
+  EXPECT_FALSE(DrainsClosedQueueAfterStop(Profile::kCurrent));
 }
 
 TEST(ControllerLoopTest, HasSyncedFollowsTheQueueAfterProcessing) {  // C2, D11
