@@ -1,0 +1,37 @@
+#include "core/object_names.h"
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "core/keys.h"
+
+namespace informersim {
+
+std::string ObjectName::String() const {
+  if (namespace_name.empty()) return name;
+  return absl::StrCat(namespace_name, "/", name);
+}
+
+absl::StatusOr<ObjectName> ParseObjectName(absl::string_view key) {
+  absl::StatusOr<std::pair<std::string, std::string>> parts = SplitMetaNamespaceKey(key);
+  if (!parts.ok()) return parts.status();
+  return ObjectName{std::move(parts->first), std::move(parts->second)};
+}
+
+ObjectName MetaObjectToName(const api::ObjectMeta& meta) {
+  return ObjectName{meta.namespace_(), meta.name()};
+}
+
+absl::StatusOr<ObjectName> ObjectToName(const Item& item) {
+  const api::ObjectMeta* meta = item.meta();
+  if (meta == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat("object has no meta: ", item.DebugString()));
+  }
+  return MetaObjectToName(*meta);
+}
+
+absl::StatusOr<ObjectName> DeletionHandlingObjectToName(const Item& item) {
+  if (item.is_tombstone()) return ParseObjectName(item.tombstone().key);
+  return ObjectToName(item);
+}
+
+}  // namespace informersim
