@@ -774,16 +774,18 @@ struct FakeApiServer::State : public std::enable_shared_from_this<FakeApiServer:
 
   void SendInitialState(const std::shared_ptr<WatchState>& w, bool watch_list) {
     const Instance& inst = instances[w->instance];
-    std::vector<ObjectPtr> objects;
+    // Pointers into the state, not copies: a stream that breaks early pays
+    // for no reference counts. Sending mutates no state, so they stay valid.
+    std::vector<const ObjectPtr*> objects;
     objects.reserve(inst.state.size());
-    for (const auto& [key, obj] : inst.state) objects.push_back(obj);
+    for (const auto& [key, obj] : inst.state) objects.push_back(&obj);
     // Any order is legal; Fisher-Yates from the server's stream.
     for (size_t k = objects.size(); k > 1; --k) {
       std::swap(objects[k - 1], objects[static_cast<size_t>(random.Below(k))]);
     }
-    for (ObjectPtr& obj : objects) {
+    for (const ObjectPtr* obj : objects) {
       if (w->done()) return;
-      SendObjectEvent(w, WatchEventType::kAdded, std::move(obj), /*initial=*/true);
+      SendObjectEvent(w, WatchEventType::kAdded, *obj, /*initial=*/true);
     }
     if (watch_list && !w->done()) SendBookmark(w, /*initial_events_end=*/true);
   }
