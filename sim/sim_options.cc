@@ -829,6 +829,20 @@ absl::StatusOr<SimOptions> OptionsFromFlags(const std::vector<std::string>& flag
         h.added_at = o.duration * static_cast<double>(i + 1) / static_cast<double>(*late + 1);
         handlers.push_back(h);
       }
+      // An unnamed handler is "handler-<index>": where a kept handler's own
+      // name already says that (the default scenario names its late one),
+      // the unnamed one takes the next free number, so no two share a name.
+      std::set<std::string> taken;
+      for (const HandlerSpec& h : handlers) {
+        if (!h.name.empty()) taken.insert(h.name);
+      }
+      size_t next_free = handlers.size();
+      for (size_t i = 0; i < handlers.size(); ++i) {
+        if (!handlers[i].name.empty() || taken.count(absl::StrCat("handler-", i)) == 0) continue;
+        while (taken.count(absl::StrCat("handler-", next_free)) > 0) ++next_free;
+        handlers[i].name = absl::StrCat("handler-", next_free++);
+        taken.insert(handlers[i].name);
+      }
       o.handlers = std::move(handlers);
     } else if (name == "slow_handler") {
       absl::StatusOr<bool> b = ParseBool(what, value);

@@ -112,36 +112,44 @@ absl::Status WriteTraceFile(const Trace& trace, const std::string& path) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<Trace> ReadTraceFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot open trace file ", path));
+absl::StatusOr<Trace> ParseTrace(absl::string_view bytes, absl::string_view where) {
   Trace trace;
-  if (!trace.ParseFromIstream(&in)) {
-    return absl::DataLossError(absl::StrCat(path, ": not a trace (protobuf parse failed)"));
+  if (bytes.size() > static_cast<size_t>(INT32_MAX) ||
+      !trace.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return absl::DataLossError(absl::StrCat(where, ": not a trace (protobuf parse failed)"));
   }
   if (trace.header().format_version() != kTraceFormatVersion) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": trace format version ",
+    return absl::InvalidArgumentError(absl::StrCat(where, ": trace format version ",
                                                    trace.header().format_version(),
                                                    ", this build reads ", kTraceFormatVersion));
   }
   if (static_cast<uint64_t>(trace.steps_size()) != trace.step_count()) {
-    return absl::DataLossError(absl::StrCat(path, ": ", trace.steps_size(),
+    return absl::DataLossError(absl::StrCat(where, ": ", trace.steps_size(),
                                             " steps stored but the trace counts ",
                                             trace.step_count(), " (written without steps?)"));
   }
   uint64_t h = EmptyTraceHash();
   for (int i = 0; i < trace.steps_size(); ++i) {
     if (trace.steps(i).index() != static_cast<uint64_t>(i)) {
-      return absl::DataLossError(absl::StrCat(path, ": step ", i, " has index ",
+      return absl::DataLossError(absl::StrCat(where, ": step ", i, " has index ",
                                               trace.steps(i).index()));
     }
     h = HashStep(h, trace.steps(i));
   }
   if (h != trace.hash()) {
     return absl::DataLossError(absl::StrFormat("%s: trace hash %016x does not match its steps (%016x)",
-                                               path, trace.hash(), h));
+                                               where, trace.hash(), h));
   }
   return trace;
+}
+
+absl::StatusOr<Trace> ReadTraceFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot open trace file ", path));
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  if (!in && !in.eof()) return absl::DataLossError(absl::StrCat("cannot read trace file ", path));
+  return ParseTrace(bytes.str(), path);
 }
 
 std::string DescribeStep(const TraceStep& step) {

@@ -78,6 +78,8 @@ absl::Status WriteTraceFile(const Trace& trace, const std::string& path);
 // Reads and validates a trace file: parse errors, a wrong format version and
 // a hash that does not match the steps are errors naming the path.
 absl::StatusOr<Trace> ReadTraceFile(const std::string& path);
+// The same validation over a trace's bytes; errors name `where`.
+absl::StatusOr<Trace> ParseTrace(absl::string_view bytes, absl::string_view where);
 
 // The first index at which two step sequences differ, described ("step 12:
 // expected TASK reflector @1.5s ..., got ..."), or "" if they are equal.

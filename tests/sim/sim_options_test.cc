@@ -6,7 +6,9 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "sim/scenario.h"
 
 namespace informersim {
 namespace sim {
@@ -212,6 +214,23 @@ TEST(SimOptions, WorldFlagForcesTheSizeClass) {
   absl::StatusOr<SimOptions> no_swarm = Parse({"--world=small"});
   ASSERT_FALSE(no_swarm.ok());
   EXPECT_NE(no_swarm.status().message().find("--swarm"), std::string::npos);
+}
+
+// Found by the flags fuzzer: --handlers=3 over the default scenario, whose
+// late handler is named "handler-2", gave two handlers that name (and an
+// emitted scenario that does not parse). Names stay unique.
+TEST(SimOptions, HandlerNamesStayUnique) {
+  absl::StatusOr<SimOptions> o = Parse({"--handlers=3"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  std::set<std::string> names;
+  for (size_t i = 0; i < o->handlers.size(); ++i) {
+    const std::string name =
+        o->handlers[i].name.empty() ? absl::StrCat("handler-", i) : o->handlers[i].name;
+    EXPECT_TRUE(names.insert(name).second) << name;
+  }
+  EXPECT_EQ(names.size(), o->handlers.size());
+  absl::StatusOr<ScenarioFile> again = ParseScenario(ScenarioText(*o, {}), "emitted", "x");
+  EXPECT_TRUE(again.ok()) << again.status();
 }
 
 TEST(SimOptions, RunFlagsDropToolFlagsAndPinTheSeed) {
