@@ -443,6 +443,36 @@ TEST(ReflectorTest, ListAndWatchWithErrors) {
   }
 }
 
+// One ListAndWatch whose first `fails` watch connections are refused (RF9):
+// the virtual time it took, its backoffs and its LIST requests.
+struct RefusedWatches {
+  absl::Duration elapsed;
+  int64_t backoffs = 0;
+  size_t lists = 0;
+};
+RefusedWatches RunWithRefusedWatches(int fails, const ReflectorOptions& o, RandomSource* random) {
+  ManualRuntime rt;
+  auto store = NewStore(MetaNamespaceKeyFunc);
+  Reflector* rp = nullptr;
+  FuncListerWatcher lw(
+      [](const ListOptions&) { return MakeList("1"); },
+      [&](const ListOptions&) -> absl::StatusOr<std::shared_ptr<FakeWatcher>> {
+        if (fails > 0) {
+          --fails;
+          return ConnectionRefusedError("watch");
+        }
+        rp->CancelListAndWatch();
+        return FakeWatcher::New();
+      });
+  Reflector r(&lw, store.get(), &rt, random, o);
+  rp = &r;
+  const absl::Time start = rt.Now();
+  Once once(&r, &rt);
+  EXPECT_TRUE(once.Wait(absl::Hours(1)).has_value());
+  if (once.Wait().has_value()) EXPECT_TRUE(once.Wait()->ok());
+  return RefusedWatches{rt.Now() - start, r.stats().backoffs, lw.list_options().size()};
+}
+
 // Mirrors client-go TestReflectorListAndWatchInitConnBackoff: refused watch
 // connections are retried after backoff delays (RF9) and never cause a relist.
 // client-go measures its own fake-clock stepping; here virtual time is the
@@ -457,21 +487,7 @@ TEST(ReflectorTest, ListAndWatchInitConnBackoff) {
   for (const Case& c : {Case{5, absl::Milliseconds(32), absl::Milliseconds(64)},
                         Case{40, absl::Milliseconds(40), 40 * 2 * max_backoff}}) {
     SCOPED_TRACE(c.conn_fails);
-    ManualRuntime rt;
     FixedRandom random(0.5);
-    auto store = NewStore(MetaNamespaceKeyFunc);
-    int fails = c.conn_fails;
-    Reflector* rp = nullptr;
-    FuncListerWatcher lw(
-        [](const ListOptions&) { return MakeList("1"); },
-        [&](const ListOptions&) -> absl::StatusOr<std::shared_ptr<FakeWatcher>> {
-          if (fails > 0) {
-            --fails;
-            return ConnectionRefusedError("watch");
-          }
-          rp->CancelListAndWatch();
-          return FakeWatcher::New();
-        });
     ReflectorOptions o = Opts();
     o.backoff.emplace();
     o.backoff->initial = absl::Milliseconds(1);
@@ -480,17 +496,11 @@ TEST(ReflectorTest, ListAndWatchInitConnBackoff) {
     o.backoff->factor = 2.0;
     o.backoff->jitter = 1.0;
     o.backoff->reset_after = absl::Milliseconds(100);
-    Reflector r(&lw, store.get(), &rt, &random, o);
-    rp = &r;
-    const absl::Time start = rt.Now();
-    Once once(&r, &rt);
-    ASSERT_TRUE(once.Wait(absl::Hours(1)).has_value());
-    EXPECT_TRUE(once.Wait()->ok());
-    const absl::Duration elapsed = rt.Now() - start;
-    EXPECT_GE(elapsed, c.lower);
-    EXPECT_LE(elapsed, c.upper);
-    EXPECT_EQ(r.stats().backoffs, c.conn_fails);
-    EXPECT_EQ(lw.list_options().size(), 1u);
+    const RefusedWatches run = RunWithRefusedWatches(c.conn_fails, o, &random);
+    EXPECT_GE(run.elapsed, c.lower);
+    EXPECT_LE(run.elapsed, c.upper);
+    EXPECT_EQ(run.backoffs, c.conn_fails);
+    EXPECT_EQ(run.lists, 1u);
   }
 }
 
@@ -549,21 +559,7 @@ TEST(ReflectorTest, NewReflectorWithCustomBackoff) {
 TEST(ReflectorTest, SuppliedBackoffWithoutStepsNeverGrows) {
   for (const bool with_steps : {false, true}) {
     SCOPED_TRACE(with_steps ? "steps 100" : "no steps");
-    ManualRuntime rt;
     SplitMixRandom random;
-    auto store = NewStore(MetaNamespaceKeyFunc);
-    int fails = 5;
-    Reflector* rp = nullptr;
-    FuncListerWatcher lw(
-        [](const ListOptions&) { return MakeList("1"); },
-        [&](const ListOptions&) -> absl::StatusOr<std::shared_ptr<FakeWatcher>> {
-          if (fails > 0) {
-            --fails;
-            return ConnectionRefusedError("watch");
-          }
-          rp->CancelListAndWatch();
-          return FakeWatcher::New();
-        });
     ReflectorOptions o = Opts();
     BackoffOptions supplied;
     supplied.initial = absl::Milliseconds(10);
@@ -572,13 +568,8 @@ TEST(ReflectorTest, SuppliedBackoffWithoutStepsNeverGrows) {
     supplied.cap = absl::Milliseconds(100);
     if (with_steps) supplied.steps = 100;
     o.backoff = supplied;
-    Reflector r(&lw, store.get(), &rt, &random, o);
-    rp = &r;
-    const absl::Time start = rt.Now();
-    Once once(&r, &rt);
-    ASSERT_TRUE(once.Wait().has_value());
-    EXPECT_TRUE(once.Wait()->ok());
-    EXPECT_EQ(rt.Now() - start, with_steps ? absl::Milliseconds(250) : absl::Milliseconds(50));
+    EXPECT_EQ(RunWithRefusedWatches(5, o, &random).elapsed,
+              with_steps ? absl::Milliseconds(250) : absl::Milliseconds(50));
   }
 }
 
