@@ -524,30 +524,10 @@ TEST(ReflectorTest, NewReflectorWithCustomBackoff) {
         Case{"custom backoff", custom, 5, absl::Milliseconds(250),
              absl::Milliseconds(300)}}) {
     SCOPED_TRACE(c.name);
-    ManualRuntime rt;
     SplitMixRandom random;
-    auto store = NewStore(MetaNamespaceKeyFunc);
-    int fails = c.conn_fails;
-    Reflector* rp = nullptr;
-    FuncListerWatcher lw(
-        [](const ListOptions&) { return MakeList("1"); },
-        [&](const ListOptions&) -> absl::StatusOr<std::shared_ptr<FakeWatcher>> {
-          if (fails > 0) {
-            --fails;
-            return ConnectionRefusedError("watch");
-          }
-          rp->CancelListAndWatch();
-          return FakeWatcher::New();
-        });
     ReflectorOptions o = Opts();
     if (c.backoff.has_value()) o.backoff = *c.backoff;
-    Reflector r(&lw, store.get(), &rt, &random, o);
-    rp = &r;
-    const absl::Time start = rt.Now();
-    Once once(&r, &rt);
-    ASSERT_TRUE(once.Wait().has_value());
-    EXPECT_TRUE(once.Wait()->ok());
-    const absl::Duration elapsed = rt.Now() - start;
+    const absl::Duration elapsed = RunWithRefusedWatches(c.conn_fails, o, &random).elapsed;
     EXPECT_GE(elapsed, c.lower);
     EXPECT_LE(elapsed, c.upper);
   }
