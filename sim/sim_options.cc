@@ -373,6 +373,22 @@ absl::Status ValidateOptions(const SimOptions& o) {
     return absl::InvalidArgumentError(
         "resync period must be 0 (off) or at least 1s (client-go's minimum for handlers)");
   }
+  // The bound scenario files state every duration within, so that any
+  // world flags make can be written as a scenario (found by the flags
+  // fuzzer: --resync=9999999099999s).
+  if (o.resync_period > kMaxDuration) {
+    return absl::InvalidArgumentError(absl::StrCat("resync period ",
+                                                   absl::FormatDuration(o.resync_period),
+                                                   " is longer than the maximum ",
+                                                   absl::FormatDuration(kMaxDuration)));
+  }
+  for (const HandlerSpec& h : o.handlers) {
+    if (h.resync_period.has_value() && *h.resync_period > kMaxDuration) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "a handler's resync period ", absl::FormatDuration(*h.resync_period),
+          " is longer than the maximum ", absl::FormatDuration(kMaxDuration)));
+    }
+  }
   for (absl::Duration lag : o.server.instance_lags) {
     if (lag < absl::ZeroDuration() || lag > kMaxLag) {
       return absl::InvalidArgumentError(absl::StrCat("instance lag ", absl::FormatDuration(lag),

@@ -233,6 +233,18 @@ TEST(SimOptions, HandlerNamesStayUnique) {
   EXPECT_TRUE(again.ok()) << again.status();
 }
 
+// Found by the flags fuzzer: a resync period beyond what a scenario file
+// can state was accepted. Durations stay within 24h.
+TEST(SimOptions, ResyncPeriodIsBounded) {
+  absl::StatusOr<SimOptions> huge = Parse({"--swarm", "--resync=9999999099999s"});
+  ASSERT_FALSE(huge.ok());
+  EXPECT_NE(huge.status().message().find("longer than the maximum"), std::string::npos)
+      << huge.status();
+  absl::StatusOr<SimOptions> day = Parse({"--resync=24h"});
+  ASSERT_TRUE(day.ok()) << day.status();
+  EXPECT_TRUE(ParseScenario(ScenarioText(*day, {}), "emitted", "x").ok());
+}
+
 TEST(SimOptions, RunFlagsDropToolFlagsAndPinTheSeed) {
   const std::vector<std::string> run =
       RunFlags({"--seed=3", "--profile=classic", "--trace_out=x", "--check_determinism",
