@@ -1,6 +1,7 @@
 #include "sim/tracer.h"
 
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <utility>
@@ -144,6 +145,21 @@ absl::StatusOr<Trace> ParseTrace(absl::string_view bytes, absl::string_view wher
 }
 
 absl::StatusOr<Trace> ReadTraceFile(const std::string& path) {
+  // A named pipe or a device would block or never end: traces are files,
+  // and bounded ones.
+  std::error_code ec;
+  const std::filesystem::file_status st = std::filesystem::status(path, ec);
+  if (ec || !std::filesystem::exists(st)) {
+    return absl::NotFoundError(absl::StrCat("cannot open trace file ", path));
+  }
+  if (!std::filesystem::is_regular_file(st)) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": not a regular file"));
+  }
+  const uintmax_t size = std::filesystem::file_size(path, ec);
+  if (ec || size > kMaxTraceFileBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": larger than ", kMaxTraceFileBytes, " bytes"));
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) return absl::NotFoundError(absl::StrCat("cannot open trace file ", path));
   std::ostringstream bytes;

@@ -75,8 +75,13 @@ uint64_t EmptyTraceHash();
 
 // Writes `trace` to `path` (binary protobuf). Errors name the path.
 absl::Status WriteTraceFile(const Trace& trace, const std::string& path);
-// Reads and validates a trace file: parse errors, a wrong format version and
-// a hash that does not match the steps are errors naming the path.
+// The largest trace file ReadTraceFile reads (a 20-minute default run's
+// trace is about 150 MB).
+inline constexpr uintmax_t kMaxTraceFileBytes = uintmax_t{1} << 30;
+
+// Reads and validates a trace file: anything but a regular file of at most
+// kMaxTraceFileBytes, parse errors, a wrong format version and a hash that
+// does not match the steps are errors naming the path.
 absl::StatusOr<Trace> ReadTraceFile(const std::string& path);
 // The same validation over a trace's bytes; errors name `where`.
 absl::StatusOr<Trace> ParseTrace(absl::string_view bytes, absl::string_view where);

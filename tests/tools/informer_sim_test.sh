@@ -47,6 +47,10 @@ expect_exit 2 "missing trace" -- "$SIM" --replay="$TMP/absent.trace"
 printf 'not a trace at all' >"$TMP/corrupt.trace"
 expect_exit 2 "corrupt trace" -- "$SIM" --replay="$TMP/corrupt.trace"
 expect_text "$TMP/err" "corrupt.trace" "corrupt trace message names the file"
+mkfifo "$TMP/pipe.trace"
+expect_exit 2 "replay of a named pipe" -- timeout 20 "$SIM" --replay="$TMP/pipe.trace"
+expect_text "$TMP/err" "not a regular file" "a pipe is refused, not read"
+expect_exit 2 "dump of a directory" -- "$SIM" --dump="$TMP"
 expect_exit 2 "trace_out with seeds" -- "$SIM" --seeds=2 --trace_out="$TMP/x"
 
 expect_exit 2 "resync below a second" -- "$SIM" --resync=1ns
