@@ -91,9 +91,7 @@ absl::StatusOr<SimOptions> Simulation::OptionsFor(uint64_t seed) const {
     o = *base_;
     o->seed = seed;
   } else {
-    std::vector<std::string> flags = flags_;
-    flags.push_back(absl::StrCat("--seed=", seed));
-    o = OptionsFromFlags(flags);
+    o = OptionsFromFlags(RunFlags(flags_, seed));
     if (!o.ok()) return o.status();
   }
   for (const auto& configure : configure_) configure(*o);
@@ -111,9 +109,7 @@ absl::StatusOr<SimOptions> Simulation::OptionsFor(uint64_t seed) const {
 absl::StatusOr<SimResult> Simulation::Run(uint64_t seed) const {
   absl::StatusOr<SimOptions> o = OptionsFor(seed);
   if (!o.ok()) return o.status();
-  std::vector<std::string> flags = flags_;
-  flags.push_back(absl::StrCat("--seed=", seed));
-  return RunSimulation(*o, flags);
+  return RunSimulation(*o, RunFlags(flags_, seed));
 }
 
 std::string TestReplayLine(uint64_t seed) {

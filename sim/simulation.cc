@@ -1068,7 +1068,12 @@ class Run {
 
   void RunInvariants(UserInvariant::When when, absl::string_view handler, absl::string_view what,
                      const Item* obj) {
-    if (options_.invariants.empty()) return;
+    // Called after every notification of a user handler: build nothing
+    // unless an invariant of this kind is there to see it.
+    if (std::none_of(options_.invariants.begin(), options_.invariants.end(),
+                     [when](const UserInvariant& inv) { return inv.when == when; })) {
+      return;
+    }
     InvariantContext::Sources sources;
     sources.at = world_.Elapsed();
     sources.cache = informer_->GetIndexer();
