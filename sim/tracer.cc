@@ -2,11 +2,13 @@
 
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <fstream>
 #include <sstream>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
 
 namespace informersim {
@@ -102,27 +104,114 @@ Trace Tracer::ToProto(const TraceHeader& header) const {
   return trace;
 }
 
+namespace {
+
+// Distinct from the step hash's start so a checksum never equals a hash.
+constexpr uint64_t kChecksumSeed = 0x3c6ef372fe94f82bULL;
+
+uint64_t Checksum(absl::string_view bytes) { return MixString(kChecksumSeed, bytes); }
+
+void AppendLE64(std::string& out, uint64_t v) {
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+
+// The seed a header's flags name (the last --seed= wins, as when parsing
+// flags), or nullopt if they name none.
+std::optional<std::string> SeedFlag(const TraceHeader& header) {
+  std::optional<std::string> seed;
+  for (const std::string& f : header.flags()) {
+    if (absl::StartsWith(f, "--seed=")) seed = f.substr(7);
+  }
+  return seed;
+}
+
+// What a file without the frame is, for the error: an unframed trace of an
+// older build, or not a trace at all.
+std::string WhyNotFramed(absl::string_view bytes) {
+  Trace old;
+  if (bytes.size() <= static_cast<size_t>(INT32_MAX) &&
+      old.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())) &&
+      old.header().format_version() > 0 && old.header().format_version() < kTraceFormatVersion) {
+    return absl::StrCat("a trace of an older build (format ", old.header().format_version(),
+                        ", this build reads ", kTraceFormatVersion,
+                        "): record it again with this build");
+  }
+  return "not a trace file (no trace file magic at its start)";
+}
+
+}  // namespace
+
+std::string FrameTracePayload(absl::string_view payload) {
+  std::string out;
+  out.reserve(payload.size() + kTraceFrameBytes);
+  out.append(kTraceFileMagic.data(), kTraceFileMagic.size());
+  AppendLE64(out, payload.size());
+  out.append(payload.data(), payload.size());
+  AppendLE64(out, Checksum(out));
+  return out;
+}
+
+std::string EncodeTraceFile(const Trace& trace) {
+  return FrameTracePayload(trace.SerializeAsString());
+}
+
 absl::Status WriteTraceFile(const Trace& trace, const std::string& path) {
+  const std::string bytes = EncodeTraceFile(trace);
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   if (!out) return absl::InvalidArgumentError(absl::StrCat("cannot open trace file ", path));
-  if (!trace.SerializeToOstream(&out)) {
-    return absl::DataLossError(absl::StrCat("cannot write trace file ", path));
-  }
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   out.close();
-  if (!out) return absl::DataLossError(absl::StrCat("cannot finish trace file ", path));
+  if (!out) return absl::DataLossError(absl::StrCat("cannot write trace file ", path));
   return absl::OkStatus();
 }
 
 absl::StatusOr<Trace> ParseTrace(absl::string_view bytes, absl::string_view where) {
+  if (bytes.size() < kTraceFileMagic.size() ||
+      bytes.substr(0, kTraceFileMagic.size()) != kTraceFileMagic) {
+    return absl::InvalidArgumentError(absl::StrCat(where, ": ", WhyNotFramed(bytes)));
+  }
+  if (bytes.size() < kTraceFrameBytes) {
+    return absl::DataLossError(absl::StrCat(where, ": truncated (", bytes.size(),
+                                            " bytes, shorter than a trace file's frame)"));
+  }
+  const uint64_t length = LoadLE(bytes.data() + 8, 8);
+  if (length != bytes.size() - kTraceFrameBytes) {
+    return absl::DataLossError(absl::StrCat(where, ": the frame says ", length,
+                                            " payload bytes but the file holds ",
+                                            bytes.size() - kTraceFrameBytes,
+                                            length > bytes.size() ? " (truncated?)" : ""));
+  }
+  const absl::string_view framed = bytes.substr(0, bytes.size() - 8);
+  const uint64_t stored = LoadLE(bytes.data() + bytes.size() - 8, 8);
+  const uint64_t computed = Checksum(framed);
+  if (stored != computed) {
+    return absl::DataLossError(absl::StrFormat(
+        "%s: checksum %016x does not match the file's content (%016x): the file is corrupt",
+        where, stored, computed));
+  }
+  const absl::string_view payload = framed.substr(16);
   Trace trace;
-  if (bytes.size() > static_cast<size_t>(INT32_MAX) ||
-      !trace.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+  if (payload.size() > static_cast<size_t>(INT32_MAX) ||
+      !trace.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
     return absl::DataLossError(absl::StrCat(where, ": not a trace (protobuf parse failed)"));
   }
   if (trace.header().format_version() != kTraceFormatVersion) {
     return absl::InvalidArgumentError(absl::StrCat(where, ": trace format version ",
                                                    trace.header().format_version(),
                                                    ", this build reads ", kTraceFormatVersion));
+  }
+  // Replay runs from the flags; the seed field is what --dump shows. They
+  // must tell the same story.
+  const std::optional<std::string> seed_flag = SeedFlag(trace.header());
+  if (!seed_flag.has_value()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, ": the header's flags name no --seed (the seed field says ",
+                     trace.header().seed(), ")"));
+  }
+  if (*seed_flag != absl::StrCat(trace.header().seed())) {
+    return absl::InvalidArgumentError(absl::StrCat(where, ": the header's seed is ",
+                                                   trace.header().seed(),
+                                                   " but its flags say --seed=", *seed_flag));
   }
   if (static_cast<uint64_t>(trace.steps_size()) != trace.step_count()) {
     return absl::DataLossError(absl::StrCat(where, ": ", trace.steps_size(),
@@ -131,15 +220,25 @@ absl::StatusOr<Trace> ParseTrace(absl::string_view bytes, absl::string_view wher
   }
   uint64_t h = EmptyTraceHash();
   for (int i = 0; i < trace.steps_size(); ++i) {
-    if (trace.steps(i).index() != static_cast<uint64_t>(i)) {
-      return absl::DataLossError(absl::StrCat(where, ": step ", i, " has index ",
-                                              trace.steps(i).index()));
+    const TraceStep& step = trace.steps(i);
+    if (step.index() != static_cast<uint64_t>(i)) {
+      return absl::DataLossError(absl::StrCat(where, ": step ", i, " has index ", step.index()));
     }
-    h = HashStep(h, trace.steps(i));
+    if (step.kind() == STEP_KIND_UNSPECIFIED || !StepKind_IsValid(step.kind())) {
+      return absl::DataLossError(absl::StrCat(where, ": step ", i, " has unknown kind ",
+                                              static_cast<int>(step.kind())));
+    }
+    // Virtual time never goes back.
+    if (i > 0 && step.time_us() < trace.steps(i - 1).time_us()) {
+      return absl::DataLossError(absl::StrCat(where, ": step ", i, " at ", step.time_us(),
+                                              "us is earlier than step ", i - 1, " at ",
+                                              trace.steps(i - 1).time_us(), "us"));
+    }
+    h = HashStep(h, step);
   }
   if (h != trace.hash()) {
-    return absl::DataLossError(absl::StrFormat("%s: trace hash %016x does not match its steps (%016x)",
-                                               where, trace.hash(), h));
+    return absl::DataLossError(absl::StrFormat(
+        "%s: trace hash %016x does not match its steps (%016x)", where, trace.hash(), h));
   }
   return trace;
 }

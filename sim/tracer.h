@@ -28,7 +28,9 @@ namespace informersim {
 namespace sim {
 
 // 2: the step hash moved from byte-wise FNV-1a to the word-wise mix.
-inline constexpr uint32_t kTraceFormatVersion = 2;
+// 3: trace files are framed (magic, length, checksum over everything) and
+//    the header must agree with itself (its seed is its flags' --seed).
+inline constexpr uint32_t kTraceFormatVersion = 3;
 
 class Tracer {
  public:
@@ -73,15 +75,32 @@ uint64_t HashStep(uint64_t previous, const TraceStep& step);
 // The hash a Tracer starts from.
 uint64_t EmptyTraceHash();
 
-// Writes `trace` to `path` (binary protobuf). Errors name the path.
+// A trace file is a frame around the serialized Trace, so that any change
+// to any byte is caught before the trace is believed (the step hash covers
+// the steps only, not the header that replay runs from):
+//   8 bytes  kTraceFileMagic
+//   8 bytes  payload length, little-endian
+//   N bytes  the Trace, binary protobuf
+//   8 bytes  checksum of everything before it, little-endian
+inline constexpr absl::string_view kTraceFileMagic = "ISIMTRC\n";
+inline constexpr size_t kTraceFrameBytes = 24;
+
+// `payload` (a serialized Trace) framed as a trace file.
+std::string FrameTracePayload(absl::string_view payload);
+// `trace` as the bytes of a trace file.
+std::string EncodeTraceFile(const Trace& trace);
+
+// Writes `trace` to `path` (EncodeTraceFile). Errors name the path.
 absl::Status WriteTraceFile(const Trace& trace, const std::string& path);
 // The largest trace file ReadTraceFile reads (a 20-minute default run's
 // trace is about 150 MB).
 inline constexpr uintmax_t kMaxTraceFileBytes = uintmax_t{1} << 30;
 
 // Reads and validates a trace file: anything but a regular file of at most
-// kMaxTraceFileBytes, parse errors, a wrong format version and a hash that
-// does not match the steps are errors naming the path.
+// kMaxTraceFileBytes, a bad frame (magic, length, checksum), parse errors,
+// a wrong format version, a header that disagrees with itself, steps out of
+// order in index or time or of an unknown kind, and a hash that does not
+// match the steps are errors naming the path.
 absl::StatusOr<Trace> ReadTraceFile(const std::string& path);
 // The same validation over a trace's bytes; errors name `where`.
 absl::StatusOr<Trace> ParseTrace(absl::string_view bytes, absl::string_view where);

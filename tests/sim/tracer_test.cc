@@ -4,6 +4,7 @@
 #include <fstream>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "core/manual_runtime.h"
 #include "gtest/gtest.h"
@@ -76,6 +77,24 @@ TEST(Tracer, FileRoundTripAndFirstDifference) {
   EXPECT_NE(FirstDifference(t.steps(), steps).find("missing"), std::string::npos);
 }
 
+TraceHeader HeaderWithSeed(uint64_t seed) {
+  TraceHeader header;
+  header.set_format_version(kTraceFormatVersion);
+  header.set_seed(seed);
+  header.add_flags(absl::StrCat("--seed=", seed));
+  header.add_flags("--profile=CURRENT");
+  return header;
+}
+
+Trace SomeTrace(const TraceHeader& header) {
+  ManualRuntime rt;
+  Tracer t(&rt, rt.Now(), true);
+  RecordSome(rt, t);
+  return t.ToProto(header);
+}
+
+std::string Message(const absl::StatusOr<Trace>& r) { return std::string(r.status().message()); }
+
 TEST(Tracer, CorruptOrTamperedFilesAreClearErrors) {
   const std::string garbage = TempPath("garbage.bin");
   {
@@ -84,25 +103,91 @@ TEST(Tracer, CorruptOrTamperedFilesAreClearErrors) {
   }
   auto bad = ReadTraceFile(garbage);
   ASSERT_FALSE(bad.ok());
-  EXPECT_NE(std::string(bad.status().message()).find(garbage), std::string::npos);
+  EXPECT_NE(Message(bad).find(garbage), std::string::npos);
+  EXPECT_NE(Message(bad).find("not a trace file"), std::string::npos) << Message(bad);
 
-  ManualRuntime rt;
-  Tracer t(&rt, rt.Now(), true);
-  RecordSome(rt, t);
-  TraceHeader header;
-  header.set_format_version(kTraceFormatVersion);
-  Trace trace = t.ToProto(header);
+  // Steps changed and the file framed again: the step hash catches it.
+  Trace trace = SomeTrace(HeaderWithSeed(0));
   trace.mutable_steps(1)->set_detail("tampered");
   const std::string tampered = TempPath("tampered.bin");
   ASSERT_TRUE(WriteTraceFile(trace, tampered).ok());
   auto r = ReadTraceFile(tampered);
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(std::string(r.status().message()).find("does not match"), std::string::npos);
+  EXPECT_NE(Message(r).find("does not match its steps"), std::string::npos) << Message(r);
 
   EXPECT_FALSE(ReadTraceFile(TempPath("absent.bin")).ok());
-  header.set_format_version(99);
-  ASSERT_TRUE(WriteTraceFile(t.ToProto(header), tampered).ok());
-  EXPECT_FALSE(ReadTraceFile(tampered).ok());
+  TraceHeader future = HeaderWithSeed(0);
+  future.set_format_version(99);
+  ASSERT_TRUE(WriteTraceFile(SomeTrace(future), tampered).ok());
+  EXPECT_NE(Message(ReadTraceFile(tampered)).find("format version 99"), std::string::npos);
+}
+
+// Any byte changed anywhere, header included, is caught by the frame.
+TEST(Tracer, EveryBitFlipAndTruncationIsCaught) {
+  const std::string good = EncodeTraceFile(SomeTrace(HeaderWithSeed(7)));
+  ASSERT_TRUE(ParseTrace(good, "t").ok()) << ParseTrace(good, "t").status();
+  for (size_t i = 0; i < good.size(); ++i) {
+    for (int bit = 0; bit < 8; ++bit) {
+      std::string flipped = good;
+      flipped[i] = static_cast<char>(flipped[i] ^ (1 << bit));
+      ASSERT_FALSE(ParseTrace(flipped, "t").ok()) << "byte " << i << " bit " << bit;
+    }
+  }
+  for (size_t n = 0; n < good.size(); ++n) {
+    auto r = ParseTrace(absl::string_view(good).substr(0, n), "t");
+    ASSERT_FALSE(r.ok()) << "truncated to " << n;
+  }
+  auto longer = ParseTrace(good + "x", "t");
+  ASSERT_FALSE(longer.ok());
+  EXPECT_NE(Message(longer).find("the frame says"), std::string::npos) << Message(longer);
+}
+
+TEST(Tracer, AnUnframedTraceOfAnOlderBuildSaysSo) {
+  TraceHeader old = HeaderWithSeed(1);
+  old.set_format_version(2);
+  auto r = ParseTrace(SomeTrace(old).SerializeAsString(), "old.trace");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(Message(r).find("older build (format 2"), std::string::npos) << Message(r);
+}
+
+// A file framed correctly around a header that contradicts itself, or steps
+// that could not come from a run, is refused with the reason.
+TEST(Tracer, FramedButInconsistentTracesAreRefused) {
+  TraceHeader liar = HeaderWithSeed(1);
+  liar.set_seed(7);
+  auto r = ParseTrace(EncodeTraceFile(SomeTrace(liar)), "t");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(Message(r).find("seed is 7 but its flags say --seed=1"), std::string::npos)
+      << Message(r);
+
+  TraceHeader seedless;
+  seedless.set_format_version(kTraceFormatVersion);
+  seedless.set_seed(3);
+  r = ParseTrace(EncodeTraceFile(SomeTrace(seedless)), "t");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(Message(r).find("name no --seed"), std::string::npos) << Message(r);
+
+  // Steps rewritten with a matching hash, but time runs backwards.
+  Trace back = SomeTrace(HeaderWithSeed(1));
+  back.mutable_steps(2)->set_time_us(-5);
+  uint64_t h = EmptyTraceHash();
+  for (const TraceStep& s : back.steps()) h = HashStep(h, s);
+  back.set_hash(h);
+  r = ParseTrace(EncodeTraceFile(back), "t");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(Message(r).find("earlier than step 1"), std::string::npos) << Message(r);
+
+  Trace unknown = SomeTrace(HeaderWithSeed(1));
+  unknown.mutable_steps(0)->set_kind(static_cast<StepKind>(77));
+  h = EmptyTraceHash();
+  for (const TraceStep& s : unknown.steps()) h = HashStep(h, s);
+  unknown.set_hash(h);
+  r = ParseTrace(EncodeTraceFile(unknown), "t");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(Message(r).find("unknown kind 77"), std::string::npos) << Message(r);
+
+  EXPECT_NE(Message(ParseTrace(FrameTracePayload("\xff\xff"), "t")).find("protobuf parse failed"),
+            std::string::npos);
 }
 
 }  // namespace
