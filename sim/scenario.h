@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "sim/limits.h"
 #include "absl/strings/string_view.h"
 #include "core/profile.h"
 #include "scenarios/scenario.pb.h"
@@ -26,7 +27,7 @@ namespace informersim {
 namespace sim {
 
 // Scenario files are read whole; larger ones are refused.
-inline constexpr int64_t kMaxScenarioBytes = 1 << 20;
+inline constexpr int64_t kMaxScenarioBytes = kMaxScenarioFileBytes;
 
 struct ScenarioFile {
   std::string name;  // an embedded name, or the file's base name without extension

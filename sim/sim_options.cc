@@ -11,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "sim/limits.h"
 #include "sim/prng.h"
 #include "sim/scenario.h"
 
@@ -33,9 +34,6 @@ constexpr FaultName kFaultNames[] = {
 
 std::string Dur(absl::Duration d) { return absl::FormatDuration(d); }
 
-// Bounds that keep one run finite and meaningful.
-constexpr absl::Duration kMaxDuration = absl::Hours(24);
-constexpr absl::Duration kMaxLag = absl::Minutes(1);
 
 // Drops the faults and late handlers that the options no longer fit: a
 // scenario's or swarm's fault on an instance or handler the user's flags
@@ -313,6 +311,76 @@ bool HasCodeSetParts(const SimOptions& o) {
          o.transform != nullptr;
 }
 
+absl::Status CheckRunSize(const SimOptions& o) {
+  const WorkloadOptions& w = o.workload;
+  if (w.initial_objects > kMaxObjects) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(w.initial_objects, " initial objects: more than the limit of ", kMaxObjects));
+  }
+  if (w.max_spec_bytes > kMaxSpecBytes) {
+    return absl::InvalidArgumentError(absl::StrCat("spec sizes up to ", w.max_spec_bytes,
+                                                   " bytes: more than the limit of ",
+                                                   kMaxSpecBytes));
+  }
+  if (w.writes_per_second > kMaxWriteRate) {
+    return absl::InvalidArgumentError(absl::StrCat("write rate ", w.writes_per_second,
+                                                   "/s: more than the limit of ", kMaxWriteRate,
+                                                   "/s"));
+  }
+  if (o.server.instance_lags.size() > static_cast<size_t>(kMaxInstances)) {
+    return absl::InvalidArgumentError(absl::StrCat(o.server.instance_lags.size(),
+                                                   " server instances: more than the limit of ",
+                                                   kMaxInstances));
+  }
+  if (o.handlers.size() > static_cast<size_t>(2 * kMaxHandlers)) {
+    return absl::InvalidArgumentError(absl::StrCat(o.handlers.size(),
+                                                   " handlers: more than the limit of ",
+                                                   2 * kMaxHandlers));
+  }
+  if (o.page_size > kMaxPageSize) {
+    return absl::InvalidArgumentError(absl::StrCat("page size ", o.page_size,
+                                                   ": more than the limit of ", kMaxPageSize));
+  }
+  // Sizes in doubles: the products of in-range values can pass 2^63.
+  const double mean_spec = (static_cast<double>(w.min_spec_bytes) + w.max_spec_bytes) / 2;
+  const double initial_bytes = static_cast<double>(w.initial_objects) * mean_spec;
+  if (initial_bytes > kMaxInitialBytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        w.initial_objects, " initial objects of ", mean_spec, " spec bytes on average: ",
+        static_cast<int64_t>(initial_bytes / (1 << 20)), " MiB, more than the limit of ",
+        kMaxInitialBytes >> 20, " MiB (fewer objects or smaller specs)"));
+  }
+  const double seconds = absl::ToDoubleSeconds(o.duration);
+  const double writes = w.writes_per_second * seconds;
+  if (writes > kMaxWrites) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "write rate ", w.writes_per_second, "/s for ", absl::FormatDuration(o.duration), " is ",
+        static_cast<int64_t>(writes), " writes, more than the limit of ", kMaxWrites,
+        " per run (a lower rate or a shorter duration)"));
+  }
+  // The server keeps every write until a compaction drops those older than
+  // its history window.
+  const double interval = absl::ToDoubleSeconds(o.server.compaction_interval);
+  const double held =
+      interval > 0 ? std::min(writes, w.writes_per_second * interval +
+                                          static_cast<double>(o.server.history_window_events))
+                   : writes;
+  if (held > kMaxHeldWrites) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the server would hold ", static_cast<int64_t>(held),
+        " writes before compacting them (write rate x compaction interval + history window): "
+        "more than the limit of ",
+        kMaxHeldWrites, " (a lower rate or more frequent compaction)"));
+  }
+  if (held * mean_spec > kMaxHeldBytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the server would hold ", static_cast<int64_t>(held * mean_spec / (1 << 20)),
+        " MiB of written specs before compacting them: more than the limit of ",
+        kMaxHeldBytes >> 20, " MiB (smaller specs, a lower rate or more frequent compaction)"));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ValidateOptions(const SimOptions& o) {
   std::set<std::string> user_names;
   for (const UserHandler& h : o.user_handlers) {
@@ -364,6 +432,8 @@ absl::Status ValidateOptions(const SimOptions& o) {
   if (o.page_size < 0) return absl::InvalidArgumentError("page_size must not be negative");
   absl::Status workload = Workload::Validate(o.workload);
   if (!workload.ok()) return workload;
+  absl::Status size = CheckRunSize(o);
+  if (!size.ok()) return size;
   if (o.duration > kMaxDuration) {
     return absl::InvalidArgumentError(absl::StrCat("duration ", absl::FormatDuration(o.duration),
                                                    " is longer than the maximum ",
@@ -770,23 +840,23 @@ absl::StatusOr<SimOptions> OptionsFromFlags(const std::vector<std::string>& flag
       }
       o.duration = *d;
     } else if (name == "objects") {
-      absl::StatusOr<int64_t> n = ParseInt(what, value, 0, 1000000);
+      absl::StatusOr<int64_t> n = ParseInt(what, value, 0, kMaxObjects);
       if (!n.ok()) return n.status();
       o.workload.initial_objects = *n;
     } else if (name == "spec_bytes") {
-      absl::StatusOr<int64_t> n = ParseInt(what, value, 2, 1 << 20);
+      absl::StatusOr<int64_t> n = ParseInt(what, value, 2, kMaxSpecBytes * 2 / 3);
       if (!n.ok()) return n.status();
       o.workload.min_spec_bytes = *n / 2;
       o.workload.max_spec_bytes = *n + *n / 2;
     } else if (name == "write_rate") {
-      absl::StatusOr<double> r = ParseDouble(what, value, 0, 100000);
+      absl::StatusOr<double> r = ParseDouble(what, value, 0, kMaxWriteRate);
       if (!r.ok()) return r.status();
       o.workload.writes_per_second = *r;
     } else if (name == "instances" || name == "max_lag") {
       absl::StatusOr<int64_t> n = ParseInt(
           "--instances", get("instances") ? *get("instances")
                                           : absl::StrCat(o.server.instance_lags.size()),
-          1, 16);
+          1, kMaxInstances);
       if (!n.ok()) return n.status();
       absl::Duration lag = MaxLag(o);
       if (const std::string* l = get("max_lag")) {
@@ -825,9 +895,11 @@ absl::StatusOr<SimOptions> OptionsFromFlags(const std::vector<std::string>& flag
       if (!f.ok()) return absl::InvalidArgumentError(absl::StrCat(what, ": ", f.status().message()));
       o.faults = *std::move(f);
     } else if (name == "handlers" || name == "late_handlers") {
-      absl::StatusOr<int64_t> early = ParseInt("--handlers", get("handlers") ? *get("handlers") : "0", 0, 64);
+      absl::StatusOr<int64_t> early = ParseInt("--handlers", get("handlers") ? *get("handlers") : "0", 0,
+                   kMaxHandlers);
       absl::StatusOr<int64_t> late =
-          ParseInt("--late_handlers", get("late_handlers") ? *get("late_handlers") : "0", 0, 64);
+          ParseInt("--late_handlers", get("late_handlers") ? *get("late_handlers") : "0", 0,
+                   kMaxHandlers);
       if (!early.ok()) return early.status();
       if (!late.ok()) return late.status();
       std::vector<HandlerSpec> handlers;
@@ -869,7 +941,7 @@ absl::StatusOr<SimOptions> OptionsFromFlags(const std::vector<std::string>& flag
       if (!d.ok()) return d.status();
       o.resync_period = *d;
     } else if (name == "page_size") {
-      absl::StatusOr<int64_t> n = ParseInt(what, value, 0, 1000000);
+      absl::StatusOr<int64_t> n = ParseInt(what, value, 0, kMaxPageSize);
       if (!n.ok()) return n.status();
       o.page_size = *n;
     } else if (name == "bookmarks") {
@@ -894,7 +966,7 @@ absl::StatusOr<SimOptions> OptionsFromFlags(const std::vector<std::string>& flag
       absl::StatusOr<bool> b = ParseBool(what, value);
       if (!b.ok()) return b.status();
     } else if (name == "seeds") {
-      absl::StatusOr<int64_t> n = ParseInt(what, value, 1, 1000000000);
+      absl::StatusOr<int64_t> n = ParseInt(what, value, 1, kMaxSeeds);
       if (!n.ok()) return n.status();
     } else if (name == "world" && !swarm) {
       return absl::InvalidArgumentError("--world: a size class is drawn only with --swarm");

@@ -228,6 +228,10 @@ struct SimOptions {
 // shape runs of these options.
 bool HasCodeSetParts(const SimOptions& options);
 
+// Whether a run of `options` is within the limits of sim/limits.h (its
+// size: objects, spec bytes, writes, what the server holds); part of
+// ValidateOptions.
+absl::Status CheckRunSize(const SimOptions& options);
 absl::Status ValidateOptions(const SimOptions& options);
 
 // The rate faults that are on, by their --rates_off names.

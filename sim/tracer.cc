@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
+#include "sim/limits.h"
 
 namespace informersim {
 namespace sim {
@@ -255,7 +256,7 @@ absl::StatusOr<Trace> ReadTraceFile(const std::string& path) {
     return absl::InvalidArgumentError(absl::StrCat(path, ": not a regular file"));
   }
   const uintmax_t size = std::filesystem::file_size(path, ec);
-  if (ec || size > kMaxTraceFileBytes) {
+  if (ec || size > static_cast<uintmax_t>(kMaxTraceFileBytes)) {
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": larger than ", kMaxTraceFileBytes, " bytes"));
   }

@@ -92,9 +92,8 @@ std::string EncodeTraceFile(const Trace& trace);
 
 // Writes `trace` to `path` (EncodeTraceFile). Errors name the path.
 absl::Status WriteTraceFile(const Trace& trace, const std::string& path);
-// The largest trace file ReadTraceFile reads (a 20-minute default run's
-// trace is about 150 MB).
-inline constexpr uintmax_t kMaxTraceFileBytes = uintmax_t{1} << 30;
+// ReadTraceFile reads files of at most kMaxTraceFileBytes (sim/limits.h; a
+// 20-minute default run's trace is about 150 MB).
 
 // Reads and validates a trace file: anything but a regular file of at most
 // kMaxTraceFileBytes, a bad frame (magic, length, checksum), parse errors,

@@ -36,6 +36,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "scenarios/embedded.h"
+#include "sim/limits.h"
 #include "sim/scenario.h"
 #include "sim/sim_options.h"
 #include "sim/simulation.h"
@@ -113,7 +114,8 @@ constexpr char kUsage[] =
     "  --timeline=PATH       write Chrome trace JSON for Perfetto's UI: of the run\n"
     "                        (one seed), or with --dump of that trace file\n"
     "  --quiet               one line per run\n"
-    "exit: 0 pass, 1 violation or difference, 2 bad flags or input\n";
+    "exit: 0 pass, 1 violation or difference, 2 bad flags or input (including a\n"
+    "      run beyond the limits below, refused before it starts)\n";
 
 int UsageError(const std::string& message) {
   std::fprintf(stderr, "informer_sim: %s\nrun informer_sim --help for the flags\n",
@@ -173,9 +175,10 @@ absl::StatusOr<ToolFlags> ParseToolFlags(const std::vector<std::string>& args) {
             "--time_budget: \"", value, "\" is not a positive duration (like 60s, 10m)"));
       }
     } else if (name == "jobs") {
-      if (!absl::SimpleAtoi(value, &t.jobs) || t.jobs < 1 || t.jobs > 1024) {
+      if (!absl::SimpleAtoi(value, &t.jobs) || t.jobs < 1 || t.jobs > sim::kMaxJobs) {
         return absl::InvalidArgumentError(absl::StrCat("--jobs: \"", value,
-                                                       "\" is not an integer in [1, 1024]"));
+                                                       "\" is not an integer in [1, ",
+                                                       sim::kMaxJobs, "]"));
       }
     } else if (name == "max_failures") {
       if (!absl::SimpleAtoi(value, &t.max_failures) || t.max_failures < 0) {
@@ -593,7 +596,7 @@ int Main(int argc, char** argv) {
   tool->failures_dir = UserPath(tool->failures_dir);
   tool->emit_scenario = UserPath(tool->emit_scenario);
   if (tool->help) {
-    std::printf("%s", kUsage);
+    std::printf("%slimits:\n%s", kUsage, sim::LimitsHelp().c_str());
     return 0;
   }
   absl::StatusOr<SimOptions> options = OptionsFromFlags(args);

@@ -113,5 +113,26 @@ TEST(ApiErrors, RoundTripsTheWholeStatus) {
   EXPECT_EQ(s->causes(0).type(), "ResourceVersionTooLarge");
 }
 
+// An API server's protobuf encoding does not check that strings are UTF-8
+// (Go strings are bytes), and client-go keeps whatever bytes came: a Status
+// with any bytes in its reason or message is still the same API error
+// (found by the API fuzzer: such a 410 stopped being an API error here).
+TEST(ApiErrors, AnyBytesInAStatusKeepItAnApiError) {
+  api::Status s;
+  s.set_code(410);
+  s.set_reason("\xff\xfe");
+  s.set_message(std::string("too old \xc3\x28 version\0tail", 26));
+  s.add_causes()->set_message("\x80");
+  const absl::Status err = ApiError(s);
+  std::optional<api::Status> back = ApiStatusOf(err);
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->reason(), s.reason());
+  EXPECT_EQ(back->message(), s.message());
+  EXPECT_EQ(back->causes(0).message(), "\x80");
+  EXPECT_TRUE(IsGone(err));  // an unknown reason: the 410 decides
+  s.set_reason("Expired");
+  EXPECT_TRUE(IsResourceExpired(ApiError(s)));
+}
+
 }  // namespace
 }  // namespace informersim

@@ -7,6 +7,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "gtest/gtest.h"
 #include "sim/scenario.h"
 
@@ -243,6 +244,58 @@ TEST(SimOptions, ResyncPeriodIsBounded) {
   absl::StatusOr<SimOptions> day = Parse({"--resync=24h"});
   ASSERT_TRUE(day.ok()) << day.status();
   EXPECT_TRUE(ParseScenario(ScenarioText(*day, {}), "emitted", "x").ok());
+}
+
+void ExpectRefused(std::vector<std::string> flags, const std::string& says) {
+  absl::StatusOr<SimOptions> o = Parse(flags);
+  ASSERT_FALSE(o.ok()) << absl::StrJoin(flags, " ") << " was accepted";
+  EXPECT_NE(o.status().message().find(says), std::string::npos)
+      << absl::StrJoin(flags, " ") << ": " << o.status();
+}
+
+// Each limit of sim/limits.h, at the flag and where only the product of
+// in-range values passes it.
+TEST(SimOptions, RunsBeyondTheStatedLimitsAreRefused) {
+  ExpectRefused({"--objects=1000001"}, "not an integer in [0, 1000000]");
+  // Sizes are drawn up to 3/2 of --spec_bytes, at most 1 MiB.
+  ExpectRefused({"--spec_bytes=699051"}, "[2, 699050]");
+  EXPECT_TRUE(Parse({"--spec_bytes=699050", "--objects=10", "--duration=1s"}).ok());
+  ExpectRefused({"--write_rate=100001"}, "[0, 100000]");
+  ExpectRefused({"--duration=25h"}, "longer than the maximum 24h");
+  ExpectRefused({"--objects=1000000", "--spec_bytes=1000"},
+                "953 MiB, more than the limit of 256 MiB");
+  ExpectRefused({"--objects=1000000", "--spec_bytes=699050"}, "more than the limit of 256 MiB");
+  ExpectRefused({"--write_rate=100000", "--duration=24h"},
+                "8640000000 writes, more than the limit of 20000000");
+  ExpectRefused({"--write_rate=20000", "--duration=3m"},
+                "hold 3600000 writes before compacting them");
+  ExpectRefused({"--write_rate=2000", "--duration=2m", "--spec_bytes=20000"},
+                "MiB of written specs before compacting them");
+  ExpectRefused({"--instances=17"}, "[1, 16]");
+  ExpectRefused({"--handlers=65"}, "[0, 64]");
+  ExpectRefused({"--page_size=1000001"}, "[0, 1000000]");
+  ExpectRefused({"--seeds=1000000001"}, "[1, 1000000000]");
+}
+
+TEST(SimOptions, RunsAtTheLimitsAreAccepted) {
+  // 1,000,000 objects of 136 bytes on average: 130 MiB of specs.
+  EXPECT_TRUE(Parse({"--objects=1000000"}).ok());
+  EXPECT_TRUE(Parse({"--objects=1900", "--spec_bytes=140000", "--duration=10s"}).ok());
+  // 19.9M writes over 24h, held for 5 minutes at a time.
+  EXPECT_TRUE(Parse({"--write_rate=230", "--duration=24h"}).ok());
+  EXPECT_TRUE(Parse({"--write_rate=6000", "--duration=5m"}).ok());
+  // Code-set options meet the same limits as flags.
+  absl::StatusOr<SimOptions> o = Parse({});
+  ASSERT_TRUE(o.ok());
+  o->workload.initial_objects = 2000000;
+  EXPECT_NE(ValidateOptions(*o).message().find("more than the limit of 1000000"),
+            std::string::npos);
+  o->workload.initial_objects = 10;
+  o->server.compaction_interval = absl::ZeroDuration();
+  o->workload.writes_per_second = 20000;
+  o->duration = absl::Minutes(2);
+  EXPECT_NE(ValidateOptions(*o).message().find("hold 2400000 writes"), std::string::npos)
+      << ValidateOptions(*o);
 }
 
 TEST(SimOptions, RunFlagsDropToolFlagsAndPinTheSeed) {
