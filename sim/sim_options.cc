@@ -11,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "sim/choice_stream.h"
 #include "sim/limits.h"
 #include "sim/prng.h"
 #include "sim/scenario.h"
@@ -523,9 +524,15 @@ absl::string_view SwarmWorldName(SwarmWorld world) {
   return "unknown";
 }
 
-SimOptions DrawSwarm(const SimOptions& base, uint64_t seed, bool keep_duration,
-                     SwarmWorld world) {
-  Prng r = Prng::Stream(seed, "swarm");
+namespace {
+
+// The swarm's draws from any source with Prng's drawing methods: a seed's
+// Prng (DrawSwarm) or a fuzzer's bytes (DrawWorldFromChoices).
+// `reasonless_errors` is drawn by the caller (a Prng stream of its own for
+// seeds, so that adding it shifted no other draw).
+template <typename Source>
+SimOptions DrawSwarmFrom(Source& r, const SimOptions& base, uint64_t seed, bool keep_duration,
+                         SwarmWorld world, bool reasonless_errors) {
   SimOptions o = base;
   o.seed = seed;
   o.swarm = true;
@@ -583,7 +590,7 @@ SimOptions DrawSwarm(const SimOptions& base, uint64_t seed, bool keep_duration,
   o.server.legacy_too_large_encoding = r.Chance(0.3);
   o.server.message_only_too_large = r.Chance(0.15);
   // From a stream of its own: a draw added here shifts no other.
-  o.server.reasonless_errors = Prng::Stream(seed, "swarm-shapes").Chance(0.15);
+  o.server.reasonless_errors = reasonless_errors;
   // Each 410 shape alone, or mixed: a client that handles one shape only
   // loops on the other for ever, which a mix would hide.
   o.server.expired_reason = static_cast<ApiServerOptions::ExpiredReason>(r.Below(3));
@@ -725,6 +732,22 @@ SimOptions DrawSwarm(const SimOptions& base, uint64_t seed, bool keep_duration,
   std::stable_sort(o.faults.begin(), o.faults.end(),
                    [](const ScriptedFault& a, const ScriptedFault& b) { return a.at < b.at; });
   return o;
+}
+
+}  // namespace
+
+SimOptions DrawSwarm(const SimOptions& base, uint64_t seed, bool keep_duration,
+                     SwarmWorld world) {
+  Prng r = Prng::Stream(seed, "swarm");
+  // From a stream of its own: a draw added here shifts no other.
+  const bool reasonless = Prng::Stream(seed, "swarm-shapes").Chance(0.15);
+  return DrawSwarmFrom(r, base, seed, keep_duration, world, reasonless);
+}
+
+SimOptions DrawWorldFromChoices(ChoiceStream& choices, const SimOptions& base, uint64_t seed,
+                                SwarmWorld world) {
+  const bool reasonless = choices.Chance(0.15);
+  return DrawSwarmFrom(choices, base, seed, /*keep_duration=*/false, world, reasonless);
 }
 
 bool IsToolFlag(absl::string_view flag) {

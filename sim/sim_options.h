@@ -60,6 +60,7 @@
 #include "core/lister_watcher.h"
 #include "core/profile.h"
 #include "sim/api_server.h"
+#include "sim/choice_stream.h"
 #include "sim/user_code.h"
 #include "sim/workload.h"
 
@@ -265,6 +266,13 @@ absl::StatusOr<SimOptions> ScenarioOptions(absl::string_view name, uint64_t seed
 // `world`, unless kNone, forces the size class (the draws stay the same).
 SimOptions DrawSwarm(const SimOptions& base, uint64_t seed, bool keep_duration = false,
                      SwarmWorld world = SwarmWorld::kNone);
+
+// The swarm's world drawn from a fuzzer's choices instead of the seed (the
+// world fuzzer, tests/fuzz/world_fuzzer.cc): every knob the swarm draws is
+// the fuzzer's; `seed` still drives the run itself (workload, rate faults,
+// scheduler). Exhausted choices give the simplest world.
+SimOptions DrawWorldFromChoices(ChoiceStream& choices, const SimOptions& base, uint64_t seed,
+                                SwarmWorld world);
 
 // Applies informer_sim flags (already split, without argv[0]) over a base
 // chosen by --scenario and --seed. Unknown flags and bad values are

@@ -686,8 +686,10 @@ class Run {
       }
       return status;
     };
-    for (const auto& [name, func] : options_.user_indexes) {
-      io.indexers[name] = [this, func](const Item& item, std::vector<std::string>* values) {
+    for (const auto& entry : options_.user_indexes) {
+      // Not a structured binding: C++17 lambdas cannot capture those.
+      io.indexers[entry.first] = [this, func = entry.second](const Item& item,
+                                                            std::vector<std::string>* values) {
         absl::Status status = func(item, values);
         if (!status.ok() && !checking_ && !index_refused_.has_value()) {
           absl::StatusOr<std::string> key = DeletionHandlingMetaNamespaceKeyFunc(item);

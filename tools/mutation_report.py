@@ -14,6 +14,14 @@ to a JSON file and a Markdown table (docs/DETECTION.md by default).
     tools/mutation_report.py                       # every mutant, 60 s each
     tools/mutation_report.py --only='dfifo-*' --budget=20s
     tools/mutation_report.py --faithful_budget=1h --only=none   # recorded beside the table
+    tools/mutation_report.py --engine=fuzz --budget=15s         # the world fuzzer instead
+
+With --engine=fuzz each variant's world fuzzer (tests/fuzz/world_fuzzer,
+built with --config=worldfuzz: clang, libFuzzer coverage, -O2) runs for the
+budget from its seed corpus with -fork=JOBS, the profile fixed as for the
+swarm; caught means a violation (the fuzzer's crash). Its results go to
+docs/detection_fuzz.json, and docs/DETECTION.md then compares the two
+engines variant by variant.
 
 Exit status: 0 when every variant was caught and the faithful core passed,
 1 otherwise, 2 on bad arguments or a patch that no longer applies or builds.
@@ -113,6 +121,62 @@ def build(ws, bazel_flags, log):
         return None
     info = run(["bazel", "info", "--config=opt", *bazel_flags, "bazel-bin"], ws, log)
     return os.path.join(info.stdout.strip().splitlines()[-1], "tools", "informer_sim")
+
+
+def build_fuzzer(ws, bazel_flags, log):
+    target = "//tests/fuzz:world_fuzzer"
+    out = run(["bazel", "build", "--config=worldfuzz", *bazel_flags, target], ws, log)
+    if out is None:
+        return None
+    info = run(["bazel", "info", "--config=worldfuzz", *bazel_flags, "bazel-bin"], ws, log)
+    return os.path.join(info.stdout.strip().splitlines()[-1], "tests", "fuzz", "world_fuzzer")
+
+
+INVARIANT = re.compile(r"\b(INV\d+|LIVENESS|HASSYNCED|DETERMINISM|USER:[\w-]+)\b")
+# Fork mode's own status lines ("#N: cov: ..."), else a single process's.
+FORK_EXECS = re.compile(r"^#(\d+): ", re.M)
+EXECS = re.compile(r"^#(\d+)\s", re.M)
+
+
+def fuzz_campaign(binary, profiles, args, name, log):
+    """The world fuzzer against one variant, until the budget or a violation."""
+    work = os.path.join(args.scratch, "fuzz", name)
+    shutil.rmtree(work, ignore_errors=True)
+    corpus = os.path.join(work, "corpus")
+    os.makedirs(corpus)
+    seeds = os.path.join(ROOT, "tests", "fuzz", "corpus", "world_fuzzer")
+    budget = int(parse_duration(args.budget_arg))
+    cmd = [binary, f"-max_total_time={budget}", "-timeout=60", "-rss_limit_mb=4096",
+           f"-fork={args.jobs}", f"-artifact_prefix={work}/", "-print_final_stats=1",
+           corpus, seeds]
+    env = dict(os.environ, WORLD_FUZZER_PROFILE=profiles)
+    started = time.monotonic()
+    out = subprocess.run(cmd, cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                         text=True, errors="replace")
+    wall = time.monotonic() - started
+    text = out.stdout or ""
+    log.write(f"$ WORLD_FUZZER_PROFILE={profiles} {' '.join(cmd)}\n{text[-20000:]}\n")
+    log.flush()
+    crashes = sorted(glob.glob(os.path.join(work, "crash-*")))
+    caught = "world_fuzzer: VIOLATION" in text
+    if not caught and (crashes or "ERROR: libFuzzer" in text):
+        raise RuntimeError(f"{name}: the world fuzzer stopped without a violation (see the log)")
+    violation = text[text.find("world_fuzzer: VIOLATION"):] if caught else ""
+    invariants = sorted(set(INVARIANT.findall(violation.split("the world as a scenario file:")[0])))
+    execs = [int(x) for x in FORK_EXECS.findall(text)] or [int(x) for x in EXECS.findall(text)]
+    kept = None
+    if crashes:
+        kept = os.path.join(args.scratch, "fuzz", f"{name}.crash")
+        shutil.copy2(crashes[0], kept)
+    return {
+        "caught": caught,
+        "execs": max(execs) if execs else 0,
+        "seconds_to_first_failure": round(wall, 2) if caught else None,
+        "invariants": ", ".join(invariants),
+        "crash_input": kept,
+        "wall_seconds": round(wall, 1),
+        "command": f"WORLD_FUZZER_PROFILE={profiles} world_fuzzer -max_total_time={budget} -fork={args.jobs}",
+    }
 
 
 def public_command(cmd):
@@ -273,6 +337,32 @@ def markdown(report):
         add("")
         for m in missed:
             add(f"- **{m['mutant']}**: {m.get('seen') or m['expect']}")
+    fz = report.get("fuzz")
+    if fz:
+        add("")
+        add("## The swarm and the world fuzzer")
+        add("")
+        add(f"The world fuzzer (`tests/fuzz/world_fuzzer`: libFuzzer's coverage over the core "
+            f"steers the choices of a small swarm world and its seed) against the same variants, "
+            f"{fz['budget']} each with -fork={fz['jobs']}, run {fz['date']} at {fz['commit']}; "
+            f"the faithful core: {fz['faithful']['execs'] if fz.get('faithful') else '-'} worlds, "
+            f"{'FAILED' if (fz.get('faithful') or {}).get('caught') else 'no violation'}. "
+            f"Seconds are wall time to the first violation.")
+        add("")
+        by_name = {m["mutant"]: m for m in fz["mutants"]}
+        both = [m for m in muts if m["mutant"] in by_name]
+        sc = sum(1 for m in both if m["caught"])
+        fc = sum(1 for m in both if by_name[m["mutant"]]["caught"])
+        add(f"Caught: swarm {sc} of {len(both)}, world fuzzer {fc} of {len(both)}.")
+        add("")
+        add("| variant | swarm: caught, seconds | world fuzzer: caught, seconds (worlds run) | fuzzer's invariants |")
+        add("|---|---|---|---|")
+        for m in both:
+            f = by_name[m["mutant"]]
+            sw = f"yes, {m['seconds_to_first_failure']}" if m["caught"] else "**no**"
+            fw = (f"yes, {f['seconds_to_first_failure']} ({f['execs']})" if f["caught"]
+                  else f"**no** ({f['execs']})")
+            add(f"| {m['mutant']} | {sw} | {fw} | {f['invariants'] or '-'} |")
     add("")
     add("Seeds: how many seeds, in seed order, up to and including the first failing one;")
     add("seconds: wall time from the campaign's start to that seed's failure. A row's replay")
@@ -284,8 +374,78 @@ def write_report(report, args):
     with open(args.json, "w", encoding="utf-8") as f:
         json.dump(report, f, indent=1)
         f.write("\n")
+    shown = dict(report)
+    if os.path.exists(args.fuzz_json):
+        with open(args.fuzz_json, encoding="utf-8") as f:
+            shown["fuzz"] = json.load(f)
     with open(args.markdown, "w", encoding="utf-8") as f:
-        f.write(markdown(report))
+        f.write(markdown(shown))
+
+
+def fuzz_main(args, selected, headers):
+    """--engine=fuzz: the world fuzzer against the faithful core and each
+    variant; results in --fuzz_json, the Markdown re-rendered with both."""
+    ws = os.path.join(args.scratch, "ws")
+    os.makedirs(args.scratch, exist_ok=True)
+    log = open(os.path.join(args.scratch, "fuzz-log.txt"), "w", encoding="utf-8")
+    print(f"mutation_report: world fuzzer, {len(selected)} variant(s), {args.budget} each; "
+          f"log in {log.name}", flush=True)
+    copy_tree(ws)
+    bazel_flags = [f"--disk_cache={args.disk_cache}"]
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, stdout=subprocess.PIPE,
+                            text=True).stdout.strip()
+    report = {
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": machine(), "commit": commit, "budget": args.budget, "jobs": args.jobs,
+        "faithful": None, "mutants": [],
+    }
+    bins = os.path.join(args.scratch, "fuzzbin")
+    os.makedirs(bins, exist_ok=True)
+    binary = build_fuzzer(ws, bazel_flags, log)
+    if binary is None:
+        die(f"the world fuzzer does not build (see {log.name})")
+    shutil.copy2(binary, os.path.join(bins, "faithful"))
+    if not args.no_faithful:
+        saved = args.budget_arg
+        args.budget_arg = args.faithful_budget or args.budget
+        f = fuzz_campaign(os.path.join(bins, "faithful"), "both", args, "faithful", log)
+        args.budget_arg = saved
+        report["faithful"] = f
+        print(f"  faithful core: {f['execs']} worlds, "
+              f"{'VIOLATION ' + f['invariants'] if f['caught'] else 'no violation'}", flush=True)
+    broken = []
+    for path in selected:
+        h = headers[path]
+        name = os.path.basename(path)[:-len(".patch")]
+        if run(["patch", "-p1", "-s", "-i", path], ws, log) is None:
+            broken.append(f"{name}: does not apply")
+            continue
+        binary = build_fuzzer(ws, bazel_flags, log)
+        if binary is not None:
+            shutil.copy2(binary, os.path.join(bins, name))
+        run(["patch", "-p1", "-s", "-R", "-i", path], ws, log)
+        if binary is None:
+            broken.append(f"{name}: does not build")
+            continue
+        r = fuzz_campaign(os.path.join(bins, name), h["profiles"], args, name, log)
+        r["mutant"] = name
+        report["mutants"].append(r)
+        print(f"  {name}: " + (f"caught, {r['invariants']}, {r['seconds_to_first_failure']} s "
+                               f"({r['execs']} worlds)" if r["caught"]
+                               else f"NOT caught in {r['execs']} worlds"), flush=True)
+    with open(args.fuzz_json, "w", encoding="utf-8") as f:
+        json.dump(report, f, indent=1)
+        f.write("\n")
+    if os.path.exists(args.json):
+        with open(args.json, encoding="utf-8") as f:
+            write_report(json.load(f), args)
+    print(f"mutation_report: wrote {args.fuzz_json} and {args.markdown}")
+    for b in broken:
+        print(f"mutation_report: {b}", file=sys.stderr)
+    if broken:
+        sys.exit(2)
+    ok = all(m["caught"] for m in report["mutants"]) and not (report["faithful"] or {}).get("caught")
+    sys.exit(0 if ok else 1)
 
 
 def main():
@@ -300,6 +460,9 @@ def main():
     p.add_argument("--disk_cache", default=os.path.join(os.path.expanduser("~"), ".cache", "informersim-disk"))
     p.add_argument("--markdown", default=os.path.join(ROOT, "docs", "DETECTION.md"))
     p.add_argument("--json", default=os.path.join(ROOT, "docs", "detection.json"))
+    p.add_argument("--engine", choices=("swarm", "fuzz"), default="swarm",
+                   help="swarm campaigns (default) or the world fuzzer (results in --fuzz_json)")
+    p.add_argument("--fuzz_json", default=os.path.join(ROOT, "docs", "detection_fuzz.json"))
     p.add_argument("--render_only", action="store_true",
                    help="rewrite the Markdown from the JSON (headers re-read), running nothing")
     p.add_argument("--no_shrink", action="store_true",
@@ -354,6 +517,9 @@ def main():
     selected = [x for x in patches
                 if fnmatch.fnmatch(os.path.basename(x)[:-len(".patch")], args.only)]
     headers = {x: read_header(x) for x in selected}
+    if args.engine == "fuzz":
+        fuzz_main(args, selected, headers)
+        return
     ws = os.path.join(args.scratch, "ws")
     bins = os.path.join(args.scratch, "bin")
     os.makedirs(bins, exist_ok=True)
