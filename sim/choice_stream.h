@@ -41,12 +41,13 @@ class ChoiceStream {
     const uint64_t off = span == UINT64_MAX ? Below(UINT64_MAX) : Below(span + 1);
     return static_cast<int64_t>(static_cast<uint64_t>(lo) + off);
   }
-  // True with "probability" p: one byte below p * 256 (p <= 0: never;
-  // p >= 1: always, no byte read), as Prng::Chance reads no draw then.
+  // True with "probability" p: one byte at or above (1 - p) * 256, so that a
+  // zero byte (and an exhausted stream) says no (p <= 0: never; p >= 1:
+  // always, no byte read, as Prng::Chance reads no draw then).
   bool Chance(double p) {
     if (p <= 0) return false;
     if (p >= 1) return true;
-    return Byte() < p * 256;
+    return Byte() >= (1 - p) * 256;
   }
   // In [0, 1) from two bytes.
   double Float64() {
