@@ -7,7 +7,9 @@
 #   tools/fuzz.sh scenario_fuzzer 3600 -- -jobs=2 -workers=2
 #
 # A crash leaves its input as fuzz-out/TARGET/crash-*; once the bug is fixed,
-# copy the input into the corpus as its regression test.
+# copy the input into the corpus as its regression test. A world_fuzzer crash
+# is an informer bug (a violation): world_to_scenario turns its input into a
+# scenario file that informer_sim replays.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,8 +35,11 @@ if ! [[ "$seconds" =~ ^[0-9]+$ ]] || [ "$seconds" -lt 1 ]; then
   exit 2
 fi
 
-bazel build --config=fuzz "//tests/fuzz:$target"
-bin="$(bazel info --config=fuzz bazel-bin 2>/dev/null)/tests/fuzz/$target"
+# The world fuzzer hunts violations, not memory errors: coverage only, -O2.
+config=fuzz
+[ "$target" = world_fuzzer ] && config=worldfuzz
+bazel build --config=$config "//tests/fuzz:$target"
+bin="$(bazel info --config=$config bazel-bin 2>/dev/null)/tests/fuzz/$target"
 corpus="tests/fuzz/corpus/$target"
 out="fuzz-out/$target"
 new="$out/new"
