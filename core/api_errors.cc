@@ -165,7 +165,7 @@ bool ReasonOrCode(const absl::Status& status, absl::string_view why, int code) {
 bool IsResourceExpired(const absl::Status& status) { return ReasonOf(status) == reason::kExpired; }
 bool IsGone(const absl::Status& status) { return ReasonOrCode(status, reason::kGone, 410); }
 bool IsTimeout(const absl::Status& status) { return ReasonOrCode(status, reason::kTimeout, 504); }
-bool IsNotFound(const absl::Status& status) {
+bool IsApiNotFound(const absl::Status& status) {
   return ReasonOrCode(status, reason::kNotFound, 404);
 }
 bool IsInternalError(const absl::Status& status) {

@@ -90,7 +90,9 @@ bool IsGone(const absl::Status& status);             // reason Gone, or unknown 
 bool IsTimeout(const absl::Status& status);          // reason Timeout, or unknown + 504
 bool IsTooManyRequests(const absl::Status& status);  // reason, or code 429
 bool IsInternalError(const absl::Status& status);    // reason InternalError, or unknown + 500
-bool IsNotFound(const absl::Status& status);         // reason NotFound, or unknown + 404
+// apimachinery IsNotFound: reason NotFound, or unknown + 404. Named apart from
+// absl::IsNotFound, which argument-dependent lookup would also find.
+bool IsApiNotFound(const absl::Status& status);
 bool HasStatusCause(const absl::Status& status, absl::string_view cause_type);
 // reflector.go isTooLargeResourceVersionError: the cause type, or (for older
 // servers) an IsTimeout error with details (causes or retry advice: the

@@ -80,7 +80,7 @@ class GenericNamespaceLister {
   // ListAllByNamespace into a vector.
   absl::StatusOr<std::vector<ObjectPtr>> List(const labels::Selector& selector) const;
   // The object stored under "<namespace>/<name>". Absent -> apimachinery
-  // NewNotFound(resource, name) (IsNotFound); a store error is passed on.
+  // NewNotFound(resource, name) (IsApiNotFound); a store error is passed on.
   absl::StatusOr<ObjectPtr> Get(absl::string_view name) const;
 
  private:
