@@ -561,6 +561,11 @@ absl::StatusOr<Selector> ValidatedSelectorFromSet(const Set& set) {
   return Selector().Add(std::move(requirements));
 }
 
+absl::StatusOr<Selector> ValidatedSelectorFromSet(const LabelMap& set) {
+  // Through an ordered copy, so the error reported is the smallest key's.
+  return ValidatedSelectorFromSet(Set(set.begin(), set.end()));
+}
+
 // --- the lexer and parser ----------------------------------------------------
 
 namespace internal {

@@ -207,6 +207,7 @@ Selector SelectorFromValidatedSet(const LabelMap& set);
 // labels.ValidatedSelectorFromSet: as SelectorFromSet, but each entry goes
 // through NewRequirement; the first failure (in key order) is returned.
 absl::StatusOr<Selector> ValidatedSelectorFromSet(const Set& set);
+absl::StatusOr<Selector> ValidatedSelectorFromSet(const LabelMap& set);
 
 // The lexer and parser of selector.go, exposed for the tests that mirror
 // TestLexer, TestLexerSequence, TestParserLookahead and TestParseOperator.

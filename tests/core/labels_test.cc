@@ -543,6 +543,14 @@ TEST(Labels, ValidatedSelectorFromSet) {
                                absl::StrCat("values[0][Key]: Invalid value: \"", too_long,
                                             "\": must be no more than 63 bytes")))
       << bad.status().message();
+  LabelMap proto;
+  proto["b"] = "-bad";
+  proto["a"] = "-worse";
+  proto["c"] = "fine";
+  absl::StatusOr<Selector> from_proto = ValidatedSelectorFromSet(proto);
+  ASSERT_FALSE(from_proto.ok());
+  EXPECT_TRUE(absl::StartsWith(from_proto.status().message(), "values[0][a]: Invalid value"))
+      << from_proto.status().message();
   // Unvalidated: the same set is accepted by SelectorFromSet.
   EXPECT_EQ(SelectorFromSet(Set{{"Key", too_long}}).String(), "Key=" + too_long);
 }
