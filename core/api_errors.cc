@@ -3,6 +3,7 @@
 #include "absl/strings/cord.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "core/errors.h"
 
 namespace informersim {
@@ -103,6 +104,26 @@ absl::Status LegacyTooLargeResourceVersionError(absl::string_view message,
   return ApiError(s);
 }
 
+absl::Status NotFoundApiError(absl::string_view group, absl::string_view resource,
+                              absl::string_view name) {
+  // GroupResource.String(), then %q of the name.
+  std::string message(resource);
+  if (!group.empty()) absl::StrAppend(&message, ".", group);
+  message += " \"";
+  for (unsigned char c : name) {
+    if (c == '"' || c == '\\') {
+      message += '\\';
+      message += static_cast<char>(c);
+    } else if (c < 0x20 || c >= 0x7f) {
+      absl::StrAppendFormat(&message, "\\x%02x", c);
+    } else {
+      message += static_cast<char>(c);
+    }
+  }
+  message += "\" not found";
+  return Make(404, reason::kNotFound, message);
+}
+
 absl::Status ConnectionRefusedError(absl::string_view where) {
   return WithTag(absl::UnavailableError(absl::StrCat(where, ": connection refused")),
                  kConnectionRefusedTag);
@@ -144,6 +165,9 @@ bool ReasonOrCode(const absl::Status& status, absl::string_view why, int code) {
 bool IsResourceExpired(const absl::Status& status) { return ReasonOf(status) == reason::kExpired; }
 bool IsGone(const absl::Status& status) { return ReasonOrCode(status, reason::kGone, 410); }
 bool IsTimeout(const absl::Status& status) { return ReasonOrCode(status, reason::kTimeout, 504); }
+bool IsApiNotFound(const absl::Status& status) {
+  return ReasonOrCode(status, reason::kNotFound, 404);
+}
 bool IsInternalError(const absl::Status& status) {
   return ReasonOrCode(status, reason::kInternalError, 500);
 }

@@ -70,6 +70,12 @@ absl::Status TooLargeResourceVersionError(absl::string_view message,
 absl::Status LegacyTooLargeResourceVersionError(absl::string_view message,
                                                 int retry_after_seconds);
 absl::Status ConnectionRefusedError(absl::string_view where);
+// apimachinery NewNotFound(GroupResource{group, resource}, name): 404
+// NotFound, message `<resource>[.<group>] "<name>" not found` (the name
+// quoted as Go's %q). apimachinery's Details (group, kind, name) have no
+// field in api::Status; the message carries them.
+absl::Status NotFoundApiError(absl::string_view group, absl::string_view resource,
+                              absl::string_view name);
 
 // The reason of an API error, "" for other statuses (apimachinery ReasonForError).
 std::string ReasonOf(const absl::Status& status);
@@ -84,6 +90,9 @@ bool IsGone(const absl::Status& status);             // reason Gone, or unknown 
 bool IsTimeout(const absl::Status& status);          // reason Timeout, or unknown + 504
 bool IsTooManyRequests(const absl::Status& status);  // reason, or code 429
 bool IsInternalError(const absl::Status& status);    // reason InternalError, or unknown + 500
+// apimachinery IsNotFound: reason NotFound, or unknown + 404. Named apart from
+// absl::IsNotFound, which argument-dependent lookup would also find.
+bool IsApiNotFound(const absl::Status& status);
 bool HasStatusCause(const absl::Status& status, absl::string_view cause_type);
 // reflector.go isTooLargeResourceVersionError: the cause type, or (for older
 // servers) an IsTimeout error with details (causes or retry advice: the
