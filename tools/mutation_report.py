@@ -347,7 +347,9 @@ def markdown(report):
             f"{fz['budget']} each with -fork={fz['jobs']}, run {fz['date']} at {fz['commit']}; "
             f"the faithful core: {fz['faithful']['execs'] if fz.get('faithful') else '-'} worlds, "
             f"{'FAILED' if (fz.get('faithful') or {}).get('caught') else 'no violation'}. "
-            f"Seconds are wall time to the first violation.")
+            f"Seconds are wall time to the first violation; the swarm's columns are the table "
+            f"above ({report['budget']} budget at {report['commit']}, {report['date']}), so the two "
+            f"ran on different days and loads: compare orders of magnitude, not decimals.")
         add("")
         by_name = {m["mutant"]: m for m in fz["mutants"]}
         both = [m for m in muts if m["mutant"] in by_name]
