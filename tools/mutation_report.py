@@ -349,7 +349,7 @@ def markdown(report):
             f"{'FAILED' if (fz.get('faithful') or {}).get('caught') else 'no violation'}. "
             f"Seconds are wall time to the first violation; the swarm's columns are the table "
             f"above ({report['budget']} budget at {report['commit']}, {report['date']}), so the two "
-            f"ran on different days and loads: compare orders of magnitude, not decimals.")
+            f"ran at different times and loads: compare orders of magnitude, not decimals.")
         add("")
         by_name = {m["mutant"]: m for m in fz["mutants"]}
         both = [m for m in muts if m["mutant"] in by_name]
