@@ -214,6 +214,9 @@ class HandlerRecorder final : public ResourceEventHandler {
 
   // The held keys sorted, for the quiescent merge with the indexer.
   std::vector<std::pair<const std::string*, const ViewEntry*>> SortedView() const;
+  // The entry the handler holds for `key`, or null.
+  const ViewEntry* Held(const std::string& key) const;
+  size_t HeldCount() const;
 
   // The key and RV of a notified object; reports (and returns false) when
   // the object has no key or an RV that is not a decimal integer.
