@@ -909,11 +909,14 @@ void Checker::CheckIndexes(const Cache& indexer, const CacheItems& cache) {
       const bool is_listed = std::binary_search(listed.begin(), listed.end(), v);
       auto e = expected.find(v);
       const KeyRefs& want = e == expected.end() ? kNone : e->second;
-      const std::string where = absl::StrCat("index \"", name, "\" value \"", v, "\": ");
+      // The reports' prefix, built only for a report.
+      auto where = [&name = name, &v] {
+        return absl::StrCat("index \"", name, "\" value \"", v, "\": ");
+      };
 
       absl::StatusOr<std::vector<std::string>> got = indexer.IndexKeys(name, v);
       if (!got.ok()) {
-        Fail("INV8", "", "", absl::StrCat(where, "IndexKeys fails: ", got.status().message()));
+        Fail("INV8", "", "", absl::StrCat(where(), "IndexKeys fails: ", got.status().message()));
         break;
       }
       std::vector<std::string> keys = *std::move(got);
@@ -921,11 +924,11 @@ void Checker::CheckIndexes(const Cache& indexer, const CacheItems& cache) {
       if (!std::is_sorted(keys.begin(), keys.end())) std::sort(keys.begin(), keys.end());
       if (!is_listed && !want.empty()) {
         Fail("INV8", *want.front(), "",
-             absl::StrCat(where, "missing from ListIndexFuncValues (", want.size(),
+             absl::StrCat(where(), "missing from ListIndexFuncValues (", want.size(),
                           " items yield it)"));
       }
       if (is_listed && keys.empty()) {
-        Fail("INV8", "", "", absl::StrCat(where, "an empty bucket is retained"));
+        Fail("INV8", "", "", absl::StrCat(where(), "an empty bucket is retained"));
       }
       if (!SameKeys(keys, want)) {
         // Name the first key on which they differ.
@@ -937,13 +940,13 @@ void Checker::CheckIndexes(const Cache& indexer, const CacheItems& cache) {
                             std::back_inserter(lacking));
         if (!extra.empty()) {
           Fail("INV8", extra.front(), "",
-               absl::StrCat(where, "IndexKeys has ", extra.size(),
+               absl::StrCat(where(), "IndexKeys has ", extra.size(),
                             " key(s) whose item does not yield the value (",
                             absl::StrJoin(extra, " "), ")"));
         }
         if (!lacking.empty()) {
           Fail("INV8", lacking.front(), "",
-               absl::StrCat(where, "IndexKeys lacks ", lacking.size(),
+               absl::StrCat(where(), "IndexKeys lacks ", lacking.size(),
                             " key(s) whose item yields the value (", absl::StrJoin(lacking, " "),
                             ")"));
         }
@@ -952,7 +955,7 @@ void Checker::CheckIndexes(const Cache& indexer, const CacheItems& cache) {
       // I4: ByIndex gives exactly the stored items of IndexKeys.
       absl::StatusOr<std::vector<Item>> by_index = indexer.ByIndex(name, v);
       if (!by_index.ok()) {
-        Fail("INV8", "", "", absl::StrCat(where, "ByIndex fails: ", by_index.status().message()));
+        Fail("INV8", "", "", absl::StrCat(where(), "ByIndex fails: ", by_index.status().message()));
         continue;
       }
       item_keys.clear();
@@ -962,7 +965,7 @@ void Checker::CheckIndexes(const Cache& indexer, const CacheItems& cache) {
         const std::string* k = key_of(item, &stored);
         if (!stored) {
           Fail("INV8", *k, "",
-               absl::StrCat(where, "ByIndex returns ", item.DebugString(),
+               absl::StrCat(where(), "ByIndex returns ", item.DebugString(),
                             ", which is not the stored item"));
           continue;
         }
@@ -971,7 +974,7 @@ void Checker::CheckIndexes(const Cache& indexer, const CacheItems& cache) {
       order.Sort(&item_keys);
       if (item_keys.size() == by_index->size() && !SameKeys(keys, item_keys)) {
         Fail("INV8", "", "",
-             absl::StrCat(where, "ByIndex gives [", JoinRefs(item_keys), "], IndexKeys [",
+             absl::StrCat(where(), "ByIndex gives [", JoinRefs(item_keys), "], IndexKeys [",
                           absl::StrJoin(keys, " "), "]"));
       }
     }
