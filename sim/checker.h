@@ -236,8 +236,8 @@ class HandlerRecorder final : public ResourceEventHandler {
   const Store* indexer_;
   std::shared_ptr<ResourceEventHandlerRegistration> registration_;
   // Every key the handler was told of, with its view entry: one hash
-  // lookup per notification. The quiescent checks sort the held keys
-  // (SortedView), far rarer than notifications.
+  // lookup per notification. The quiescent checks look each cached key up
+  // here, and sort the held keys (SortedView) only when some are not cached.
   absl::flat_hash_map<std::string, KeyState> keys_;
   // Reused for each notification's trace line (no allocation per line).
   std::string trace_line_;
