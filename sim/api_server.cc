@@ -195,6 +195,9 @@ struct FakeApiServer::State : public std::enable_shared_from_this<FakeApiServer:
   void Trace(StepKind kind, absl::string_view actor, absl::string_view detail) {
     if (tracer != nullptr) tracer->Record(kind, actor, detail);
   }
+  // Reused for the per-write and per-event trace lines (no allocation per
+  // line); each use builds and records its line before anything else runs.
+  std::string trace_line;
 
   absl::Duration Latency() {
     if (options.max_latency <= absl::ZeroDuration()) return absl::ZeroDuration();
@@ -338,8 +341,9 @@ struct FakeApiServer::State : public std::enable_shared_from_this<FakeApiServer:
     assert(change != nullptr);
     ++stats.writes;
     if (tracer != nullptr) {
-      Trace(StepKind::WRITE, change->key,
-            absl::StrCat(WatchEventTypeName(change->type), " rv=", rv));
+      trace_line.clear();
+      absl::StrAppend(&trace_line, WatchEventTypeName(change->type), " rv=", rv);
+      Trace(StepKind::WRITE, change->key, trace_line);
     }
     for (size_t i = 0; i < instances.size(); ++i) {
       Instance& inst = instances[i];
@@ -816,9 +820,12 @@ struct FakeApiServer::State : public std::enable_shared_from_this<FakeApiServer:
       if (initial) ++s->stats.initial_events_sent;
       if (s->tracer != nullptr) {
         const api::ObjectMeta& m = event.object->metadata();
-        s->Trace(StepKind::WATCH_EVENT, s->instances[ws->instance].name,
-                 absl::StrCat("watch=", ws->id, " ", WatchEventTypeName(event.type), " ",
-                              ObjectKey(m.namespace_(), m.name()), " rv=", m.resource_version()));
+        std::string& line = s->trace_line;
+        line.clear();
+        absl::StrAppend(&line, "watch=", ws->id, " ", WatchEventTypeName(event.type), " ");
+        if (!m.namespace_().empty()) absl::StrAppend(&line, m.namespace_(), "/");  // ObjectKey
+        absl::StrAppend(&line, m.name(), " rv=", m.resource_version());
+        s->Trace(StepKind::WATCH_EVENT, s->instances[ws->instance].name, line);
       }
       ws->consumer->OnEvent(std::move(event));
     });

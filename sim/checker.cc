@@ -2,17 +2,22 @@
 
 #include <algorithm>
 #include <cassert>
+#include <deque>
+#include <functional>
 #include <iterator>
 #include <optional>
 #include <set>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/hash/hash.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/match.h"
 #include "core/index.h"
 #include "core/keys.h"
 #include "google/protobuf/util/message_differencer.h"
@@ -39,7 +44,7 @@ int64_t RvOf(const Item& item) {
 std::optional<Item> Lookup(const Store& store, absl::string_view key) {
   absl::StatusOr<std::optional<Item>> got = store.GetByKey(key);
   if (!got.ok() || !got->has_value()) return std::nullopt;
-  return **got;
+  return *std::move(*got);
 }
 
 std::string ObjectDiff(const api::Object& cached, const api::Object& server) {
@@ -58,6 +63,42 @@ std::string ObjectDiff(const api::Object& cached, const api::Object& server) {
     diff += "...";
   }
   return diff;
+}
+
+// DeletionHandlingMetaNamespaceKeyFunc's key into `key` (false where it
+// fails), without a StatusOr or a new string: every notification needs it.
+bool BuildKey(const Item& item, std::string* key) {
+  if (item.is_tombstone()) {
+    *key = item.tombstone().key;
+    return true;
+  }
+  if (item.kind() == Item::Kind::kExplicitKey) {
+    *key = item.explicit_key();
+    return true;
+  }
+  const api::ObjectMeta* meta = item.meta();
+  if (meta == nullptr) return false;
+  if (meta->namespace_().empty()) {
+    *key = meta->name();
+    return true;
+  }
+  key->clear();
+  key->append(meta->namespace_()).append(1, '/').append(meta->name());
+  return true;
+}
+
+// Whether DeletionHandlingMetaNamespaceKeyFunc(item) succeeds with `key`,
+// compared piece by piece.
+bool HasKey(const Item& item, absl::string_view key) {
+  if (item.is_tombstone()) return item.tombstone().key == key;
+  if (item.kind() == Item::Kind::kExplicitKey) return item.explicit_key() == key;
+  const api::ObjectMeta* meta = item.meta();
+  if (meta == nullptr) return false;
+  const std::string& ns = meta->namespace_();
+  const std::string& name = meta->name();
+  if (ns.empty()) return key == name;
+  return key.size() == ns.size() + 1 + name.size() && absl::StartsWith(key, ns) &&
+         key[ns.size()] == '/' && absl::EndsWith(key, name);
 }
 
 std::string Or(const std::string& s, absl::string_view fallback) {
@@ -84,7 +125,35 @@ const std::shared_ptr<ResourceEventHandlerRegistration>& HandlerRecorder::regist
 }
 
 const std::string& HandlerRecorder::name() const { return name_; }
-const absl::btree_map<std::string, ViewEntry>& HandlerRecorder::view() const { return view_; }
+absl::btree_map<std::string, ViewEntry> HandlerRecorder::view() const {
+  absl::btree_map<std::string, ViewEntry> view;
+  for (const auto& [key, state] : keys_) {
+    if (state.held) view.emplace(key, state.view);
+  }
+  return view;
+}
+
+const ViewEntry* HandlerRecorder::Held(const std::string& key) const {
+  auto it = keys_.find(key);
+  return it != keys_.end() && it->second.held ? &it->second.view : nullptr;
+}
+
+size_t HandlerRecorder::HeldCount() const {
+  size_t n = 0;
+  for (const auto& [key, state] : keys_) n += state.held ? 1 : 0;
+  return n;
+}
+
+std::vector<std::pair<const std::string*, const ViewEntry*>> HandlerRecorder::SortedView() const {
+  std::vector<std::pair<const std::string*, const ViewEntry*>> view;
+  for (const auto& [key, state] : keys_) {
+    if (state.held) view.emplace_back(&key, &state.view);
+  }
+  // Keys are unique: the order is total, whatever order the map gave.
+  std::sort(view.begin(), view.end(),
+            [](const auto& a, const auto& b) { return *a.first < *b.first; });
+  return view;
+}
 const HandlerCounts& HandlerRecorder::counts() const { return counts_; }
 
 bool HandlerRecorder::EverSaw(absl::string_view key) const {
@@ -95,7 +164,6 @@ bool HandlerRecorder::EverSaw(absl::string_view key) const {
 void HandlerRecorder::Restart(const Store* indexer) {
   indexer_ = indexer;
   registration_ = nullptr;
-  view_.clear();
   synced_seen_ = false;
   registration_synced_last_ = false;
   early_sync_reported_ = false;
@@ -103,6 +171,7 @@ void HandlerRecorder::Restart(const Store* indexer) {
     if (state.last_rv >= 0) state.before_restart_rv = state.last_rv;
     state.last_rv = -1;
     state.initial_add = false;
+    state.held = false;  // the view is forgotten
   }
 }
 
@@ -122,14 +191,13 @@ void HandlerRecorder::Fail(const char* invariant, const std::string& key, std::s
 
 bool HandlerRecorder::KeyAndRv(const Item& obj, absl::string_view what, std::string* key,
                                int64_t* rv) {
-  absl::StatusOr<std::string> k = DeletionHandlingMetaNamespaceKeyFunc(obj);
-  if (!k.ok()) {
+  if (!BuildKey(obj, key)) {
+    absl::StatusOr<std::string> k = DeletionHandlingMetaNamespaceKeyFunc(obj);
     Fail("INV3", "",
          absl::StrCat(what, " of an item without a key: ", obj.DebugString(), ": ",
                       k.status().message()));
     return false;
   }
-  *key = *std::move(k);
   if (!ParseResourceVersion(obj.resource_version(), rv)) {
     Fail("INV1", *key,
          absl::StrCat("bad resourceVersion \"", obj.resource_version(), "\" in ", what));
@@ -176,10 +244,10 @@ void HandlerRecorder::OnAdd(const Item& obj, bool is_in_initial_list) {
   int64_t rv = 0;
   const bool usable = KeyAndRv(obj, "add", &key, &rv);
   if (checker_->tracer_ != nullptr) {
-    checker_->tracer_->Record(
-        NOTIFY, name_,
-        absl::StrCat("add ", usable ? key : obj.DebugString(), " rv=", obj.resource_version(),
-                     is_in_initial_list ? " initial" : ""));
+    trace_line_.clear();
+    absl::StrAppend(&trace_line_, "add ", usable ? key : obj.DebugString(), " rv=",
+                    obj.resource_version(), is_in_initial_list ? " initial" : "");
+    checker_->tracer_->Record(NOTIFY, name_, trace_line_);
   }
   if (!usable) return;
 
@@ -192,15 +260,15 @@ void HandlerRecorder::OnAdd(const Item& obj, bool is_in_initial_list) {
   }
   KeyState& state = keys_[key];
   if (is_in_initial_list) state.initial_add = true;
-  auto [it, inserted] = view_.try_emplace(key);
-  if (!inserted) {
+  if (state.held) {
     Fail("INV3", key,
-         absl::StrCat("add rv=", rv, " while present (the handler holds rv=", it->second.rv, ")"));
+         absl::StrCat("add rv=", rv, " while present (the handler holds rv=", state.view.rv, ")"));
   }
+  state.held = true;
   CheckNotOlder(state, key, rv, "add");
   CheckIndexerAtLeast(key, rv);
-  it->second.rv = rv;
-  it->second.uid = obj.meta()->uid();
+  state.view.rv = rv;
+  state.view.uid = obj.meta()->uid();
   state.ever_saw = true;
 }
 
@@ -252,10 +320,10 @@ void HandlerRecorder::OnUpdate(const Item& old_obj, const Item& new_obj) {
   const bool old_parses = ParseResourceVersion(old_obj.resource_version(), &old_rv);
   if (old_parses && usable && old_rv == rv) ++counts_.sync_updates;
   if (checker_->tracer_ != nullptr) {
-    checker_->tracer_->Record(
-        NOTIFY, name_,
-        absl::StrCat("update ", usable ? key : new_obj.DebugString(), " rv=",
-                     old_obj.resource_version(), "->", new_obj.resource_version()));
+    trace_line_.clear();
+    absl::StrAppend(&trace_line_, "update ", usable ? key : new_obj.DebugString(), " rv=",
+                    old_obj.resource_version(), "->", new_obj.resource_version());
+    checker_->tracer_->Record(NOTIFY, name_, trace_line_);
   }
   if (!usable) return;
   if (!old_parses) {
@@ -264,37 +332,37 @@ void HandlerRecorder::OnUpdate(const Item& old_obj, const Item& new_obj) {
                       "\" in update's old object"));
     return;
   }
-  absl::StatusOr<std::string> old_key = DeletionHandlingMetaNamespaceKeyFunc(old_obj);
-  if (!old_key.ok() || *old_key != key) {
+  if (!HasKey(old_obj, key)) {
     Fail("INV3", key,
          absl::StrCat("update's old object ", old_obj.DebugString(), " is not of this key"));
   }
 
   KeyState& state = keys_[key];
-  auto it = view_.find(key);
-  if (it == view_.end()) {
+  ViewEntry& held = state.view;
+  if (!state.held) {
     Fail("INV3", key, absl::StrCat("update rv=", old_rv, "->", rv, " while absent"));
-    it = view_.try_emplace(key).first;
+    state.held = true;
+    held = ViewEntry();
   } else if (old_rv == rv) {
-    if (it->second.rv != rv) {
+    if (held.rv != rv) {
       Fail("INV4", key,
-           absl::StrCat("sync update of rv=", rv, " but the handler holds rv=", it->second.rv));
+           absl::StrCat("sync update of rv=", rv, " but the handler holds rv=", held.rv));
     } else {
       CheckSyncSource(key, rv);
     }
-  } else if (rv == it->second.rv) {
+  } else if (rv == held.rv) {
     Fail("INV4", key,
          absl::StrCat("sync update with old.RV != new.RV: rv=", old_rv, "->", rv,
                       " repeats the rv the handler holds"));
-  } else if (old_rv != it->second.rv) {
+  } else if (old_rv != held.rv) {
     Fail("INV3", key,
-         absl::StrCat("update's old object rv=", old_rv, " is not the rv=", it->second.rv,
+         absl::StrCat("update's old object rv=", old_rv, " is not the rv=", held.rv,
                       " the handler holds (a lost or extra notification)"));
   }
   CheckNotOlder(state, key, rv, "update");
   CheckIndexerAtLeast(key, rv);
-  it->second.rv = rv;
-  it->second.uid = new_obj.meta()->uid();
+  held.rv = rv;
+  held.uid = new_obj.meta()->uid();
   state.ever_saw = true;
 }
 
@@ -322,25 +390,25 @@ void HandlerRecorder::OnDelete(const Item& obj) {
     }
   }
   if (checker_->tracer_ != nullptr) {
-    checker_->tracer_->Record(
-        NOTIFY, name_,
-        absl::StrCat("delete ", usable ? key : obj.DebugString(), tombstone ? " tombstone" : "",
-                     " rv=", deleted.is_null() ? "?" : deleted.resource_version()));
+    trace_line_.clear();
+    absl::StrAppend(&trace_line_, "delete ", usable ? key : obj.DebugString(),
+                    tombstone ? " tombstone" : "", " rv=",
+                    deleted.is_null() ? "?" : deleted.resource_version());
+    checker_->tracer_->Record(NOTIFY, name_, trace_line_);
   }
   if (!usable) return;
 
   KeyState& state = keys_[key];
   state.got_delete = true;
-  auto it = view_.find(key);
-  const int64_t held_rv = it == view_.end() ? -1 : it->second.rv;
-  if (it == view_.end()) {
+  const int64_t held_rv = state.held ? state.view.rv : -1;
+  if (!state.held) {
     if (checker_->options_.allow_unknown_deletes) {
       ++counts_.unknown_deletes;
     } else {
       Fail("INV3", key, absl::StrCat("delete rv=", rv, " while absent"));
     }
   } else {
-    view_.erase(it);
+    state.held = false;
   }
 
   if (tombstone) {
@@ -552,17 +620,32 @@ void Checker::CheckSynced(bool informer_has_synced) {
   }
 }
 
-std::map<std::string, Item> Checker::CacheByKey(const Cache& indexer) {
-  // Sorted, so every report is in key order.
-  std::map<std::string, Item> cache;
-  for (std::string& key : indexer.ListKeys()) {
-    std::optional<Item> item = Lookup(indexer, key);
+Checker::CacheItems Checker::CacheByKey(const Cache& indexer) {
+  // Looked up in ListKeys order (so are the reports), then sorted, so every
+  // later report is in key order; a key listed twice is kept once (its
+  // first lookup).
+  std::vector<std::string> keys = indexer.ListKeys();
+  std::vector<Item> items(keys.size());
+  std::vector<uint32_t> found;  // positions in `keys`, sorted below
+  found.reserve(keys.size());
+  for (size_t i = 0; i < keys.size(); ++i) {
+    std::optional<Item> item = Lookup(indexer, keys[i]);
     if (!item.has_value()) {
-      Fail("INV1", key, "", "ListKeys names the key but GetByKey does not find it",
-           LastWriteStep(key));
+      Fail("INV1", keys[i], "", "ListKeys names the key but GetByKey does not find it",
+           LastWriteStep(keys[i]));
       continue;
     }
-    cache.emplace(std::move(key), *std::move(item));
+    items[i] = *std::move(item);
+    found.push_back(static_cast<uint32_t>(i));
+  }
+  // Positions sorted, not the pairs: moving an Item costs more than an int.
+  std::stable_sort(found.begin(), found.end(),
+                   [&keys](uint32_t a, uint32_t b) { return keys[a] < keys[b]; });
+  CacheItems cache;
+  cache.reserve(found.size());
+  for (uint32_t i : found) {
+    if (!cache.empty() && cache.back().first == keys[i]) continue;
+    cache.emplace_back(std::move(keys[i]), std::move(items[i]));
   }
   return cache;
 }
@@ -570,24 +653,47 @@ std::map<std::string, Item> Checker::CacheByKey(const Cache& indexer) {
 void Checker::CheckIndexesNow(const Cache& indexer) { CheckIndexes(indexer, CacheByKey(indexer)); }
 
 void Checker::CheckQuiescent(const std::vector<ObjectPtr>& truth, const Cache& indexer) {
-  const std::map<std::string, Item> cache = CacheByKey(indexer);
-  CheckConvergence(truth, cache);
+  const CacheItems cache = CacheByKey(indexer);
+  // The truth's keys, once for every part.
+  ServerItems server;
+  server.reserve(truth.size());
+  for (const ObjectPtr& obj : truth) {
+    absl::StatusOr<std::string> key = DeletionHandlingMetaNamespaceKeyFunc(Item(obj));
+    assert(key.ok() && "the server holds only keyable objects");
+    if (key.ok()) server.emplace_back(*std::move(key), obj.get());
+  }
+  auto by_key = [](const ServerItems::value_type& a, const ServerItems::value_type& b) {
+    return a.first < b.first;
+  };
+  // The server's objects come sorted; stable, so a repeated key keeps its
+  // first object.
+  if (!std::is_sorted(server.begin(), server.end(), by_key)) {
+    std::stable_sort(server.begin(), server.end(), by_key);
+  }
+  server.erase(std::unique(server.begin(), server.end(),
+                           [](const ServerItems::value_type& a, const ServerItems::value_type& b) {
+                             return a.first == b.first;
+                           }),
+               server.end());
+  CheckConvergence(server, cache);
   CheckIndexes(indexer, cache);
-  CheckHandlerViews(truth, cache);
+  CheckHandlerViews(server, cache);
   CheckCacheNeverWentBack(cache);
 }
 
-void Checker::CheckCacheNeverWentBack(const std::map<std::string, Item>& cache) {
+void Checker::CheckCacheNeverWentBack(const CacheItems& cache) {
   // The fake's RVs come from one counter, so a later incarnation of a key
   // has a larger RV too: per key, the cache's RV only grows between
   // quiescent points (within one informer; a restart starts afresh).
-  std::map<std::string, int64_t> now;
+  std::vector<std::pair<std::string, int64_t>> now;
+  now.reserve(cache.size());
+  auto before = cache_rvs_.begin();  // both sorted by key: one merge walk
   for (const auto& [key, item] : cache) {
     const int64_t rv = RvOf(item);
     if (rv < 0) continue;  // reported by CheckConvergence
-    now.emplace(key, rv);
-    auto before = cache_rvs_.find(key);
-    if (before == cache_rvs_.end() || rv >= before->second) continue;
+    now.emplace_back(key, rv);
+    while (before != cache_rvs_.end() && before->first < key) ++before;
+    if (before == cache_rvs_.end() || before->first != key || rv >= before->second) continue;
     const std::string detail = absl::StrCat("the cache holds rv=", rv, " but held rv=",
                                             before->second, " at an earlier quiescent point");
     if (options_.allow_time_travel) {
@@ -600,21 +706,13 @@ void Checker::CheckCacheNeverWentBack(const std::map<std::string, Item>& cache) 
   cache_rvs_ = std::move(now);
 }
 
-void Checker::CheckConvergence(const std::vector<ObjectPtr>& truth,
-                               const std::map<std::string, Item>& cache) {
-  std::map<std::string, const ObjectPtr*> server;
-  for (const ObjectPtr& obj : truth) {
-    absl::StatusOr<std::string> key = MetaNamespaceKeyFunc(Item(obj));
-    assert(key.ok() && "the server holds only keyable objects");
-    server.emplace(*std::move(key), &obj);
-  }
-
+void Checker::CheckConvergence(const ServerItems& server, const CacheItems& cache) {
   auto s = server.begin();
   auto c = cache.begin();
   while (s != server.end() || c != cache.end()) {
     if (c == cache.end() || (s != server.end() && s->first < c->first)) {
       Fail("INV1", s->first, "",
-           absl::StrCat("missing: the server has rv=", (*s->second)->metadata().resource_version(),
+           absl::StrCat("missing: the server has rv=", s->second->metadata().resource_version(),
                         ", the indexer lacks the key"),
            LastWriteStep(s->first));
       ++s;
@@ -630,7 +728,7 @@ void Checker::CheckConvergence(const std::vector<ObjectPtr>& truth,
       ++c;
       continue;
     }
-    const api::Object& want = **s->second;
+    const api::Object& want = *s->second;
     ++s;
     ++c;
     if (!item.is_object()) {
@@ -671,8 +769,53 @@ void Checker::CheckConvergence(const std::vector<ObjectPtr>& truth,
 
 namespace {
 
+// Keys held by pointer (to the checker's copies, or to strings a check
+// made), ordered and compared by content.
+using KeyRefs = std::vector<const std::string*>;
+
+bool RefLess(const std::string* a, const std::string* b) { return *a < *b; }
+bool RefEqual(const std::string* a, const std::string* b) { return a == b || *a == *b; }
+
+// The keys of `cache` (sorted, unique) by address: within it, address order
+// is key order and the same address is the same key, so refs into it sort
+// by pointer (no string compares); anything else sorts by content.
+class CacheKeyOrder {
+ public:
+  template <typename Items>
+  explicit CacheKeyOrder(const Items& cache)
+      : first_(cache.empty() ? nullptr : &cache.front().first),
+        last_(cache.empty() ? nullptr : &cache.back().first) {}
+
+  void SortUnique(KeyRefs* keys) const {
+    if (std::all_of(keys->begin(), keys->end(), [this](const std::string* k) { return In(k); })) {
+      std::sort(keys->begin(), keys->end(), std::less<const std::string*>());
+      keys->erase(std::unique(keys->begin(), keys->end()), keys->end());
+      return;
+    }
+    std::sort(keys->begin(), keys->end(), RefLess);
+    keys->erase(std::unique(keys->begin(), keys->end(), RefEqual), keys->end());
+  }
+  void Sort(KeyRefs* keys) const {
+    if (std::all_of(keys->begin(), keys->end(), [this](const std::string* k) { return In(k); })) {
+      std::sort(keys->begin(), keys->end(), std::less<const std::string*>());
+    } else {
+      std::sort(keys->begin(), keys->end(), RefLess);
+    }
+  }
+
+ private:
+  // Whether `k` is the key of one of the cache's pairs (pointers compared
+  // with std::less, which orders any pointers).
+  bool In(const std::string* k) const {
+    std::less_equal<const std::string*> le;
+    return first_ != nullptr && le(first_, k) && le(k, last_);
+  }
+  const std::string* first_;
+  const std::string* last_;
+};
+
 // Sorted key lists compared by content, whatever holds the strings.
-bool SameKeys(const std::vector<std::string>& a, const std::vector<const std::string*>& b) {
+bool SameKeys(const std::vector<std::string>& a, const KeyRefs& b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
     if (a[i] != *b[i]) return false;
@@ -680,16 +823,26 @@ bool SameKeys(const std::vector<std::string>& a, const std::vector<const std::st
   return true;
 }
 
-std::vector<std::string> Strings(const std::vector<const std::string*>& keys) {
+bool SameKeys(const KeyRefs& a, const KeyRefs& b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), RefEqual);
+}
+
+std::vector<std::string> Strings(const KeyRefs& keys) {
   std::vector<std::string> out;
   out.reserve(keys.size());
   for (const std::string* k : keys) out.push_back(*k);
   return out;
 }
 
+std::string JoinRefs(const KeyRefs& keys) {
+  std::string out;
+  for (const std::string* k : keys) absl::StrAppend(&out, out.empty() ? "" : " ", *k);
+  return out;
+}
+
 }  // namespace
 
-void Checker::CheckIndexes(const Cache& indexer, const std::map<std::string, Item>& cache) {
+void Checker::CheckIndexes(const Cache& indexer, const CacheItems& cache) {
   const Indexers indexers = indexer.GetIndexers();
   // Which stored object each payload pointer is, so the items ByIndex and
   // Index return are matched to stored ones without recomputing keys (the
@@ -699,28 +852,36 @@ void Checker::CheckIndexes(const Cache& indexer, const std::map<std::string, Ite
   for (const auto& [key, item] : cache) {
     if (item.is_object()) stored_key.emplace(item.object().get(), &key);
   }
+  // Keys of items that are not stored ones (only when something is wrong);
+  // a deque, so pointers to them stay valid.
+  std::deque<std::string> made_keys;
   // The key of an item ByIndex or Index returned: the stored key if it is a
-  // stored object, else (not a stored item) its own key or description.
-  auto key_of = [&](const Item& item, bool* stored) -> std::string {
+  // stored object (*stored true), else its own key, or "" when it has none.
+  auto key_of = [&](const Item& item, bool* stored) -> const std::string* {
     if (item.is_object()) {
       auto it = stored_key.find(item.object().get());
       if (it != stored_key.end()) {
         *stored = true;
-        return *it->second;
+        return it->second;
       }
     }
     *stored = false;
     absl::StatusOr<std::string> k = DeletionHandlingMetaNamespaceKeyFunc(item);
-    return k.ok() ? *std::move(k) : std::string();
+    made_keys.push_back(k.ok() ? *std::move(k) : std::string());
+    return &made_keys.back();
   };
+  const CacheKeyOrder order(cache);
   std::vector<std::string> values;
   for (const auto& [name, index_func] : indexers) {
     // The index recomputed from the items: value -> keys (sorted: `cache`
     // is walked in key order), and each item's own values (in key order).
-    std::map<std::string, std::vector<const std::string*>> expected;
-    std::vector<std::pair<const std::string*, std::vector<std::string>>> values_of;
+    std::map<std::string, KeyRefs> expected;
+    // (position in `cache`, sorted distinct values); reserved, so pointers
+    // to the value lists stay valid.
+    std::vector<std::pair<size_t, std::vector<std::string>>> values_of;
     values_of.reserve(cache.size());
-    for (const auto& [key, item] : cache) {
+    for (size_t i = 0; i < cache.size(); ++i) {
+      const auto& [key, item] = cache[i];
       values.clear();
       absl::Status status = index_func(item, &values);
       if (!status.ok()) {
@@ -732,7 +893,7 @@ void Checker::CheckIndexes(const Cache& indexer, const std::map<std::string, Ite
       std::sort(values.begin(), values.end());
       values.erase(std::unique(values.begin(), values.end()), values.end());
       for (const std::string& v : values) expected[v].push_back(&key);
-      values_of.emplace_back(&key, values);
+      values_of.emplace_back(i, values);
     }
 
     std::vector<std::string> listed = indexer.ListIndexFuncValues(name);
@@ -742,27 +903,32 @@ void Checker::CheckIndexes(const Cache& indexer, const std::map<std::string, Ite
     std::sort(all.begin(), all.end());
     all.erase(std::unique(all.begin(), all.end()), all.end());
 
-    static const std::vector<const std::string*> kNone;
+    static const KeyRefs kNone;
+    KeyRefs item_keys;
     for (const std::string& v : all) {
       const bool is_listed = std::binary_search(listed.begin(), listed.end(), v);
       auto e = expected.find(v);
-      const std::vector<const std::string*>& want = e == expected.end() ? kNone : e->second;
-      const std::string where = absl::StrCat("index \"", name, "\" value \"", v, "\": ");
+      const KeyRefs& want = e == expected.end() ? kNone : e->second;
+      // The reports' prefix, built only for a report.
+      auto where = [&name = name, &v] {
+        return absl::StrCat("index \"", name, "\" value \"", v, "\": ");
+      };
 
       absl::StatusOr<std::vector<std::string>> got = indexer.IndexKeys(name, v);
       if (!got.ok()) {
-        Fail("INV8", "", "", absl::StrCat(where, "IndexKeys fails: ", got.status().message()));
+        Fail("INV8", "", "", absl::StrCat(where(), "IndexKeys fails: ", got.status().message()));
         break;
       }
       std::vector<std::string> keys = *std::move(got);
-      std::sort(keys.begin(), keys.end());
+      // IndexKeys sorts (I5); the check must not rely on it.
+      if (!std::is_sorted(keys.begin(), keys.end())) std::sort(keys.begin(), keys.end());
       if (!is_listed && !want.empty()) {
         Fail("INV8", *want.front(), "",
-             absl::StrCat(where, "missing from ListIndexFuncValues (", want.size(),
+             absl::StrCat(where(), "missing from ListIndexFuncValues (", want.size(),
                           " items yield it)"));
       }
       if (is_listed && keys.empty()) {
-        Fail("INV8", "", "", absl::StrCat(where, "an empty bucket is retained"));
+        Fail("INV8", "", "", absl::StrCat(where(), "an empty bucket is retained"));
       }
       if (!SameKeys(keys, want)) {
         // Name the first key on which they differ.
@@ -774,13 +940,13 @@ void Checker::CheckIndexes(const Cache& indexer, const std::map<std::string, Ite
                             std::back_inserter(lacking));
         if (!extra.empty()) {
           Fail("INV8", extra.front(), "",
-               absl::StrCat(where, "IndexKeys has ", extra.size(),
+               absl::StrCat(where(), "IndexKeys has ", extra.size(),
                             " key(s) whose item does not yield the value (",
                             absl::StrJoin(extra, " "), ")"));
         }
         if (!lacking.empty()) {
           Fail("INV8", lacking.front(), "",
-               absl::StrCat(where, "IndexKeys lacks ", lacking.size(),
+               absl::StrCat(where(), "IndexKeys lacks ", lacking.size(),
                             " key(s) whose item yields the value (", absl::StrJoin(lacking, " "),
                             ")"));
         }
@@ -789,101 +955,157 @@ void Checker::CheckIndexes(const Cache& indexer, const std::map<std::string, Ite
       // I4: ByIndex gives exactly the stored items of IndexKeys.
       absl::StatusOr<std::vector<Item>> by_index = indexer.ByIndex(name, v);
       if (!by_index.ok()) {
-        Fail("INV8", "", "", absl::StrCat(where, "ByIndex fails: ", by_index.status().message()));
+        Fail("INV8", "", "", absl::StrCat(where(), "ByIndex fails: ", by_index.status().message()));
         continue;
       }
-      std::vector<std::string> item_keys;
+      item_keys.clear();
       item_keys.reserve(by_index->size());
       for (const Item& item : *by_index) {
         bool stored = false;
-        std::string k = key_of(item, &stored);
+        const std::string* k = key_of(item, &stored);
         if (!stored) {
-          Fail("INV8", k, "",
-               absl::StrCat(where, "ByIndex returns ", item.DebugString(),
+          Fail("INV8", *k, "",
+               absl::StrCat(where(), "ByIndex returns ", item.DebugString(),
                             ", which is not the stored item"));
           continue;
         }
-        item_keys.push_back(std::move(k));
+        item_keys.push_back(k);
       }
-      std::sort(item_keys.begin(), item_keys.end());
-      if (item_keys.size() == by_index->size() && item_keys != keys) {
+      order.Sort(&item_keys);
+      if (item_keys.size() == by_index->size() && !SameKeys(keys, item_keys)) {
         Fail("INV8", "", "",
-             absl::StrCat(where, "ByIndex gives [", absl::StrJoin(item_keys, " "),
-                          "], IndexKeys [", absl::StrJoin(keys, " "), "]"));
+             absl::StrCat(where(), "ByIndex gives [", JoinRefs(item_keys), "], IndexKeys [",
+                          absl::StrJoin(keys, " "), "]"));
       }
     }
 
     // I3: Index(obj) is the union of the buckets of obj's values; checked
     // once per distinct value set.
-    std::set<std::vector<std::string>> checked;
-    for (const auto& [key, item_values] : values_of) {
-      if (!checked.insert(item_values).second) continue;
-      std::vector<const std::string*> want_keys;
+    // Value sets by content (membership only: the walk is values_of's).
+    struct ValuesHash {
+      size_t operator()(const std::vector<std::string>* v) const {
+        return absl::Hash<std::vector<std::string>>()(*v);
+      }
+    };
+    struct ValuesEq {
+      bool operator()(const std::vector<std::string>* a, const std::vector<std::string>* b) const {
+        return *a == *b;
+      }
+    };
+    absl::flat_hash_set<const std::vector<std::string>*, ValuesHash, ValuesEq> checked;
+    KeyRefs want_keys, got_keys;
+    for (const auto& [position, item_values] : values_of) {
+      if (!checked.insert(&item_values).second) continue;
+      const auto& [key, item] = cache[position];
+      want_keys.clear();
       for (const std::string& v : item_values) {
         auto e = expected.find(v);
         if (e != expected.end()) want_keys.insert(want_keys.end(), e->second.begin(), e->second.end());
       }
-      std::sort(want_keys.begin(), want_keys.end(),
-                [](const std::string* a, const std::string* b) { return *a < *b; });
-      want_keys.erase(std::unique(want_keys.begin(), want_keys.end(),
-                                  [](const std::string* a, const std::string* b) { return *a == *b; }),
-                      want_keys.end());
-      absl::StatusOr<std::vector<Item>> got = indexer.Index(name, cache.at(*key));
+      order.SortUnique(&want_keys);
+      absl::StatusOr<std::vector<Item>> got = indexer.Index(name, item);
       if (!got.ok()) {
-        Fail("INV8", *key, "",
+        Fail("INV8", key, "",
              absl::StrCat("index \"", name, "\": Index fails: ", got.status().message()));
         continue;
       }
-      std::vector<std::string> got_keys;
+      got_keys.clear();
       got_keys.reserve(got->size());
-      for (const Item& item : *got) {
+      for (const Item& got_item : *got) {
         bool stored = false;
-        std::string k = key_of(item, &stored);
-        got_keys.push_back(!k.empty() ? std::move(k) : item.DebugString());
+        const std::string* k = key_of(got_item, &stored);
+        if (k->empty()) {
+          made_keys.push_back(got_item.DebugString());
+          k = &made_keys.back();
+        }
+        got_keys.push_back(k);
       }
-      std::sort(got_keys.begin(), got_keys.end());
-      got_keys.erase(std::unique(got_keys.begin(), got_keys.end()), got_keys.end());
+      order.SortUnique(&got_keys);
       if (!SameKeys(got_keys, want_keys) || got_keys.size() != got->size()) {
-        Fail("INV8", *key, "",
-             absl::StrCat("index \"", name, "\": Index of the item gives [",
-                          absl::StrJoin(got_keys, " "), "] (", got->size(), " items), want [",
-                          absl::StrJoin(Strings(want_keys), " "), "]"));
+        Fail("INV8", key, "",
+             absl::StrCat("index \"", name, "\": Index of the item gives [", JoinRefs(got_keys),
+                          "] (", got->size(), " items), want [", JoinRefs(want_keys), "]"));
       }
     }
   }
 }
 
-void Checker::CheckHandlerViews(const std::vector<ObjectPtr>& truth,
-                                const std::map<std::string, Item>& cache) {
-  std::set<std::string> on_server;
-  for (const ObjectPtr& obj : truth) {
-    absl::StatusOr<std::string> key = MetaNamespaceKeyFunc(Item(obj));
-    if (key.ok()) on_server.insert(*std::move(key));
+void Checker::CheckHandlerViews(const ServerItems& server, const CacheItems& cache) {
+  // `server` is sorted by key: a binary search instead of a set of copies,
+  // and for the cache's keys one merge walk shared by every handler.
+  auto on_server = [&server](const std::string& key) {
+    auto it = std::lower_bound(
+        server.begin(), server.end(), key,
+        [](const ServerItems::value_type& s, const std::string& k) { return s.first < k; });
+    return it != server.end() && it->first == key;
+  };
+  std::vector<bool> cached_on_server(cache.size());
+  {
+    auto s = server.begin();
+    for (size_t i = 0; i < cache.size(); ++i) {
+      while (s != server.end() && s->first < cache[i].first) ++s;
+      cached_on_server[i] = s != server.end() && s->first == cache[i].first;
+    }
   }
+  std::vector<const ViewEntry*> held(cache.size());
   for (const std::shared_ptr<HandlerRecorder>& h : handlers_) {
-    const absl::btree_map<std::string, ViewEntry>& view = h->view_;
+    // The common case: every key the handler holds is cached. Then the
+    // merge below reduces to the cache's walk with a lookup per key (no
+    // sort of the view); its reports come in the same order.
+    size_t matched = 0;
+    for (size_t i = 0; i < cache.size(); ++i) {
+      held[i] = h->Held(cache[i].first);
+      if (held[i] != nullptr) ++matched;
+    }
+    if (matched == h->HeldCount()) {
+      for (size_t i = 0; i < cache.size(); ++i) {
+        const std::string& key = cache[i].first;
+        const Item& item = cache[i].second;
+        if (held[i] == nullptr) {
+          Fail("INV6", key, h->name_,
+               absl::StrCat("the indexer holds rv=", item.resource_version(),
+                            ", the handler was never told of it (or told of its delete)"),
+               LastWriteStep(key));
+          continue;
+        }
+        const int64_t cache_rv = RvOf(item);
+        if (!cached_on_server[i]) {
+          Fail("INV5", key, h->name_,
+               absl::StrCat("lost delete: the handler still holds rv=", held[i]->rv,
+                            ", the server lacks the key"),
+               LastWriteStep(key));
+        } else if (cache_rv != held[i]->rv) {
+          Fail("INV6", key, h->name_,
+               absl::StrCat("the handler holds rv=", held[i]->rv, ", the indexer rv=",
+                            item.resource_version()),
+               LastWriteStep(key));
+        }
+      }
+      continue;
+    }
+    const std::vector<std::pair<const std::string*, const ViewEntry*>> view = h->SortedView();
     auto v = view.begin();
     auto c = cache.begin();
     while (v != view.end() || c != cache.end()) {
-      if (c == cache.end() || (v != view.end() && v->first < c->first)) {
+      if (c == cache.end() || (v != view.end() && *v->first < c->first)) {
         // The handler holds a key the indexer lacks.
-        const std::string& key = v->first;
-        if (on_server.count(key) == 0) {
+        const std::string& key = *v->first;
+        if (!on_server(key)) {
           Fail("INV5", key, h->name_,
-               absl::StrCat("lost delete: the handler still holds rv=", v->second.rv,
+               absl::StrCat("lost delete: the handler still holds rv=", v->second->rv,
                             ", the server and the indexer lack the key",
                             h->GotDelete(key) ? " (an earlier incarnation was deleted)" : ""),
                LastWriteStep(key));
         } else {
           Fail("INV6", key, h->name_,
-               absl::StrCat("the handler holds rv=", v->second.rv, ", the indexer lacks the key"),
+               absl::StrCat("the handler holds rv=", v->second->rv, ", the indexer lacks the key"),
                LastWriteStep(key));
         }
         ++v;
         continue;
       }
       const std::string& key = c->first;
-      if (v == view.end() || c->first < v->first) {
+      if (v == view.end() || c->first < *v->first) {
         Fail("INV6", key, h->name_,
              absl::StrCat("the indexer holds rv=", c->second.resource_version(),
                           ", the handler was never told of it (or told of its delete)"),
@@ -892,15 +1114,15 @@ void Checker::CheckHandlerViews(const std::vector<ObjectPtr>& truth,
         continue;
       }
       const int64_t cache_rv = RvOf(c->second);
-      if (on_server.count(key) == 0) {
+      if (!cached_on_server[static_cast<size_t>(c - cache.begin())]) {
         // A ghost in both; INV1 has reported the indexer's side.
         Fail("INV5", key, h->name_,
-             absl::StrCat("lost delete: the handler still holds rv=", v->second.rv,
+             absl::StrCat("lost delete: the handler still holds rv=", v->second->rv,
                           ", the server lacks the key"),
              LastWriteStep(key));
-      } else if (cache_rv != v->second.rv) {
+      } else if (cache_rv != v->second->rv) {
         Fail("INV6", key, h->name_,
-             absl::StrCat("the handler holds rv=", v->second.rv, ", the indexer rv=",
+             absl::StrCat("the handler holds rv=", v->second->rv, ", the indexer rv=",
                           c->second.resource_version()),
              LastWriteStep(key));
       }

@@ -169,7 +169,8 @@ class HandlerRecorder final : public ResourceEventHandler {
   const std::shared_ptr<ResourceEventHandlerRegistration>& registration() const;
 
   const std::string& name() const;
-  const absl::btree_map<std::string, ViewEntry>& view() const;
+  // What the handler holds, by key (a sorted copy, for tests and reports).
+  absl::btree_map<std::string, ViewEntry> view() const;
   const HandlerCounts& counts() const;
   // Keys this handler ever saw present (for INV5).
   bool EverSaw(absl::string_view key) const;
@@ -205,7 +206,17 @@ class HandlerRecorder final : public ResourceEventHandler {
     bool got_delete = false;
     // An OnAdd with isInInitialList came for the key since the last restart.
     bool initial_add = false;
+    // The handler holds the key (its view), at `view`; view is stale when
+    // not held.
+    bool held = false;
+    ViewEntry view;
   };
+
+  // The held keys sorted, for the quiescent merge with the indexer.
+  std::vector<std::pair<const std::string*, const ViewEntry*>> SortedView() const;
+  // The entry the handler holds for `key`, or null.
+  const ViewEntry* Held(const std::string& key) const;
+  size_t HeldCount() const;
 
   // The key and RV of a notified object; reports (and returns false) when
   // the object has no key or an RV that is not a decimal integer.
@@ -224,10 +235,12 @@ class HandlerRecorder final : public ResourceEventHandler {
   Checker* const checker_;
   const Store* indexer_;
   std::shared_ptr<ResourceEventHandlerRegistration> registration_;
-  // Sorted for the quiescent merge with the indexer; a B-tree for the
-  // lookup at every notification.
-  absl::btree_map<std::string, ViewEntry> view_;
+  // Every key the handler was told of, with its view entry: one hash
+  // lookup per notification. The quiescent checks look each cached key up
+  // here, and sort the held keys (SortedView) only when some are not cached.
   absl::flat_hash_map<std::string, KeyState> keys_;
+  // Reused for each notification's trace line (no allocation per line).
+  std::string trace_line_;
   std::set<std::string> tombstone_keys_;
   HandlerCounts counts_;
   bool receives_resyncs_ = true;
@@ -325,17 +338,23 @@ class Checker {
   // The step NoteWrite recorded for the key's last write, or -1.
   int64_t LastWriteStep(absl::string_view key) const;
 
+  // The indexer's items, sorted by key, each key once (flat vectors: the
+  // quiescent walks touch every object, and tree nodes per key cost more
+  // than the checks).
+  using CacheItems = std::vector<std::pair<std::string, Item>>;
+  // The server's objects, sorted by key, each key once (the first object
+  // with that key when the truth repeats one).
+  using ServerItems = std::vector<std::pair<std::string, const api::Object*>>;
+
   // The CheckQuiescent parts. `cache` is the indexer's content by key.
-  void CheckConvergence(const std::vector<ObjectPtr>& truth,
-                        const std::map<std::string, Item>& cache);
-  void CheckIndexes(const Cache& indexer, const std::map<std::string, Item>& cache);
+  void CheckConvergence(const ServerItems& server, const CacheItems& cache);
+  void CheckIndexes(const Cache& indexer, const CacheItems& cache);
   // The indexer's items by key (sorted); a listed key it cannot get is INV1.
-  std::map<std::string, Item> CacheByKey(const Cache& indexer);
-  void CheckHandlerViews(const std::vector<ObjectPtr>& truth,
-                         const std::map<std::string, Item>& cache);
+  CacheItems CacheByKey(const Cache& indexer);
+  void CheckHandlerViews(const ServerItems& server, const CacheItems& cache);
   // INV2 for the cache itself: per key, the RV at this quiescent point is
   // not below the one at the previous.
-  void CheckCacheNeverWentBack(const std::map<std::string, Item>& cache);
+  void CheckCacheNeverWentBack(const CacheItems& cache);
 
   Tracer* const tracer_;
   const Runtime* const clock_;
@@ -348,8 +367,8 @@ class Checker {
   // The first few allowed time travels, for Describe.
   std::vector<Violation> time_travel_examples_;
   std::vector<std::shared_ptr<HandlerRecorder>> handlers_;
-  // The cache's RVs at the last quiescent check, by key.
-  std::map<std::string, int64_t> cache_rvs_;
+  // The cache's RVs at the last quiescent check, sorted by key.
+  std::vector<std::pair<std::string, int64_t>> cache_rvs_;
   // The informer's HasSynced at the last CheckStep (INV9: monotonic).
   bool informer_synced_last_ = false;
   // States served so far (INV11).

@@ -188,6 +188,8 @@ class Workload {
   std::vector<Live> live_;
   absl::flat_hash_map<std::string, size_t> live_index_;  // key -> live_ slot
   WorkloadStats stats_;
+  // Reused for each write's trace line (no allocation per line).
+  std::string trace_line_;
 };
 
 }  // namespace sim
