@@ -30,6 +30,9 @@
 
 #include <cstdint>
 
+#include <optional>
+
+#include "absl/strings/match.h"
 #include "absl/strings/string_view.h"
 
 namespace informersim {
@@ -50,6 +53,15 @@ inline absl::string_view ProfileName(Profile profile) {
       return "INTERIM";
   }
   return "UNKNOWN";
+}
+
+// The profile a name gives, in any case ("classic", "CURRENT", "Interim");
+// nullopt for any other name.
+inline std::optional<Profile> ProfileFromName(absl::string_view name) {
+  for (Profile p : {Profile::kClassic, Profile::kCurrent, Profile::kInterim}) {
+    if (absl::EqualsIgnoreCase(name, ProfileName(p))) return p;
+  }
+  return std::nullopt;
 }
 
 // The knobs a profile sets, spelled out so a test can vary one of them.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 #include <utility>
 
@@ -844,13 +845,8 @@ absl::StatusOr<SimOptions> OptionsFromFlags(const std::vector<std::string>& flag
     const std::string what = absl::StrCat("--", name);
     absl::Status status;
     if (name == "profile") {
-      const std::string p = absl::AsciiStrToLower(value);
-      if (p == "classic") {
-        o.profile = Profile::kClassic;
-      } else if (p == "current") {
-        o.profile = Profile::kCurrent;
-      } else if (p == "interim") {
-        o.profile = Profile::kInterim;
+      if (const std::optional<Profile> p = ProfileFromName(value); p.has_value()) {
+        o.profile = *p;
       } else {
         return absl::InvalidArgumentError(
             absl::StrCat(what, ": \"", value, "\" is not classic, current or interim"));

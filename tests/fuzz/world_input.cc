@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <optional>
 #include <string>
 
 #include "absl/strings/ascii.h"
@@ -26,12 +27,8 @@ absl::StatusOr<sim::SimOptions> WorldFromInput(absl::string_view bytes) {
   // A campaign against a bug that exists in one profile only fixes it.
   if (const char* profile = std::getenv("WORLD_FUZZER_PROFILE"); profile != nullptr && *profile) {
     const std::string p = absl::AsciiStrToLower(profile);
-    if (p == "classic") {
-      o.profile = Profile::kClassic;
-    } else if (p == "current") {
-      o.profile = Profile::kCurrent;
-    } else if (p == "interim") {
-      o.profile = Profile::kInterim;
+    if (const std::optional<Profile> fixed = ProfileFromName(p); fixed.has_value()) {
+      o.profile = *fixed;
     } else if (p != "both" && p != "any") {
       return absl::InvalidArgumentError(absl::StrCat(
           "WORLD_FUZZER_PROFILE=", profile, ": not classic, current, interim or both"));
