@@ -146,7 +146,8 @@ const char* const kToolFlags[] = {"trace_out", "replay",      "dump",         "c
                                   "failures_dir", "shrink",     "shrink_runs",
                                           "shrink_time", "shrink_failures", "emit_scenario",
                                   "all_runs", "run_seeds", "describe_scenario", "timeline",
-                                  "dump_key", "dump_kind", "dump_from", "dump_to", "dump_tasks"};
+                                  "dump_key", "dump_kind", "dump_from", "dump_to", "dump_tasks",
+                                  "progress"};
 
 bool IsBoolFlag(absl::string_view name) {
   return name == "slow_handler" || name == "bookmarks" || name == "watch_list" ||
@@ -154,7 +155,7 @@ bool IsBoolFlag(absl::string_view name) {
          name == "restart_time_travel_is_violation" ||
          name == "help" || name == "quiet" || name == "verbose" || name == "shrink" ||
          name == "shrink_failures" || name == "all_runs" || name == "describe_scenario" ||
-         name == "dump_tasks";
+         name == "dump_tasks" || name == "progress";
 }
 
 }  // namespace
@@ -981,7 +982,8 @@ absl::StatusOr<SimOptions> OptionsFromFlags(const std::vector<std::string>& flag
       o.restart_time_travel_is_violation = *b;
     } else if (name == "check_determinism" || name == "help" || name == "quiet" ||
                name == "verbose" || name == "shrink" || name == "shrink_failures" ||
-               name == "all_runs" || name == "describe_scenario" || name == "dump_tasks") {
+               name == "all_runs" || name == "describe_scenario" || name == "dump_tasks" ||
+               name == "progress") {
       absl::StatusOr<bool> b = ParseBool(what, value);
       if (!b.ok()) return b.status();
     } else if (name == "seeds") {

@@ -153,6 +153,14 @@ struct Expectations {
 enum class SwarmWorld { kNone, kSmall, kMedium, kLarge };
 absl::string_view SwarmWorldName(SwarmWorld world);
 
+// Where a run is, for a progress line (SimOptions::progress).
+struct RunProgress {
+  std::string phase;               // setup, faults, liveness, check, shutdown
+  absl::Duration virtual_time;     // since the informer's start (negative in setup)
+  absl::Duration fault_phase;      // the fault phase's length (--duration)
+  uint64_t steps = 0;              // scheduler steps so far
+};
+
 struct SimOptions {
   uint64_t seed = 1;
   std::string scenario = "default";
@@ -195,6 +203,9 @@ struct SimOptions {
   // Run control (not part of what a seed decides).
   bool keep_trace = false;
   uint64_t max_steps = 50000000;
+  // Called at each phase and every 65,536 scheduler steps (for a long run's
+  // progress line); it must not touch the simulation. Null: none.
+  std::function<void(const RunProgress&)> progress;
   // Tests only: the informer's queue maker (a deliberately broken queue).
   QueueFactory queue_factory;
   // Tests only: a layer between the informer's reflector and the (observed)

@@ -543,6 +543,7 @@ class Run {
     // watch cache serves nothing older than its own initial list).
     // The world's clock started WarmUp before time zero, so the informer
     // starts at zero: fault scripts, traces and reports share that clock.
+    if (options_.progress) world_.SetAfterStep([this] { MaybeProgress(); });
     world_.RunUntil(World::StartTime(), nullptr, options_.max_steps);
     world_.runtime()->AdvanceTo(World::StartTime());  // even if it went idle
     t0_ = world_.Now();
@@ -555,6 +556,7 @@ class Run {
       if (options_.user_handlers[i].added_at == absl::ZeroDuration()) AddUserHandler(i);
     }
     world_.SetAfterStep([this] {
+      MaybeProgress();
       checking_ = true;
       if (index_refused_.has_value()) NoteIndexCrash();
       // A crashed process is not observed until its restart.
@@ -663,7 +665,26 @@ class Run {
     return header;
   }
 
-  void Phase(absl::string_view name) { world_.tracer()->Record(PHASE, "sim", name); }
+  void Phase(absl::string_view name) {
+    world_.tracer()->Record(PHASE, "sim", name);
+    phase_ = std::string(name);
+    Progress();
+  }
+
+  void Progress() {
+    if (!options_.progress) return;
+    RunProgress p;
+    p.phase = phase_;
+    p.virtual_time = world_.Now() - World::StartTime();
+    p.fault_phase = options_.duration;
+    p.steps = world_.runtime()->steps_run();
+    options_.progress(p);
+  }
+
+  // After each step: a progress report every 2^16 steps.
+  void MaybeProgress() {
+    if (options_.progress && (++steps_since_progress_ & 0xffff) == 0) Progress();
+  }
 
   void MakeInformer() {
     SharedIndexInformerOptions io;
@@ -1364,6 +1385,8 @@ class Run {
 
   SimOptions options_;
   const std::vector<std::string> run_flags_;
+  std::string phase_;
+  uint64_t steps_since_progress_ = 0;
   World world_;
   Prng client_random_;
   FakeApiServer server_;

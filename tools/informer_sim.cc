@@ -18,6 +18,8 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <set>
 #include <thread>
@@ -114,6 +116,8 @@ constexpr char kUsage[] =
     "  --timeline=PATH       write Chrome trace JSON for Perfetto's UI: of the run\n"
     "                        (one seed), or with --dump of that trace file\n"
     "  --quiet               one line per run\n"
+    "  --progress            a progress line on stderr every 2s of a long run\n"
+    "                        (default: when stderr is a terminal and not --quiet)\n"
     "exit: 0 pass, 1 violation or difference, 2 bad flags or input (including a\n"
     "      run beyond the limits below, refused before it starts)\n";
 
@@ -138,6 +142,10 @@ struct ToolFlags {
   std::string failures_dir;
   bool check_determinism = false;
   bool quiet = false;
+  // A progress line on stderr every few seconds of a long single run; by
+  // default when stderr is a terminal.
+  bool progress = false;
+  bool progress_given = false;
   bool help = false;
   std::string trace_out;
   std::string timeline;
@@ -254,6 +262,9 @@ absl::StatusOr<ToolFlags> ParseToolFlags(const std::vector<std::string>& args) {
       (name == "dump_from" ? t.dump_from : t.dump_to) = d;
     } else if (name == "dump_tasks") {
       t.dump_tasks = on;
+    } else if (name == "progress") {
+      t.progress = on;
+      t.progress_given = true;
     } else if (name == "check_determinism") {
       t.check_determinism = on;
     } else if (name == "quiet") {
@@ -266,9 +277,30 @@ absl::StatusOr<ToolFlags> ParseToolFlags(const std::vector<std::string>& args) {
 }
 
 // Runs one seed; prints its summary; returns the result.
+// A progress line on stderr at most every two seconds of wall time (none for
+// a run shorter than that).
+std::function<void(const RunProgress&)> ProgressPrinter(uint64_t seed) {
+  const absl::Time started = absl::Now();
+  auto last = std::make_shared<absl::Time>(started);
+  return [seed, started, last](const RunProgress& p) {
+    const absl::Time now = absl::Now();
+    if (now - *last < absl::Seconds(2)) return;
+    *last = now;
+    std::fprintf(stderr,
+                 "informer_sim: seed %llu: %s, virtual %s of %s, %llu steps, %s wall\n",
+                 static_cast<unsigned long long>(seed), p.phase.c_str(),
+                 absl::FormatDuration(absl::Trunc(p.virtual_time, absl::Milliseconds(1))).c_str(),
+                 absl::FormatDuration(p.fault_phase).c_str(),
+                 static_cast<unsigned long long>(p.steps),
+                 absl::FormatDuration(absl::Trunc(now - started, absl::Seconds(1))).c_str());
+  };
+}
+
 absl::StatusOr<SimResult> RunOne(const SimOptions& options, const std::vector<std::string>& run_flags,
-                                 bool quiet) {
-  absl::StatusOr<SimResult> result = RunSimulation(options, run_flags);
+                                 bool quiet, bool progress = false) {
+  SimOptions run = options;
+  if (progress) run.progress = ProgressPrinter(options.seed);
+  absl::StatusOr<SimResult> result = RunSimulation(run, run_flags);
   if (!result.ok()) return result;
   if (quiet) {
     std::printf("seed %llu: %s, trace hash %016llx, %llu steps\n",
@@ -681,7 +713,9 @@ int Main(int argc, char** argv) {
       continue;
     }
     seed_options->keep_trace = !tool->trace_out.empty() || !tool->timeline.empty();
-    absl::StatusOr<SimResult> result = RunOne(*seed_options, run_flags, tool->quiet);
+    const bool progress = tool->progress_given ? tool->progress
+                                               : (!tool->quiet && isatty(STDERR_FILENO) != 0);
+    absl::StatusOr<SimResult> result = RunOne(*seed_options, run_flags, tool->quiet, progress);
     if (!result.ok()) return UsageError(std::string(result.status().message()));
     (result->passed ? passed : failed) += 1;
     if (!tool->emit_scenario.empty()) {

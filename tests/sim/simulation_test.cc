@@ -55,6 +55,31 @@ TEST_P(BothProfiles, DefaultScenarioPasses) {
   EXPECT_GT(r->handlers[2].counts.adds, 0);
 }
 
+// The progress hook sees every phase in order with steps and time moving
+// forward, and changes nothing in the run.
+TEST_P(BothProfiles, ProgressReportsPhasesAndChangesNothing) {
+  SimOptions o = Scenario("default", 2, GetParam());
+  absl::StatusOr<SimResult> quiet = RunSimulation(o);
+  std::vector<RunProgress> seen;
+  o.progress = [&seen](const RunProgress& p) { seen.push_back(p); };
+  absl::StatusOr<SimResult> watched = RunSimulation(o);
+  ASSERT_TRUE(quiet.ok() && watched.ok());
+  EXPECT_EQ(quiet->trace_hash, watched->trace_hash);
+  std::vector<std::string> phases;
+  for (const RunProgress& p : seen) {
+    if (phases.empty() || phases.back() != p.phase) phases.push_back(p.phase);
+  }
+  EXPECT_EQ(phases, (std::vector<std::string>{"setup", "faults", "liveness", "check", "shutdown"}));
+  // The default run has well over 2^16 steps: reports between phases too.
+  EXPECT_GT(seen.size(), phases.size());
+  for (size_t i = 1; i < seen.size(); ++i) {
+    EXPECT_GE(seen[i].steps, seen[i - 1].steps);
+    EXPECT_GE(seen[i].virtual_time, seen[i - 1].virtual_time);
+  }
+  EXPECT_LT(seen.front().virtual_time, absl::ZeroDuration());  // setup runs before time zero
+  EXPECT_EQ(seen.front().fault_phase, o.duration);
+}
+
 TEST_P(BothProfiles, CalmScenarioPassesWithOneListAndNoRelist) {
   SimOptions o = Scenario("calm", 3, GetParam());
   o.duration = absl::Seconds(20);
