@@ -173,7 +173,8 @@ def fuzz_campaign(binary, profiles, args, name, log):
         "execs": max(execs) if execs else 0,
         "seconds_to_first_failure": round(wall, 2) if caught else None,
         "invariants": ", ".join(invariants),
-        "crash_input": kept,
+        # Relative to --scratch: the report names no path of this machine.
+        "crash_input": os.path.relpath(kept, args.scratch) if kept else None,
         "wall_seconds": round(wall, 1),
         "command": f"WORLD_FUZZER_PROFILE={profiles} world_fuzzer -max_total_time={budget} -fork={args.jobs}",
     }
