@@ -346,8 +346,8 @@ class Validator {
       absl::StatusOr<labels::Selector> selector = labels::Parse(in.label_selector());
       if (!selector.ok()) {
         Error(t, d, "label_selector", -1,
-              absl::StrCat("label_selector \"", in.label_selector(),
-                           "\" is not a label selector: ", selector.status().message()));
+              absl::StrCat("\"", in.label_selector(), "\" is not a label selector: ",
+                           selector.status().message()));
       }
     }
     std::set<std::string> seen;

@@ -1603,7 +1603,11 @@ std::string FormatSummary(const SimOptions& o, const SimResult& r) {
   absl::StrAppend(&out, absl::StrJoin(lags, ", "), "], ", o.workload.initial_objects,
                   " initial objects, ", o.workload.writes_per_second, " writes/s for ",
                   absl::FormatDuration(o.duration), ", page size ", o.page_size, ", resync ",
-                  absl::FormatDuration(o.resync_period), "\n");
+                  absl::FormatDuration(o.resync_period));
+  if (!o.label_selector.empty()) {
+    absl::StrAppend(&out, ", label selector \"", o.label_selector, "\"");
+  }
+  absl::StrAppend(&out, "\n");
   const ApiServerStats& s = r.server;
   absl::StrAppend(&out, "injected:\n");
   absl::StrAppend(&out, "  scripted: ", r.injected.empty() ? "none" : absl::StrJoin(r.injected, ", "),
