@@ -276,7 +276,8 @@ SimOptions DrawSwarm(const SimOptions& base, uint64_t seed, bool keep_duration =
 // The swarm's world drawn from a fuzzer's choices instead of the seed (the
 // world fuzzer, tests/fuzz/world_fuzzer.cc): every knob the swarm draws is
 // the fuzzer's; `seed` still drives the run itself (workload, rate faults,
-// scheduler). Exhausted choices give the simplest world.
+// scheduler). Exhausted choices give the simplest world. It draws no label
+// selector (the fuzzer's choice layout stays as it was).
 SimOptions DrawWorldFromChoices(ChoiceStream& choices, const SimOptions& base, uint64_t seed,
                                 SwarmWorld world);
 
