@@ -18,4 +18,24 @@ absl::string_view WatchEventTypeName(WatchEventType type) {
   return "UNKNOWN";
 }
 
+void FilteredListerWatcher::List(const ListOptions& options, ListCallback done) {
+  ListOptions tweaked = options;
+  if (tweak_) tweak_(&tweaked);
+  inner_->List(tweaked, std::move(done));
+}
+
+void FilteredListerWatcher::Watch(const ListOptions& options,
+                                  std::shared_ptr<WatchConsumer> consumer,
+                                  WatchCallback started) {
+  ListOptions tweaked = options;
+  if (tweak_) tweak_(&tweaked);
+  inner_->Watch(tweaked, std::move(consumer), std::move(started));
+}
+
+TweakListOptionsFunc WithLabelSelector(std::string label_selector) {
+  return [label_selector = std::move(label_selector)](ListOptions* options) {
+    options->label_selector = label_selector;
+  };
+}
+
 }  // namespace informersim

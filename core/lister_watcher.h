@@ -21,9 +21,11 @@
 #define INFORMERSIM_CORE_LISTER_WATCHER_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/functional/any_invocable.h"
@@ -56,6 +58,13 @@ struct ListOptions {
   // Watch only: stream the current state as Added events first, ending with
   // an initial-events-end bookmark (watch-list, KEP 3157).
   std::optional<bool> send_initial_events;
+  // metav1.ListOptions.LabelSelector in its textual form (core/labels.h
+  // Parse); "" selects everything. The server answers LIST, WATCH and
+  // watch-list with the matching objects only. The Reflector builds fresh
+  // options for every request and never sets it, as client-go's does: a
+  // selector reaches the server through the ListerWatcher (client-go's
+  // tweakListOptions, FilteredListerWatcher below).
+  std::string label_selector;
 };
 
 // One page of a list (a *List object's ListMeta and Items).
@@ -121,6 +130,36 @@ class ListerWatcher {
   // watch-list and LIST at once (RF3).
   virtual bool IsWatchListSemanticsUnsupported() const { return false; }
 };
+
+// client-go's filtered ListWatch (NewFilteredListWatchFromClient, and the
+// tweakListOptions of a filtered informer factory): every List and Watch
+// request passes through `tweak` before it reaches `inner`, so options the
+// Reflector builds afresh for each request (first pages, continue pages,
+// watches, watch-lists) all carry what the tweak sets.
+//
+// Thread safety: as `inner`; `tweak` must be safe to call concurrently.
+// `inner` must outlive this.
+using TweakListOptionsFunc = std::function<void(ListOptions*)>;
+
+class FilteredListerWatcher final : public ListerWatcher {
+ public:
+  FilteredListerWatcher(ListerWatcher* inner, TweakListOptionsFunc tweak)
+      : inner_(inner), tweak_(std::move(tweak)) {}
+  void List(const ListOptions& options, ListCallback done) override;
+  void Watch(const ListOptions& options, std::shared_ptr<WatchConsumer> consumer,
+             WatchCallback started) override;
+  bool IsWatchListSemanticsUnsupported() const override {
+    return inner_->IsWatchListSemanticsUnsupported();
+  }
+
+ private:
+  ListerWatcher* const inner_;
+  const TweakListOptionsFunc tweak_;
+};
+
+// A tweak that sets the label selector on every request (an informer
+// factory's WithTweakListOptions setting options.LabelSelector).
+TweakListOptionsFunc WithLabelSelector(std::string label_selector);
 
 }  // namespace informersim
 

@@ -5,6 +5,7 @@
 #include <cassert>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <utility>
 
@@ -15,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "core/api_errors.h"
+#include "core/labels.h"
 #include "sim/identity.h"
 
 namespace informersim {
@@ -80,6 +82,7 @@ std::string DescribeRequest(absl::string_view verb, const ListOptions& o) {
   }
   if (o.allow_watch_bookmarks) absl::StrAppend(&out, " bookmarks");
   if (o.timeout_seconds.has_value()) absl::StrAppend(&out, " timeout=", *o.timeout_seconds, "s");
+  if (!o.label_selector.empty()) absl::StrAppend(&out, " labelSelector=\"", o.label_selector, "\"");
   return out;
 }
 
@@ -90,6 +93,14 @@ std::string DescribeError(const absl::Status& s) {
 }
 
 enum class WaitResult : uint8_t { kReached, kTimedOut, kShutdown };
+
+// A request's label selector: nullopt selects everything (no selector given,
+// and then nothing is filtered at all).
+using Selection = std::optional<labels::Selector>;
+
+bool Selects(const Selection& selection, const api::Object& object) {
+  return !selection.has_value() || selection->Matches(object.metadata().labels());
+}
 
 }  // namespace
 
@@ -102,6 +113,8 @@ struct FakeApiServer::State : public std::enable_shared_from_this<FakeApiServer:
     std::shared_ptr<WatchConsumer> consumer;
     WatchCallback started;
     bool allow_bookmarks = false;
+    // The request's label selector (the watch cache's filter).
+    Selection selection;
     // Set by the client's Stop: nothing more is handed to the consumer.
     bool stopped = false;
     // Set by Shutdown: the stream is dropped without a word.
@@ -259,6 +272,60 @@ struct FakeApiServer::State : public std::enable_shared_from_this<FakeApiServer:
     return InvalidApiError(message);
   }
 
+  // The request's labelSelector, parsed as the API server's parameter
+  // decoding does: a selector that does not parse is a 400.
+  absl::StatusOr<Selection> ParseSelection(const ListOptions& o) {
+    if (o.label_selector.empty()) return Selection();
+    absl::StatusOr<labels::Selector> parsed = labels::Parse(o.label_selector);
+    if (!parsed.ok()) {
+      return BadRequest(absl::StrCat("unable to parse labelSelector \"", o.label_selector,
+                                     "\": ", parsed.status().message()));
+    }
+    if (parsed->Empty()) return Selection();
+    return Selection(*std::move(parsed));
+  }
+
+  // What a watch with `selection` is sent for `change`, as the watch cache
+  // decides from the object before and after it: nothing when neither
+  // matches; ADDED when only the new state matches (it entered the
+  // selection); MODIFIED when both do; DELETED when only the old one does
+  // (it left, or was deleted), carrying the old state stamped with the
+  // change's RV. False: nothing to send.
+  static bool ForWatch(const Selection& selection, const Change& change, WatchEventType* type,
+                       ObjectPtr* object) {
+    if (!selection.has_value()) {
+      *type = change.type;
+      *object = change.object;
+      return true;
+    }
+    const bool now_in =
+        change.type != WatchEventType::kDeleted && Selects(selection, *change.object);
+    const bool was_in = change.prev != nullptr && Selects(selection, *change.prev);
+    if (now_in) {
+      *type = was_in ? WatchEventType::kModified : WatchEventType::kAdded;
+      *object = change.object;
+      return true;
+    }
+    if (!was_in) return false;
+    *type = WatchEventType::kDeleted;
+    if (change.type == WatchEventType::kDeleted) {
+      *object = change.object;  // already the last state at the deletion's RV
+    } else {
+      api::Object left = *change.prev;
+      left.mutable_metadata()->set_resource_version(absl::StrCat(change.rv));
+      *object = MakeObject(std::move(left));
+    }
+    return true;
+  }
+
+  void SendChange(const std::shared_ptr<WatchState>& w, const Change& change) {
+    WatchEventType type;
+    ObjectPtr object;
+    if (ForWatch(w->selection, change, &type, &object)) {
+      SendObjectEvent(w, type, std::move(object), /*initial=*/false);
+    }
+  }
+
   // Request-level faults shared by LIST and WATCH, in a fixed draw order.
   absl::Status RequestFault(const Instance& inst, bool is_list) {
     const absl::string_view verb = is_list ? "LIST" : "WATCH";
@@ -379,7 +446,7 @@ struct FakeApiServer::State : public std::enable_shared_from_this<FakeApiServer:
       // Every streaming watch of this instance has sent everything before
       // this change, so it follows on each. (Sending never adds watches.)
       for (const auto& w : inst.watches) {
-        if (!w->done()) SendObjectEvent(w, c.type, c.object, /*initial=*/false);
+        if (!w->done()) SendChange(w, c);
       }
     }
     inst.visible_rv = rv;
@@ -424,8 +491,11 @@ struct FakeApiServer::State : public std::enable_shared_from_this<FakeApiServer:
     Trace(StepKind::REQUEST, inst.name, DescribeRequest("LIST", o));
     absl::Status fault = RequestFault(inst, /*is_list=*/true);
     if (!fault.ok()) return Respond(i, std::move(done), std::move(fault));
+    absl::StatusOr<Selection> parsed = ParseSelection(o);
+    if (!parsed.ok()) return Respond(i, std::move(done), parsed.status());
+    Selection selection = *std::move(parsed);
 
-    if (!o.continue_token.empty()) return ListContinue(i, o, std::move(done));
+    if (!o.continue_token.empty()) return ListContinue(i, o, selection, std::move(done));
 
     if (o.resource_version.empty()) {
       if (o.resource_version_match != ResourceVersionMatch::kUnset) {
@@ -434,7 +504,7 @@ struct FakeApiServer::State : public std::enable_shared_from_this<FakeApiServer:
                                "forbidden unless resourceVersion is provided"));
       }
       // Consistent read: the store's latest, paginated.
-      return RespondPage(i, std::move(done), store.current_rv(), "", o.limit);
+      return RespondPage(i, std::move(done), store.current_rv(), "", o.limit, selection);
     }
     int64_t rv = 0;
     if (!ParseResourceVersion(o.resource_version, &rv)) {
@@ -452,7 +522,7 @@ struct FakeApiServer::State : public std::enable_shared_from_this<FakeApiServer:
                                "is forbidden for resourceVersion \"0\""));
       }
       // Any version: the cache as it is, one page (limit ignored).
-      return RespondCache(i, std::move(done));
+      return RespondCache(i, std::move(done), selection);
     }
     if (exact) {
       // The store's snapshot at rv (etcd answers at once).
@@ -465,12 +535,13 @@ struct FakeApiServer::State : public std::enable_shared_from_this<FakeApiServer:
                                             store.compacted_rv(), ")"),
                                /*drawn_gone=*/false));
       }
-      return RespondPage(i, std::move(done), rv, "", o.limit);
+      return RespondPage(i, std::move(done), rv, "", o.limit, selection);
     }
     // Not older than rv: the cache once it has reached rv.
     WaitFor(i, rv,
-            [this, i, rv, done = std::move(done)](WaitResult r) mutable {
-              if (r == WaitResult::kReached) return RespondCache(i, std::move(done));
+            [this, i, rv, selection = std::move(selection),
+             done = std::move(done)](WaitResult r) mutable {
+              if (r == WaitResult::kReached) return RespondCache(i, std::move(done), selection);
               if (r == WaitResult::kShutdown) {
                 return Respond(i, std::move(done),
                                ConnectionRefusedError(absl::StrCat("apiserver ",
@@ -480,7 +551,8 @@ struct FakeApiServer::State : public std::enable_shared_from_this<FakeApiServer:
             });
   }
 
-  void ListContinue(size_t i, const ListOptions& o, ListCallback done) {
+  void ListContinue(size_t i, const ListOptions& o, const Selection& selection,
+                    ListCallback done) {
     // The API server's validation and etcd3's store: a continue may come with
     // no resourceVersion or "0", never a match.
     if (o.resource_version_match != ResourceVersionMatch::kUnset) {
@@ -518,13 +590,20 @@ struct FakeApiServer::State : public std::enable_shared_from_this<FakeApiServer:
                      BadRequest(absl::StrCat("continue key is not valid: revision ", rv,
                                              " is in the future")));
     }
-    RespondPage(i, std::move(done), rv, key, o.limit, /*continued=*/true);
+    RespondPage(i, std::move(done), rv, key, o.limit, selection, /*continued=*/true);
   }
 
   void RespondPage(size_t i, ListCallback done, int64_t rv, absl::string_view start_key,
-                   int64_t limit, bool continued = false) {
-    // A negative limit means no limit, as a zero one does.
-    absl::StatusOr<StorePage> page = store.PageAt(rv, start_key, std::max<int64_t>(limit, 0));
+                   int64_t limit, const Selection& selection, bool continued = false) {
+    // A negative limit means no limit, as a zero one does. With a selector
+    // a page holds `limit` matching objects (etcd's store reads on until it
+    // has them) and the remaining count is not known, so not sent.
+    std::function<bool(const api::Object&)> filter;
+    if (selection.has_value()) {
+      filter = [&selection](const api::Object& obj) { return Selects(selection, obj); };
+    }
+    absl::StatusOr<StorePage> page =
+        store.PageAt(rv, start_key, std::max<int64_t>(limit, 0), filter);
     if (!page.ok()) {
       if (IsExpiredOrGone(page.status())) ++stats.expired_responses;
       return Respond(i, std::move(done), page.status());
@@ -534,18 +613,20 @@ struct FakeApiServer::State : public std::enable_shared_from_this<FakeApiServer:
     out.items = std::move(page->items);
     if (!page->next_key.empty()) {
       out.continue_token = EncodeContinue(page->rv, page->next_key);
-      out.remaining_item_count = page->remaining;
+      if (!selection.has_value()) out.remaining_item_count = page->remaining;
     }
     if (!continued && page->rv < store.current_rv()) ++stats.stale_lists;
     Respond(i, std::move(done), std::move(out));
   }
 
-  void RespondCache(size_t i, ListCallback done) {
+  void RespondCache(size_t i, ListCallback done, const Selection& selection) {
     const Instance& inst = instances[i];
     ListPage out;
     out.resource_version = absl::StrCat(inst.visible_rv);
-    out.items.reserve(inst.state.size());
-    for (const auto& [key, obj] : inst.state) out.items.push_back(obj);
+    if (!selection.has_value()) out.items.reserve(inst.state.size());
+    for (const auto& [key, obj] : inst.state) {
+      if (Selects(selection, *obj)) out.items.push_back(obj);
+    }
     if (inst.visible_rv < store.current_rv()) ++stats.stale_lists;
     Respond(i, std::move(done), std::move(out));
   }
@@ -590,6 +671,9 @@ struct FakeApiServer::State : public std::enable_shared_from_this<FakeApiServer:
           absl::StrCat(DescribeRequest("WATCH", o), " watch=", w->id));
     absl::Status fault = RequestFault(inst, /*is_list=*/false);
     if (!fault.ok()) return FailWatch(w, std::move(fault));
+    absl::StatusOr<Selection> parsed = ParseSelection(o);
+    if (!parsed.ok()) return FailWatch(w, parsed.status());
+    w->selection = *std::move(parsed);
 
     const bool has_sie = o.send_initial_events.has_value();
     if (has_sie && !options.watch_list_supported) {
@@ -668,7 +752,7 @@ struct FakeApiServer::State : public std::enable_shared_from_this<FakeApiServer:
       Open(w, timeout_seconds);
       for (const Change* c : *history) {
         if (w->done()) break;
-        SendObjectEvent(w, c->type, c->object, /*initial=*/false);
+        SendChange(w, *c);
       }
     });
   }
@@ -782,7 +866,9 @@ struct FakeApiServer::State : public std::enable_shared_from_this<FakeApiServer:
     // for no reference counts. Sending mutates no state, so they stay valid.
     std::vector<const ObjectPtr*> objects;
     objects.reserve(inst.state.size());
-    for (const auto& [key, obj] : inst.state) objects.push_back(&obj);
+    for (const auto& [key, obj] : inst.state) {
+      if (Selects(w->selection, *obj)) objects.push_back(&obj);
+    }
     // Any order is legal; Fisher-Yates from the server's stream.
     for (size_t k = objects.size(); k > 1; --k) {
       std::swap(objects[k - 1], objects[static_cast<size_t>(random.Below(k))]);

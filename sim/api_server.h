@@ -60,9 +60,19 @@
 //     instance. A watch's `started` precedes its events; after the
 //     client's Stop nothing more reaches its consumer, not even deliveries
 //     already queued.
+//   - Label selectors (ListOptions::label_selector), as the watch cache
+//     filters: LIST answers with the selected objects only (same RV; pages
+//     of `limit` selected objects, continue over the selected keys of the
+//     snapshot, no remainingItemCount); a watch's initial events are the
+//     selected objects; each change goes by the object before and after it:
+//     ADDED when it entered the selection, MODIFIED when it stayed in,
+//     DELETED (the old state at the change's RV) when it left or was
+//     deleted, nothing when it stayed out. Bookmarks are unchanged. A
+//     selector that does not parse is 400 BadRequest.
 //   - Errors counted in ApiServerStats::bad_requests: 400 BadRequest
 //     (malformed continue, continue with a resourceVersion, a non-numeric
-//     resourceVersion) and 422 Invalid (forbidden option combinations).
+//     resourceVersion, a label selector that does not parse) and 422
+//     Invalid (forbidden option combinations).
 //   - Shutdown: timers stop, open streams are dropped without OnClosed,
 //     requests waiting for a cache are answered "connection refused", and
 //     every later request is refused. The destructor shuts down; tasks still

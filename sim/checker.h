@@ -40,7 +40,8 @@
 //     INV9  the informer's HasSynced is monotonic; a registration's
 //           HasSynced implies the informer's.
 //   at quiescence (CheckQuiescent):
-//     INV1  the indexer's keys, RVs and objects equal the server's;
+//     INV1  the indexer's keys, RVs and objects equal the server's (the
+//           `truth` given: with a label selector, the objects it selects);
 //     INV8  every index equals the index recomputed from the items;
 //     INV6  each handler's replayed view equals the indexer (key and RV);
 //     INV2  per key, the cache's RV is not below the previous quiescent
@@ -290,7 +291,9 @@ class Checker {
   // after it, which is fine single-threaded.
   void CheckSyncState(bool informer_has_synced);
 
-  // Full checks at a quiescent point, against `truth` (sorted by key).
+  // Full checks at a quiescent point, against `truth` (sorted by key): the
+  // server's objects as the informer should hold them (those its label
+  // selector selects; the simulation filters them).
   void CheckQuiescent(const std::vector<ObjectPtr>& truth, const Cache& indexer);
   // INV8 alone, at any point (no truth needed): every stored item is
   // accepted by every index function and the indexes agree with the items.

@@ -47,9 +47,10 @@ void MvccStore::Append(HistoryMap::iterator it, std::string key, WatchEventType 
     it = histories_.emplace(key, History{}).first;
     lookup_.emplace(absl::string_view(it->first), it);
   }
+  ObjectPtr prev = it->second.versions.empty() ? nullptr : it->second.versions.back().object;
   it->second.versions.push_back(
       Version{rv, type == WatchEventType::kDeleted ? nullptr : object});
-  log_.push_back(Change{rv, type, std::move(key), std::move(object), now});
+  log_.push_back(Change{rv, type, std::move(key), std::move(object), std::move(prev), now});
   current_rv_ = rv;
 }
 
@@ -158,8 +159,9 @@ absl::StatusOr<std::vector<ObjectPtr>> MvccStore::SnapshotAt(int64_t rv) const {
   return out;
 }
 
-absl::StatusOr<StorePage> MvccStore::PageAt(int64_t rv, absl::string_view start_key,
-                                            int64_t limit) const {
+absl::StatusOr<StorePage> MvccStore::PageAt(
+    int64_t rv, absl::string_view start_key, int64_t limit,
+    const std::function<bool(const api::Object&)>& filter) const {
   if (absl::Status s = CheckReadable(rv, "page"); !s.ok()) return s;
   if (limit < 0) {
     return absl::InvalidArgumentError(
@@ -172,6 +174,7 @@ absl::StatusOr<StorePage> MvccStore::PageAt(int64_t rv, absl::string_view start_
   for (auto it = histories_.lower_bound(start_key); it != histories_.end(); ++it) {
     const ObjectPtr& object = VisibleAt(it->second, rv);
     if (object == nullptr) continue;
+    if (filter && !filter(*object)) continue;
     if (page.items.size() < cap) {
       page.items.push_back(object);
       continue;

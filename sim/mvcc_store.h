@@ -49,6 +49,10 @@ struct Change {
   // The object as of this change, resourceVersion = rv (for a delete: the
   // last state, stamped with the deletion's rv).
   ObjectPtr object;
+  // The key's state just before this change (null for a create): a watch
+  // with a label selector tells by it whether the object left or entered
+  // the selection (the watch cache's PrevObject).
+  ObjectPtr prev;
   // Virtual time of the commit (drives lagging watch caches).
   absl::Time committed_at;
 };
@@ -93,7 +97,11 @@ class MvccStore {
   absl::StatusOr<std::vector<ObjectPtr>> SnapshotAt(int64_t rv) const;
   // Up to `limit` (0 = all) objects of the snapshot at `rv` whose key is >=
   // `start_key`; errors as SnapshotAt.
-  absl::StatusOr<StorePage> PageAt(int64_t rv, absl::string_view start_key, int64_t limit) const;
+  // With `filter`, only the objects it accepts fill the page (and count in
+  // `remaining`); the next key is the next accepted one.
+  absl::StatusOr<StorePage> PageAt(
+      int64_t rv, absl::string_view start_key, int64_t limit,
+      const std::function<bool(const api::Object&)>& filter = nullptr) const;
   // The changes with rv in (after_rv, up_to_rv], in order: 410 Expired if
   // after_rv < compacted_rv().
   absl::StatusOr<std::vector<const Change*>> ChangesAfter(int64_t after_rv,

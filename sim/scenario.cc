@@ -13,6 +13,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
+#include "core/labels.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
 #include "scenarios/embedded.h"
@@ -341,6 +342,14 @@ class Validator {
     if (in.has_batch_size() && (in.batch_size() < 1 || in.batch_size() > 1000000)) {
       Error(t, d, "batch_size", -1, "batch_size must be in [1, 1000000]");
     }
+    if (in.has_label_selector()) {
+      absl::StatusOr<labels::Selector> selector = labels::Parse(in.label_selector());
+      if (!selector.ok()) {
+        Error(t, d, "label_selector", -1,
+              absl::StrCat("\"", in.label_selector(), "\" is not a label selector: ",
+                           selector.status().message()));
+      }
+    }
     std::set<std::string> seen;
     for (int i = 0; i < in.index_size(); ++i) {
       if (KnownIndexes().count(in.index(i)) == 0) {
@@ -621,6 +630,7 @@ void ApplyScenario(const ScenarioFile& file, SimOptions* o) {
       o->max_internal_error_retry_duration = Dur(in.max_internal_error_retry_duration());
     }
     if (in.has_batch_size()) o->batch_size = static_cast<size_t>(in.batch_size());
+    if (in.has_label_selector()) o->label_selector = in.label_selector();
     if (in.index_size() > 0) o->indexes.assign(in.index().begin(), in.index().end());
   }
   if (s.has_server()) {
@@ -822,6 +832,7 @@ std::string ScenarioText(const SimOptions& o, const std::vector<std::string>& co
     in.set_max_internal_error_retry_duration(DurText(o.max_internal_error_retry_duration));
   }
   in.set_batch_size(static_cast<int64_t>(o.batch_size));
+  if (!o.label_selector.empty()) in.set_label_selector(o.label_selector);
   for (const std::string& i : o.indexes) in.add_index(i);
   scenarios::Server& sv = *s.mutable_server();
   for (absl::Duration lag : o.server.instance_lags) sv.add_instance()->set_lag(DurText(lag));

@@ -12,6 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "core/labels.h"
 #include "sim/choice_stream.h"
 #include "sim/limits.h"
 #include "sim/prng.h"
@@ -139,6 +140,7 @@ const char* const kRunFlags[] = {
     "handlers", "late_handlers", "slow_handler", "resync",        "page_size",
     "bookmarks", "watch_list", "swarm",         "allow_time_travel",
     "restart_time_travel_is_violation", "rates_off", "refused_tags", "world",
+    "label_selector",
 };
 const char* const kToolFlags[] = {"trace_out", "replay",      "dump",         "check_determinism",
                                   "seeds",     "help",        "quiet",        "jobs",
@@ -433,6 +435,13 @@ absl::Status ValidateOptions(const SimOptions& o) {
   }
   if (o.batch_size == 0) return absl::InvalidArgumentError("batch_size must be positive");
   if (o.page_size < 0) return absl::InvalidArgumentError("page_size must not be negative");
+  if (!o.label_selector.empty()) {
+    absl::StatusOr<labels::Selector> selector = labels::Parse(o.label_selector);
+    if (!selector.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("label selector \"", o.label_selector,
+                                                     "\": ", selector.status().message()));
+    }
+  }
   absl::Status workload = Workload::Validate(o.workload);
   if (!workload.ok()) return workload;
   absl::Status size = CheckRunSize(o);
@@ -738,12 +747,48 @@ SimOptions DrawSwarmFrom(Source& r, const SimOptions& base, uint64_t seed, bool 
 
 }  // namespace
 
+// A fifth of the seeds watch through a label selector on the "app" label
+// (values a0..a<label_values-1>, sometimes one no object carries), one of
+// the shapes informers use: equality, inequality, set membership and
+// existence. Objects whose label changes move in and out of it.
+std::string DrawLabelSelector(Prng& r, int label_values) {
+  // The draw's upper fifth (the lower one would give the golden swarm seed
+  // of tests/sim/golden_trace_test.cc a selector and move its hash).
+  if (r.Chance(0.8)) return "";
+  // One past the values in use: a value nobody has now and then.
+  const uint64_t values = static_cast<uint64_t>(std::max(label_values, 1)) + 1;
+  const uint64_t shape = r.Below(6);
+  const std::string v = absl::StrCat("a", r.Below(values));
+  std::string w = absl::StrCat("a", r.Below(values));
+  if (w == v) w = absl::StrCat("a", values);
+  switch (shape) {
+    case 0:
+      return absl::StrCat("app=", v);
+    case 1:
+      return absl::StrCat("app!=", v);
+    case 2:
+      return absl::StrCat("app in (", v, ",", w, ")");
+    case 3:
+      return absl::StrCat("app notin (", v, ",", w, ")");
+    case 4:
+      return "app";
+    default:
+      return "!app";
+  }
+}
+
 SimOptions DrawSwarm(const SimOptions& base, uint64_t seed, bool keep_duration,
                      SwarmWorld world) {
   Prng r = Prng::Stream(seed, "swarm");
   // From a stream of its own: a draw added here shifts no other.
   const bool reasonless = Prng::Stream(seed, "swarm-shapes").Chance(0.15);
-  return DrawSwarmFrom(r, base, seed, keep_duration, world, reasonless);
+  SimOptions o = DrawSwarmFrom(r, base, seed, keep_duration, world, reasonless);
+  // Likewise: the selector's stream leaves every other draw of the seed as
+  // it was.
+  Prng selector = Prng::Stream(seed, "swarm-selector");
+  std::string drawn = DrawLabelSelector(selector, o.workload.label_values);
+  if (!drawn.empty()) o.label_selector = std::move(drawn);
+  return o;
 }
 
 SimOptions DrawWorldFromChoices(ChoiceStream& choices, const SimOptions& base, uint64_t seed,
@@ -960,6 +1005,14 @@ absl::StatusOr<SimOptions> OptionsFromFlags(const std::vector<std::string>& flag
       absl::StatusOr<absl::Duration> d = ParseDurationValue(what, value);
       if (!d.ok()) return d.status();
       o.resync_period = *d;
+    } else if (name == "label_selector") {
+      absl::StatusOr<labels::Selector> selector = labels::Parse(value);
+      if (!selector.ok()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(what, ": \"", value, "\" is not a label selector: ",
+                         selector.status().message()));
+      }
+      o.label_selector = value;
     } else if (name == "page_size") {
       absl::StatusOr<int64_t> n = ParseInt(what, value, 0, kMaxPageSize);
       if (!n.ok()) return n.status();

@@ -189,6 +189,11 @@ struct SimOptions {
   absl::Duration max_internal_error_retry_duration = absl::ZeroDuration();
   int64_t page_size = 0;
   size_t batch_size = 1000;
+  // The informer's label selector (metav1.ListOptions.LabelSelector, put
+  // on every request as a filtered informer factory does); "" selects
+  // everything. The checker compares the cache with the server's objects
+  // that it selects.
+  std::string label_selector;
   std::vector<HandlerSpec> handlers = {HandlerSpec{}, HandlerSpec{}};
   // The informer's index functions, by name: "namespace", "app" (the app
   // label), "tags" (the multi-valued tags label).
@@ -271,8 +276,9 @@ absl::StatusOr<SimOptions> ScenarioOptions(absl::string_view name, uint64_t seed
 // count, namespaces, label and tag values, write rate, recreate and
 // short-lived fractions and duration; profile, resync periods, page size,
 // bookmarks, watch-list, instances and lags, history window and compaction,
-// handler count and speeds, late handlers, fault rates, scripted faults).
-// Each seed explores its own corner. `keep_duration`: the base's duration
+// handler count and speeds, late handlers, fault rates, scripted faults,
+// and for a fifth of the seeds a label selector on the "app" label, drawn
+// from a stream of its own). Each seed explores its own corner. `keep_duration`: the base's duration
 // stands (the user set it) and the faults are drawn within it.
 // `world`, unless kNone, forces the size class (the draws stay the same).
 SimOptions DrawSwarm(const SimOptions& base, uint64_t seed, bool keep_duration = false,
@@ -281,7 +287,8 @@ SimOptions DrawSwarm(const SimOptions& base, uint64_t seed, bool keep_duration =
 // The swarm's world drawn from a fuzzer's choices instead of the seed (the
 // world fuzzer, tests/fuzz/world_fuzzer.cc): every knob the swarm draws is
 // the fuzzer's; `seed` still drives the run itself (workload, rate faults,
-// scheduler). Exhausted choices give the simplest world.
+// scheduler). Exhausted choices give the simplest world. It draws no label
+// selector (the fuzzer's choice layout stays as it was).
 SimOptions DrawWorldFromChoices(ChoiceStream& choices, const SimOptions& base, uint64_t seed,
                                 SwarmWorld world);
 

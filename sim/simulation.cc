@@ -18,6 +18,8 @@
 #include "core/api_errors.h"
 #include "core/index.h"
 #include "core/keys.h"
+#include "core/labels.h"
+#include "core/lister_watcher.h"
 #include "core/mutex.h"
 #include "core/processor_listener.h"
 #include "core/reflector_feeder.h"
@@ -94,6 +96,8 @@ void AddIncarnation(const api::ObjectMeta& meta, Incarnations* out) {
 class CheckedWriter final : public ObjectWriter {
  public:
   CheckedWriter(FakeApiServer* server, Checker* checker) : server_(server), checker_(checker) {}
+  // Also told of every change the writer made.
+  void SetOnChange(std::function<void(const Change&)> hook) { on_change_ = std::move(hook); }
 
   absl::StatusOr<ObjectPtr> Create(api::Object object) override {
     return Noted(server_->Create(std::move(object)));
@@ -111,13 +115,17 @@ class CheckedWriter final : public ObjectWriter {
   absl::StatusOr<ObjectPtr> Noted(absl::StatusOr<ObjectPtr> written) {
     if (written.ok() && *written != nullptr) {
       const Change* change = server_->store().ChangeAt(ParseRv((*written)->metadata().resource_version()));
-      if (change != nullptr) checker_->NoteWrite(*change);
+      if (change != nullptr) {
+        checker_->NoteWrite(*change);
+        if (on_change_) on_change_(*change);
+      }
     }
     return written;
   }
 
   FakeApiServer* const server_;
   Checker* const checker_;
+  std::function<void(const Change&)> on_change_;
 };
 
 // Sits between the informer and the server. It remembers the first
@@ -134,12 +142,23 @@ class RequestObserver final : public ListerWatcher {
  public:
   RequestObserver(ListerWatcher* inner, Checker* checker) : inner_(inner), checker_(checker) {}
 
+  // The informer's label selector: every request must carry it (client-go's
+  // tweakListOptions applies it to each), and the first initial state's
+  // RVs are kept (INV9 with objects that leave the selection).
+  void SetLabelSelector(std::string selector) {
+    label_selector_ = std::move(selector);
+    keep_snapshot_rvs_ = !label_selector_.empty();
+  }
+  // key -> RV of the first initial state (with a label selector only).
+  const std::map<std::string, int64_t>& snapshot_rvs() const { return snapshot_rvs_; }
+
   // A new informer, whose reflector's last synced RV `last_sync` reads.
   void NewGeneration(std::function<std::string()> last_sync) {
     ++generation_;
     last_sync_ = std::move(last_sync);
     pages_.clear();
     snapshot_.reset();
+    snapshot_rvs_.clear();
     may_list_from_empty_ = false;
     must_relist_from_empty_ = false;
     must_list_next_ = false;
@@ -345,11 +364,22 @@ class RequestObserver final : public ListerWatcher {
       Incarnations keys;
       for (const ObjectPtr& o : items) AddIncarnation(o->metadata(), &keys);
       snapshot_ = std::move(keys);
+      if (keep_snapshot_rvs_) {
+        for (const ObjectPtr& o : items) {
+          snapshot_rvs_[ObjectKey(o->metadata().namespace_(), o->metadata().name())] =
+              ParseRv(o->metadata().resource_version());
+        }
+      }
     }
     pages_.clear();
   }
 
   void CheckRequest(const char* what, const ListOptions& o, bool watch_list) {
+    if (o.label_selector != label_selector_) {
+      Fail(absl::StrCat(what, watch_list ? " (watch-list)" : "",
+                        o.continue_token.empty() ? "" : " (continue)", " with labelSelector \"",
+                        o.label_selector, "\", not the informer's \"", label_selector_, "\""));
+    }
     if (!last_sync_ || !o.continue_token.empty()) return;  // later pages follow the first
     const std::string last = last_sync_();
     int64_t last_rv = -1;
@@ -402,6 +432,9 @@ class RequestObserver final : public ListerWatcher {
   std::function<std::string()> last_sync_;
   std::vector<ObjectPtr> pages_;
   std::optional<Incarnations> snapshot_;
+  std::string label_selector_;
+  bool keep_snapshot_rvs_ = false;
+  std::map<std::string, int64_t> snapshot_rvs_;
   // An Expired/Gone/too-large answer came since the last completed list.
   bool may_list_from_empty_ = false;
   // ... and it obliges the very next request to be a relist from "" (RF6).
@@ -532,6 +565,13 @@ class Run {
                   options.workload) {
     world_.tracer()->SetFaultObserver([this](absl::string_view actor) { NoteFault(actor); });
     observed_server_.SetOnWholeStateRequest([this] { FireArmed(); });
+    if (!options_.label_selector.empty()) {
+      // Validated with the options: it parses.
+      absl::StatusOr<labels::Selector> parsed = labels::Parse(options_.label_selector);
+      if (parsed.ok() && !parsed->Empty()) selector_ = *std::move(parsed);
+      observed_server_.SetLabelSelector(options_.label_selector);
+      writer_.SetOnChange([this](const Change& change) { NoteSelectedChange(change); });
+    }
   }
 
   absl::StatusOr<SimResult> Go() {
@@ -730,6 +770,13 @@ class Run {
     ListerWatcher* source = &observed_server_;
     if (options_.client_layer) {
       client_layers_.push_back(options_.client_layer(&observed_server_));
+      source = client_layers_.back().get();
+    }
+    if (!options_.label_selector.empty()) {
+      // A filtered informer: its ListerWatcher puts the selector on every
+      // request (client-go's tweakListOptions).
+      client_layers_.push_back(std::make_unique<FilteredListerWatcher>(
+          source, WithLabelSelector(options_.label_selector)));
       source = client_layers_.back().get();
     }
     QueueFeederFactory inner = ReflectorFeederFactory(source, world_.runtime(), &client_random_);
@@ -1035,7 +1082,7 @@ class Run {
   // compared untransformed (and so reported if the informer stored
   // something else).
   std::vector<ObjectPtr> Truth() {
-    std::vector<ObjectPtr> truth = server_.Objects();
+    std::vector<ObjectPtr> truth = SelectedObjects();
     if (options_.transform == nullptr) return truth;
     for (ObjectPtr& obj : truth) {
       absl::StatusOr<Item> t = options_.transform(Item(obj));
@@ -1100,7 +1147,7 @@ class Run {
     InvariantContext::Sources sources;
     sources.at = world_.Elapsed();
     sources.cache = informer_->GetIndexer();
-    sources.truth = [this] { return server_.Objects(); };
+    sources.truth = [this] { return SelectedObjects(); };
     sources.handler = [this](absl::string_view name) -> ResourceEventHandler* {
       for (size_t i = 0; i < user_slots_.size(); ++i) {
         if (options_.user_handlers[i].name == name) return user_slots_[i].instance.get();
@@ -1145,6 +1192,7 @@ class Run {
         for (const auto& [key, uid] : *first) {
           const ObjectPtr now = server_.store().Get(key);
           if (now == nullptr || now->metadata().uid() != uid) continue;  // deleted since
+          if (selector_.has_value() && LeftSelectionSince(key)) continue;
           absl::StatusOr<std::optional<Item>> stored = indexer->GetByKey(key);
           if (stored.ok() && stored->has_value()) continue;
           Violation v;
@@ -1176,6 +1224,16 @@ class Run {
     }
   }
 
+  // The key left the selection after the state of it that the first
+  // initial state held (the informer may have handled that DELETED before
+  // it synced, and the key's return may still be on its way).
+  bool LeftSelectionSince(const std::string& key) const {
+    auto left = left_rv_.find(key);
+    if (left == left_rv_.end()) return false;
+    auto seen = observed_server_.snapshot_rvs().find(key);
+    return seen == observed_server_.snapshot_rvs().end() || left->second > seen->second;
+  }
+
   // Safety at quiescent points during the fault phase too: whenever the
   // informer has caught up with the server and nothing is runnable, the
   // full checks hold. At most once per `quiescent_check_interval` of virtual
@@ -1201,7 +1259,7 @@ class Run {
       if (key.ok()) cache[*key] = std::string(item.resource_version());
     }
     int64_t differ = 0;
-    for (const ObjectPtr& o : server_.Objects()) {
+    for (const ObjectPtr& o : SelectedObjects()) {
       auto it = cache.find(ObjectKey(o->metadata().namespace_(), o->metadata().name()));
       if (it == cache.end() || it->second != o->metadata().resource_version()) ++differ;
       if (it != cache.end()) cache.erase(it);
@@ -1216,7 +1274,42 @@ class Run {
     // A listener that backs off after its handler crashed waits on a timer
     // with notifications still buffered: not idle.
     if (AnyHandlerBehind()) return false;
-    return ParseRv(informer_->LastSyncResourceVersion()) >= server_.current_rv();
+    return ParseRv(informer_->LastSyncResourceVersion()) >= SelectedRv();
+  }
+
+  // ---- The informer's label selector ----
+
+  // The server's objects the informer selects (all of them without a
+  // selector): the truth its cache must equal.
+  std::vector<ObjectPtr> SelectedObjects() const {
+    std::vector<ObjectPtr> objects = server_.Objects();
+    if (!selector_.has_value()) return objects;
+    objects.erase(std::remove_if(objects.begin(), objects.end(),
+                                 [this](const ObjectPtr& o) {
+                                   return !selector_->Matches(o->metadata().labels());
+                                 }),
+                  objects.end());
+    return objects;
+  }
+
+  bool Selected(const ObjectPtr& object) const {
+    return object != nullptr &&
+           (!selector_.has_value() || selector_->Matches(object->metadata().labels()));
+  }
+
+  // The RV the reflector must reach to have seen everything it can see:
+  // the server's latest, or with a selector the last change that its
+  // watches show (one that matched before or after). Later changes outside
+  // the selection reach it only through a bookmark or a list, if ever.
+  int64_t SelectedRv() const {
+    return selector_.has_value() ? selected_rv_ : server_.current_rv();
+  }
+
+  void NoteSelectedChange(const Change& change) {
+    const bool now_in = change.type != WatchEventType::kDeleted && Selected(change.object);
+    const bool was_in = Selected(change.prev);
+    if (now_in || was_in) selected_rv_ = change.rv;
+    if (was_in && !now_in) left_rv_[change.key] = change.rv;
   }
 
   void StepLimitViolation(absl::string_view phase) {
@@ -1399,6 +1492,12 @@ class Run {
   // Test-only layers under each informer (SimOptions::client_layer).
   std::vector<std::unique_ptr<ListerWatcher>> client_layers_;
   std::unique_ptr<SharedIndexInformer> informer_;
+  // The informer's label selector (nullopt: none, or one that selects
+  // everything); the RV of the last change it shows, and per key the RV at
+  // which it last left the selection.
+  std::optional<labels::Selector> selector_;
+  int64_t selected_rv_ = 0;
+  std::map<std::string, int64_t> left_rv_;
   // Informers stopped by a restart; destroyed after the final drain.
   std::vector<std::unique_ptr<SharedIndexInformer>> retired_;
   struct UserSlot {
@@ -1527,7 +1626,11 @@ std::string FormatSummary(const SimOptions& o, const SimResult& r) {
   absl::StrAppend(&out, absl::StrJoin(lags, ", "), "], ", o.workload.initial_objects,
                   " initial objects, ", o.workload.writes_per_second, " writes/s for ",
                   absl::FormatDuration(o.duration), ", page size ", o.page_size, ", resync ",
-                  absl::FormatDuration(o.resync_period), "\n");
+                  absl::FormatDuration(o.resync_period));
+  if (!o.label_selector.empty()) {
+    absl::StrAppend(&out, ", label selector \"", o.label_selector, "\"");
+  }
+  absl::StrAppend(&out, "\n");
   const ApiServerStats& s = r.server;
   absl::StrAppend(&out, "injected:\n");
   absl::StrAppend(&out, "  scripted: ", r.injected.empty() ? "none" : absl::StrJoin(r.injected, ", "),

@@ -70,7 +70,8 @@ class InvariantContext {
   absl::Duration at() const { return s_.at; }
   // The informer's cache (its indexer) in the current process.
   const Store& cache() const { return *s_.cache; }
-  // The server's objects as of its latest write (computed on first use).
+  // The server's objects as of its latest write (computed on first use);
+  // with a label selector (SimOptions::label_selector) those it selects.
   const std::vector<ObjectPtr>& truth() const {
     if (!truth_.has_value()) truth_ = s_.truth();
     return *truth_;

@@ -88,6 +88,7 @@ struct SeedOutcome {
   std::string failure_files;    // where --failures_dir kept it, or why not
   std::string profile;
   std::string world;  // the swarm's size class, or "none"
+  std::string label_selector;  // the informer's ("" for none)
   int64_t initial_objects = 0;
   absl::Duration duration;
   int64_t scripted_faults = 0;

@@ -77,6 +77,8 @@ constexpr char kUsage[] =
     "                        pause:D, stall:H:D, add, restart; 'none' for none\n"
     "  --handlers=N, --late_handlers=N, --slow_handler=B\n"
     "  --resync=D, --page_size=N, --bookmarks=B, --watch_list=B\n"
+    "  --label_selector=S    the informer's label selector (e.g. 'app in (a0,a2)'),\n"
+    "                        on every request; the truth is the selected objects\n"
     "  --swarm               draw knobs and fault probabilities from the seed\n"
     "  --world=W             with --swarm, the size class: small | medium | large\n"
     "  --allow_time_travel   report RVs going back as findings, not violations\n"
