@@ -751,10 +751,8 @@ SimOptions DrawSwarmFrom(Source& r, const SimOptions& base, uint64_t seed, bool 
 // (values a0..a<label_values-1>, sometimes one no object carries), one of
 // the shapes informers use: equality, inequality, set membership and
 // existence. Objects whose label changes move in and out of it.
-std::string DrawLabelSelector(Prng& r, int label_values) {
-  // The draw's upper fifth (the lower one would give the golden swarm seed
-  // of tests/sim/golden_trace_test.cc a selector and move its hash).
-  if (r.Chance(0.8)) return "";
+template <typename Source>
+std::string LabelSelectorShape(Source& r, int label_values) {
   // One past the values in use: a value nobody has now and then.
   const uint64_t values = static_cast<uint64_t>(std::max(label_values, 1)) + 1;
   const uint64_t shape = r.Below(6);
@@ -777,6 +775,13 @@ std::string DrawLabelSelector(Prng& r, int label_values) {
   }
 }
 
+std::string DrawLabelSelector(Prng& r, int label_values) {
+  // The draw's upper fifth (the lower one would give the golden swarm seed
+  // of tests/sim/golden_trace_test.cc a selector and move its hash).
+  if (r.Chance(0.8)) return "";
+  return LabelSelectorShape(r, label_values);
+}
+
 SimOptions DrawSwarm(const SimOptions& base, uint64_t seed, bool keep_duration,
                      SwarmWorld world) {
   Prng r = Prng::Stream(seed, "swarm");
@@ -794,7 +799,10 @@ SimOptions DrawSwarm(const SimOptions& base, uint64_t seed, bool keep_duration,
 SimOptions DrawWorldFromChoices(ChoiceStream& choices, const SimOptions& base, uint64_t seed,
                                 SwarmWorld world) {
   const bool reasonless = choices.Chance(0.15);
-  return DrawSwarmFrom(choices, base, seed, /*keep_duration=*/false, world, reasonless);
+  SimOptions o = DrawSwarmFrom(choices, base, seed, /*keep_duration=*/false, world, reasonless);
+  // A zero byte (or the end of the input) says no selector.
+  if (choices.Chance(0.2)) o.label_selector = LabelSelectorShape(choices, o.workload.label_values);
+  return o;
 }
 
 bool IsToolFlag(absl::string_view flag) {

@@ -7,7 +7,8 @@
 //               profile, resync periods, page and batch size, bookmarks,
 //               watch-list, server instances and lags, history window,
 //               compaction, fault rates, handlers and their speeds, late
-//               handlers, scripted faults and their times
+//               handlers, scripted faults and their times, and (last) the
+//               informer's label selector, if any
 //
 // The environment variable WORLD_FUZZER_PROFILE (classic, current, interim;
 // both or unset: drawn) fixes the profile, for campaigns against a bug that

@@ -50,6 +50,11 @@ TEST(WorldInput, TheSameBytesMakeTheSameWorldAndEmptyInputIsTheSimplest) {
   EXPECT_EQ(empty->workload.initial_objects, 0);
   EXPECT_EQ(empty->duration, absl::Milliseconds(2000));
   EXPECT_TRUE(empty->faults.empty());
+  EXPECT_EQ(empty->label_selector, "");
+  // Every coin yes, every choice the largest: a selector among the rest.
+  absl::StatusOr<sim::SimOptions> full = WorldFromInput(std::string(600, '\xff'));
+  ASSERT_TRUE(full.ok()) << full.status();
+  EXPECT_NE(full->label_selector, "");
   const std::string bytes = Bytes("\x07\x00\x00\x00some choices of a world");
   absl::StatusOr<sim::SimOptions> a = WorldFromInput(bytes);
   absl::StatusOr<sim::SimOptions> b = WorldFromInput(bytes);
