@@ -8,7 +8,7 @@ For a target NAME with source NAME.cc (defining LLVMFuzzerTestOneInput):
 tools/fuzz.sh runs a fuzzer on its corpus and dictionary.
 """
 
-def informersim_fuzz_target(name, deps = []):
+def informersim_fuzz_target(name, deps = [], corpus_test_size = "small"):
     native.cc_library(
         name = name + "_entry",
         srcs = [name + ".cc"],
@@ -33,5 +33,5 @@ def informersim_fuzz_target(name, deps = []):
         deps = [":" + name + "_entry", ":replay_main"],
         data = native.glob(["corpus/" + name + "/**"]),
         args = ["tests/fuzz/corpus/" + name],
-        size = "small",
+        size = corpus_test_size,
     )
