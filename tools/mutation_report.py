@@ -385,6 +385,25 @@ def write_report(report, args):
         f.write(markdown(shown))
 
 
+def faithful_binary(binary, bins, what, log):
+    """The faithful tree's build, kept as bins/faithful."""
+    if binary is None:
+        die(f"the faithful tree's {what} does not build (see {log.name})")
+    os.makedirs(bins, exist_ok=True)
+    shutil.copy2(binary, os.path.join(bins, "faithful"))
+    return os.path.join(bins, "faithful")
+
+
+def with_faithful_budget(args, run_it):
+    """run_it() with the faithful core's budget in place of the variants'."""
+    saved = args.budget_arg
+    args.budget_arg = args.faithful_budget or args.budget
+    try:
+        return run_it()
+    finally:
+        args.budget_arg = saved
+
+
 def fuzz_main(args, selected, headers):
     """--engine=fuzz: the world fuzzer against the faithful core and each
     variant; results in --fuzz_json, the Markdown re-rendered with both."""
@@ -403,16 +422,9 @@ def fuzz_main(args, selected, headers):
         "faithful": None, "mutants": [],
     }
     bins = os.path.join(args.scratch, "fuzzbin")
-    os.makedirs(bins, exist_ok=True)
-    binary = build_fuzzer(ws, bazel_flags, log)
-    if binary is None:
-        die(f"the world fuzzer does not build (see {log.name})")
-    shutil.copy2(binary, os.path.join(bins, "faithful"))
+    faithful = faithful_binary(build_fuzzer(ws, bazel_flags, log), bins, "world fuzzer", log)
     if not args.no_faithful:
-        saved = args.budget_arg
-        args.budget_arg = args.faithful_budget or args.budget
-        f = fuzz_campaign(os.path.join(bins, "faithful"), "both", args, "faithful", log)
-        args.budget_arg = saved
+        f = with_faithful_budget(args, lambda: fuzz_campaign(faithful, "both", args, "faithful", log))
         report["faithful"] = f
         print(f"  faithful core: {f['execs']} worlds, "
               f"{'VIOLATION ' + f['invariants'] if f['caught'] else 'no violation'}", flush=True)
@@ -546,16 +558,10 @@ def main():
         "mutants": [],
     }
 
-    faithful_bin = build(ws, bazel_flags, log)
-    if faithful_bin is None:
-        die(f"the faithful tree does not build (see {log.name})")
-    shutil.copy2(faithful_bin, os.path.join(bins, "faithful"))
+    faithful = faithful_binary(build(ws, bazel_flags, log), bins, "informer_sim", log)
     if not args.no_faithful:
-        saved = args.budget_arg
-        args.budget_arg = args.faithful_budget or args.budget
-        f = campaign(os.path.join(bins, "faithful"), "both", args,
-                     os.path.join(args.scratch, "faithful.json"), log)
-        args.budget_arg = saved
+        f = with_faithful_budget(args, lambda: campaign(
+            faithful, "both", args, os.path.join(args.scratch, "faithful.json"), log))
         report["faithful"] = f
         print(f"  faithful core: {f['seeds_run']} seeds, "
               f"{'FAILED ' + f['invariants'] + ' seed ' + str(f['first_failing_seed']) if f['caught'] else 'no failure'}",
