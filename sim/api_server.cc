@@ -909,8 +909,8 @@ struct FakeApiServer::State : public std::enable_shared_from_this<FakeApiServer:
         std::string& line = s->trace_line;
         line.clear();
         absl::StrAppend(&line, "watch=", ws->id, " ", WatchEventTypeName(event.type), " ");
-        if (!m.namespace_().empty()) absl::StrAppend(&line, m.namespace_(), "/");  // ObjectKey
-        absl::StrAppend(&line, m.name(), " rv=", m.resource_version());
+        AppendObjectKey(&line, m.namespace_(), m.name());
+        absl::StrAppend(&line, " rv=", m.resource_version());
         s->Trace(StepKind::WATCH_EVENT, s->instances[ws->instance].name, line);
       }
       ws->consumer->OnEvent(std::move(event));

@@ -78,12 +78,8 @@ bool BuildKey(const Item& item, std::string* key) {
   }
   const api::ObjectMeta* meta = item.meta();
   if (meta == nullptr) return false;
-  if (meta->namespace_().empty()) {
-    *key = meta->name();
-    return true;
-  }
   key->clear();
-  key->append(meta->namespace_()).append(1, '/').append(meta->name());
+  AppendObjectKey(key, meta->namespace_(), meta->name());
   return true;
 }
 

@@ -23,6 +23,13 @@ inline std::string ObjectKey(absl::string_view namespace_name, absl::string_view
   return absl::StrCat(namespace_name, "/", name);
 }
 
+// ObjectKey appended to `out`: for hot paths that reuse one buffer.
+inline void AppendObjectKey(std::string* out, absl::string_view namespace_name,
+                            absl::string_view name) {
+  if (!namespace_name.empty()) out->append(namespace_name.data(), namespace_name.size()) += '/';
+  out->append(name.data(), name.size());
+}
+
 // A resourceVersion as the fake server writes them: 1 to 19 decimal digits
 // (no sign, no spaces). False for anything else.
 // Parsed here rather than by absl::SimpleAtoi (signs, spaces, bases): the

@@ -37,7 +37,6 @@ constexpr FaultName kFaultNames[] = {
 
 std::string Dur(absl::Duration d) { return absl::FormatDuration(d); }
 
-
 // Drops the faults and late handlers that the options no longer fit: a
 // scenario's or swarm's fault on an instance or handler the user's flags
 // removed, or after a shortened fault phase. (Faults the user wrote are
@@ -321,11 +320,6 @@ absl::Status CheckRunSize(const SimOptions& o) {
   if (w.initial_objects > kMaxObjects) {
     return absl::InvalidArgumentError(
         absl::StrCat(w.initial_objects, " initial objects: more than the limit of ", kMaxObjects));
-  }
-  if (w.max_spec_bytes > kMaxSpecBytes) {
-    return absl::InvalidArgumentError(absl::StrCat("spec sizes up to ", w.max_spec_bytes,
-                                                   " bytes: more than the limit of ",
-                                                   kMaxSpecBytes));
   }
   if (w.writes_per_second > kMaxWriteRate) {
     return absl::InvalidArgumentError(absl::StrCat("write rate ", w.writes_per_second,
@@ -745,8 +739,6 @@ SimOptions DrawSwarmFrom(Source& r, const SimOptions& base, uint64_t seed, bool 
   return o;
 }
 
-}  // namespace
-
 // A fifth of the seeds watch through a label selector on the "app" label
 // (values a0..a<label_values-1>, sometimes one no object carries), one of
 // the shapes informers use: equality, inequality, set membership and
@@ -781,6 +773,8 @@ std::string DrawLabelSelector(Prng& r, int label_values) {
   if (r.Chance(0.8)) return "";
   return LabelSelectorShape(r, label_values);
 }
+
+}  // namespace
 
 SimOptions DrawSwarm(const SimOptions& base, uint64_t seed, bool keep_duration,
                      SwarmWorld world) {
@@ -968,8 +962,8 @@ absl::StatusOr<SimOptions> OptionsFromFlags(const std::vector<std::string>& flag
       if (!f.ok()) return absl::InvalidArgumentError(absl::StrCat(what, ": ", f.status().message()));
       o.faults = *std::move(f);
     } else if (name == "handlers" || name == "late_handlers") {
-      absl::StatusOr<int64_t> early = ParseInt("--handlers", get("handlers") ? *get("handlers") : "0", 0,
-                   kMaxHandlers);
+      absl::StatusOr<int64_t> early =
+          ParseInt("--handlers", get("handlers") ? *get("handlers") : "0", 0, kMaxHandlers);
       absl::StatusOr<int64_t> late =
           ParseInt("--late_handlers", get("late_handlers") ? *get("late_handlers") : "0", 0,
                    kMaxHandlers);

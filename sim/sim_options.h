@@ -246,8 +246,8 @@ struct SimOptions {
 bool HasCodeSetParts(const SimOptions& options);
 
 // Whether a run of `options` is within the limits of sim/limits.h (its
-// size: objects, spec bytes, writes, what the server holds); part of
-// ValidateOptions.
+// size: objects, writes, what the server holds; the spec size bound is
+// Workload::Validate's); part of ValidateOptions.
 absl::Status CheckRunSize(const SimOptions& options);
 absl::Status ValidateOptions(const SimOptions& options);
 
@@ -278,8 +278,9 @@ absl::StatusOr<SimOptions> ScenarioOptions(absl::string_view name, uint64_t seed
 // bookmarks, watch-list, instances and lags, history window and compaction,
 // handler count and speeds, late handlers, fault rates, scripted faults,
 // and for a fifth of the seeds a label selector on the "app" label, drawn
-// from a stream of its own). Each seed explores its own corner. `keep_duration`: the base's duration
-// stands (the user set it) and the faults are drawn within it.
+// from a stream of its own). Each seed explores its own corner.
+// `keep_duration`: the base's duration stands (the user set it) and the
+// faults are drawn within it.
 // `world`, unless kNone, forces the size class (the draws stay the same).
 SimOptions DrawSwarm(const SimOptions& base, uint64_t seed, bool keep_duration = false,
                      SwarmWorld world = SwarmWorld::kNone);
@@ -287,8 +288,8 @@ SimOptions DrawSwarm(const SimOptions& base, uint64_t seed, bool keep_duration =
 // The swarm's world drawn from a fuzzer's choices instead of the seed (the
 // world fuzzer, tests/fuzz/world_fuzzer.cc): every knob the swarm draws is
 // the fuzzer's; `seed` still drives the run itself (workload, rate faults,
-// scheduler). Exhausted choices give the simplest world. It draws no label
-// selector (the fuzzer's choice layout stays as it was).
+// scheduler). Exhausted choices give the simplest world. The label
+// selector, in the swarm's shapes, is the last choice.
 SimOptions DrawWorldFromChoices(ChoiceStream& choices, const SimOptions& base, uint64_t seed,
                                 SwarmWorld world);
 

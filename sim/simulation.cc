@@ -1285,9 +1285,7 @@ class Run {
     std::vector<ObjectPtr> objects = server_.Objects();
     if (!selector_.has_value()) return objects;
     objects.erase(std::remove_if(objects.begin(), objects.end(),
-                                 [this](const ObjectPtr& o) {
-                                   return !selector_->Matches(o->metadata().labels());
-                                 }),
+                                 [this](const ObjectPtr& o) { return !Selected(o); }),
                   objects.end());
     return objects;
   }

@@ -83,7 +83,7 @@ uint64_t EmptyTraceHash();
 //   N bytes  the Trace, binary protobuf
 //   8 bytes  checksum of everything before it, little-endian
 inline constexpr absl::string_view kTraceFileMagic = "ISIMTRC\n";
-inline constexpr size_t kTraceFrameBytes = 24;
+inline constexpr size_t kTraceFrameBytes = kTraceFileMagic.size() + 8 + 8;
 
 // `payload` (a serialized Trace) framed as a trace file.
 std::string FrameTracePayload(absl::string_view payload);
@@ -92,11 +92,9 @@ std::string EncodeTraceFile(const Trace& trace);
 
 // Writes `trace` to `path` (EncodeTraceFile). Errors name the path.
 absl::Status WriteTraceFile(const Trace& trace, const std::string& path);
-// ReadTraceFile reads files of at most kMaxTraceFileBytes (sim/limits.h; a
-// 20-minute default run's trace is about 150 MB).
-
 // Reads and validates a trace file: anything but a regular file of at most
-// kMaxTraceFileBytes, a bad frame (magic, length, checksum), parse errors,
+// kMaxTraceFileBytes (sim/limits.h; a 20-minute default run's trace is
+// about 150 MB), a bad frame (magic, length, checksum), parse errors,
 // a wrong format version, a header that disagrees with itself, steps out of
 // order in index or time or of an unknown kind, and a hash that does not
 // match the steps are errors naming the path.

@@ -11,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "sim/identity.h"
+#include "sim/limits.h"
 
 namespace informersim {
 namespace sim {
@@ -21,7 +22,6 @@ constexpr absl::string_view kAppLabel = "app";
 constexpr absl::string_view kTagsLabel = "tags";
 // Above this the microsecond clock cannot space arrivals (2/rate < 2us).
 constexpr double kMaxWritesPerSecond = 1e6;
-constexpr int64_t kMaxSpecBytes = int64_t{1} << 20;
 
 bool IsFraction(double f) { return f >= 0 && f <= 1; }  // false for NaN
 

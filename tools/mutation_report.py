@@ -403,6 +403,34 @@ def faithful_binary(binary, bins, what, log):
     return os.path.join(bins, "faithful")
 
 
+def build_variant(path, ws, builder, bins, log):
+    """Applies a variant's patch to the scratch tree, builds it with
+    builder(), keeps the binary as bins/NAME and reverts the patch.
+    Returns (binary path, None) or (None, why there is none)."""
+    name = os.path.basename(path)[:-len(".patch")]
+    if run(["patch", "-p1", "-s", "--dry-run", "-i", path], ws, log) is None:
+        return None, f"{name}: does not apply"
+    run(["patch", "-p1", "-s", "-i", path], ws, log)
+    binary = builder()
+    if binary is not None:
+        shutil.copy2(binary, os.path.join(bins, name))
+    run(["patch", "-p1", "-s", "-R", "-i", path], ws, log)
+    if binary is None:
+        return None, f"{name}: does not build"
+    return os.path.join(bins, name), None
+
+
+def finish(report, broken):
+    """Exit 2 for variants that did not apply or build, else 0 when every
+    variant was caught and the faithful core passed, 1 otherwise."""
+    for b in broken:
+        print(f"mutation_report: {b}", file=sys.stderr)
+    if broken:
+        sys.exit(2)
+    ok = all(m["caught"] for m in report["mutants"]) and not (report["faithful"] or {}).get("caught")
+    sys.exit(0 if ok else 1)
+
+
 def with_faithful_budget(args, run_it):
     """run_it() with the faithful core's budget in place of the variants'."""
     saved = args.budget_arg
@@ -441,17 +469,11 @@ def fuzz_main(args, selected, headers):
     for path in selected:
         h = headers[path]
         name = os.path.basename(path)[:-len(".patch")]
-        if run(["patch", "-p1", "-s", "-i", path], ws, log) is None:
-            broken.append(f"{name}: does not apply")
-            continue
-        binary = build_fuzzer(ws, bazel_flags, log)
-        if binary is not None:
-            shutil.copy2(binary, os.path.join(bins, name))
-        run(["patch", "-p1", "-s", "-R", "-i", path], ws, log)
+        binary, why = build_variant(path, ws, lambda: build_fuzzer(ws, bazel_flags, log), bins, log)
         if binary is None:
-            broken.append(f"{name}: does not build")
+            broken.append(why)
             continue
-        r = fuzz_campaign(os.path.join(bins, name), h["profiles"], args, name, log)
+        r = fuzz_campaign(binary, h["profiles"], args, name, log)
         r["mutant"] = name
         report["mutants"].append(r)
         print(f"  {name}: " + (f"caught, {r['invariants']}, {r['seconds_to_first_failure']} s "
@@ -464,12 +486,7 @@ def fuzz_main(args, selected, headers):
         with open(args.json, encoding="utf-8") as f:
             write_report(json.load(f), args)
     print(f"mutation_report: wrote {args.fuzz_json} and {args.markdown}")
-    for b in broken:
-        print(f"mutation_report: {b}", file=sys.stderr)
-    if broken:
-        sys.exit(2)
-    ok = all(m["caught"] for m in report["mutants"]) and not (report["faithful"] or {}).get("caught")
-    sys.exit(0 if ok else 1)
+    finish(report, broken)
 
 
 def main():
@@ -591,24 +608,15 @@ def main():
     for path in selected:
         h = headers[path]
         name = os.path.basename(path)[:-len(".patch")]
-        if run(["patch", "-p1", "-s", "--dry-run", "-i", path], ws, log) is None:
-            broken.append(f"{name}: does not apply")
-            continue
-        run(["patch", "-p1", "-s", "-i", path], ws, log)
-        binary = build(ws, bazel_flags, log)
-        if binary is not None:
-            shutil.copy2(binary, os.path.join(bins, name))
-        run(["patch", "-p1", "-s", "-R", "-i", path], ws, log)
+        binary, why = build_variant(path, ws, lambda: build(ws, bazel_flags, log), bins, log)
         if binary is None:
-            broken.append(f"{name}: does not build")
+            broken.append(why)
             continue
-        r = campaign(os.path.join(bins, name), h["profiles"], args,
-                     os.path.join(args.scratch, f"{name}.json"), log)
+        r = campaign(binary, h["profiles"], args, os.path.join(args.scratch, f"{name}.json"), log)
         r.update({k: h[k] for k in HEADER_KEYS})
         r["seen"] = h.get("seen", "")
         if r["caught"] and r["first_failing_seed"] is not None and not args.no_shrink:
-            binary_path = os.path.join(bins, name)
-            r["shrunk"] = shrink(binary_path, r, log, smallest_failing_seed(binary_path, r, args, log))
+            r["shrunk"] = shrink(binary, r, log, smallest_failing_seed(binary, r, args, log))
         r["mutant"] = name
         report["mutants"].append(r)
         if r["caught"]:
@@ -619,12 +627,7 @@ def main():
 
     write_report(report, args)
     print(f"mutation_report: wrote {args.markdown} and {args.json}")
-    for b in broken:
-        print(f"mutation_report: {b}", file=sys.stderr)
-    if broken:
-        sys.exit(2)
-    ok = all(m["caught"] for m in report["mutants"]) and not (report["faithful"] or {}).get("caught")
-    sys.exit(0 if ok else 1)
+    finish(report, broken)
 
 
 if __name__ == "__main__":
