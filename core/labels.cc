@@ -90,35 +90,6 @@ bool MatchesDns1123Subdomain(absl::string_view s) {
   return true;
 }
 
-// --- Go-style quoting for error texts ---------------------------------------
-
-// Close to Go's %q: printable ASCII as is, the usual escapes, every other
-// byte as \xNN (Go keeps printable UTF-8; see the header).
-std::string Quote(absl::string_view s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\a': out += "\\a"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\v': out += "\\v"; break;
-      default:
-        if (c < 0x20 || c >= 0x7f) {
-          absl::StrAppendFormat(&out, "\\x%02x", c);
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  out += "\"";
-  return out;
-}
-
 // Go's json.Marshal of a []string (field errors render slice values so).
 std::string JsonStringList(const std::vector<std::string>& values) {
   std::string out = "[";
@@ -232,6 +203,33 @@ const std::string* Lookup(const Map& labels, const std::string& key) {
 }
 
 }  // namespace
+
+// --- Go-style quoting for error texts ---------------------------------------
+
+std::string GoQuote(absl::string_view s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\a': out += "\\a"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '\v': out += "\\v"; break;
+      default:
+        if (c < 0x20 || c >= 0x7f) {
+          absl::StrAppendFormat(&out, "\\x%02x", c);
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  out += "\"";
+  return out;
+}
 
 absl::string_view OperatorName(Operator op) {
   switch (op) {
@@ -399,7 +397,7 @@ absl::StatusOr<Requirement> NewRequirement(std::string key, Operator op,
                                            absl::string_view path) {
   std::vector<std::string> errs;
   if (std::vector<std::string> key_errs = IsQualifiedName(key); !key_errs.empty()) {
-    errs.push_back(Invalid(Child(path, "key"), Quote(key), absl::StrJoin(key_errs, "; ")));
+    errs.push_back(Invalid(Child(path, "key"), GoQuote(key), absl::StrJoin(key_errs, "; ")));
   }
   const std::string values_path = Child(path, "values");
   const auto index_path = [&](size_t i) { return absl::StrCat(values_path, "[", i, "]"); };
@@ -435,7 +433,7 @@ absl::StatusOr<Requirement> NewRequirement(std::string key, Operator op,
       for (size_t i = 0; i < values.size(); ++i) {
         int64_t unused = 0;
         if (!ParseInt64(values[i], &unused)) {
-          errs.push_back(Invalid(index_path(i), Quote(values[i]),
+          errs.push_back(Invalid(index_path(i), GoQuote(values[i]),
                                  "for 'Gt', 'Lt' operators, the value must be an integer"));
         }
       }
@@ -444,11 +442,11 @@ absl::StatusOr<Requirement> NewRequirement(std::string key, Operator op,
     default: {
       // field.NotSupported lists validRequirementOperators (binary, then unary).
       std::vector<std::string> supported;
-      for (Operator o : kBinaryOperators) supported.push_back(Quote(OperatorName(o)));
-      supported.push_back(Quote(OperatorName(Operator::kExists)));
-      supported.push_back(Quote(OperatorName(Operator::kDoesNotExist)));
+      for (Operator o : kBinaryOperators) supported.push_back(GoQuote(OperatorName(o)));
+      supported.push_back(GoQuote(OperatorName(Operator::kExists)));
+      supported.push_back(GoQuote(OperatorName(Operator::kDoesNotExist)));
       errs.push_back(FieldError(Child(path, "operator"), "Unsupported value",
-                                Quote(OperatorName(op)),
+                                GoQuote(OperatorName(op)),
                                 absl::StrCat("supported values: ", absl::StrJoin(supported, ", "))));
       break;
     }
@@ -456,7 +454,7 @@ absl::StatusOr<Requirement> NewRequirement(std::string key, Operator op,
   for (size_t i = 0; i < values.size(); ++i) {
     if (std::vector<std::string> value_errs = IsValidLabelValue(values[i]);
         !value_errs.empty()) {
-      errs.push_back(Invalid(absl::StrCat(index_path(i), "[", key, "]"), Quote(values[i]),
+      errs.push_back(Invalid(absl::StrCat(index_path(i), "[", key, "]"), GoQuote(values[i]),
                              absl::StrJoin(value_errs, "; ")));
     }
   }
@@ -764,7 +762,7 @@ absl::Status Parser::ParseKeyAndInferOperator(std::string* key, Operator* op) {
     return ErrorAt(item, absl::StrCat("found '", item.literal, "', expected: identifier"));
   }
   if (std::vector<std::string> errs = IsQualifiedName(item.literal); !errs.empty()) {
-    return ErrorAt(item, Invalid("", Quote(item.literal), absl::StrJoin(errs, "; ")));
+    return ErrorAt(item, Invalid("", GoQuote(item.literal), absl::StrJoin(errs, "; ")));
   }
   const Token next = Lookahead(ParserContext::kValues).token;
   if ((next == Token::kEndOfString || next == Token::kComma) &&

@@ -209,6 +209,10 @@ Selector SelectorFromValidatedSet(const LabelMap& set);
 absl::StatusOr<Selector> ValidatedSelectorFromSet(const Set& set);
 absl::StatusOr<Selector> ValidatedSelectorFromSet(const LabelMap& set);
 
+// Close to Go's %q, for error texts: printable ASCII as is, the usual
+// backslash escapes, every other byte as \xNN (Go keeps printable UTF-8).
+std::string GoQuote(absl::string_view s);
+
 // The lexer and parser of selector.go, exposed for the tests that mirror
 // TestLexer, TestLexerSequence, TestParserLookahead and TestParseOperator.
 // Not for other use.

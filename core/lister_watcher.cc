@@ -38,4 +38,12 @@ TweakListOptionsFunc WithLabelSelector(std::string label_selector) {
   };
 }
 
+TweakListOptionsFunc WithSelectors(std::string label_selector, std::string field_selector) {
+  return [label_selector = std::move(label_selector),
+          field_selector = std::move(field_selector)](ListOptions* options) {
+    options->label_selector = label_selector;
+    options->field_selector = field_selector;
+  };
+}
+
 }  // namespace informersim

@@ -65,6 +65,10 @@ struct ListOptions {
   // selector reaches the server through the ListerWatcher (client-go's
   // tweakListOptions, FilteredListerWatcher below).
   std::string label_selector;
+  // metav1.ListOptions.FieldSelector in its textual form (core/fields.h
+  // ParseSelector); "" selects everything. Reaches the server the same way
+  // (client-go's NewListWatchFromClient sets it from a fields.Selector).
+  std::string field_selector;
 };
 
 // One page of a list (a *List object's ListMeta and Items).
@@ -160,6 +164,8 @@ class FilteredListerWatcher final : public ListerWatcher {
 // A tweak that sets the label selector on every request (an informer
 // factory's WithTweakListOptions setting options.LabelSelector).
 TweakListOptionsFunc WithLabelSelector(std::string label_selector);
+// A tweak that sets both selectors on every request ("" for none).
+TweakListOptionsFunc WithSelectors(std::string label_selector, std::string field_selector);
 
 }  // namespace informersim
 

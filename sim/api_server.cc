@@ -16,8 +16,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "core/api_errors.h"
-#include "core/labels.h"
 #include "sim/identity.h"
+#include "sim/selection.h"
 
 namespace informersim {
 namespace sim {
@@ -83,6 +83,7 @@ std::string DescribeRequest(absl::string_view verb, const ListOptions& o) {
   if (o.allow_watch_bookmarks) absl::StrAppend(&out, " bookmarks");
   if (o.timeout_seconds.has_value()) absl::StrAppend(&out, " timeout=", *o.timeout_seconds, "s");
   if (!o.label_selector.empty()) absl::StrAppend(&out, " labelSelector=\"", o.label_selector, "\"");
+  if (!o.field_selector.empty()) absl::StrAppend(&out, " fieldSelector=\"", o.field_selector, "\"");
   return out;
 }
 
@@ -94,12 +95,12 @@ std::string DescribeError(const absl::Status& s) {
 
 enum class WaitResult : uint8_t { kReached, kTimedOut, kShutdown };
 
-// A request's label selector: nullopt selects everything (no selector given,
-// and then nothing is filtered at all).
-using Selection = std::optional<labels::Selector>;
+// A request's label and field selectors: nullopt selects everything (no
+// selector given, and then nothing is filtered at all).
+using Selection = std::optional<ObjectSelection>;
 
 bool Selects(const Selection& selection, const api::Object& object) {
-  return !selection.has_value() || selection->Matches(object.metadata().labels());
+  return !selection.has_value() || selection->Matches(object);
 }
 
 }  // namespace
@@ -272,15 +273,14 @@ struct FakeApiServer::State : public std::enable_shared_from_this<FakeApiServer:
     return InvalidApiError(message);
   }
 
-  // The request's labelSelector, parsed as the API server's parameter
-  // decoding does: a selector that does not parse is a 400.
+  // The request's labelSelector and fieldSelector, parsed as the API
+  // server's parameter decoding and field label conversion do: a selector
+  // that does not parse, or names a field the kind does not have, is a 400.
   absl::StatusOr<Selection> ParseSelection(const ListOptions& o) {
-    if (o.label_selector.empty()) return Selection();
-    absl::StatusOr<labels::Selector> parsed = labels::Parse(o.label_selector);
-    if (!parsed.ok()) {
-      return BadRequest(absl::StrCat("unable to parse labelSelector \"", o.label_selector,
-                                     "\": ", parsed.status().message()));
-    }
+    if (o.label_selector.empty() && o.field_selector.empty()) return Selection();
+    absl::StatusOr<ObjectSelection> parsed =
+        ObjectSelection::Parse(o.label_selector, o.field_selector);
+    if (!parsed.ok()) return BadRequest(parsed.status().message());
     if (parsed->Empty()) return Selection();
     return Selection(*std::move(parsed));
   }

@@ -60,18 +60,20 @@
 //     instance. A watch's `started` precedes its events; after the
 //     client's Stop nothing more reaches its consumer, not even deliveries
 //     already queued.
-//   - Label selectors (ListOptions::label_selector), as the watch cache
-//     filters: LIST answers with the selected objects only (same RV; pages
-//     of `limit` selected objects, continue over the selected keys of the
-//     snapshot, no remainingItemCount); a watch's initial events are the
+//   - Label and field selectors (ListOptions::label_selector,
+//     field_selector; sim/selection.h), as the watch cache filters: LIST
+//     answers with the selected objects only (same RV; pages of `limit`
+//     selected objects, continue over the selected keys of the snapshot, no
+//     remainingItemCount); a watch's initial events are the
 //     selected objects; each change goes by the object before and after it:
 //     ADDED when it entered the selection, MODIFIED when it stayed in,
 //     DELETED (the old state at the change's RV) when it left or was
 //     deleted, nothing when it stayed out. Bookmarks are unchanged. A
-//     selector that does not parse is 400 BadRequest.
+//     selector that does not parse, or a field selector on a field other
+//     than metadata.name and metadata.namespace, is 400 BadRequest.
 //   - Errors counted in ApiServerStats::bad_requests: 400 BadRequest
 //     (malformed continue, continue with a resourceVersion, a non-numeric
-//     resourceVersion, a label selector that does not parse) and 422
+//     resourceVersion, a selector the server refuses) and 422
 //     Invalid (forbidden option combinations).
 //   - Shutdown: timers stop, open streams are dropped without OnClosed,
 //     requests waiting for a cache are answered "connection refused", and

@@ -1,4 +1,5 @@
 #include "sim/scenario.h"
+#include "sim/selection.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -350,6 +351,14 @@ class Validator {
                            selector.status().message()));
       }
     }
+    if (in.has_field_selector()) {
+      absl::StatusOr<ObjectSelection> selection = ObjectSelection::Parse("", in.field_selector());
+      if (!selection.ok()) {
+        Error(t, d, "field_selector", -1,
+              absl::StrCat("\"", in.field_selector(), "\" is not a field selector: ",
+                           selection.status().message()));
+      }
+    }
     std::set<std::string> seen;
     for (int i = 0; i < in.index_size(); ++i) {
       if (KnownIndexes().count(in.index(i)) == 0) {
@@ -631,6 +640,7 @@ void ApplyScenario(const ScenarioFile& file, SimOptions* o) {
     }
     if (in.has_batch_size()) o->batch_size = static_cast<size_t>(in.batch_size());
     if (in.has_label_selector()) o->label_selector = in.label_selector();
+    if (in.has_field_selector()) o->field_selector = in.field_selector();
     if (in.index_size() > 0) o->indexes.assign(in.index().begin(), in.index().end());
   }
   if (s.has_server()) {
@@ -833,6 +843,7 @@ std::string ScenarioText(const SimOptions& o, const std::vector<std::string>& co
   }
   in.set_batch_size(static_cast<int64_t>(o.batch_size));
   if (!o.label_selector.empty()) in.set_label_selector(o.label_selector);
+  if (!o.field_selector.empty()) in.set_field_selector(o.field_selector);
   for (const std::string& i : o.indexes) in.add_index(i);
   scenarios::Server& sv = *s.mutable_server();
   for (absl::Duration lag : o.server.instance_lags) sv.add_instance()->set_lag(DurText(lag));

@@ -17,6 +17,7 @@
 #include "sim/limits.h"
 #include "sim/prng.h"
 #include "sim/scenario.h"
+#include "sim/selection.h"
 
 namespace informersim {
 namespace sim {
@@ -139,7 +140,7 @@ const char* const kRunFlags[] = {
     "handlers", "late_handlers", "slow_handler", "resync",        "page_size",
     "bookmarks", "watch_list", "swarm",         "allow_time_travel",
     "restart_time_travel_is_violation", "rates_off", "refused_tags", "world",
-    "label_selector",
+    "label_selector", "field_selector",
 };
 const char* const kToolFlags[] = {"trace_out", "replay",      "dump",         "check_determinism",
                                   "seeds",     "help",        "quiet",        "jobs",
@@ -434,6 +435,13 @@ absl::Status ValidateOptions(const SimOptions& o) {
     if (!selector.ok()) {
       return absl::InvalidArgumentError(absl::StrCat("label selector \"", o.label_selector,
                                                      "\": ", selector.status().message()));
+    }
+  }
+  if (!o.field_selector.empty()) {
+    absl::StatusOr<ObjectSelection> selection = ObjectSelection::Parse("", o.field_selector);
+    if (!selection.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("field selector \"", o.field_selector,
+                                                     "\": ", selection.status().message()));
     }
   }
   absl::Status workload = Workload::Validate(o.workload);
@@ -774,6 +782,30 @@ std::string DrawLabelSelector(Prng& r, int label_values) {
   return LabelSelectorShape(r, label_values);
 }
 
+// Some seeds also watch through a field selector, on the only fields a kind
+// without its own field conversion has: a namespace in or out, one object's
+// name in or out (names come back after churn, with a new uid), or both
+// exclusions at once. The names drawn are among the first objects created.
+template <typename Source>
+std::string FieldSelectorShape(Source& r, int namespaces, int64_t initial_objects) {
+  const std::string ns =
+      absl::StrCat("ns-", r.Below(static_cast<uint64_t>(std::max(namespaces, 1))));
+  const std::string name =
+      absl::StrCat("obj-", r.Below(static_cast<uint64_t>(std::max<int64_t>(initial_objects, 1))));
+  switch (r.Below(5)) {
+    case 0:
+      return absl::StrCat("metadata.namespace=", ns);
+    case 1:
+      return absl::StrCat("metadata.namespace!=", ns);
+    case 2:
+      return absl::StrCat("metadata.name=", name);
+    case 3:
+      return absl::StrCat("metadata.name!=", name);
+    default:
+      return absl::StrCat("metadata.namespace!=", ns, ",metadata.name!=", name);
+  }
+}
+
 }  // namespace
 
 SimOptions DrawSwarm(const SimOptions& base, uint64_t seed, bool keep_duration,
@@ -787,6 +819,11 @@ SimOptions DrawSwarm(const SimOptions& base, uint64_t seed, bool keep_duration,
   Prng selector = Prng::Stream(seed, "swarm-selector");
   std::string drawn = DrawLabelSelector(selector, o.workload.label_values);
   if (!drawn.empty()) o.label_selector = std::move(drawn);
+  Prng field = Prng::Stream(seed, "swarm-field-selector");
+  if (field.Chance(0.15)) {
+    o.field_selector =
+        FieldSelectorShape(field, o.workload.namespaces, o.workload.initial_objects);
+  }
   return o;
 }
 
@@ -796,6 +833,10 @@ SimOptions DrawWorldFromChoices(ChoiceStream& choices, const SimOptions& base, u
   SimOptions o = DrawSwarmFrom(choices, base, seed, /*keep_duration=*/false, world, reasonless);
   // A zero byte (or the end of the input) says no selector.
   if (choices.Chance(0.2)) o.label_selector = LabelSelectorShape(choices, o.workload.label_values);
+  if (choices.Chance(0.15)) {
+    o.field_selector =
+        FieldSelectorShape(choices, o.workload.namespaces, o.workload.initial_objects);
+  }
   return o;
 }
 
@@ -1015,6 +1056,14 @@ absl::StatusOr<SimOptions> OptionsFromFlags(const std::vector<std::string>& flag
                          selector.status().message()));
       }
       o.label_selector = value;
+    } else if (name == "field_selector") {
+      absl::StatusOr<ObjectSelection> selection = ObjectSelection::Parse("", value);
+      if (!selection.ok()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(what, ": \"", value, "\" is not a field selector: ",
+                         selection.status().message()));
+      }
+      o.field_selector = value;
     } else if (name == "page_size") {
       absl::StatusOr<int64_t> n = ParseInt(what, value, 0, kMaxPageSize);
       if (!n.ok()) return n.status();

@@ -194,6 +194,10 @@ struct SimOptions {
   // everything. The checker compares the cache with the server's objects
   // that it selects.
   std::string label_selector;
+  // The informer's field selector (metav1.ListOptions.FieldSelector, on
+  // "metadata.name" and "metadata.namespace"; sim/selection.h), likewise on
+  // every request; "" selects everything.
+  std::string field_selector;
   std::vector<HandlerSpec> handlers = {HandlerSpec{}, HandlerSpec{}};
   // The informer's index functions, by name: "namespace", "app" (the app
   // label), "tags" (the multi-valued tags label).

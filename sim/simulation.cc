@@ -18,13 +18,13 @@
 #include "core/api_errors.h"
 #include "core/index.h"
 #include "core/keys.h"
-#include "core/labels.h"
 #include "core/lister_watcher.h"
 #include "core/mutex.h"
 #include "core/processor_listener.h"
 #include "core/reflector_feeder.h"
 #include "core/shared_informer.h"
 #include "sim/identity.h"
+#include "sim/selection.h"
 #include "sim/world.h"
 
 namespace informersim {
@@ -142,14 +142,16 @@ class RequestObserver final : public ListerWatcher {
  public:
   RequestObserver(ListerWatcher* inner, Checker* checker) : inner_(inner), checker_(checker) {}
 
-  // The informer's label selector: every request must carry it (client-go's
-  // tweakListOptions applies it to each), and the first initial state's
-  // RVs are kept (INV9 with objects that leave the selection).
-  void SetLabelSelector(std::string selector) {
-    label_selector_ = std::move(selector);
-    keep_snapshot_rvs_ = !label_selector_.empty();
+  // The informer's label and field selectors: every request must carry
+  // them (client-go's tweakListOptions applies them to each), and the first
+  // initial state's RVs are kept (INV9 with objects that leave the
+  // selection).
+  void SetSelectors(std::string label_selector, std::string field_selector) {
+    label_selector_ = std::move(label_selector);
+    field_selector_ = std::move(field_selector);
+    keep_snapshot_rvs_ = !label_selector_.empty() || !field_selector_.empty();
   }
-  // key -> RV of the first initial state (with a label selector only).
+  // key -> RV of the first initial state (with a selector only).
   const std::map<std::string, int64_t>& snapshot_rvs() const { return snapshot_rvs_; }
 
   // A new informer, whose reflector's last synced RV `last_sync` reads.
@@ -380,6 +382,11 @@ class RequestObserver final : public ListerWatcher {
                         o.continue_token.empty() ? "" : " (continue)", " with labelSelector \"",
                         o.label_selector, "\", not the informer's \"", label_selector_, "\""));
     }
+    if (o.field_selector != field_selector_) {
+      Fail(absl::StrCat(what, watch_list ? " (watch-list)" : "",
+                        o.continue_token.empty() ? "" : " (continue)", " with fieldSelector \"",
+                        o.field_selector, "\", not the informer's \"", field_selector_, "\""));
+    }
     if (!last_sync_ || !o.continue_token.empty()) return;  // later pages follow the first
     const std::string last = last_sync_();
     int64_t last_rv = -1;
@@ -433,6 +440,7 @@ class RequestObserver final : public ListerWatcher {
   std::vector<ObjectPtr> pages_;
   std::optional<Incarnations> snapshot_;
   std::string label_selector_;
+  std::string field_selector_;
   bool keep_snapshot_rvs_ = false;
   std::map<std::string, int64_t> snapshot_rvs_;
   // An Expired/Gone/too-large answer came since the last completed list.
@@ -565,11 +573,12 @@ class Run {
                   options.workload) {
     world_.tracer()->SetFaultObserver([this](absl::string_view actor) { NoteFault(actor); });
     observed_server_.SetOnWholeStateRequest([this] { FireArmed(); });
-    if (!options_.label_selector.empty()) {
-      // Validated with the options: it parses.
-      absl::StatusOr<labels::Selector> parsed = labels::Parse(options_.label_selector);
+    if (!options_.label_selector.empty() || !options_.field_selector.empty()) {
+      // Validated with the options: they parse.
+      absl::StatusOr<ObjectSelection> parsed =
+          ObjectSelection::Parse(options_.label_selector, options_.field_selector);
       if (parsed.ok() && !parsed->Empty()) selector_ = *std::move(parsed);
-      observed_server_.SetLabelSelector(options_.label_selector);
+      observed_server_.SetSelectors(options_.label_selector, options_.field_selector);
       writer_.SetOnChange([this](const Change& change) { NoteSelectedChange(change); });
     }
   }
@@ -772,11 +781,11 @@ class Run {
       client_layers_.push_back(options_.client_layer(&observed_server_));
       source = client_layers_.back().get();
     }
-    if (!options_.label_selector.empty()) {
-      // A filtered informer: its ListerWatcher puts the selector on every
+    if (!options_.label_selector.empty() || !options_.field_selector.empty()) {
+      // A filtered informer: its ListerWatcher puts the selectors on every
       // request (client-go's tweakListOptions).
       client_layers_.push_back(std::make_unique<FilteredListerWatcher>(
-          source, WithLabelSelector(options_.label_selector)));
+          source, WithSelectors(options_.label_selector, options_.field_selector)));
       source = client_layers_.back().get();
     }
     QueueFeederFactory inner = ReflectorFeederFactory(source, world_.runtime(), &client_random_);
@@ -1277,7 +1286,7 @@ class Run {
     return ParseRv(informer_->LastSyncResourceVersion()) >= SelectedRv();
   }
 
-  // ---- The informer's label selector ----
+  // ---- The informer's selectors ----
 
   // The server's objects the informer selects (all of them without a
   // selector): the truth its cache must equal.
@@ -1292,7 +1301,7 @@ class Run {
 
   bool Selected(const ObjectPtr& object) const {
     return object != nullptr &&
-           (!selector_.has_value() || selector_->Matches(object->metadata().labels()));
+           (!selector_.has_value() || selector_->Matches(*object));
   }
 
   // The RV the reflector must reach to have seen everything it can see:
@@ -1490,10 +1499,10 @@ class Run {
   // Test-only layers under each informer (SimOptions::client_layer).
   std::vector<std::unique_ptr<ListerWatcher>> client_layers_;
   std::unique_ptr<SharedIndexInformer> informer_;
-  // The informer's label selector (nullopt: none, or one that selects
-  // everything); the RV of the last change it shows, and per key the RV at
+  // The informer's selectors (nullopt: none, or ones that select
+  // everything); the RV of the last change they show, and per key the RV at
   // which it last left the selection.
-  std::optional<labels::Selector> selector_;
+  std::optional<ObjectSelection> selector_;
   int64_t selected_rv_ = 0;
   std::map<std::string, int64_t> left_rv_;
   // Informers stopped by a restart; destroyed after the final drain.
@@ -1627,6 +1636,9 @@ std::string FormatSummary(const SimOptions& o, const SimResult& r) {
                   absl::FormatDuration(o.resync_period));
   if (!o.label_selector.empty()) {
     absl::StrAppend(&out, ", label selector \"", o.label_selector, "\"");
+  }
+  if (!o.field_selector.empty()) {
+    absl::StrAppend(&out, ", field selector \"", o.field_selector, "\"");
   }
   absl::StrAppend(&out, "\n");
   const ApiServerStats& s = r.server;

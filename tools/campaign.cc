@@ -187,6 +187,7 @@ SeedOutcome RunSeed(const std::vector<std::string>& args, uint64_t seed) {
   o.world = std::string(sim::SwarmWorldName(options->swarm_world));
   o.initial_objects = options->workload.initial_objects;
   o.label_selector = options->label_selector;
+  o.field_selector = options->field_selector;
   o.duration = options->duration;
   o.scripted_faults = static_cast<int64_t>(options->faults.size());
   o.faults_drawn = sim::FaultKindsDrawn(*options);
@@ -243,6 +244,7 @@ std::string OutcomeJson(const SeedOutcome& o) {
       &out, ",\"verdict\":", o.passed ? "\"pass\"" : "\"fail\"",
       ",\"profile\":", JsonString(o.profile), ",\"world\":", JsonString(o.world),
       ",\"label_selector\":", JsonString(o.label_selector),
+      ",\"field_selector\":", JsonString(o.field_selector),
       ",\"initial_objects\":", o.initial_objects,
       ",\"duration_ms\":", absl::ToInt64Milliseconds(o.duration),
       ",\"scripted_faults\":", o.scripted_faults, ",\"violations\":", o.violations,

@@ -89,6 +89,7 @@ struct SeedOutcome {
   std::string profile;
   std::string world;  // the swarm's size class, or "none"
   std::string label_selector;  // the informer's ("" for none)
+  std::string field_selector;  // the informer's ("" for none)
   int64_t initial_objects = 0;
   absl::Duration duration;
   int64_t scripted_faults = 0;

@@ -79,6 +79,8 @@ constexpr char kUsage[] =
     "  --resync=D, --page_size=N, --bookmarks=B, --watch_list=B\n"
     "  --label_selector=S    the informer's label selector (e.g. 'app in (a0,a2)'),\n"
     "                        on every request; the truth is the selected objects\n"
+    "  --field_selector=S    the informer's field selector on metadata.name and\n"
+    "                        metadata.namespace (e.g. 'metadata.namespace!=ns-1')\n"
     "  --swarm               draw knobs and fault probabilities from the seed\n"
     "  --world=W             with --swarm, the size class: small | medium | large\n"
     "  --allow_time_travel   report RVs going back as findings, not violations\n"

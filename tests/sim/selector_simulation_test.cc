@@ -3,7 +3,8 @@
 // out of the selection under faults, and the checker compares the cache
 // with the server's selected objects, so a client that drops the selector
 // and a server that never says an object left are both caught. Also the
-// option's flag, scenario field and swarm draw.
+// option's flag, scenario field and swarm draw. The same for field
+// selectors (SimOptions::field_selector), alone and with a label selector.
 #include <memory>
 #include <set>
 #include <string>
@@ -98,12 +99,14 @@ class DropSelector final : public ListerWatcher {
   void List(const ListOptions& options, ListCallback done) override {
     ListOptions o = options;
     o.label_selector.clear();
+    o.field_selector.clear();
     server_->List(o, std::move(done));
   }
   void Watch(const ListOptions& options, std::shared_ptr<WatchConsumer> consumer,
              WatchCallback started) override {
     ListOptions o = options;
     o.label_selector.clear();
+    o.field_selector.clear();
     server_->Watch(o, std::move(consumer), std::move(started));
   }
 
@@ -246,6 +249,131 @@ TEST(SelectorSwarm, AFifthOfSeedsDrawASelectorAndNothingElseMoves) {
   EXPECT_GE(shapes.size(), 6u);
   // The golden swarm seed (tests/sim/golden_trace_test.cc) draws none.
   EXPECT_EQ(DrawSwarm(SimOptions(), 42).label_selector, "");
+}
+
+class FieldSelectorRuns : public ::testing::TestWithParam<Profile> {};
+
+TEST_P(FieldSelectorRuns, PassAloneAndWithALabelSelector) {
+  struct Case {
+    const char* label;
+    const char* field;
+  };
+  for (const Case& c : std::vector<Case>{{"", "metadata.namespace!=ns-1"},
+                                         {"", "metadata.namespace=ns-2,metadata.name!=obj-3"},
+                                         {"app in (a0,a2)", "metadata.namespace!=ns-0"},
+                                         {"", "metadata.name=obj-5"}}) {
+    for (uint64_t seed = 1; seed <= 3; ++seed) {
+      SimOptions o = Selected(seed, GetParam(), c.label);
+      o.field_selector = c.field;
+      o.workload.namespaces = 3;
+      absl::StatusOr<SimResult> r = RunSimulation(o);
+      ASSERT_TRUE(r.ok()) << r.status();
+      EXPECT_TRUE(r->passed) << c.field << "\n" << FormatSummary(o, *r) << r->report;
+      EXPECT_TRUE(r->converged) << c.field;
+      EXPECT_GT(r->quiescent_points_checked, 0) << c.field;
+      EXPECT_THAT(FormatSummary(o, *r), HasSubstr(absl::StrCat("field selector \"", c.field)));
+    }
+  }
+}
+
+TEST_P(FieldSelectorRuns, ChangesTheRunAndReplays) {
+  SimOptions o = Selected(7, GetParam(), "");
+  o.field_selector = "metadata.namespace!=ns-1";
+  absl::StatusOr<SimResult> a = RunSimulation(o);
+  absl::StatusOr<SimResult> b = RunSimulation(o);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->trace_hash, b->trace_hash);
+  SimOptions all = o;
+  all.field_selector.clear();
+  absl::StatusOr<SimResult> c = RunSimulation(all);
+  ASSERT_TRUE(c.ok());
+  EXPECT_NE(a->trace_hash, c->trace_hash);
+}
+
+INSTANTIATE_TEST_SUITE_P(Profiles, FieldSelectorRuns,
+                         ::testing::Values(Profile::kClassic, Profile::kCurrent),
+                         [](const auto& info) { return std::string(ProfileName(info.param)); });
+
+TEST(SelectorChecker, CatchesAClientThatDropsTheFieldSelector) {
+  for (Profile profile : {Profile::kClassic, Profile::kCurrent}) {
+    SimOptions o = Selected(1, profile, "");
+    o.field_selector = "metadata.namespace=ns-1";
+    o.client_layer = [](ListerWatcher* server) {
+      return std::unique_ptr<ListerWatcher>(std::make_unique<DropSelector>(server));
+    };
+    absl::StatusOr<SimResult> r = RunSimulation(o);
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_FALSE(r->passed);
+    EXPECT_TRUE(Has(*r, "INV2", "with fieldSelector \"\", not the informer's")) << r->report;
+    EXPECT_TRUE(Has(*r, "INV1")) << r->report;
+  }
+}
+
+TEST(SelectorOptions, FieldSelectorFlagScenarioAndValidation) {
+  absl::StatusOr<SimOptions> o =
+      OptionsFromFlags({"--seed=3", "--field_selector=metadata.namespace!=ns-1"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->field_selector, "metadata.namespace!=ns-1");
+  absl::StatusOr<SimOptions> bad = OptionsFromFlags({"--field_selector=spec.nodeName=a"});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(std::string(bad.status().message()),
+              HasSubstr("--field_selector: \"spec.nodeName=a\" is not a field selector: "
+                        "\"spec.nodeName\" is not a known field selector"));
+  SimOptions set = *o;
+  set.field_selector = "metadata.name";
+  EXPECT_THAT(std::string(ValidateOptions(set).message()),
+              HasSubstr("field selector \"metadata.name\": unable to parse fieldSelector"));
+  absl::StatusOr<ScenarioFile> file = ParseScenario(
+      "duration: \"5s\"\ninformer { field_selector: \"metadata.name=obj-1\" }\n", "x", "x");
+  ASSERT_TRUE(file.ok()) << file.status();
+  SimOptions from_file;
+  ApplyScenario(*file, &from_file);
+  EXPECT_EQ(from_file.field_selector, "metadata.name=obj-1");
+  absl::StatusOr<ScenarioFile> again = ParseScenario(ScenarioText(from_file, {}), "y", "y");
+  ASSERT_TRUE(again.ok()) << again.status();
+  SimOptions round;
+  ApplyScenario(*again, &round);
+  EXPECT_EQ(round.field_selector, "metadata.name=obj-1");
+  absl::StatusOr<ScenarioFile> wrong =
+      ParseScenario("informer { field_selector: \"status.phase=Running\" }\n", "z", "z");
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_THAT(std::string(wrong.status().message()), HasSubstr("field_selector"));
+}
+
+TEST(SelectorSwarm, SomeSeedsDrawAFieldSelectorAndNothingElseMoves) {
+  int with = 0;
+  int both = 0;
+  std::set<std::string> shapes;
+  for (uint64_t seed = 1; seed <= 1000; ++seed) {
+    const SimOptions w = DrawSwarm(SimOptions(), seed);
+    if (w.field_selector.empty()) continue;
+    ++with;
+    if (!w.label_selector.empty()) ++both;
+    EXPECT_TRUE(ValidateOptions(w).ok()) << w.field_selector;
+    // Numbers of any length read as N.
+    std::string shape;
+    for (char c : w.field_selector) {
+      if (c < '0' || c > '9') {
+        shape.push_back(c);
+      } else if (shape.empty() || shape.back() != 'N') {
+        shape.push_back('N');
+      }
+    }
+    shapes.insert(shape);
+    SimOptions without = w;
+    without.field_selector.clear();
+    without.label_selector.clear();
+    SimOptions base = DrawSwarm(SimOptions(), seed);
+    base.field_selector.clear();
+    base.label_selector.clear();
+    EXPECT_EQ(ScenarioText(without, {}), ScenarioText(base, {})) << seed;
+  }
+  EXPECT_GT(with, 100);
+  EXPECT_LT(with, 200);
+  EXPECT_GT(both, 0);
+  EXPECT_EQ(shapes.size(), 5u);
+  // The golden swarm seed (tests/sim/golden_trace_test.cc) draws none.
+  EXPECT_EQ(DrawSwarm(SimOptions(), 42).field_selector, "");
 }
 
 }  // namespace
