@@ -780,7 +780,9 @@ TEST(ReflectorTest, ListAndWatchInitConnBackoff) {
     absl::Duration upper;
   };
   for (const Case& c : {Case{5, absl::Milliseconds(32), absl::Milliseconds(64)},
-                        Case{40, absl::Milliseconds(40), 40 * 2 * max_backoff}}) {
+                        // Lower bound: the jitter-free sum of the delays with
+                        // the 100ms reset (ListAndWatchInitConnBackoffExactDelays).
+                        Case{40, absl::Milliseconds(596), 40 * 2 * max_backoff}}) {
     SCOPED_TRACE(c.conn_fails);
     FixedRandom random(0.5);
     ReflectorOptions o = Opts();
@@ -797,6 +799,60 @@ TEST(ReflectorTest, ListAndWatchInitConnBackoff) {
     EXPECT_EQ(run.backoffs, c.conn_fails);
     EXPECT_EQ(run.lists, 1u);
   }
+}
+
+// The virtual time `fails` refused watches must take under client-go's rules
+// (wait.Backoff{Duration: 1ms, Cap: 50ms, Factor: 2, Jitter: 1} with
+// DelayWithReset(clock, 100ms)) when every jitter draw is `fraction`: each
+// delay is d*(1+fraction), d doubles up to the cap, and the whole backoff goes
+// back to 1ms once more than 100ms have passed since the last reset.
+absl::Duration ModelInitConnBackoff(int fails, double fraction) {
+  const absl::Duration initial = absl::Milliseconds(1), cap = absl::Milliseconds(50);
+  absl::Duration t, last_reset, d = initial;
+  for (int i = 0; i < fails; ++i) {
+    if (t - last_reset > absl::Milliseconds(100)) {
+      d = initial;
+      last_reset = t;
+    }
+    t += d + d * fraction;
+    d = std::min(d * 2, cap);
+  }
+  return t;
+}
+
+// Strengthens the lower bound of ListAndWatchInitConnBackoff. client-go's
+// bounds for 40 failures (3.5s-4s) measure its test's clock-stepping
+// goroutine, which jumps the fake clock by min(2^(i+1)ms, 100ms) per wait
+// whatever the pending delay is; with virtual time the elapsed time is the sum
+// of the delays themselves, so we check that sum exactly for fixed jitter
+// draws, and that the jitter-free sum is a lower bound reached with draw 0.
+TEST(ReflectorTest, ListAndWatchInitConnBackoffExactDelays) {
+  for (int fails : {5, 40}) {
+    for (double fraction : {0.0, 0.5, 0.99}) {
+      SCOPED_TRACE(absl::StrCat(fails, " fails, jitter draw ", fraction));
+      FixedRandom random(fraction);
+      ReflectorOptions o = Opts();
+      o.backoff.emplace();
+      o.backoff->initial = absl::Milliseconds(1);
+      o.backoff->cap = absl::Milliseconds(50);
+      o.backoff->steps = 1000;
+      o.backoff->factor = 2.0;
+      o.backoff->jitter = 1.0;
+      o.backoff->reset_after = absl::Milliseconds(100);
+      const RefusedWatches run = RunWithRefusedWatches(fails, o, &random);
+      const absl::Duration want = ModelInitConnBackoff(fails, fraction);
+      EXPECT_LE(absl::AbsDuration(run.elapsed - want), fails * absl::Microseconds(1))
+          << run.elapsed << " vs " << want;
+      EXPECT_GE(run.elapsed, ModelInitConnBackoff(fails, 0.0) - fails * absl::Microseconds(1));
+      if (fails == 5) {
+        // client-go's own bounds hold for the un-reset exponential phase.
+        EXPECT_GE(run.elapsed, absl::Milliseconds(31));
+        EXPECT_LE(run.elapsed, absl::Milliseconds(64));
+      }
+    }
+  }
+  EXPECT_EQ(ModelInitConnBackoff(5, 0.0), absl::Milliseconds(31));
+  EXPECT_EQ(ModelInitConnBackoff(40, 0.0), absl::Milliseconds(596));
 }
 
 // Mirrors client-go TestNewReflectorWithCustomBackoff.
