@@ -243,6 +243,89 @@ TEST_P(ProfileTest, TestUpdate) {
   rt.RunFor(absl::Seconds(1));
 }
 
+// Mirrors client-go's Example (the package example at the top of
+// controller_test.go): a controller over a RealFIFO whose known objects are
+// the downstream store, with a 100ms full resync, that deletes every object
+// it is given and reports each deletion's key (through the fifo's key
+// function, which handles tombstones). Deterministic on ManualRuntime:
+// where Go waits on a channel, virtual time moves.
+TEST(ControllerTest, Example) {
+  ManualRuntime rt;
+  FakeControllerSource source(&rt);
+  TestRandom random(11);
+  auto downstream = NewStore(DeletionHandlingMetaNamespaceKeyFunc);
+  RealFIFOOptions fifo_options;
+  fifo_options.key_function = MetaNamespaceKeyFunc;
+  fifo_options.known_objects = downstream.get();
+  std::unique_ptr<RealFIFO> fifo = *RealFIFO::Create(std::move(fifo_options));
+  std::vector<std::string> deleted;
+  ControllerConfig config;
+  config.queue = fifo.get();
+  config.runtime = &rt;
+  config.feeder_factory = ReflectorFeederFactory(&source, &rt, &random);
+  config.feeder_options.resync_period = absl::Milliseconds(100);
+  config.process = [&](const Deltas& deltas, bool) -> absl::Status {
+    const Delta& newest = deltas.back();
+    if (newest.type != DeltaType::kDeleted) {
+      absl::Status s = downstream->Add(newest.object);
+      if (!s.ok()) return s;
+      source.Delete(*newest.object.object());
+      return absl::OkStatus();
+    }
+    absl::Status s = downstream->Delete(newest.object);
+    if (!s.ok()) return s;
+    absl::StatusOr<std::string> key = fifo->KeyOf(newest.object);
+    if (!key.ok()) return key.status();
+    deleted.push_back(*key);
+    return absl::OkStatus();
+  };
+  Controller controller(std::move(config));
+  controller.Run();
+  for (const std::string name : {"a-hello", "b-controller", "c-framework"}) {
+    source.Add(PodObject("", name));
+  }
+  rt.RunFor(absl::Seconds(1));
+  std::sort(deleted.begin(), deleted.end());
+  EXPECT_THAT(deleted, ElementsAre("a-hello", "b-controller", "c-framework"));
+  EXPECT_THAT(downstream->ListKeys(), IsEmpty());
+  EXPECT_TRUE(source.Items().empty());
+  controller.Stop();
+  rt.RunFor(absl::Seconds(1));
+}
+
+// Mirrors client-go ExampleNewInformer: an informer (100ms resync) whose add
+// handler deletes the object from the source and whose delete handler
+// reports the key; all three test objects come back as deletions.
+TEST_P(ProfileTest, ExampleNewInformer) {
+  ManualRuntime rt;
+  FakeControllerSource source(&rt);
+  TestRandom random(12);
+  std::vector<std::string> deleted;
+  ResourceEventHandlerFuncs handler(
+      [&](const Item& o, bool) { source.Delete(*o.object()); }, nullptr,
+      [&](const Item& o) {
+        absl::StatusOr<std::string> key = DeletionHandlingMetaNamespaceKeyFunc(o);
+        deleted.push_back(key.ok() ? *key : "oops something went wrong with the key");
+      });
+  InformerOptions options;
+  options.profile.profile = GetParam();
+  options.runtime = &rt;
+  options.feeder_factory = ReflectorFeederFactory(&source, &rt, &random);
+  options.handler = &handler;
+  options.resync_period = absl::Milliseconds(100);
+  auto informer = *Informer::Create(std::move(options));
+  informer->Run();
+  for (const std::string name : {"a-hello", "b-controller", "c-framework"}) {
+    source.Add(PodObject("", name));
+  }
+  rt.RunFor(absl::Seconds(1));
+  std::sort(deleted.begin(), deleted.end());
+  EXPECT_THAT(deleted, ElementsAre("a-hello", "b-controller", "c-framework"));
+  EXPECT_THAT(informer->store()->ListKeys(), IsEmpty());
+  informer->Stop();
+  rt.RunFor(absl::Seconds(1));
+}
+
 // Mirrors client-go TestHammerController, deterministically: a seeded mix of
 // adds, updates and deletes; at quiescence the store equals the source, and
 // every key's notifications follow add -> update* -> delete (INV3).
