@@ -328,29 +328,40 @@ TEST_P(ProfileTest, ExampleNewInformer) {
 
 // Mirrors client-go TestHammerController, deterministically: a seeded mix of
 // adds, updates and deletes; at quiescence the store equals the source, and
-// every key's notifications follow add -> update* -> delete (INV3).
+// every key's notifications follow add -> update* -> delete (INV3). As in
+// client-go the informer resyncs every 100ms, and virtual time moves in
+// between the operations so resync Sync deltas interleave with the watch's;
+// client-go's final check (each key's first op is "add", and it is "delete"
+// for deleted keys, i.e. the last op matches existence) is made here too.
 TEST_P(ProfileTest, TestHammerController) {
   for (uint64_t seed = 1; seed <= 5; ++seed) {
     SCOPED_TRACE(absl::StrCat("seed=", seed));
     ManualRuntime rt;
     FakeControllerSource source(&rt);
     TestRandom random(seed);
-    TestRandom ops(seed * 1000 + 1);
+    TestRandom op_random(seed * 1000 + 1);
     std::map<std::string, bool> present;  // handler's view
+    std::map<std::string, std::vector<std::string>> ops;  // client-go's outputSet
     std::vector<std::string> violations;
+    int resyncs_seen = 0;  // updates with an unchanged object: resyncs
     ResourceEventHandlerFuncs handler(
         [&](const Item& o, bool) {
           if (present[KeyOf(o)]) violations.push_back("add while present " + KeyOf(o));
           present[KeyOf(o)] = true;
+          ops[KeyOf(o)].push_back("add");
         },
-        [&](const Item&, const Item& o) {
+        [&](const Item& old, const Item& o) {
+          if (old.resource_version() == o.resource_version()) ++resyncs_seen;
           if (!present[KeyOf(o)]) violations.push_back("update while absent " + KeyOf(o));
+          ops[KeyOf(o)].push_back("update");
         },
         [&](const Item& o) {
           if (!present[KeyOf(o)]) violations.push_back("delete while absent " + KeyOf(o));
           present[KeyOf(o)] = false;
+          ops[KeyOf(o)].push_back("delete");
         });
     InformerOptions options;
+    options.resync_period = absl::Milliseconds(100);
     options.profile.profile = GetParam();
     options.runtime = &rt;
     options.feeder_factory = ReflectorFeederFactory(&source, &rt, &random);
@@ -359,20 +370,29 @@ TEST_P(ProfileTest, TestHammerController) {
     informer->Run();
     std::map<std::string, bool> exists;
     for (int step = 0; step < 300; ++step) {
-      const std::string name = absl::StrCat("pod-", ops.NextUint64() % 8);
+      const std::string name = absl::StrCat("pod-", op_random.NextUint64() % 8);
       if (!exists[name]) {
         source.Add(PodObject("ns", name));
         exists[name] = true;
-      } else if (ops.NextUint64() % 3 == 0) {
+      } else if (op_random.NextUint64() % 3 == 0) {
         source.Delete(PodObject("ns", name));
         exists[name] = false;
       } else {
         source.Modify(PodObject("ns", name, {{"step", absl::StrCat(step)}}));
       }
-      if (ops.NextUint64() % 4 == 0) rt.RunOne();
+      if (op_random.NextUint64() % 4 == 0) rt.RunOne();
+      if (op_random.NextUint64() % 8 == 0) rt.RunFor(absl::Milliseconds(30));
     }
     rt.RunFor(absl::Seconds(5));
     EXPECT_THAT(violations, IsEmpty());
+    EXPECT_GT(resyncs_seen, 0);
+    for (const auto& [key, list] : ops) {
+      SCOPED_TRACE(key);
+      ASSERT_FALSE(list.empty());
+      EXPECT_EQ(list.front(), "add");
+      const std::string name = key.substr(key.find('/') + 1);
+      EXPECT_EQ(list.back() == "delete", !exists[name]);
+    }
     std::vector<ObjectPtr> truth = source.Items();
     ASSERT_EQ(informer->store()->ListKeys().size(), truth.size());
     for (const ObjectPtr& o : truth) {
