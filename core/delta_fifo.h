@@ -65,6 +65,7 @@
 #include "core/keys.h"
 #include "core/mutex.h"
 #include "core/queue.h"
+#include "core/reflector_store_ext.h"
 #include "core/store.h"
 
 namespace informersim {
@@ -97,7 +98,10 @@ bool IsRequeueError(const absl::Status& status);
 // The status Pop returns for a RequeueError: `inner` as given.
 absl::Status RequeueInner(const absl::Status& requeue);
 
-class DeltaFIFO final : public Queue {
+// TransformingStore: as client-go's DeltaFIFO (delta_fifo.go, "DeltaFIFO
+// implements TransformingStore"), so a Reflector fed straight into the queue
+// lends its transformer to the watch-list's temporary store (RF15).
+class DeltaFIFO final : public Queue, public TransformingStore {
  public:
   explicit DeltaFIFO(DeltaFIFOOptions options = {});
   DeltaFIFO(const DeltaFIFO&) = delete;
@@ -163,7 +167,7 @@ class DeltaFIFO final : public Queue {
 
   // client-go DeltaFIFO.Transformer: lent to the Reflector's watch-list
   // temporary store (RF15).
-  const TransformFunc& Transformer() const { return transformer_; }
+  const TransformFunc& Transformer() const override { return transformer_; }
 
  private:
   // The queued keys in pop order with their Deltas, plus a hash index from

@@ -87,6 +87,7 @@
 #include "core/keys.h"
 #include "core/mutex.h"
 #include "core/queue.h"
+#include "core/reflector_store_ext.h"
 #include "core/store.h"
 
 namespace informersim {
@@ -116,7 +117,9 @@ struct RealFIFOOptions {
   std::function<void()> unlocked_window;
 };
 
-class RealFIFO final : public QueueWithBatch {
+// TransformingStore: as client-go's RealFIFO (the_real_fifo.go, "RealFIFO
+// implements TransformingStore"); see DeltaFIFO.
+class RealFIFO final : public QueueWithBatch, public TransformingStore {
  public:
   // Validates the R2 constraints; InvalidArgument names the violated one.
   static absl::StatusOr<std::unique_ptr<RealFIFO>> Create(RealFIFOOptions options);
@@ -168,7 +171,8 @@ class RealFIFO final : public QueueWithBatch {
   // kZeroLengthDeltasTag.
   absl::StatusOr<std::string> KeyOf(const Deltas& deltas) const;
 
-  const TransformFunc& Transformer() const { return transformer_; }
+  // client-go RealFIFO.Transformer (TransformingStore, RF15).
+  const TransformFunc& Transformer() const override { return transformer_; }
 
  private:
   explicit RealFIFO(RealFIFOOptions options);

@@ -243,31 +243,125 @@ TEST_P(ProfileTest, TestUpdate) {
   rt.RunFor(absl::Seconds(1));
 }
 
+// Mirrors client-go's Example (the package example at the top of
+// controller_test.go): a controller over a RealFIFO whose known objects are
+// the downstream store, with a 100ms full resync, that deletes every object
+// it is given and reports each deletion's key (through the fifo's key
+// function, which handles tombstones). Deterministic on ManualRuntime:
+// where Go waits on a channel, virtual time moves.
+TEST(ControllerTest, Example) {
+  ManualRuntime rt;
+  FakeControllerSource source(&rt);
+  TestRandom random(11);
+  auto downstream = NewStore(DeletionHandlingMetaNamespaceKeyFunc);
+  RealFIFOOptions fifo_options;
+  fifo_options.key_function = MetaNamespaceKeyFunc;
+  fifo_options.known_objects = downstream.get();
+  std::unique_ptr<RealFIFO> fifo = *RealFIFO::Create(std::move(fifo_options));
+  std::vector<std::string> deleted;
+  ControllerConfig config;
+  config.queue = fifo.get();
+  config.runtime = &rt;
+  config.feeder_factory = ReflectorFeederFactory(&source, &rt, &random);
+  config.feeder_options.resync_period = absl::Milliseconds(100);
+  config.process = [&](const Deltas& deltas, bool) -> absl::Status {
+    const Delta& newest = deltas.back();
+    if (newest.type != DeltaType::kDeleted) {
+      absl::Status s = downstream->Add(newest.object);
+      if (!s.ok()) return s;
+      source.Delete(*newest.object.object());
+      return absl::OkStatus();
+    }
+    absl::Status s = downstream->Delete(newest.object);
+    if (!s.ok()) return s;
+    absl::StatusOr<std::string> key = fifo->KeyOf(newest.object);
+    if (!key.ok()) return key.status();
+    deleted.push_back(*key);
+    return absl::OkStatus();
+  };
+  Controller controller(std::move(config));
+  controller.Run();
+  for (const std::string name : {"a-hello", "b-controller", "c-framework"}) {
+    source.Add(PodObject("", name));
+  }
+  rt.RunFor(absl::Seconds(1));
+  std::sort(deleted.begin(), deleted.end());
+  EXPECT_THAT(deleted, ElementsAre("a-hello", "b-controller", "c-framework"));
+  EXPECT_THAT(downstream->ListKeys(), IsEmpty());
+  EXPECT_TRUE(source.Items().empty());
+  controller.Stop();
+  rt.RunFor(absl::Seconds(1));
+}
+
+// Mirrors client-go ExampleNewInformer: an informer (100ms resync) whose add
+// handler deletes the object from the source and whose delete handler
+// reports the key; all three test objects come back as deletions.
+TEST_P(ProfileTest, ExampleNewInformer) {
+  ManualRuntime rt;
+  FakeControllerSource source(&rt);
+  TestRandom random(12);
+  std::vector<std::string> deleted;
+  ResourceEventHandlerFuncs handler(
+      [&](const Item& o, bool) { source.Delete(*o.object()); }, nullptr,
+      [&](const Item& o) {
+        absl::StatusOr<std::string> key = DeletionHandlingMetaNamespaceKeyFunc(o);
+        deleted.push_back(key.ok() ? *key : "oops something went wrong with the key");
+      });
+  InformerOptions options;
+  options.profile.profile = GetParam();
+  options.runtime = &rt;
+  options.feeder_factory = ReflectorFeederFactory(&source, &rt, &random);
+  options.handler = &handler;
+  options.resync_period = absl::Milliseconds(100);
+  auto informer = *Informer::Create(std::move(options));
+  informer->Run();
+  for (const std::string name : {"a-hello", "b-controller", "c-framework"}) {
+    source.Add(PodObject("", name));
+  }
+  rt.RunFor(absl::Seconds(1));
+  std::sort(deleted.begin(), deleted.end());
+  EXPECT_THAT(deleted, ElementsAre("a-hello", "b-controller", "c-framework"));
+  EXPECT_THAT(informer->store()->ListKeys(), IsEmpty());
+  informer->Stop();
+  rt.RunFor(absl::Seconds(1));
+}
+
 // Mirrors client-go TestHammerController, deterministically: a seeded mix of
 // adds, updates and deletes; at quiescence the store equals the source, and
-// every key's notifications follow add -> update* -> delete (INV3).
+// every key's notifications follow add -> update* -> delete (INV3). As in
+// client-go the informer resyncs every 100ms, and virtual time moves in
+// between the operations so resync Sync deltas interleave with the watch's;
+// client-go's final check (each key's first op is "add", and it is "delete"
+// for deleted keys, i.e. the last op matches existence) is made here too.
 TEST_P(ProfileTest, TestHammerController) {
   for (uint64_t seed = 1; seed <= 5; ++seed) {
     SCOPED_TRACE(absl::StrCat("seed=", seed));
     ManualRuntime rt;
     FakeControllerSource source(&rt);
     TestRandom random(seed);
-    TestRandom ops(seed * 1000 + 1);
+    TestRandom op_random(seed * 1000 + 1);
     std::map<std::string, bool> present;  // handler's view
+    std::map<std::string, std::vector<std::string>> ops;  // client-go's outputSet
     std::vector<std::string> violations;
+    int resyncs_seen = 0;  // updates with an unchanged object: resyncs
     ResourceEventHandlerFuncs handler(
         [&](const Item& o, bool) {
           if (present[KeyOf(o)]) violations.push_back("add while present " + KeyOf(o));
           present[KeyOf(o)] = true;
+          ops[KeyOf(o)].push_back("add");
         },
-        [&](const Item&, const Item& o) {
+        [&](const Item& old, const Item& o) {
+          if (old.resource_version() == o.resource_version()) ++resyncs_seen;
           if (!present[KeyOf(o)]) violations.push_back("update while absent " + KeyOf(o));
+          ops[KeyOf(o)].push_back("update");
         },
         [&](const Item& o) {
           if (!present[KeyOf(o)]) violations.push_back("delete while absent " + KeyOf(o));
           present[KeyOf(o)] = false;
+          ops[KeyOf(o)].push_back("delete");
         });
     InformerOptions options;
+    options.resync_period = absl::Milliseconds(100);
     options.profile.profile = GetParam();
     options.runtime = &rt;
     options.feeder_factory = ReflectorFeederFactory(&source, &rt, &random);
@@ -276,20 +370,29 @@ TEST_P(ProfileTest, TestHammerController) {
     informer->Run();
     std::map<std::string, bool> exists;
     for (int step = 0; step < 300; ++step) {
-      const std::string name = absl::StrCat("pod-", ops.NextUint64() % 8);
+      const std::string name = absl::StrCat("pod-", op_random.NextUint64() % 8);
       if (!exists[name]) {
         source.Add(PodObject("ns", name));
         exists[name] = true;
-      } else if (ops.NextUint64() % 3 == 0) {
+      } else if (op_random.NextUint64() % 3 == 0) {
         source.Delete(PodObject("ns", name));
         exists[name] = false;
       } else {
         source.Modify(PodObject("ns", name, {{"step", absl::StrCat(step)}}));
       }
-      if (ops.NextUint64() % 4 == 0) rt.RunOne();
+      if (op_random.NextUint64() % 4 == 0) rt.RunOne();
+      if (op_random.NextUint64() % 8 == 0) rt.RunFor(absl::Milliseconds(30));
     }
     rt.RunFor(absl::Seconds(5));
     EXPECT_THAT(violations, IsEmpty());
+    EXPECT_GT(resyncs_seen, 0);
+    for (const auto& [key, list] : ops) {
+      SCOPED_TRACE(key);
+      ASSERT_FALSE(list.empty());
+      EXPECT_EQ(list.front(), "add");
+      const std::string name = key.substr(key.find('/') + 1);
+      EXPECT_EQ(list.back() == "delete", !exists[name]);
+    }
     std::vector<ObjectPtr> truth = source.Items();
     ASSERT_EQ(informer->store()->ListKeys().size(), truth.size());
     for (const ObjectPtr& o : truth) {

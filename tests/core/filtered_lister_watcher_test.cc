@@ -197,3 +197,107 @@ TEST(FilteredListerWatcherTest, TweakAppliesToACopyOfEachRequest) {
 
 }  // namespace
 }  // namespace informersim
+
+namespace informersim {
+namespace {
+
+// A ListerWatcher that does not override IsWatchListSemanticsUnsupported (Go:
+// a client that does not implement the optional interface).
+class PlainListerWatcher final : public ListerWatcher {
+ public:
+  void List(const ListOptions&, ListCallback done) override {
+    done(absl::UnimplementedError("not used"));
+  }
+  void Watch(const ListOptions&, std::shared_ptr<WatchConsumer>,
+             WatchCallback started) override {
+    started(absl::UnimplementedError("not used"));
+  }
+};
+
+// Mirrors client-go TestToListWatcherWithWatchListSemantics (listwatch_test.go):
+// wrapping a ListerWatcher keeps the client's answer to "does it support
+// watch-list semantics?"; a client that does not say supports them. Our
+// wrapper is FilteredListerWatcher (with each of the selector tweaks), which
+// forwards the inner ListerWatcher's answer; there is no separate
+// ToListWatcherWithWatchListSemantics, as the answer is a virtual method of
+// ListerWatcher itself.
+TEST(FilteredListerWatcherTest, KeepsWatchListSemantics) {
+  struct Scenario {
+    const char* name;
+    std::unique_ptr<ListerWatcher> inner;
+    bool expect_unsupported;
+  };
+  auto fn = [](bool unsupported) {
+    return std::make_unique<FuncListerWatcher>(
+        [](const ListOptions&) -> absl::StatusOr<ListPage> { return ListPage(); },
+        [](const ListOptions&) -> absl::StatusOr<std::shared_ptr<FakeWatcher>> {
+          return FakeWatcher::New();
+        },
+        unsupported);
+  };
+  std::vector<Scenario> scenarios;
+  scenarios.push_back({"client which does not say supports watch-list semantics",
+                       std::make_unique<PlainListerWatcher>(), false});
+  scenarios.push_back({"client does not support watch-list semantics", fn(true), true});
+  scenarios.push_back({"client supports watch-list semantics", fn(false), false});
+  for (const Scenario& s : scenarios) {
+    SCOPED_TRACE(s.name);
+    EXPECT_EQ(s.inner->IsWatchListSemanticsUnsupported(), s.expect_unsupported);
+    for (TweakListOptionsFunc tweak :
+         {TweakListOptionsFunc([](ListOptions*) {}), WithLabelSelector("app=x"),
+          WithSelectors("app=x", "metadata.name=y")}) {
+      FilteredListerWatcher filtered(s.inner.get(), tweak);
+      EXPECT_EQ(filtered.IsWatchListSemanticsUnsupported(), s.expect_unsupported);
+      // And through two layers of wrapping.
+      FilteredListerWatcher twice(&filtered, tweak);
+      EXPECT_EQ(twice.IsWatchListSemanticsUnsupported(), s.expect_unsupported);
+    }
+  }
+}
+
+// What the answer decides (RF3): with watch-list enabled, a Reflector over a
+// filtered client that cannot do watch-list starts with a LIST carrying the
+// selectors; over one that can, with a watch-list WATCH carrying them.
+TEST(FilteredListerWatcherTest, ReflectorHonoursWrappedWatchListSemantics) {
+  for (bool unsupported : {true, false}) {
+    SCOPED_TRACE(unsupported);
+    ManualRuntime rt;
+    SplitMixRandom random;
+    auto store = NewStore(MetaNamespaceKeyFunc);
+    FuncListerWatcher inner(
+        [](const ListOptions&) -> absl::StatusOr<ListPage> {
+          ListPage page;
+          page.resource_version = "1";
+          return page;
+        },
+        [](const ListOptions&) -> absl::StatusOr<std::shared_ptr<FakeWatcher>> {
+          return FakeWatcher::New();
+        },
+        unsupported);
+    FilteredListerWatcher filtered(&inner, WithSelectors("app=x", "metadata.name=y"));
+    ReflectorOptions ro;
+    ro.use_watch_list = true;
+    Reflector r(&filtered, store.get(), &rt, &random, ro);
+    r.Run();
+    rt.RunUntilIdle();
+    r.Stop();
+    rt.RunUntilIdle();
+    const std::vector<ListOptions> requests = inner.request_options();
+    ASSERT_FALSE(requests.empty());
+    if (unsupported) {
+      ASSERT_FALSE(inner.list_options().empty());
+      EXPECT_EQ(inner.list_options()[0].resource_version, requests[0].resource_version);
+      EXPECT_FALSE(requests[0].send_initial_events.has_value());
+    } else {
+      EXPECT_TRUE(inner.list_options().empty());
+      EXPECT_EQ(requests[0].send_initial_events, std::optional<bool>(true));
+    }
+    for (const ListOptions& o : requests) {
+      EXPECT_EQ(o.label_selector, "app=x");
+      EXPECT_EQ(o.field_selector, "metadata.name=y");
+    }
+  }
+}
+
+}  // namespace
+}  // namespace informersim

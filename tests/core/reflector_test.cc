@@ -13,11 +13,13 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "core/api_errors.h"
 #include "core/backoff.h"
 #include "core/cache.h"
+#include "core/fifo.h"
 #include "core/keys.h"
 #include "core/manual_runtime.h"
 #include "core/reflector_store_ext.h"
@@ -115,6 +117,58 @@ ReflectorOptions Opts() {
   ReflectorOptions o;
   o.name = "test-reflector";
   return o;
+}
+
+// A ListerWatcher whose watch streams record what the reflector does with
+// them, in order: "Watch" when a stream is opened (client-go's MockWatcher
+// records "ResultChan" at that point) and "Stop" for every WatchStream::Stop.
+// client-go's handleWatch tests check this sequence is exactly {ResultChan,
+// Stop}: one stream, stopped once. Single-threaded (ManualRuntime) use only.
+class RecordingListerWatcher final : public ListerWatcher {
+ public:
+  void List(const ListOptions&, ListCallback done) override {
+    ++lists;
+    done(MakeList("1"));
+  }
+  void Watch(const ListOptions&, std::shared_ptr<WatchConsumer> consumer,
+             WatchCallback started) override {
+    calls.push_back("Watch");
+    this->consumer = std::move(consumer);
+    if (on_watch) on_watch();
+    started(std::unique_ptr<WatchStream>(new Stream(this)));
+  }
+
+  std::vector<std::string> calls;
+  int lists = 0;
+  std::shared_ptr<WatchConsumer> consumer;
+  std::function<void()> on_watch;
+
+ private:
+  class Stream final : public WatchStream {
+   public:
+    explicit Stream(RecordingListerWatcher* lw) : lw_(lw) {}
+    void Stop() override { lw_->calls.push_back("Stop"); }
+
+   private:
+    RecordingListerWatcher* lw_;
+  };
+};
+
+// Options whose watch error handler counts its calls: client-go's watch()
+// turns errorStopRequested (and every handleWatch error) into a nil return,
+// so the handler must never see one.
+ReflectorOptions CountingOpts(int* handler_calls) {
+  ReflectorOptions o = Opts();
+  o.watch_error_handler = [handler_calls](const absl::Status&) { ++*handler_calls; };
+  return o;
+}
+
+// True if any logged line contains `text`.
+bool Logged(const Reflector& r, absl::string_view text) {
+  for (const std::string& line : r.RecentLog()) {
+    if (absl::StrContains(line, text)) return true;
+  }
+  return false;
 }
 
 // Mirrors client-go TestCloseWatchChannelOnError: an error event ends the
@@ -360,6 +414,247 @@ TEST(ReflectorTest, ListAndWatch) {
   EXPECT_TRUE(once.Wait()->ok());
 }
 
+// ---- Exact watcher calls (client-go's MockWatcher tests) ----
+//
+// client-go's handleWatch returns errorStopRequested when its context is
+// cancelled, and watch() turns that into a nil return without consulting the
+// error handler or logging. Here the cycle's result is that nil (OK), the
+// watch error handler is never called and nothing is logged as a watch
+// error; the stream's call sequence is checked exactly as client-go checks
+// {ResultChan, Stop}.
+
+// Mirrors client-go TestReflectorHandleWatchStoppedBefore: the cancel is
+// already pending when the watch opens (it is queued before the stream reaches
+// the reflector's strand).
+TEST(ReflectorTest, HandleWatchStoppedBeforeExactCalls) {
+  ManualRuntime rt;
+  SplitMixRandom random;
+  auto store = NewStore(MetaNamespaceKeyFunc);
+  RecordingListerWatcher lw;
+  int handler_calls = 0;
+  Reflector r(&lw, store.get(), &rt, &random, CountingOpts(&handler_calls));
+  lw.on_watch = [&] { r.CancelListAndWatch(); };
+  Once once(&r, &rt);
+  ASSERT_TRUE(once.Wait().has_value());
+  EXPECT_TRUE(once.Wait()->ok());  // errorStopRequested -> nil
+  EXPECT_THAT(lw.calls, ElementsAre("Watch", "Stop"));
+  EXPECT_EQ(lw.lists, 1);
+  EXPECT_EQ(handler_calls, 0);
+  EXPECT_FALSE(Logged(r, "watch ended with error"));
+  // Nothing else happens later either.
+  rt.RunFor(absl::Minutes(1));
+  EXPECT_THAT(lw.calls, ElementsAre("Watch", "Stop"));
+}
+
+// Mirrors client-go TestReflectorHandleWatchStoppedAfter: the cancel comes
+// 10ms after the stream opened.
+TEST(ReflectorTest, HandleWatchStoppedAfterExactCalls) {
+  ManualRuntime rt;
+  SplitMixRandom random;
+  auto store = NewStore(MetaNamespaceKeyFunc);
+  RecordingListerWatcher lw;
+  int handler_calls = 0;
+  Reflector r(&lw, store.get(), &rt, &random, CountingOpts(&handler_calls));
+  Once once(&r, &rt);
+  rt.RunUntilIdle();
+  EXPECT_THAT(lw.calls, ElementsAre("Watch"));
+  rt.AdvanceBy(absl::Milliseconds(10));
+  r.CancelListAndWatch();
+  ASSERT_TRUE(once.Wait().has_value());
+  EXPECT_TRUE(once.Wait()->ok());
+  EXPECT_THAT(lw.calls, ElementsAre("Watch", "Stop"));
+  EXPECT_EQ(handler_calls, 0);
+  EXPECT_FALSE(Logged(r, "watch ended with error"));
+  rt.RunFor(absl::Minutes(1));
+  EXPECT_THAT(lw.calls, ElementsAre("Watch", "Stop"));
+}
+
+// Mirrors client-go TestReflectorHandleWatchResultChanClosedBefore and
+// ...ClosedAfter: the server closes the stream (at once, or 10ms in) with no
+// event. handleWatch returns exactly VeryShortWatchError{Name: r.name}; the
+// client still calls Stop once, and watch() logs it and returns nil (no
+// re-watch, no relist, no error handler).
+TEST(ReflectorTest, HandleWatchResultChanClosedExactCallsAndError) {
+  for (absl::Duration close_after : {absl::ZeroDuration(), absl::Milliseconds(10)}) {
+    SCOPED_TRACE(absl::FormatDuration(close_after));
+    ManualRuntime rt;
+    SplitMixRandom random;
+    auto store = NewStore(MetaNamespaceKeyFunc);
+    RecordingListerWatcher lw;
+    int handler_calls = 0;
+    Reflector r(&lw, store.get(), &rt, &random, CountingOpts(&handler_calls));
+    Once once(&r, &rt);
+    rt.RunUntilIdle();
+    rt.AdvanceBy(close_after);
+    ASSERT_NE(lw.consumer, nullptr);
+    lw.consumer->OnClosed();
+    ASSERT_TRUE(once.Wait().has_value());
+    EXPECT_TRUE(once.Wait()->ok());
+    EXPECT_THAT(lw.calls, ElementsAre("Watch", "Stop"));
+    EXPECT_EQ(lw.lists, 1);
+    EXPECT_EQ(handler_calls, 0);
+    EXPECT_EQ(r.stats().very_short_watches, 1);
+    const std::string want =
+        "very short watch: test-reflector: Unexpected watch close - watch lasted less "
+        "than a second and no items received";
+    EXPECT_TRUE(Logged(r, want)) << ::testing::PrintToString(r.RecentLog());
+  }
+}
+
+// Mirrors client-go TestReflectorStopWatch: the whole reflector is stopped
+// (its context done) before the watch gets going. The stream is stopped
+// exactly once, ListAndWatch gives nil, and the stopped reflector never
+// lists or watches again.
+TEST(ReflectorTest, StopWatchExactCalls) {
+  ManualRuntime rt;
+  SplitMixRandom random;
+  auto store = NewStore(MetaNamespaceKeyFunc);
+  RecordingListerWatcher lw;
+  int handler_calls = 0;
+  Reflector r(&lw, store.get(), &rt, &random, CountingOpts(&handler_calls));
+  lw.on_watch = [&] { r.Stop(); };
+  r.Run();
+  rt.RunFor(absl::Minutes(5));
+  EXPECT_TRUE(r.IsStopped());
+  EXPECT_THAT(lw.calls, ElementsAre("Watch", "Stop"));
+  EXPECT_EQ(lw.lists, 1);
+  EXPECT_EQ(handler_calls, 0);
+  EXPECT_FALSE(Logged(r, "watch ended with error"));
+  EXPECT_EQ(rt.pending_timers(), 0u);
+}
+
+// Mirrors client-go TestReflectorListAndWatch ("UseWatchList disabled") with
+// its store: client-go's reflector feeds a FIFO and the test Pops it,
+// checking name and resource version in order. foo was queued by the list's
+// Replace and then modified, so it keeps its first place with the new version.
+TEST(ReflectorTest, ListAndWatchPopOrderFromFIFO) {
+  ManualRuntime rt;
+  SplitMixRandom random;
+  FIFO fifo(MetaNamespaceKeyFunc);
+  std::vector<std::shared_ptr<FakeWatcher>> watchers;
+  FuncListerWatcher lw(
+      [](const ListOptions&) { return MakeList("1", {MakePod("foo", "1")}); },
+      [&](const ListOptions&) -> absl::StatusOr<std::shared_ptr<FakeWatcher>> {
+        if (!watchers.empty()) return absl::InternalError("only one watch expected");
+        watchers.push_back(FakeWatcher::New());
+        return watchers.back();
+      });
+  Reflector r(&lw, &fifo, &rt, &random, Opts());
+  Once once(&r, &rt);
+  rt.RunUntilIdle();
+  ASSERT_EQ(watchers.size(), 1u);
+  watchers[0]->Modify(MakePod("foo", "2"));
+  watchers[0]->Add(MakePod("bar", "3"));
+  watchers[0]->Add(MakePod("baz", "4"));
+  watchers[0]->Add(MakePod("qux", "5"));
+  watchers[0]->Add(MakePod("zoo", "6"));
+  rt.RunUntilIdle();
+  std::vector<std::string> popped;
+  for (int i = 0; i < 5; ++i) {
+    PopResult res = fifo.TryPopItem([&](const Item& obj, bool) {
+      popped.push_back(absl::StrCat(obj.meta()->name(), "/", obj.resource_version()));
+      return absl::OkStatus();
+    });
+    ASSERT_EQ(res.outcome, PopOutcome::kPopped);
+  }
+  EXPECT_THAT(popped, ElementsAre("foo/2", "bar/3", "baz/4", "qux/5", "zoo/6"));
+  EXPECT_EQ(fifo.size(), 0u);
+  ASSERT_EQ(lw.list_options().size(), 1u);
+  ASSERT_EQ(lw.watch_options().size(), 1u);
+  r.CancelListAndWatch();
+  ASSERT_TRUE(once.Wait().has_value());
+  EXPECT_TRUE(once.Wait()->ok());
+}
+
+// Mirrors client-go TestReflectorResyncChan: with a 1ms resync period the
+// first resync tick comes after exactly that period (client-go only checks it
+// comes before wait.ForeverTestTimeout). Our resync channel is a timer on the
+// Runtime; the tick is observed as the store's Resync call.
+TEST(ReflectorTest, ResyncChan) {
+  ManualRuntime rt;
+  SplitMixRandom random;
+  HookStore store;
+  std::vector<absl::Time> ticks;
+  store.resync = [&] {
+    ticks.push_back(rt.Now());
+    return absl::OkStatus();
+  };
+  auto fw = FakeWatcher::New();
+  FuncListerWatcher lw([](const ListOptions&) { return MakeList("1"); },
+                       [&](const ListOptions&) { return fw; });
+  ReflectorOptions o = Opts();
+  o.resync_period = absl::Milliseconds(1);
+  Reflector r(&lw, &store, &rt, &random, o);
+  const absl::Time start = rt.Now();
+  Once once(&r, &rt);
+  rt.RunUntilIdle();
+  EXPECT_TRUE(ticks.empty());
+  rt.RunFor(absl::Microseconds(999));
+  EXPECT_TRUE(ticks.empty());
+  rt.RunFor(absl::Microseconds(1));
+  ASSERT_EQ(ticks.size(), 1u);
+  EXPECT_EQ(ticks[0] - start, absl::Milliseconds(1));
+  r.CancelListAndWatch();
+  ASSERT_TRUE(once.Wait().has_value());
+  // client-go's stop func stops the timer: nothing is left pending.
+  rt.RunUntilIdle();
+  EXPECT_EQ(rt.pending_timers(), 0u);
+}
+
+// Mirrors client-go TestReflectorListExtract: after a paginated list (5 pages
+// of 100 pods) fills the store, deleting every pod but one per page must
+// free the deleted pods' memory: the reflector keeps no reference to the list
+// pages (Go: the items are copied out of the page slices so one surviving
+// item does not pin its whole page). Go watches the first pod of each page
+// with a finalizer; here a weak_ptr to it, while the watch is still open.
+TEST(ReflectorTest, ListExtract) {
+  constexpr int kItems = 100;
+  constexpr int kPages = 5;
+  constexpr int kExempt = kItems / 4;
+  ManualRuntime rt;
+  SplitMixRandom random;
+  auto store = NewStore(MetaNamespaceKeyFunc);
+  std::vector<std::weak_ptr<const api::Object>> detected;
+  std::vector<std::string> exempt;
+  int fetched = 0;
+  auto fw = FakeWatcher::New();
+  FuncListerWatcher lw(
+      [&](const ListOptions& o) -> absl::StatusOr<ListPage> {
+        EXPECT_EQ(o.limit, kItems);
+        std::vector<ObjectPtr> items = Pods(fetched * kItems, (fetched + 1) * kItems);
+        detected.push_back(items.front());
+        exempt.push_back(items[kExempt]->metadata().name());
+        ++fetched;
+        return MakeList("1", std::move(items), fetched < kPages ? "true" : "");
+      },
+      [&](const ListOptions&) { return fw; });
+  ReflectorOptions o = Opts();
+  o.watch_list_page_size = kItems;
+  Reflector r(&lw, store.get(), &rt, &random, o);
+  Once once(&r, &rt);
+  rt.RunUntilIdle();
+  ASSERT_EQ(fetched, kPages);
+  ASSERT_EQ(store->List().size(), static_cast<size_t>(kItems * kPages));
+  for (const auto& w : detected) {
+    ObjectPtr pod = w.lock();
+    ASSERT_NE(pod, nullptr);
+    auto got = store->GetByKey(pod->metadata().name());
+    ASSERT_TRUE(got.ok() && got->has_value());
+  }
+  for (const std::string& key : store->ListKeys()) {
+    if (std::find(exempt.begin(), exempt.end(), key) != exempt.end()) continue;
+    auto got = store->GetByKey(key);
+    ASSERT_TRUE(got.ok() && got->has_value());
+    ASSERT_TRUE(store->Delete(**got).ok());
+  }
+  EXPECT_EQ(store->List().size(), exempt.size());
+  for (size_t i = 0; i < detected.size(); ++i) {
+    EXPECT_TRUE(detected[i].expired()) << "first pod of page " << i << " still referenced";
+  }
+  r.CancelListAndWatch();
+  ASSERT_TRUE(once.Wait().has_value());
+}
+
 // Mirrors client-go TestReflectorListAndWatchWithErrors: a sequence of
 // ListAndWatch runs on one store, each row's list checked against what the
 // previous rows left in the store.
@@ -485,7 +780,9 @@ TEST(ReflectorTest, ListAndWatchInitConnBackoff) {
     absl::Duration upper;
   };
   for (const Case& c : {Case{5, absl::Milliseconds(32), absl::Milliseconds(64)},
-                        Case{40, absl::Milliseconds(40), 40 * 2 * max_backoff}}) {
+                        // Lower bound: the jitter-free sum of the delays with
+                        // the 100ms reset (ListAndWatchInitConnBackoffExactDelays).
+                        Case{40, absl::Milliseconds(596), 40 * 2 * max_backoff}}) {
     SCOPED_TRACE(c.conn_fails);
     FixedRandom random(0.5);
     ReflectorOptions o = Opts();
@@ -502,6 +799,60 @@ TEST(ReflectorTest, ListAndWatchInitConnBackoff) {
     EXPECT_EQ(run.backoffs, c.conn_fails);
     EXPECT_EQ(run.lists, 1u);
   }
+}
+
+// The virtual time `fails` refused watches must take under client-go's rules
+// (wait.Backoff{Duration: 1ms, Cap: 50ms, Factor: 2, Jitter: 1} with
+// DelayWithReset(clock, 100ms)) when every jitter draw is `fraction`: each
+// delay is d*(1+fraction), d doubles up to the cap, and the whole backoff goes
+// back to 1ms once more than 100ms have passed since the last reset.
+absl::Duration ModelInitConnBackoff(int fails, double fraction) {
+  const absl::Duration initial = absl::Milliseconds(1), cap = absl::Milliseconds(50);
+  absl::Duration t, last_reset, d = initial;
+  for (int i = 0; i < fails; ++i) {
+    if (t - last_reset > absl::Milliseconds(100)) {
+      d = initial;
+      last_reset = t;
+    }
+    t += d + d * fraction;
+    d = std::min(d * 2, cap);
+  }
+  return t;
+}
+
+// Strengthens the lower bound of ListAndWatchInitConnBackoff. client-go's
+// bounds for 40 failures (3.5s-4s) measure its test's clock-stepping
+// goroutine, which jumps the fake clock by min(2^(i+1)ms, 100ms) per wait
+// whatever the pending delay is; with virtual time the elapsed time is the sum
+// of the delays themselves, so we check that sum exactly for fixed jitter
+// draws, and that the jitter-free sum is a lower bound reached with draw 0.
+TEST(ReflectorTest, ListAndWatchInitConnBackoffExactDelays) {
+  for (int fails : {5, 40}) {
+    for (double fraction : {0.0, 0.5, 0.99}) {
+      SCOPED_TRACE(absl::StrCat(fails, " fails, jitter draw ", fraction));
+      FixedRandom random(fraction);
+      ReflectorOptions o = Opts();
+      o.backoff.emplace();
+      o.backoff->initial = absl::Milliseconds(1);
+      o.backoff->cap = absl::Milliseconds(50);
+      o.backoff->steps = 1000;
+      o.backoff->factor = 2.0;
+      o.backoff->jitter = 1.0;
+      o.backoff->reset_after = absl::Milliseconds(100);
+      const RefusedWatches run = RunWithRefusedWatches(fails, o, &random);
+      const absl::Duration want = ModelInitConnBackoff(fails, fraction);
+      EXPECT_LE(absl::AbsDuration(run.elapsed - want), fails * absl::Microseconds(1))
+          << run.elapsed << " vs " << want;
+      EXPECT_GE(run.elapsed, ModelInitConnBackoff(fails, 0.0) - fails * absl::Microseconds(1));
+      if (fails == 5) {
+        // client-go's own bounds hold for the un-reset exponential phase.
+        EXPECT_GE(run.elapsed, absl::Milliseconds(31));
+        EXPECT_LE(run.elapsed, absl::Milliseconds(64));
+      }
+    }
+  }
+  EXPECT_EQ(ModelInitConnBackoff(5, 0.0), absl::Milliseconds(31));
+  EXPECT_EQ(ModelInitConnBackoff(40, 0.0), absl::Milliseconds(596));
 }
 
 // Mirrors client-go TestNewReflectorWithCustomBackoff.

@@ -14,8 +14,12 @@
 #include "absl/time/time.h"
 #include "core/api_errors.h"
 #include "core/cache.h"
+#include "core/delta.h"
+#include "core/delta_fifo.h"
 #include "core/keys.h"
 #include "core/manual_runtime.h"
+#include "core/queue.h"
+#include "core/real_fifo.h"
 #include "core/reflector.h"
 #include "core/reflector_store_ext.h"
 #include "gmock/gmock.h"
@@ -556,6 +560,96 @@ TEST(ReflectorWatchListTest, RespectStoreTransformer) {
   r.Stop();
   rt.RunUntilIdle();
 }
+
+// Mirrors client-go TestReflectorRespectStoreTransformer's two queues
+// ("delta-fifo" and "real-fifo"): the reflector runs straight on the queue, as
+// client-go's NewReflector(lw, &v1.Pod{}, queue, 0) does. Each queue carries
+// the transformer, so the watch-list's temporary store transforms the two
+// initial events (2), the final Replace into the queue transforms them again
+// (2) and the watch's later Add once (1): 5 calls, and every queued object is
+// transformed.
+enum class QueueKind { kDeltaFIFO, kRealFIFO };
+
+class RespectStoreTransformerTest : public ::testing::TestWithParam<QueueKind> {};
+
+TEST_P(RespectStoreTransformerTest, BothQueues) {
+  int transformer_invoked = 0;
+  TransformFunc transform = [&](Item item) -> absl::StatusOr<Item> {
+    ++transformer_invoked;
+    api::Object copy = *item.object();
+    copy.set_spec("transformed");
+    return Item(MakeObject(std::move(copy)));
+  };
+  auto known = NewStore(MetaNamespaceKeyFunc);
+  std::unique_ptr<DeltaFIFO> delta_fifo;
+  std::unique_ptr<RealFIFO> real_fifo;
+  ReflectorStore* queue = nullptr;
+  if (GetParam() == QueueKind::kDeltaFIFO) {
+    DeltaFIFOOptions o;
+    o.key_function = MetaNamespaceKeyFunc;
+    o.transformer = transform;
+    delta_fifo = std::make_unique<DeltaFIFO>(std::move(o));
+    queue = delta_fifo.get();
+  } else {
+    RealFIFOOptions o;
+    o.key_function = MetaNamespaceKeyFunc;
+    o.known_objects = known.get();
+    o.transformer = transform;
+    real_fifo = *RealFIFO::Create(std::move(o));
+    queue = real_fifo.get();
+  }
+  ManualRuntime rt;
+  SplitMixRandom random;
+  bool sent = false;
+  FuncListerWatcher lw(
+      [](const ListOptions&) -> absl::StatusOr<ListPage> {
+        return absl::InternalError("list call not expected in WatchList mode");
+      },
+      [&](const ListOptions&) {
+        auto fw = FakeWatcher::New();
+        if (!sent) {
+          sent = true;
+          fw->Add(MakePod("foo-1", "1", "ns"));
+          fw->Add(MakePod("foo-2", "2", "ns"));
+          fw->Bookmark(MakeBookmark("3", true));
+          fw->Add(MakePod("foo-3", "3", "ns"));
+        }
+        return fw;
+      });
+  Reflector r(&lw, queue, &rt, &random, WatchListOpts());
+  r.Run();
+  rt.RunFor(absl::Seconds(1));
+  EXPECT_EQ(r.LastSyncResourceVersion(), "3");
+  // What the queue holds, latest object per key (client-go: DeltaFIFO.list(),
+  // or RealFIFO's items folded by key with Deleted removing).
+  std::map<std::string, std::string> items;  // key -> spec
+  Queue* q = delta_fifo != nullptr ? static_cast<Queue*>(delta_fifo.get())
+                                   : static_cast<Queue*>(real_fifo.get());
+  while (q->TryPop([&](const Deltas& deltas, bool) {
+           for (const Delta& d : deltas) {
+             const std::string key = *MetaNamespaceKeyFunc(d.object);
+             if (d.type == DeltaType::kDeleted) {
+               items.erase(key);
+             } else {
+               items[key] = d.object.object()->spec();
+             }
+           }
+           return absl::OkStatus();
+         }).outcome == PopOutcome::kPopped) {
+  }
+  EXPECT_EQ(items.size(), 3u);
+  for (const auto& [key, spec] : items) EXPECT_EQ(spec, "transformed") << key;
+  EXPECT_EQ(transformer_invoked, 5);
+  r.Stop();
+  rt.RunUntilIdle();
+}
+
+INSTANTIATE_TEST_SUITE_P(Queues, RespectStoreTransformerTest,
+                         ::testing::Values(QueueKind::kDeltaFIFO, QueueKind::kRealFIFO),
+                         [](const ::testing::TestParamInfo<QueueKind>& info) {
+                           return info.param == QueueKind::kDeltaFIFO ? "DeltaFIFO"
+                                                                      : "RealFIFO";
+                         });
 
 // RF16: an expired watch-list start marks the version unusable and retries at
 // once with RV "" (no backoff, no fallback).

@@ -2,6 +2,7 @@
 // instead of sleeps and fake clocks) against FakeControllerSource through
 // the real Reflector, in both profiles. Each test names the client-go
 // shared_informer_test.go test it mirrors, or the rule it checks.
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <set>
@@ -100,6 +101,66 @@ TEST_P(SharedInformerTest, TestListenerResyncPeriods) {
   env.rt.RunUntil(start + absl::Milliseconds(500));
   for (auto* l : {l1.get(), l2.get(), l3.get()}) {
     EXPECT_EQ(l->names(), (std::set<std::string>{"pod1", "pod2"}));
+    l->Reset();
+  }
+  env.rt.RunUntil(start + absl::Milliseconds(2500));
+  EXPECT_EQ(l2->names(), (std::set<std::string>{"pod1", "pod2"}));
+  EXPECT_EQ(l1->count(), 0u);
+  EXPECT_EQ(l3->count(), 0u);
+  for (auto* l : {l1.get(), l2.get(), l3.get()}) l->Reset();
+  env.rt.RunUntil(start + absl::Milliseconds(3500));
+  EXPECT_EQ(l3->names(), (std::set<std::string>{"pod1", "pod2"}));
+  EXPECT_EQ(l1->count(), 0u);
+  EXPECT_EQ(l2->count(), 0u);
+}
+
+// Mirrors client-go TestListenerResyncPeriodsDelayed: the processor's
+// listeners start a second late (client-go's sharedProcessorRunHook sleeps
+// in sharedProcessor.run), after the first notifications were already
+// distributed; that used to deadlock. ManualRuntime gives the same
+// interleaving deterministically: for the first second of virtual time only
+// the reflector's and controller's strands run, never the listeners'. Then
+// the listeners must still see the initial adds, and the 2s and 3s resyncs at
+// the same times as without the delay.
+TEST_P(SharedInformerTest, TestListenerResyncPeriodsDelayed) {
+  const absl::Duration startup_delay = absl::Seconds(1);
+  Env env(GetParam(), absl::Seconds(1));
+  env.source.Add(PodObject("", "pod1"));
+  env.source.Add(PodObject("", "pod2"));
+  auto l1 = std::make_shared<TestListener>();
+  auto l2 = std::make_shared<TestListener>();
+  auto l3 = std::make_shared<TestListener>();
+  ASSERT_TRUE(env.informer->AddEventHandlerWithResyncPeriod(l1, absl::ZeroDuration()).ok());
+  ASSERT_TRUE(env.informer->AddEventHandlerWithResyncPeriod(l2, absl::Seconds(2)).ok());
+  ASSERT_TRUE(env.informer->AddEventHandlerWithResyncPeriod(l3, absl::Seconds(3)).ok());
+  const absl::Time start = env.rt.Now();
+  env.informer->Run();
+  // Everything but the listeners runs until the delay is over.
+  for (;;) {
+    bool ran = false;
+    for (StrandId s : env.rt.RunnableStrands()) {
+      if (env.rt.StrandName(s) != "processor_listener") {
+        ran = env.rt.RunStrand(s);
+        break;
+      }
+    }
+    if (ran) continue;
+    const absl::Time next = env.rt.NextTimerDeadline();
+    if (next > start + startup_delay) break;
+    env.rt.AdvanceTo(next);
+  }
+  // The notifications were distributed while no listener ran.
+  EXPECT_TRUE(env.informer->HasSynced());
+  bool listeners_pending = false;
+  for (StrandId s : env.rt.RunnableStrands()) {
+    listeners_pending |= env.rt.StrandName(s) == "processor_listener";
+  }
+  EXPECT_TRUE(listeners_pending);
+  for (auto* l : {l1.get(), l2.get(), l3.get()}) EXPECT_EQ(l->count(), 0u);
+  env.rt.RunUntil(start + startup_delay);
+  for (auto* l : {l1.get(), l2.get(), l3.get()}) {
+    EXPECT_EQ(l->names(), (std::set<std::string>{"pod1", "pod2"}));
+    EXPECT_EQ(l->initial_adds(), 2);
     l->Reset();
   }
   env.rt.RunUntil(start + absl::Milliseconds(2500));
@@ -384,28 +445,114 @@ TEST_P(SharedInformerTest, TestAddWhileActive) {
   EXPECT_EQ(l1->names(), l2->names());
 }
 
-// Mirrors client-go TestShutdown (its three subtests).
+// Mirrors client-go TestShutdown (its three subtests), with client-go's
+// goleak check (main_test.go) as ours: once the informer is stopped and its
+// handler removed, nothing of it is left on the Runtime (no runnable task, no
+// pending timer, resync timers included); a never-run informer with a handler
+// posts and arms nothing at all.
 TEST_P(SharedInformerTest, TestShutdown) {
+  auto expect_nothing_left = [](Env& env) {
+    env.informer->Stop();
+    env.rt.RunFor(absl::Seconds(2));
+    EXPECT_TRUE(env.informer->IsStopped());
+    EXPECT_EQ(env.rt.runnable_tasks(), 0u);
+    EXPECT_EQ(env.rt.pending_timers(), 0u);
+  };
   {  // no-context
+    SCOPED_TRACE("no-context");
     Env env(GetParam(), absl::Seconds(1));
     auto h = *env.informer->AddEventHandler(std::make_shared<ResourceEventHandlerFuncs>());
     env.informer->Run();
     env.Settle();
     EXPECT_TRUE(env.informer->HasSynced());
     EXPECT_TRUE(env.informer->RemoveEventHandler(h).ok());
+    expect_nothing_left(env);
   }
   {  // no-context-later
+    SCOPED_TRACE("no-context-later");
     Env env(GetParam(), absl::Seconds(1));
     env.informer->Run();
     env.Settle();
     EXPECT_TRUE(env.informer->HasSynced());
     auto h = *env.informer->AddEventHandler(std::make_shared<ResourceEventHandlerFuncs>());
     EXPECT_TRUE(env.informer->RemoveEventHandler(h).ok());
+    expect_nothing_left(env);
   }
   {  // no-run
+    SCOPED_TRACE("no-run");
     Env env(GetParam(), absl::Seconds(1));
     EXPECT_TRUE(env.informer->AddEventHandler(std::make_shared<ResourceEventHandlerFuncs>()).ok());
+    // Neither informer nor handler has anything running.
+    EXPECT_EQ(env.rt.runnable_tasks(), 0u);
+    EXPECT_EQ(env.rt.pending_timers(), 0u);
   }
+}
+
+// Mirrors client-go TestShutDownEventHandler_Lifecycles/InformerNeverStarted:
+// shutting down a handler of an informer that never ran completes at once.
+TEST_P(SharedInformerTest, TestShutDownEventHandler_InformerNeverStarted) {
+  Env env(GetParam());
+  auto handle = *env.informer->AddEventHandler(std::make_shared<ResourceEventHandlerFuncs>());
+  bool done = false;
+  ASSERT_TRUE(env.informer->ShutDownEventHandler(handle, [&] { done = true; }).ok());
+  env.rt.RunUntilIdle();
+  EXPECT_TRUE(done);
+  EXPECT_TRUE(handle->IsShutDown());
+  EXPECT_FALSE(env.informer->IsRegistered(handle));
+  EXPECT_EQ(env.rt.runnable_tasks(), 0u);
+  EXPECT_EQ(env.rt.pending_timers(), 0u);
+}
+
+// Mirrors client-go TestShutDownEventHandler_Lifecycles/
+// StartedThenAddedThenShutDown: a handler added to a synced informer shuts
+// down completely.
+TEST_P(SharedInformerTest, TestShutDownEventHandler_StartedThenAddedThenShutDown) {
+  Env env(GetParam());
+  env.source.Add(PodObject("", "pod1"));
+  env.informer->Run();
+  env.Settle();
+  ASSERT_TRUE(env.informer->HasSynced());
+  int adds = 0;
+  auto handler = std::make_shared<ResourceEventHandlerFuncs>();
+  handler->add_func = [&](const Item&, bool) { ++adds; };
+  auto handle = *env.informer->AddEventHandler(handler);
+  bool done = false;
+  ASSERT_TRUE(env.informer->ShutDownEventHandler(handle, [&] { done = true; }).ok());
+  env.Settle();
+  EXPECT_TRUE(done);
+  EXPECT_TRUE(handle->IsShutDown());
+  EXPECT_FALSE(env.informer->IsRegistered(handle));
+  EXPECT_LE(adds, 1);
+  // Nothing reaches it afterwards.
+  const int adds_at_shutdown = adds;
+  env.source.Add(PodObject("", "pod2"));
+  env.Settle();
+  EXPECT_EQ(adds, adds_at_shutdown);
+}
+
+// Mirrors client-go TestShutDownEventHandler_Lifecycles/
+// AddedThenStartedThenShutDown: a handler registered before Run is shut
+// down after the informer synced.
+TEST_P(SharedInformerTest, TestShutDownEventHandler_AddedThenStartedThenShutDown) {
+  Env env(GetParam());
+  env.source.Add(PodObject("", "pod1"));
+  int adds = 0;
+  auto handler = std::make_shared<ResourceEventHandlerFuncs>();
+  handler->add_func = [&](const Item&, bool) { ++adds; };
+  auto handle = *env.informer->AddEventHandler(handler);
+  env.informer->Run();
+  env.Settle();
+  ASSERT_TRUE(env.informer->HasSynced());
+  EXPECT_EQ(adds, 1);
+  bool done = false;
+  ASSERT_TRUE(env.informer->ShutDownEventHandler(handle, [&] { done = true; }).ok());
+  env.Settle();
+  EXPECT_TRUE(done);
+  EXPECT_TRUE(handle->IsShutDown());
+  EXPECT_FALSE(env.informer->IsRegistered(handle));
+  env.source.Add(PodObject("", "pod2"));
+  env.Settle();
+  EXPECT_EQ(adds, 1);
 }
 
 // A handler whose adds throw: the C++ form of a panicking handler (SI9).
@@ -458,8 +605,8 @@ TEST_P(SharedInformerTest, TestEventPanics) {
 }
 
 // Mirrors client-go TestRemoveEventHandler_AsynchronousPanic and
-// TestRemoveEventHandler_SynchronousShutdown / TestShutDownEventHandler_Lifecycles
-// (SI8): removal does not cut short a running callback; the shutdown
+// TestRemoveEventHandler_SynchronousShutdown (SI8; the three
+// TestShutDownEventHandler_Lifecycles subtests have their own tests above): removal does not cut short a running callback; the shutdown
 // callback runs only once it has returned, and nothing follows.
 TEST_P(SharedInformerTest, TestRemoveEventHandler_FromInsideAndShutdownLifecycle) {
   Env env(GetParam());
@@ -518,6 +665,52 @@ TEST_P(SharedInformerTest, TestIndexer) {
   auto by_b = informer.GetIndexer()->IndexKeys("b", "b-val1");
   ASSERT_TRUE(by_b.ok());
   EXPECT_EQ(*by_b, (std::vector<std::string>{"a", "c"}));
+  informer.Stop();
+  rt.RunFor(absl::Seconds(1));
+}
+
+// Mirrors client-go TestIndexer as written there: an index of label keys
+// added with AddIndexers before Run, lookups by index value (the objects
+// themselves), an object added later showing up in the index, a second
+// index added after Run serving at once, and the values both indexes hold.
+TEST_P(SharedInformerTest, TestIndexerAddIndexersBeforeRun) {
+  ManualRuntime rt;
+  FakeControllerSource source(&rt);
+  TestRandom random(6);
+  source.Add(PodObject("", "pod1", {{"a", "a-val"}, {"b", "b-val1"}}));
+  source.Add(PodObject("", "pod2", {{"b", "b-val2"}}));
+  IndexFunc label_keys = [](const Item& obj, std::vector<std::string>* out) {
+    for (const auto& [k, v] : obj.meta()->labels()) out->push_back(k);
+    return absl::OkStatus();
+  };
+  SharedIndexInformerOptions options;
+  options.profile.profile = GetParam();
+  options.resync_period = absl::Seconds(1);
+  SharedIndexInformer informer(&rt, ReflectorFeederFactory(&source, &rt, &random), options);
+  ASSERT_TRUE(informer.AddIndexers({{"labels", label_keys}}).ok());
+  informer.Run();
+  rt.RunFor(absl::Milliseconds(100));
+  ASSERT_TRUE(informer.HasSynced());
+  auto names = [&](const std::string& index, const std::string& value) {
+    std::vector<std::string> out;
+    auto items = informer.GetIndexer()->ByIndex(index, value);
+    EXPECT_TRUE(items.ok()) << items.status();
+    if (items.ok()) {
+      for (const Item& i : *items) out.push_back(i.meta()->name());
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  EXPECT_EQ(names("labels", "a"), std::vector<std::string>{"pod1"});
+  source.Add(PodObject("", "pod3", {{"a", "a-val2"}}));
+  rt.RunFor(absl::Milliseconds(100));
+  EXPECT_EQ(names("labels", "a"), (std::vector<std::string>{"pod1", "pod3"}));
+  ASSERT_TRUE(informer.AddIndexers({{"labels-again", label_keys}}).ok());
+  EXPECT_EQ(names("labels-again", "a"), (std::vector<std::string>{"pod1", "pod3"}));
+  for (const std::string index : {"labels", "labels-again"}) {
+    std::vector<std::string> values = informer.GetIndexer()->ListIndexFuncValues(index);
+    EXPECT_THAT(values, UnorderedElementsAre("a", "b")) << index;
+  }
   informer.Stop();
   rt.RunFor(absl::Seconds(1));
 }
