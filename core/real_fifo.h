@@ -117,9 +117,14 @@ struct RealFIFOOptions {
   std::function<void()> unlocked_window;
 };
 
-// TransformingStore: as client-go's RealFIFO (the_real_fifo.go, "RealFIFO
-// implements TransformingStore"); see DeltaFIFO.
-class RealFIFO final : public QueueWithBatch, public TransformingStore {
+// TransformingStore and ReflectorBookmarkStore: as client-go's RealFIFO
+// (the_real_fifo.go: "RealFIFO implements TransformingStore", and its
+// Bookmark method makes it a ReflectorBookmarkStore), so a Reflector fed
+// straight into it lends its transformer to the watch-list's temporary store
+// (RF15) and hands it every watch bookmark (RF10, R8).
+class RealFIFO final : public QueueWithBatch,
+                       public TransformingStore,
+                       public ReflectorBookmarkStore {
  public:
   // Validates the R2 constraints; InvalidArgument names the violated one.
   static absl::StatusOr<std::unique_ptr<RealFIFO>> Create(RealFIFOOptions options);
@@ -141,7 +146,7 @@ class RealFIFO final : public QueueWithBatch, public TransformingStore {
   // R7. Does not mark populated.
   absl::Status Resync() override;
   // R8: a no-op unless emit_delta_type_bookmark. Does not mark populated.
-  absl::Status Bookmark(absl::string_view resource_version);
+  absl::Status Bookmark(absl::string_view resource_version) override;
 
   // R9: one delta, as a one-element Deltas.
   PopResult Pop(PopProcessFunc process) override;

@@ -2,12 +2,11 @@
 // Reflector (core/reflector.h) into a controller's queue, client-go's
 // controller.Run building its Reflector from the Config (C1).
 //
-// The queue is handed to the Reflector through an adapter that gives it the
-// optional capabilities client-go's queues have (core/reflector_store_ext.h):
+// The queue is the Reflector's store, as in client-go; the Reflector finds
+// the optional capabilities the queues have (core/reflector_store_ext.h):
 // RealFIFO receives watch bookmarks (R8, the CURRENT profile's
-// EmitDeltaTypeBookmark) and lends its transformer to the watch-list's
-// temporary store (RF15). The adapter lives in this target so that the
-// queues do not depend on the Reflector.
+// EmitDeltaTypeBookmark), and both queues lend their transformer to the
+// watch-list's temporary store (RF15).
 //
 // Thread safety: as Reflector. The factory's pointers must outlive every
 // feeder it makes.

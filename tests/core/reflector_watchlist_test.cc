@@ -651,6 +651,57 @@ INSTANTIATE_TEST_SUITE_P(Queues, RespectStoreTransformerTest,
                                                                       : "RealFIFO";
                          });
 
+// client-go's RealFIFO has a Bookmark method, so it is a
+// ReflectorBookmarkStore: a Reflector fed straight into it (no adapter) hands
+// it each watch bookmark, which it queues as a Bookmark delta when
+// EmitDeltaTypeBookmark is on (RF10, R8).
+TEST(ReflectorTest, BookmarksReachARealFIFOFedStraight) {
+  RealFIFOOptions o;
+  o.key_function = MetaNamespaceKeyFunc;
+  o.atomic_events = true;
+  o.emit_delta_type_bookmark = true;
+  std::unique_ptr<RealFIFO> fifo = *RealFIFO::Create(std::move(o));
+  ManualRuntime rt;
+  SplitMixRandom random;
+  std::shared_ptr<FakeWatcher> watcher;
+  FuncListerWatcher lw([](const ListOptions&) { return MakeList("1", {MakePod("a", "1")}); },
+                       [&](const ListOptions&) {
+                         watcher = FakeWatcher::New();
+                         return watcher;
+                       });
+  ReflectorOptions ro;
+  Reflector r(&lw, fifo.get(), &rt, &random, ro);
+  r.Run();
+  rt.RunFor(absl::Milliseconds(10));
+  ASSERT_NE(watcher, nullptr);
+  watcher->Bookmark(MakeBookmark("5"));
+  watcher->Add(MakePod("b", "6"));
+  rt.RunFor(absl::Milliseconds(10));
+  std::vector<std::string> seen;
+  while (true) {
+    std::vector<std::string> batch;
+    PopResult popped = fifo->TryPop([&](const Deltas& deltas, bool) {
+      for (const Delta& d : deltas) {
+        if (d.object.kind() == Item::Kind::kBookmark) {
+          batch.push_back(absl::StrCat("Bookmark@", d.object.bookmark().resource_version));
+        } else if (d.object.kind() == Item::Kind::kObject) {
+          batch.push_back(
+              absl::StrCat(DeltaTypeName(d.type), ":", d.object.object()->metadata().name()));
+        } else {
+          batch.push_back(std::string(DeltaTypeName(d.type)));
+        }
+      }
+      return absl::OkStatus();
+    });
+    if (popped.outcome != PopOutcome::kPopped) break;
+    for (std::string& e : batch) seen.push_back(std::move(e));
+  }
+  EXPECT_THAT(seen, ::testing::Contains("Bookmark@5"));
+  EXPECT_THAT(seen, ::testing::Contains("Added:b"));
+  r.Stop();
+  rt.RunUntilIdle();
+}
+
 // RF16: an expired watch-list start marks the version unusable and retries at
 // once with RV "" (no backoff, no fallback).
 TEST(ReflectorWatchListTest, ExpiredWatchListRetriesFromEmptyVersion) {
