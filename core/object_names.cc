@@ -34,4 +34,32 @@ absl::StatusOr<ObjectName> DeletionHandlingObjectToName(const Item& item) {
   return ObjectToName(item);
 }
 
+ObjectName DeletedObject::GetObjectName() const {
+  if (final_state_unknown.has_value()) {
+    const std::string& key = final_state_unknown->key;
+    const size_t slash = key.find('/');
+    if (slash == std::string::npos) return ObjectName{"", key};
+    return ObjectName{key.substr(0, slash), key.substr(slash + 1)};
+  }
+  if (optional_obj == nullptr) return ObjectName{};
+  return MetaObjectToName(optional_obj->metadata());
+}
+
+std::string DeletedObject::GetKey() const {
+  if (final_state_unknown.has_value()) return final_state_unknown->key;
+  if (optional_obj == nullptr) return "";
+  return MetaObjectToName(optional_obj->metadata()).String();
+}
+
+DeletedObject DeletedObjectFromItem(const Item& item) {
+  DeletedObject out;
+  if (item.is_tombstone()) {
+    out.final_state_unknown = item.tombstone();
+    out.optional_obj = item.tombstone().obj;
+    return out;
+  }
+  if (item.kind() == Item::Kind::kObject) out.optional_obj = item.object();
+  return out;
+}
+
 }  // namespace informersim

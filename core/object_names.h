@@ -8,6 +8,7 @@
 #ifndef INFORMERSIM_CORE_OBJECT_NAMES_H_
 #define INFORMERSIM_CORE_OBJECT_NAMES_H_
 
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -46,6 +47,29 @@ absl::StatusOr<ObjectName> ObjectToName(const Item& item);
 
 // A tombstone's key, parsed; else ObjectToName.
 absl::StatusOr<ObjectName> DeletionHandlingObjectToName(const Item& item);
+
+// client-go's DeletedObject (controller.go; what a typed handler's OnDelete
+// gets): the deleted object when the informer had a copy (it may be stale),
+// and the tombstone when the deletion was noticed without the final state.
+// Its accessors never fail: the tombstone's key is authoritative, split at
+// its first '/' (further ones stay in the name, unlike ParseObjectName).
+struct DeletedObject {
+  ObjectPtr optional_obj;  // null when no copy of the object was found
+  std::optional<DeletedFinalStateUnknown> final_state_unknown;
+
+  // From the tombstone's key; else the object's namespace and name; an
+  // empty DeletedObject gives an empty ObjectName.
+  ObjectName GetObjectName() const;
+  std::string GetName() const { return GetObjectName().name; }
+  std::string GetNamespace() const { return GetObjectName().namespace_name; }
+  // The tombstone's key; else "namespace/name" (or "name"); "" when empty.
+  std::string GetKey() const;
+};
+
+// The DeletedObject an untyped OnDelete argument stands for, as client-go's
+// typedResourceEventHandler builds it: a tombstone gives its key and, when
+// it has one, its object; any other item gives its object.
+DeletedObject DeletedObjectFromItem(const Item& item);
 
 }  // namespace informersim
 

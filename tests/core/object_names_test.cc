@@ -77,5 +77,53 @@ TEST(ObjectNames, DeletionHandlingObjectToName) {
   EXPECT_FALSE(DeletionHandlingObjectToName(Item::Tombstone("a/b/c", nullptr)).ok());
 }
 
+// Mirrors client-go TestDeletedObjectGetObjectName: from the object, from a
+// tombstone with and without its object, and an empty DeletedObject.
+TEST(ObjectNames, DeletedObjectGetObjectName) {
+  const ObjectPtr cm = ConfigMap("testnamespace", "testname");
+  const ObjectName expected = *ObjectToName(Item(cm));
+  EXPECT_EQ((DeletedObject{cm, std::nullopt}).GetObjectName(), expected);
+  const std::string key = *MetaNamespaceKeyFunc(Item(cm));
+  EXPECT_EQ((DeletedObject{cm, DeletedFinalStateUnknown{key, cm}}).GetObjectName(), expected);
+  // The tombstone's key is authoritative even without an object.
+  EXPECT_EQ((DeletedObject{nullptr, DeletedFinalStateUnknown{key, nullptr}}).GetObjectName(),
+            expected);
+  EXPECT_EQ(DeletedObject{}.GetObjectName(), ObjectName{});
+  // Beyond client-go's test: a key with a second '/' keeps it in the name
+  // (ParseObjectName would refuse it), and a cluster-scoped key.
+  EXPECT_EQ((DeletedObject{nullptr, DeletedFinalStateUnknown{"a/b/c", nullptr}}).GetObjectName(),
+            (ObjectName{"a", "b/c"}));
+  EXPECT_EQ((DeletedObject{nullptr, DeletedFinalStateUnknown{"solo", nullptr}}).GetName(), "solo");
+  EXPECT_EQ((DeletedObject{nullptr, DeletedFinalStateUnknown{"solo", nullptr}}).GetNamespace(), "");
+  EXPECT_EQ((DeletedObject{cm, std::nullopt}).GetNamespace(), "testnamespace");
+}
+
+// Mirrors client-go TestDeletedObjectGetKey.
+TEST(ObjectNames, DeletedObjectGetKey) {
+  const ObjectPtr cm = ConfigMap("testnamespace", "testname");
+  const std::string expected = *MetaNamespaceKeyFunc(Item(cm));
+  EXPECT_EQ((DeletedObject{cm, std::nullopt}).GetKey(), expected);
+  EXPECT_EQ((DeletedObject{cm, DeletedFinalStateUnknown{expected, cm}}).GetKey(), expected);
+  EXPECT_EQ((DeletedObject{nullptr, DeletedFinalStateUnknown{expected, nullptr}}).GetKey(),
+            expected);
+  EXPECT_EQ(DeletedObject{}.GetKey(), "");
+  EXPECT_EQ((DeletedObject{ConfigMap("", "cluster"), std::nullopt}).GetKey(), "cluster");
+}
+
+// typedResourceEventHandler.OnDelete's conversion of what OnDelete gets.
+TEST(ObjectNames, DeletedObjectFromItem) {
+  const ObjectPtr cm = ConfigMap("ns", "a");
+  DeletedObject plain = DeletedObjectFromItem(Item(cm));
+  EXPECT_EQ(plain.optional_obj, cm);
+  EXPECT_FALSE(plain.final_state_unknown.has_value());
+  DeletedObject tomb = DeletedObjectFromItem(Item::Tombstone("ns/a", cm));
+  EXPECT_EQ(tomb.optional_obj, cm);
+  ASSERT_TRUE(tomb.final_state_unknown.has_value());
+  EXPECT_EQ(tomb.GetKey(), "ns/a");
+  DeletedObject bare = DeletedObjectFromItem(Item::Tombstone("ns/gone", nullptr));
+  EXPECT_EQ(bare.optional_obj, nullptr);
+  EXPECT_EQ(bare.GetObjectName(), (ObjectName{"ns", "gone"}));
+}
+
 }  // namespace
 }  // namespace informersim
