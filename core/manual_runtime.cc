@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cassert>
-#include <iterator>
 
 namespace informersim {
 
@@ -97,9 +96,11 @@ void ManualRuntime::FireDueTimersLocked() {
   }
 }
 
-bool ManualRuntime::RunOne() { return RunPicked(0, /*by_strand=*/false); }
+bool ManualRuntime::RunOne() { return RunPicked(Pick::kChooser, 0); }
 
-bool ManualRuntime::RunStrand(StrandId strand) { return RunPicked(strand, /*by_strand=*/true); }
+bool ManualRuntime::RunStrand(StrandId strand) { return RunPicked(Pick::kStrand, strand); }
+
+bool ManualRuntime::RunRunnable(size_t index) { return RunPicked(Pick::kIndex, index); }
 
 void ManualRuntime::MarkRunnableLocked(uint64_t sequence, StrandId strand) {
   // Mostly appended (a new task has the largest sequence); a strand that
@@ -124,27 +125,39 @@ void ManualRuntime::RunnableStrands(std::vector<StrandId>* out) const {
   for (const auto& [sequence, strand] : runnable_) out->push_back(strand);
 }
 
-bool ManualRuntime::RunPicked(StrandId wanted, bool by_strand) {
-  Task task;
+bool ManualRuntime::RunPicked(Pick how, size_t wanted) {
   StepObserver observer;
   StrandId strand = 0;
   uint64_t sequence = 0;
+  Task task;
   {
     MutexLock lock(&mu_);
     if (runnable_.empty()) return false;
-    auto it = runnable_.begin();
-    if (by_strand) {
-      if (wanted == 0 || wanted > strands_.size()) return false;
-      const Strand& s = strands_[wanted - 1];
-      if (s.tasks.empty()) return false;
-      const std::pair<uint64_t, StrandId> entry{s.tasks.front().sequence, wanted};
-      it = std::lower_bound(runnable_.begin(), runnable_.end(), entry);
-      if (it == runnable_.end() || *it != entry) return false;
-    } else if (chooser_ && runnable_.size() > 1) {
-      const size_t pick = chooser_(runnable_.size());
-      assert(pick < runnable_.size() && "chooser out of range");
-      it = std::next(runnable_.begin(), static_cast<std::ptrdiff_t>(pick));
+    size_t index = 0;
+    switch (how) {
+      case Pick::kChooser:
+        if (chooser_ && runnable_.size() > 1) {
+          index = chooser_(runnable_.size());
+          assert(index < runnable_.size() && "chooser out of range");
+        }
+        break;
+      case Pick::kStrand: {
+        if (wanted == 0 || wanted > strands_.size()) return false;
+        const Strand& s = strands_[wanted - 1];
+        if (s.tasks.empty()) return false;
+        const std::pair<uint64_t, StrandId> entry{s.tasks.front().sequence,
+                                                  static_cast<StrandId>(wanted)};
+        auto it = std::lower_bound(runnable_.begin(), runnable_.end(), entry);
+        if (it == runnable_.end() || *it != entry) return false;
+        index = static_cast<size_t>(it - runnable_.begin());
+        break;
+      }
+      case Pick::kIndex:
+        if (wanted >= runnable_.size()) return false;
+        index = wanted;
+        break;
     }
+    const auto it = runnable_.begin() + static_cast<std::ptrdiff_t>(index);
     strand = it->second;
     runnable_.erase(it);
     Strand& s = StrandLocked(strand);
@@ -153,7 +166,7 @@ bool ManualRuntime::RunPicked(StrandId wanted, bool by_strand) {
     s.tasks.pop_front();
     if (!s.tasks.empty()) MarkRunnableLocked(s.tasks.front().sequence, strand);
     ++steps_run_;
-    observer = observer_;
+    if (observer_) observer = observer_;
   }
   if (observer) observer(strand, sequence);
   std::move(task)();

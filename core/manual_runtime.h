@@ -67,6 +67,10 @@ class ManualRuntime final : public Runtime {
   void RunnableStrands(std::vector<StrandId>* out) const;
   // Runs the head task of `strand`. False if that strand is not runnable.
   bool RunStrand(StrandId strand);
+  // Runs the head task of the `index`-th runnable strand, in RunnableStrands
+  // order: for a driver that has just listed them, so the strand need not be
+  // looked up again. False if fewer strands are runnable.
+  bool RunRunnable(size_t index);
   // Runs tasks until nothing is runnable or `max_steps` tasks have run;
   // returns the number run. Time is not moved.
   size_t RunUntilIdle(size_t max_steps = SIZE_MAX);
@@ -110,7 +114,10 @@ class ManualRuntime final : public Runtime {
   };
   using TimerKey = std::pair<absl::Time, uint64_t>;  // deadline, set order
 
-  bool RunPicked(StrandId wanted, bool by_strand);
+  // How RunPicked picks the runnable strand to run: by the chooser
+  // (RunOne), by strand id (RunStrand) or by index (RunRunnable).
+  enum class Pick { kChooser, kStrand, kIndex };
+  bool RunPicked(Pick how, size_t wanted);
   void PostLocked(StrandId strand, Task task) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void MarkRunnableLocked(uint64_t sequence, StrandId strand) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void FireDueTimersLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
