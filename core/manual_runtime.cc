@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <functional>
 
 namespace informersim {
 
@@ -20,9 +21,14 @@ ManualRuntime::~ManualRuntime() {
         for (Queued& q : strand.tasks) dropped.push_back(std::move(q.task));
         strand.tasks.clear();
       }
-      for (auto& [key, timer] : timers_) dropped.push_back(std::move(timer.task));
+      // In deadline order, not the hash map's (which is no order at all).
+      std::sort(timer_heap_.begin(), timer_heap_.end());
+      for (const TimerKey& key : timer_heap_) {
+        auto it = timers_.find(key.second);
+        if (it != timers_.end()) dropped.push_back(std::move(it->second.task));
+      }
       timers_.clear();
-      timer_keys_.clear();
+      timer_heap_.clear();
       runnable_.clear();
     }
     if (dropped.empty()) break;
@@ -62,19 +68,29 @@ TimerId ManualRuntime::PostAfter(StrandId strand, absl::Duration delay, Task tas
   MutexLock lock(&mu_);
   StrandLocked(strand);  // validates
   const TimerId id = next_timer_++;
-  const TimerKey key{now_ + std::max(delay, absl::ZeroDuration()), id};
-  timers_.emplace(key, Timer{strand, std::move(task)});
-  timer_keys_.emplace(id, key);
+  timers_.emplace(id, Timer{strand, std::move(task)});
+  timer_heap_.emplace_back(now_ + std::max(delay, absl::ZeroDuration()), id);
+  std::push_heap(timer_heap_.begin(), timer_heap_.end(), std::greater<TimerKey>());
   FireDueTimersLocked();
   return id;
 }
 
 bool ManualRuntime::Cancel(TimerId timer) {
   MutexLock lock(&mu_);
-  auto it = timer_keys_.find(timer);
-  if (it == timer_keys_.end()) return false;
-  timers_.erase(it->second);
-  timer_keys_.erase(it);
+  auto it = timers_.find(timer);
+  if (it == timers_.end()) return false;
+  timers_.erase(it);
+  // Its key stays in the heap. Once such keys are the majority, rebuild the
+  // heap without them: O(heap) once per that many Cancels.
+  if (timer_heap_.size() > 2 * timers_.size() + 64) {
+    size_t kept = 0;
+    for (const TimerKey& key : timer_heap_) {
+      if (timers_.contains(key.second)) timer_heap_[kept++] = key;
+    }
+    timer_heap_.resize(kept);
+    std::make_heap(timer_heap_.begin(), timer_heap_.end(), std::greater<TimerKey>());
+  }
+  DropCancelledLocked();
   return true;
 }
 
@@ -89,10 +105,25 @@ void ManualRuntime::SetStepObserver(StepObserver observer) {
 }
 
 void ManualRuntime::FireDueTimersLocked() {
-  while (!timers_.empty() && timers_.begin()->first.first <= now_) {
-    auto node = timers_.extract(timers_.begin());
-    timer_keys_.erase(node.key().second);
-    PostLocked(node.mapped().strand, std::move(node.mapped().task));
+  // The top is pending (DropCancelledLocked): fire it, then drop any
+  // cancelled keys that surface under it.
+  while (!timer_heap_.empty() && timer_heap_.front().first <= now_) {
+    const TimerId id = timer_heap_.front().second;
+    std::pop_heap(timer_heap_.begin(), timer_heap_.end(), std::greater<TimerKey>());
+    timer_heap_.pop_back();
+    auto it = timers_.find(id);
+    assert(it != timers_.end() && "the timer heap's top is not pending");
+    Timer timer = std::move(it->second);
+    timers_.erase(it);
+    PostLocked(timer.strand, std::move(timer.task));
+    DropCancelledLocked();
+  }
+}
+
+void ManualRuntime::DropCancelledLocked() {
+  while (!timer_heap_.empty() && !timers_.contains(timer_heap_.front().second)) {
+    std::pop_heap(timer_heap_.begin(), timer_heap_.end(), std::greater<TimerKey>());
+    timer_heap_.pop_back();
   }
 }
 
@@ -187,8 +218,8 @@ void ManualRuntime::AdvanceTo(absl::Time t) {
 
 bool ManualRuntime::AdvanceToNextTimer() {
   MutexLock lock(&mu_);
-  if (timers_.empty()) return false;
-  if (timers_.begin()->first.first > now_) now_ = timers_.begin()->first.first;
+  if (timer_heap_.empty()) return false;
+  if (timer_heap_.front().first > now_) now_ = timer_heap_.front().first;
   FireDueTimersLocked();
   return true;
 }
@@ -224,7 +255,7 @@ size_t ManualRuntime::pending_timers() const {
 
 absl::Time ManualRuntime::NextTimerDeadline() const {
   MutexLock lock(&mu_);
-  return timers_.empty() ? absl::InfiniteFuture() : timers_.begin()->first.first;
+  return timer_heap_.empty() ? absl::InfiniteFuture() : timer_heap_.front().first;
 }
 
 std::string ManualRuntime::StrandName(StrandId strand) const {

@@ -21,7 +21,6 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
-#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -112,7 +111,7 @@ class ManualRuntime final : public Runtime {
     StrandId strand;
     Task task;
   };
-  using TimerKey = std::pair<absl::Time, uint64_t>;  // deadline, set order
+  using TimerKey = std::pair<absl::Time, TimerId>;  // deadline, set order
 
   // How RunPicked picks the runnable strand to run: by the chooser
   // (RunOne), by strand id (RunStrand) or by index (RunRunnable).
@@ -121,6 +120,8 @@ class ManualRuntime final : public Runtime {
   void PostLocked(StrandId strand, Task task) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void MarkRunnableLocked(uint64_t sequence, StrandId strand) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void FireDueTimersLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Pops cancelled timers' keys off the top of timer_heap_.
+  void DropCancelledLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   Strand& StrandLocked(StrandId strand) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   mutable Mutex mu_;
@@ -132,8 +133,12 @@ class ManualRuntime final : public Runtime {
   // Runnable strands keyed by their head task's sequence, sorted: a flat
   // vector, as there are only ever a few strands and a step takes one.
   std::vector<std::pair<uint64_t, StrandId>> runnable_ ABSL_GUARDED_BY(mu_);
-  std::map<TimerKey, Timer> timers_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<TimerId, TimerKey> timer_keys_ ABSL_GUARDED_BY(mu_);
+  // Pending timers by id, and their keys in a min-heap (std::greater) on
+  // (deadline, id): a heap rather than an ordered map, as setting a timer
+  // then costs no allocation. Cancel drops the task at once and leaves its
+  // key behind, to be skipped; the heap's top is always a pending timer.
+  absl::flat_hash_map<TimerId, Timer> timers_ ABSL_GUARDED_BY(mu_);
+  std::vector<TimerKey> timer_heap_ ABSL_GUARDED_BY(mu_);
   Chooser chooser_ ABSL_GUARDED_BY(mu_);
   StepObserver observer_ ABSL_GUARDED_BY(mu_);
 };
