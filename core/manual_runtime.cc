@@ -52,11 +52,11 @@ ManualRuntime::Strand& ManualRuntime::StrandLocked(StrandId strand) {
   return strands_[strand - 1];
 }
 
-void ManualRuntime::PostLocked(StrandId strand, Task task) {
+void ManualRuntime::PostLocked(StrandId strand, Task&& task) {
   Strand& s = StrandLocked(strand);
   const uint64_t sequence = next_sequence_++;
   if (s.tasks.empty()) MarkRunnableLocked(sequence, strand);  // the newest: appended
-  s.tasks.push_back(Queued{sequence, std::move(task)});
+  s.tasks.emplace_back(sequence, std::move(task));
 }
 
 void ManualRuntime::Post(StrandId strand, Task task) {
@@ -68,7 +68,7 @@ TimerId ManualRuntime::PostAfter(StrandId strand, absl::Duration delay, Task tas
   MutexLock lock(&mu_);
   StrandLocked(strand);  // validates
   const TimerId id = next_timer_++;
-  timers_.emplace(id, Timer{strand, std::move(task)});
+  timers_.try_emplace(id, strand, std::move(task));
   timer_heap_.emplace_back(now_ + std::max(delay, absl::ZeroDuration()), id);
   std::push_heap(timer_heap_.begin(), timer_heap_.end(), std::greater<TimerKey>());
   FireDueTimersLocked();
@@ -113,9 +113,8 @@ void ManualRuntime::FireDueTimersLocked() {
     timer_heap_.pop_back();
     auto it = timers_.find(id);
     assert(it != timers_.end() && "the timer heap's top is not pending");
-    Timer timer = std::move(it->second);
+    PostLocked(it->second.strand, std::move(it->second.task));  // leaves timers_ be
     timers_.erase(it);
-    PostLocked(timer.strand, std::move(timer.task));
     DropCancelledLocked();
   }
 }
