@@ -29,6 +29,7 @@ ManualRuntime::~ManualRuntime() {
       }
       timers_.clear();
       timer_heap_.clear();
+      cancelled_keys_ = {};
       runnable_.clear();
     }
     if (dropped.empty()) break;
@@ -68,8 +69,9 @@ TimerId ManualRuntime::PostAfter(StrandId strand, absl::Duration delay, Task tas
   MutexLock lock(&mu_);
   StrandLocked(strand);  // validates
   const TimerId id = next_timer_++;
-  timers_.try_emplace(id, strand, std::move(task));
-  timer_heap_.emplace_back(now_ + std::max(delay, absl::ZeroDuration()), id);
+  const absl::Time deadline = now_ + std::max(delay, absl::ZeroDuration());
+  timers_.try_emplace(id, deadline, strand, std::move(task));
+  timer_heap_.emplace_back(deadline, id);
   std::push_heap(timer_heap_.begin(), timer_heap_.end(), std::greater<TimerKey>());
   FireDueTimersLocked();
   return id;
@@ -79,16 +81,18 @@ bool ManualRuntime::Cancel(TimerId timer) {
   MutexLock lock(&mu_);
   auto it = timers_.find(timer);
   if (it == timers_.end()) return false;
+  cancelled_keys_.emplace(it->second.deadline, timer);  // its key stays in the heap
   timers_.erase(it);
-  // Its key stays in the heap. Once such keys are the majority, rebuild the
-  // heap without them: O(heap) once per that many Cancels.
-  if (timer_heap_.size() > 2 * timers_.size() + 64) {
+  // Once cancelled keys are the majority, rebuild the heap without them:
+  // O(heap) once per that many Cancels.
+  if (cancelled_keys_.size() > timers_.size() + 64) {
     size_t kept = 0;
     for (const TimerKey& key : timer_heap_) {
       if (timers_.contains(key.second)) timer_heap_[kept++] = key;
     }
     timer_heap_.resize(kept);
     std::make_heap(timer_heap_.begin(), timer_heap_.end(), std::greater<TimerKey>());
+    cancelled_keys_ = {};
   }
   DropCancelledLocked();
   return true;
@@ -120,9 +124,12 @@ void ManualRuntime::FireDueTimersLocked() {
 }
 
 void ManualRuntime::DropCancelledLocked() {
-  while (!timer_heap_.empty() && !timers_.contains(timer_heap_.front().second)) {
+  // The top is the least key in the heap, so it is a cancelled timer's just
+  // when it is the least cancelled key: no lookup per fired timer.
+  while (!cancelled_keys_.empty() && timer_heap_.front() == cancelled_keys_.top()) {
     std::pop_heap(timer_heap_.begin(), timer_heap_.end(), std::greater<TimerKey>());
     timer_heap_.pop_back();
+    cancelled_keys_.pop();
   }
 }
 

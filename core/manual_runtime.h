@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <queue>
 #include <string>
 #include <utility>
 #include <vector>
@@ -110,7 +111,9 @@ class ManualRuntime final : public Runtime {
     std::deque<Queued> tasks;
   };
   struct Timer {
-    Timer(StrandId strand, Task&& task) : strand(strand), task(std::move(task)) {}
+    Timer(absl::Time deadline, StrandId strand, Task&& task)
+        : deadline(deadline), strand(strand), task(std::move(task)) {}
+    absl::Time deadline;
     StrandId strand;
     Task task;
   };
@@ -144,6 +147,9 @@ class ManualRuntime final : public Runtime {
   // key behind, to be skipped; the heap's top is always a pending timer.
   absl::flat_hash_map<TimerId, Timer> timers_ ABSL_GUARDED_BY(mu_);
   std::vector<TimerKey> timer_heap_ ABSL_GUARDED_BY(mu_);
+  // The keys in timer_heap_ of cancelled timers, least on top.
+  std::priority_queue<TimerKey, std::vector<TimerKey>, std::greater<TimerKey>> cancelled_keys_
+      ABSL_GUARDED_BY(mu_);
   Chooser chooser_ ABSL_GUARDED_BY(mu_);
   StepObserver observer_ ABSL_GUARDED_BY(mu_);
 };
