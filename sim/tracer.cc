@@ -7,6 +7,7 @@
 #include <sstream>
 #include <utility>
 
+#include "absl/base/attributes.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -73,8 +74,10 @@ inline uint64_t MixString(uint64_t h, absl::string_view s) {
   return n > 0 ? MixU64(h, LoadTail(p, n)) : h;
 }
 
-uint64_t HashParts(uint64_t h, uint64_t index, int64_t time_us, int kind, absl::string_view actor,
-                   absl::string_view detail) {
+// Inlined into Tracer::Record, which runs for every step.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline uint64_t HashParts(uint64_t h, uint64_t index, int64_t time_us,
+                                                       int kind, absl::string_view actor,
+                                                       absl::string_view detail) {
   h = MixU64(h, index);
   h = MixU64(h, static_cast<uint64_t>(time_us));
   h = MixU64(h, static_cast<uint64_t>(kind));
