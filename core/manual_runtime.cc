@@ -37,11 +37,6 @@ ManualRuntime::~ManualRuntime() {
   }
 }
 
-absl::Time ManualRuntime::Now() const {
-  MutexLock lock(&mu_);
-  return now_;
-}
-
 StrandId ManualRuntime::NewStrand(absl::string_view name) {
   MutexLock lock(&mu_);
   strands_.push_back(Strand{std::string(name), {}});
