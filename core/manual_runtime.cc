@@ -17,9 +17,9 @@ ManualRuntime::~ManualRuntime() {
     std::vector<Task> dropped;
     {
       MutexLock lock(&mu_);
-      for (Strand& strand : strands_) {
-        for (Queued& q : strand.tasks) dropped.push_back(std::move(q.task));
-        strand.tasks.clear();
+      for (const std::unique_ptr<Strand>& strand : strands_) {
+        for (Queued& q : strand->tasks) dropped.push_back(std::move(q.task));
+        strand->tasks.clear();
       }
       // In deadline order, not the hash map's (which is no order at all).
       std::sort(timer_heap_.begin(), timer_heap_.end());
@@ -39,13 +39,13 @@ ManualRuntime::~ManualRuntime() {
 
 StrandId ManualRuntime::NewStrand(absl::string_view name) {
   MutexLock lock(&mu_);
-  strands_.push_back(Strand{std::string(name), {}});
+  strands_.push_back(std::make_unique<Strand>(Strand{std::string(name), {}}));
   return static_cast<StrandId>(strands_.size());
 }
 
 ManualRuntime::Strand& ManualRuntime::StrandLocked(StrandId strand) {
   assert(strand >= 1 && strand <= strands_.size() && "unknown strand");
-  return strands_[strand - 1];
+  return *strands_[strand - 1];
 }
 
 void ManualRuntime::PostLocked(StrandId strand, Task&& task) {
@@ -175,7 +175,7 @@ bool ManualRuntime::RunPicked(Pick how, size_t wanted) {
         break;
       case Pick::kStrand: {
         if (wanted == 0 || wanted > strands_.size()) return false;
-        const Strand& s = strands_[wanted - 1];
+        const Strand& s = *strands_[wanted - 1];
         if (s.tasks.empty()) return false;
         const std::pair<uint64_t, StrandId> entry{s.tasks.front().sequence,
                                                   static_cast<StrandId>(wanted)};
@@ -245,7 +245,7 @@ bool ManualRuntime::HasRunnable() const {
 size_t ManualRuntime::runnable_tasks() const {
   MutexLock lock(&mu_);
   size_t n = 0;
-  for (const Strand& s : strands_) n += s.tasks.size();
+  for (const std::unique_ptr<Strand>& s : strands_) n += s->tasks.size();
   return n;
 }
 
@@ -262,7 +262,7 @@ absl::Time ManualRuntime::NextTimerDeadline() const {
 std::string ManualRuntime::StrandName(StrandId strand) const {
   MutexLock lock(&mu_);
   if (strand < 1 || strand > strands_.size()) return "<unknown strand>";
-  return strands_[strand - 1].name;
+  return strands_[strand - 1]->name;
 }
 
 size_t ManualRuntime::strand_count() const {

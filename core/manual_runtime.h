@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <queue>
 #include <string>
 #include <utility>
@@ -141,7 +142,9 @@ class ManualRuntime final : public Runtime {
   uint64_t next_sequence_ ABSL_GUARDED_BY(mu_) = 1;
   TimerId next_timer_ ABSL_GUARDED_BY(mu_) = 1;
   uint64_t steps_run_ ABSL_GUARDED_BY(mu_) = 0;
-  std::deque<Strand> strands_ ABSL_GUARDED_BY(mu_);  // index = StrandId - 1
+  // Index = StrandId - 1. Pointers, so that finding a strand is one load
+  // (a deque's index is arithmetic on its blocks).
+  std::vector<std::unique_ptr<Strand>> strands_ ABSL_GUARDED_BY(mu_);
   // Runnable strands keyed by their head task's sequence, sorted: a flat
   // vector, as there are only ever a few strands and a step takes one.
   std::vector<std::pair<uint64_t, StrandId>> runnable_ ABSL_GUARDED_BY(mu_);
