@@ -151,7 +151,8 @@ class ManualRuntime final : public Runtime {
   // Pending timers by id, and their keys in a min-heap (std::greater) on
   // (deadline, id): a heap rather than an ordered map, as setting a timer
   // then costs no allocation. Cancel drops the task at once and leaves its
-  // key behind, to be skipped; the heap's top is always a pending timer.
+  // key behind, noted in cancelled_keys_ and popped when it surfaces, so
+  // the heap's top is always a pending timer.
   absl::flat_hash_map<TimerId, Timer> timers_ ABSL_GUARDED_BY(mu_);
   std::vector<TimerKey> timer_heap_ ABSL_GUARDED_BY(mu_);
   // The keys in timer_heap_ of cancelled timers, least on top.
