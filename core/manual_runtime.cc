@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
-#include <iterator>
+#include <functional>
 
 namespace informersim {
 
@@ -17,13 +17,19 @@ ManualRuntime::~ManualRuntime() {
     std::vector<Task> dropped;
     {
       MutexLock lock(&mu_);
-      for (Strand& strand : strands_) {
-        for (Queued& q : strand.tasks) dropped.push_back(std::move(q.task));
-        strand.tasks.clear();
+      for (const std::unique_ptr<Strand>& strand : strands_) {
+        for (Queued& q : strand->tasks) dropped.push_back(std::move(q.task));
+        strand->tasks.clear();
       }
-      for (auto& [key, timer] : timers_) dropped.push_back(std::move(timer.task));
+      // In deadline order, not the hash map's (which is no order at all).
+      std::sort(timer_heap_.begin(), timer_heap_.end());
+      for (const TimerKey& key : timer_heap_) {
+        auto it = timers_.find(key.second);
+        if (it != timers_.end()) dropped.push_back(std::move(it->second.task));
+      }
       timers_.clear();
-      timer_keys_.clear();
+      timer_heap_.clear();
+      cancelled_keys_ = {};
       runnable_.clear();
     }
     if (dropped.empty()) break;
@@ -31,27 +37,22 @@ ManualRuntime::~ManualRuntime() {
   }
 }
 
-absl::Time ManualRuntime::Now() const {
-  MutexLock lock(&mu_);
-  return now_;
-}
-
 StrandId ManualRuntime::NewStrand(absl::string_view name) {
   MutexLock lock(&mu_);
-  strands_.push_back(Strand{std::string(name), {}});
+  strands_.push_back(std::make_unique<Strand>(Strand{std::string(name), {}}));
   return static_cast<StrandId>(strands_.size());
 }
 
 ManualRuntime::Strand& ManualRuntime::StrandLocked(StrandId strand) {
   assert(strand >= 1 && strand <= strands_.size() && "unknown strand");
-  return strands_[strand - 1];
+  return *strands_[strand - 1];
 }
 
-void ManualRuntime::PostLocked(StrandId strand, Task task) {
+void ManualRuntime::PostLocked(StrandId strand, Task&& task) {
   Strand& s = StrandLocked(strand);
   const uint64_t sequence = next_sequence_++;
   if (s.tasks.empty()) MarkRunnableLocked(sequence, strand);  // the newest: appended
-  s.tasks.push_back(Queued{sequence, std::move(task)});
+  s.tasks.emplace_back(sequence, std::move(task));
 }
 
 void ManualRuntime::Post(StrandId strand, Task task) {
@@ -63,19 +64,32 @@ TimerId ManualRuntime::PostAfter(StrandId strand, absl::Duration delay, Task tas
   MutexLock lock(&mu_);
   StrandLocked(strand);  // validates
   const TimerId id = next_timer_++;
-  const TimerKey key{now_ + std::max(delay, absl::ZeroDuration()), id};
-  timers_.emplace(key, Timer{strand, std::move(task)});
-  timer_keys_.emplace(id, key);
+  const absl::Time deadline = now_ + std::max(delay, absl::ZeroDuration());
+  timers_.try_emplace(id, deadline, strand, std::move(task));
+  timer_heap_.emplace_back(deadline, id);
+  std::push_heap(timer_heap_.begin(), timer_heap_.end(), std::greater<TimerKey>());
   FireDueTimersLocked();
   return id;
 }
 
 bool ManualRuntime::Cancel(TimerId timer) {
   MutexLock lock(&mu_);
-  auto it = timer_keys_.find(timer);
-  if (it == timer_keys_.end()) return false;
-  timers_.erase(it->second);
-  timer_keys_.erase(it);
+  auto it = timers_.find(timer);
+  if (it == timers_.end()) return false;
+  cancelled_keys_.emplace(it->second.deadline, timer);  // its key stays in the heap
+  timers_.erase(it);
+  // Once cancelled keys are the majority, rebuild the heap without them:
+  // O(heap) once per that many Cancels.
+  if (cancelled_keys_.size() > timers_.size() + 64) {
+    size_t kept = 0;
+    for (const TimerKey& key : timer_heap_) {
+      if (timers_.contains(key.second)) timer_heap_[kept++] = key;
+    }
+    timer_heap_.resize(kept);
+    std::make_heap(timer_heap_.begin(), timer_heap_.end(), std::greater<TimerKey>());
+    cancelled_keys_ = {};
+  }
+  DropCancelledLocked();
   return true;
 }
 
@@ -90,16 +104,35 @@ void ManualRuntime::SetStepObserver(StepObserver observer) {
 }
 
 void ManualRuntime::FireDueTimersLocked() {
-  while (!timers_.empty() && timers_.begin()->first.first <= now_) {
-    auto node = timers_.extract(timers_.begin());
-    timer_keys_.erase(node.key().second);
-    PostLocked(node.mapped().strand, std::move(node.mapped().task));
+  // The top is pending (DropCancelledLocked): fire it, then drop any
+  // cancelled keys that surface under it.
+  while (!timer_heap_.empty() && timer_heap_.front().first <= now_) {
+    const TimerId id = timer_heap_.front().second;
+    std::pop_heap(timer_heap_.begin(), timer_heap_.end(), std::greater<TimerKey>());
+    timer_heap_.pop_back();
+    auto it = timers_.find(id);
+    assert(it != timers_.end() && "the timer heap's top is not pending");
+    PostLocked(it->second.strand, std::move(it->second.task));  // leaves timers_ be
+    timers_.erase(it);
+    DropCancelledLocked();
   }
 }
 
-bool ManualRuntime::RunOne() { return RunPicked(0, /*by_strand=*/false); }
+void ManualRuntime::DropCancelledLocked() {
+  // The top is the least key in the heap, so it is a cancelled timer's just
+  // when it is the least cancelled key: no lookup per fired timer.
+  while (!cancelled_keys_.empty() && timer_heap_.front() == cancelled_keys_.top()) {
+    std::pop_heap(timer_heap_.begin(), timer_heap_.end(), std::greater<TimerKey>());
+    timer_heap_.pop_back();
+    cancelled_keys_.pop();
+  }
+}
 
-bool ManualRuntime::RunStrand(StrandId strand) { return RunPicked(strand, /*by_strand=*/true); }
+bool ManualRuntime::RunOne() { return RunPicked(Pick::kChooser, 0); }
+
+bool ManualRuntime::RunStrand(StrandId strand) { return RunPicked(Pick::kStrand, strand); }
+
+bool ManualRuntime::RunRunnable(size_t index) { return RunPicked(Pick::kIndex, index); }
 
 void ManualRuntime::MarkRunnableLocked(uint64_t sequence, StrandId strand) {
   // Mostly appended (a new task has the largest sequence); a strand that
@@ -124,27 +157,39 @@ void ManualRuntime::RunnableStrands(std::vector<StrandId>* out) const {
   for (const auto& [sequence, strand] : runnable_) out->push_back(strand);
 }
 
-bool ManualRuntime::RunPicked(StrandId wanted, bool by_strand) {
-  Task task;
+bool ManualRuntime::RunPicked(Pick how, size_t wanted) {
   StepObserver observer;
   StrandId strand = 0;
   uint64_t sequence = 0;
+  Task task;
   {
     MutexLock lock(&mu_);
     if (runnable_.empty()) return false;
-    auto it = runnable_.begin();
-    if (by_strand) {
-      if (wanted == 0 || wanted > strands_.size()) return false;
-      const Strand& s = strands_[wanted - 1];
-      if (s.tasks.empty()) return false;
-      const std::pair<uint64_t, StrandId> entry{s.tasks.front().sequence, wanted};
-      it = std::lower_bound(runnable_.begin(), runnable_.end(), entry);
-      if (it == runnable_.end() || *it != entry) return false;
-    } else if (chooser_ && runnable_.size() > 1) {
-      const size_t pick = chooser_(runnable_.size());
-      assert(pick < runnable_.size() && "chooser out of range");
-      it = std::next(runnable_.begin(), static_cast<std::ptrdiff_t>(pick));
+    size_t index = 0;
+    switch (how) {
+      case Pick::kChooser:
+        if (chooser_ && runnable_.size() > 1) {
+          index = chooser_(runnable_.size());
+          assert(index < runnable_.size() && "chooser out of range");
+        }
+        break;
+      case Pick::kStrand: {
+        if (wanted == 0 || wanted > strands_.size()) return false;
+        const Strand& s = *strands_[wanted - 1];
+        if (s.tasks.empty()) return false;
+        const std::pair<uint64_t, StrandId> entry{s.tasks.front().sequence,
+                                                  static_cast<StrandId>(wanted)};
+        auto it = std::lower_bound(runnable_.begin(), runnable_.end(), entry);
+        if (it == runnable_.end() || *it != entry) return false;
+        index = static_cast<size_t>(it - runnable_.begin());
+        break;
+      }
+      case Pick::kIndex:
+        if (wanted >= runnable_.size()) return false;
+        index = wanted;
+        break;
     }
+    const auto it = runnable_.begin() + static_cast<std::ptrdiff_t>(index);
     strand = it->second;
     runnable_.erase(it);
     Strand& s = StrandLocked(strand);
@@ -153,7 +198,7 @@ bool ManualRuntime::RunPicked(StrandId wanted, bool by_strand) {
     s.tasks.pop_front();
     if (!s.tasks.empty()) MarkRunnableLocked(s.tasks.front().sequence, strand);
     ++steps_run_;
-    observer = observer_;
+    if (observer_) observer = observer_;
   }
   if (observer) observer(strand, sequence);
   std::move(task)();
@@ -174,8 +219,8 @@ void ManualRuntime::AdvanceTo(absl::Time t) {
 
 bool ManualRuntime::AdvanceToNextTimer() {
   MutexLock lock(&mu_);
-  if (timers_.empty()) return false;
-  if (timers_.begin()->first.first > now_) now_ = timers_.begin()->first.first;
+  if (timer_heap_.empty()) return false;
+  if (timer_heap_.front().first > now_) now_ = timer_heap_.front().first;
   FireDueTimersLocked();
   return true;
 }
@@ -200,7 +245,7 @@ bool ManualRuntime::HasRunnable() const {
 size_t ManualRuntime::runnable_tasks() const {
   MutexLock lock(&mu_);
   size_t n = 0;
-  for (const Strand& s : strands_) n += s.tasks.size();
+  for (const std::unique_ptr<Strand>& s : strands_) n += s->tasks.size();
   return n;
 }
 
@@ -211,13 +256,13 @@ size_t ManualRuntime::pending_timers() const {
 
 absl::Time ManualRuntime::NextTimerDeadline() const {
   MutexLock lock(&mu_);
-  return timers_.empty() ? absl::InfiniteFuture() : timers_.begin()->first.first;
+  return timer_heap_.empty() ? absl::InfiniteFuture() : timer_heap_.front().first;
 }
 
 std::string ManualRuntime::StrandName(StrandId strand) const {
   MutexLock lock(&mu_);
   if (strand < 1 || strand > strands_.size()) return "<unknown strand>";
-  return strands_[strand - 1].name;
+  return strands_[strand - 1]->name;
 }
 
 size_t ManualRuntime::strand_count() const {

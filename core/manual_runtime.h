@@ -21,7 +21,8 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
-#include <map>
+#include <memory>
+#include <queue>
 #include <string>
 #include <utility>
 #include <vector>
@@ -48,7 +49,11 @@ class ManualRuntime final : public Runtime {
   ~ManualRuntime() override;
 
   // Runtime.
-  absl::Time Now() const override;
+  // Inline: the simulator's driver reads the time on every step.
+  absl::Time Now() const override {
+    MutexLock lock(&mu_);
+    return now_;
+  }
   StrandId NewStrand(absl::string_view name) override;
   void Post(StrandId strand, Task task) override;
   TimerId PostAfter(StrandId strand, absl::Duration delay, Task task) override;
@@ -67,6 +72,10 @@ class ManualRuntime final : public Runtime {
   void RunnableStrands(std::vector<StrandId>* out) const;
   // Runs the head task of `strand`. False if that strand is not runnable.
   bool RunStrand(StrandId strand);
+  // Runs the head task of the `index`-th runnable strand, in RunnableStrands
+  // order: for a driver that has just listed them, so the strand need not be
+  // looked up again. False if fewer strands are runnable.
+  bool RunRunnable(size_t index);
   // Runs tasks until nothing is runnable or `max_steps` tasks have run;
   // returns the number run. Time is not moved.
   size_t RunUntilIdle(size_t max_steps = SIZE_MAX);
@@ -97,6 +106,8 @@ class ManualRuntime final : public Runtime {
 
  private:
   struct Queued {
+    // Built in place (emplace_back): moving a Task is an indirect call.
+    Queued(uint64_t sequence, Task&& task) : sequence(sequence), task(std::move(task)) {}
     uint64_t sequence;
     Task task;
   };
@@ -105,15 +116,25 @@ class ManualRuntime final : public Runtime {
     std::deque<Queued> tasks;
   };
   struct Timer {
+    Timer(absl::Time deadline, StrandId strand, Task&& task)
+        : deadline(deadline), strand(strand), task(std::move(task)) {}
+    absl::Time deadline;
     StrandId strand;
     Task task;
   };
-  using TimerKey = std::pair<absl::Time, uint64_t>;  // deadline, set order
+  using TimerKey = std::pair<absl::Time, TimerId>;  // deadline, set order
 
-  bool RunPicked(StrandId wanted, bool by_strand);
-  void PostLocked(StrandId strand, Task task) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // How RunPicked picks the runnable strand to run: by the chooser
+  // (RunOne), by strand id (RunStrand) or by index (RunRunnable).
+  enum class Pick { kChooser, kStrand, kIndex };
+  bool RunPicked(Pick how, size_t wanted);
+  // Takes `task` by reference, like Queued and Timer: each move of a Task
+  // costs an indirect call, and every task passes through here.
+  void PostLocked(StrandId strand, Task&& task) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void MarkRunnableLocked(uint64_t sequence, StrandId strand) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void FireDueTimersLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Pops cancelled timers' keys off the top of timer_heap_.
+  void DropCancelledLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   Strand& StrandLocked(StrandId strand) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   mutable Mutex mu_;
@@ -121,12 +142,22 @@ class ManualRuntime final : public Runtime {
   uint64_t next_sequence_ ABSL_GUARDED_BY(mu_) = 1;
   TimerId next_timer_ ABSL_GUARDED_BY(mu_) = 1;
   uint64_t steps_run_ ABSL_GUARDED_BY(mu_) = 0;
-  std::deque<Strand> strands_ ABSL_GUARDED_BY(mu_);  // index = StrandId - 1
+  // Index = StrandId - 1. Pointers, so that finding a strand is one load
+  // (a deque's index is arithmetic on its blocks).
+  std::vector<std::unique_ptr<Strand>> strands_ ABSL_GUARDED_BY(mu_);
   // Runnable strands keyed by their head task's sequence, sorted: a flat
   // vector, as there are only ever a few strands and a step takes one.
   std::vector<std::pair<uint64_t, StrandId>> runnable_ ABSL_GUARDED_BY(mu_);
-  std::map<TimerKey, Timer> timers_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<TimerId, TimerKey> timer_keys_ ABSL_GUARDED_BY(mu_);
+  // Pending timers by id, and their keys in a min-heap (std::greater) on
+  // (deadline, id): a heap rather than an ordered map, as setting a timer
+  // then costs no allocation. Cancel drops the task at once and leaves its
+  // key behind, noted in cancelled_keys_ and popped when it surfaces, so
+  // the heap's top is always a pending timer.
+  absl::flat_hash_map<TimerId, Timer> timers_ ABSL_GUARDED_BY(mu_);
+  std::vector<TimerKey> timer_heap_ ABSL_GUARDED_BY(mu_);
+  // The keys in timer_heap_ of cancelled timers, least on top.
+  std::priority_queue<TimerKey, std::vector<TimerKey>, std::greater<TimerKey>> cancelled_keys_
+      ABSL_GUARDED_BY(mu_);
   Chooser chooser_ ABSL_GUARDED_BY(mu_);
   StepObserver observer_ ABSL_GUARDED_BY(mu_);
 };

@@ -7,6 +7,7 @@
 #include <sstream>
 #include <utility>
 
+#include "absl/base/attributes.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -44,16 +45,39 @@ inline uint64_t Load8(const char* p) {
   return v;
 }
 
+inline uint32_t Load4(const char* p) {
+  uint32_t v;
+  std::memcpy(&v, p, 4);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+  v = __builtin_bswap32(v);
+#endif
+  return v;
+}
+
+// LoadLE(p, n) for 0 < n < 8 without a loop over the bytes (every step
+// hashes two such tails): two overlapping 4-byte loads, or for n < 4 the
+// first, middle and last bytes, which between them are all of them. Where
+// the pieces overlap they hold the same bytes in the same places.
+inline uint64_t LoadTail(const char* p, size_t n) {
+  if (n >= 4) {
+    return static_cast<uint64_t>(Load4(p)) | static_cast<uint64_t>(Load4(p + n - 4)) << (8 * (n - 4));
+  }
+  const auto byte = [p](size_t i) { return static_cast<uint64_t>(static_cast<unsigned char>(p[i])); };
+  return byte(0) | byte(n / 2) << (8 * (n / 2)) | byte(n - 1) << (8 * (n - 1));
+}
+
 inline uint64_t MixString(uint64_t h, absl::string_view s) {
   h = MixU64(h, s.size());
   const char* p = s.data();
   size_t n = s.size();
   for (; n >= 8; p += 8, n -= 8) h = MixU64(h, Load8(p));
-  return n > 0 ? MixU64(h, LoadLE(p, n)) : h;
+  return n > 0 ? MixU64(h, LoadTail(p, n)) : h;
 }
 
-uint64_t HashParts(uint64_t h, uint64_t index, int64_t time_us, int kind, absl::string_view actor,
-                   absl::string_view detail) {
+// Inlined into Tracer::Record, which runs for every step.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline uint64_t HashParts(uint64_t h, uint64_t index, int64_t time_us,
+                                                       int kind, absl::string_view actor,
+                                                       absl::string_view detail) {
   h = MixU64(h, index);
   h = MixU64(h, static_cast<uint64_t>(time_us));
   h = MixU64(h, static_cast<uint64_t>(kind));
@@ -71,10 +95,21 @@ uint64_t HashStep(uint64_t previous, const TraceStep& step) {
 }
 
 Tracer::Tracer(const Runtime* clock, absl::Time start, bool keep_steps)
-    : clock_(clock), start_(start), keep_steps_(keep_steps), hash_(EmptyTraceHash()) {}
+    : clock_(clock),
+      start_(start),
+      keep_steps_(keep_steps),
+      hash_(EmptyTraceHash()),
+      last_time_(start),
+      last_time_us_(0) {}
 
 void Tracer::Record(StepKind kind, absl::string_view actor, absl::string_view detail) {
-  const int64_t time_us = absl::ToInt64Microseconds(clock_->Now() - start_);
+  // Most steps share their time with the one before: convert only a new one.
+  const absl::Time now = clock_->Now();
+  if (now != last_time_) {
+    last_time_ = now;
+    last_time_us_ = absl::ToInt64Microseconds(now - start_);
+  }
+  const int64_t time_us = last_time_us_;
   const uint64_t index = count_++;
   hash_ = HashParts(hash_, index, time_us, kind, actor, detail);
   const size_t k = static_cast<size_t>(kind);

@@ -64,6 +64,9 @@ class Tracer {
   const absl::Time start_;
   const bool keep_steps_;
   uint64_t hash_;
+  // The time of the last step recorded, and it in microseconds since start_.
+  absl::Time last_time_;
+  int64_t last_time_us_;
   uint64_t count_ = 0;
   uint64_t kind_counts_[16] = {};
   std::vector<TraceStep> steps_;

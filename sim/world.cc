@@ -1,6 +1,7 @@
 #include "sim/world.h"
 
 #include <algorithm>
+#include <cassert>
 
 namespace informersim {
 namespace sim {
@@ -53,30 +54,37 @@ std::vector<StrandId> World::StrandsNamed(absl::string_view name) {
   return out;
 }
 
-World::StepResult World::Step(absl::Time deadline) {
-  const absl::Time now = runtime_.Now();
+World::StepResult World::Step(absl::Time deadline) { return StepAt(runtime_.Now(), deadline); }
+
+World::StepResult World::StepAt(absl::Time now, absl::Time deadline) {
   runtime_.RunnableStrands(&runnable_);
-  const std::vector<StrandId>& runnable = runnable_;
-  TrackStrands();  // once per step: the tables cover every runnable strand
   eligible_.clear();
   eligible_weights_.clear();
   absl::Time next_wake = absl::InfiniteFuture();  // earliest pause end
-  for (StrandId strand : runnable) {
+  for (size_t i = 0; i < runnable_.size(); ++i) {
+    const StrandId strand = runnable_[i];
+    // Strands are made rarely: asking the runtime for their count and names
+    // only when one is new keeps that lookup off the per-step path.
+    if (strand >= names_.size()) TrackStrands();
     if (paused_until_[strand] > now) {
       next_wake = std::min(next_wake, paused_until_[strand]);
       continue;
     }
-    eligible_.push_back(strand);
+    eligible_.push_back(i);
     eligible_weights_.push_back(weights_[strand]);
   }
   if (!eligible_.empty()) {
     const size_t pick = eligible_.size() == 1
                             ? 0
                             : scheduler_.Weighted(eligible_weights_.data(), eligible_.size());
-    const StrandId strand = eligible_[pick];
-    tracer_.Record(TASK, names_[strand], "");
+    const size_t position = eligible_[pick];
+    tracer_.Record(TASK, names_[runnable_[position]], "");
     ++steps_;
-    runtime_.RunStrand(strand);
+    // Nothing has run since the runnable strands were listed, so the
+    // position still names the picked strand.
+    const bool ran = runtime_.RunRunnable(position);
+    assert(ran && "the picked strand is no longer runnable");
+    (void)ran;
     if (after_step_) after_step_();
     return StepResult::kRan;
   }
@@ -96,8 +104,9 @@ World::RunResult World::RunUntil(absl::Time deadline, const std::function<bool()
   while (true) {
     if (done && done()) return RunResult::kDone;
     if (steps_ >= limit) return RunResult::kStepLimit;
-    if (runtime_.Now() >= deadline) return RunResult::kDeadline;
-    switch (Step(deadline)) {
+    const absl::Time now = runtime_.Now();
+    if (now >= deadline) return RunResult::kDeadline;
+    switch (StepAt(now, deadline)) {
       case StepResult::kRan:
       case StepResult::kAdvanced:
         break;

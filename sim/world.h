@@ -88,6 +88,8 @@ class World {
   uint64_t steps() const { return steps_; }
 
  private:
+  // Step with the runtime's current time `now` (which the caller has read).
+  StepResult StepAt(absl::Time now, absl::Time deadline);
   // Grows the per-strand tables to every strand the runtime has made.
   void TrackStrands();
   const std::string& NameOf(StrandId strand);
@@ -102,10 +104,11 @@ class World {
   std::vector<double> weights_;
   std::vector<absl::Time> paused_until_;
   std::function<void()> after_step_;
-  // Scratch, reused across steps.
-  std::vector<StrandId> eligible_;
+  // Scratch, reused across steps: the runnable strands, and the positions
+  // among them (what RunRunnable takes) and weights of the eligible ones.
+  std::vector<StrandId> runnable_;
+  std::vector<size_t> eligible_;
   std::vector<double> eligible_weights_;
-  std::vector<StrandId> runnable_;  // reused by every Step
 };
 
 absl::string_view RunResultName(World::RunResult result);

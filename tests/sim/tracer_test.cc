@@ -54,6 +54,49 @@ TEST(Tracer, ActorDetailBoundaryIsPartOfTheHash) {
   EXPECT_NE(a.hash(), b.hash());
 }
 
+// The step hash written out the slow way, byte by byte, as the trace format
+// defines it (tracer.h): every string length, every tail length and bytes
+// above 0x7f must give the same value as the Tracer's word-wise code.
+uint64_t ReferenceMix(uint64_t h, uint64_t v) {
+  const unsigned __int128 p =
+      static_cast<unsigned __int128>(h ^ v ^ 0xa0761d6478bd642fULL) * 0xe7037ed1a0b428dbULL;
+  return static_cast<uint64_t>(p) ^ static_cast<uint64_t>(p >> 64);
+}
+
+uint64_t ReferenceMixString(uint64_t h, const std::string& s) {
+  h = ReferenceMix(h, s.size());
+  for (size_t i = 0; i < s.size(); i += 8) {
+    uint64_t word = 0;
+    for (size_t j = i; j < s.size() && j < i + 8; ++j) {
+      word |= static_cast<uint64_t>(static_cast<unsigned char>(s[j])) << (8 * (j - i));
+    }
+    h = ReferenceMix(h, word);
+  }
+  return h;
+}
+
+TEST(Tracer, StepHashMatchesTheByteWiseDefinition) {
+  ManualRuntime rt;
+  Tracer t(&rt, rt.Now(), false);
+  uint64_t expected = EmptyTraceHash();
+  for (size_t n = 0; n <= 40; ++n) {
+    std::string actor, detail;
+    for (size_t i = 0; i < n; ++i) {
+      actor.push_back(static_cast<char>(0x41 + (i * 7 + n) % 26));
+      detail.push_back(static_cast<char>(0x80 + (i * 13 + n) % 128));  // high bytes
+    }
+    rt.AdvanceBy(absl::Microseconds(n % 3 == 0 ? 0 : 250));  // repeated times too
+    t.Record(WRITE, actor, detail);
+    const int64_t time_us = absl::ToInt64Microseconds(rt.Now() - t.start());
+    expected = ReferenceMix(expected, n);  // the index
+    expected = ReferenceMix(expected, static_cast<uint64_t>(time_us));
+    expected = ReferenceMix(expected, static_cast<uint64_t>(WRITE));
+    expected = ReferenceMixString(expected, actor);
+    expected = ReferenceMixString(expected, detail);
+    ASSERT_EQ(t.hash(), expected) << "strings of " << n << " bytes";
+  }
+}
+
 TEST(Tracer, FileRoundTripAndFirstDifference) {
   ManualRuntime rt;
   Tracer t(&rt, rt.Now(), true);
