@@ -140,7 +140,9 @@ void Workload::Stop() {
   running_ = false;
   ++epoch_;
   // Tasks already fired (not cancellable) see the new epoch and do nothing.
-  for (const auto& [serial, timer] : pending_) runtime_->Cancel(timer);
+  std::vector<std::pair<uint64_t, TimerId>> by_serial(pending_.begin(), pending_.end());
+  std::sort(by_serial.begin(), by_serial.end());
+  for (const auto& [serial, timer] : by_serial) runtime_->Cancel(timer);
   pending_.clear();
 }
 

@@ -183,8 +183,9 @@ class Workload {
   uint64_t epoch_ = 0;
   uint64_t next_task_ = 1;
   int64_t next_name_ = 0;
-  // Scheduled tasks by serial (ordered, so Stop cancels deterministically).
-  std::map<uint64_t, TimerId> pending_;
+  // Scheduled tasks by serial. A hash map (no node per write); Stop sorts
+  // before it cancels, so cancellation is in serial order.
+  absl::flat_hash_map<uint64_t, TimerId> pending_;
   std::vector<Live> live_;
   absl::flat_hash_map<std::string, size_t> live_index_;  // key -> live_ slot
   WorkloadStats stats_;
