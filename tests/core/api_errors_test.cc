@@ -121,7 +121,8 @@ TEST(ApiErrors, AnyBytesInAStatusKeepItAnApiError) {
   api::Status s;
   s.set_code(410);
   s.set_reason("\xff\xfe");
-  s.set_message(std::string("too old \xc3\x28 version\0tail", 26));
+  static constexpr char kMessage[] = "too old \xc3\x28 version\0tail";  // NUL inside
+  s.set_message(std::string(kMessage, sizeof(kMessage) - 1));
   s.add_causes()->set_message("\x80");
   const absl::Status err = ApiError(s);
   std::optional<api::Status> back = ApiStatusOf(err);
