@@ -525,6 +525,27 @@ class TransformingTestStore : public ReflectorStore, public TransformingStore {
   std::unique_ptr<Cache> cache_;
 };
 
+// client-go TestReflectorRespectStoreTransformer's source: no LIST; the first
+// watch streams two objects, the initial-events-end bookmark at "3" and one
+// more object.
+FuncListerWatcher TransformerTestSource(bool* sent) {
+  return FuncListerWatcher(
+      [](const ListOptions&) -> absl::StatusOr<ListPage> {
+        return absl::InternalError("list call not expected in WatchList mode");
+      },
+      [sent](const ListOptions&) {
+        auto fw = FakeWatcher::New();
+        if (!*sent) {
+          *sent = true;
+          fw->Add(MakePod("foo-1", "1", "ns"));
+          fw->Add(MakePod("foo-2", "2", "ns"));
+          fw->Bookmark(MakeBookmark("3", true));
+          fw->Add(MakePod("foo-3", "3", "ns"));
+        }
+        return fw;
+      });
+}
+
 // Mirrors client-go TestReflectorRespectStoreTransformer: the watch-list's
 // temporary store uses the store's transformer (2 calls), Replace transforms
 // again (2), and the watch's Add once more (1).
@@ -534,21 +555,7 @@ TEST(ReflectorWatchListTest, RespectStoreTransformer) {
   int transformer_invoked = 0;
   TransformingTestStore store(&transformer_invoked);
   bool sent = false;
-  FuncListerWatcher lw(
-      [](const ListOptions&) -> absl::StatusOr<ListPage> {
-        return absl::InternalError("list call not expected in WatchList mode");
-      },
-      [&](const ListOptions&) {
-        auto fw = FakeWatcher::New();
-        if (!sent) {
-          sent = true;
-          fw->Add(MakePod("foo-1", "1", "ns"));
-          fw->Add(MakePod("foo-2", "2", "ns"));
-          fw->Bookmark(MakeBookmark("3", true));
-          fw->Add(MakePod("foo-3", "3", "ns"));
-        }
-        return fw;
-      });
+  FuncListerWatcher lw = TransformerTestSource(&sent);
   Reflector r(&lw, &store, &rt, &random, WatchListOpts());
   r.Run();
   rt.RunFor(absl::Seconds(1));
@@ -601,21 +608,7 @@ TEST_P(RespectStoreTransformerTest, BothQueues) {
   ManualRuntime rt;
   SplitMixRandom random;
   bool sent = false;
-  FuncListerWatcher lw(
-      [](const ListOptions&) -> absl::StatusOr<ListPage> {
-        return absl::InternalError("list call not expected in WatchList mode");
-      },
-      [&](const ListOptions&) {
-        auto fw = FakeWatcher::New();
-        if (!sent) {
-          sent = true;
-          fw->Add(MakePod("foo-1", "1", "ns"));
-          fw->Add(MakePod("foo-2", "2", "ns"));
-          fw->Bookmark(MakeBookmark("3", true));
-          fw->Add(MakePod("foo-3", "3", "ns"));
-        }
-        return fw;
-      });
+  FuncListerWatcher lw = TransformerTestSource(&sent);
   Reflector r(&lw, queue, &rt, &random, WatchListOpts());
   r.Run();
   rt.RunFor(absl::Seconds(1));
