@@ -138,9 +138,11 @@ void Workload::Start(absl::Time stop_at) {
 
 void Workload::Stop() {
   running_ = false;
-  ++epoch_;
-  // Tasks already fired (not cancellable) see the new epoch and do nothing.
-  std::vector<std::pair<uint64_t, TimerId>> by_serial(pending_.begin(), pending_.end());
+  // Tasks already fired (not cancellable) find their serial gone and do
+  // nothing; serials are never reused, so a later Start cannot revive them.
+  std::vector<std::pair<uint64_t, TimerId>> by_serial;
+  by_serial.reserve(pending_.size());
+  for (const auto& [serial, p] : pending_) by_serial.emplace_back(serial, p.timer);
   std::sort(by_serial.begin(), by_serial.end());
   for (const auto& [serial, timer] : by_serial) runtime_->Cancel(timer);
   pending_.clear();
@@ -149,14 +151,18 @@ void Workload::Stop() {
 void Workload::Schedule(absl::Duration delay, absl::AnyInvocable<void()> task) {
   if (!running_ || runtime_->Now() + delay >= stop_at_) return;
   const uint64_t serial = next_task_++;
-  const uint64_t epoch = epoch_;
-  const TimerId timer = runtime_->PostAfter(
-      strand_, delay, [this, serial, epoch, task = std::move(task)]() mutable {
-        if (epoch != epoch_) return;
-        pending_.erase(serial);
-        if (running_ && runtime_->Now() < stop_at_) task();
-      });
-  pending_.emplace(serial, timer);
+  // The task waits here, and the timer carries only its serial: small
+  // enough for the runtime's task to hold inline (no allocation per write).
+  const TimerId timer = runtime_->PostAfter(strand_, delay, [this, serial] { RunScheduled(serial); });
+  pending_.emplace(serial, Pending{timer, std::move(task)});
+}
+
+void Workload::RunScheduled(uint64_t serial) {
+  auto it = pending_.find(serial);
+  if (it == pending_.end()) return;  // stopped since
+  absl::AnyInvocable<void()> task = std::move(it->second.task);
+  pending_.erase(it);
+  if (running_ && runtime_->Now() < stop_at_) task();
 }
 
 void Workload::ScheduleArrival() {

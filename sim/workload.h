@@ -146,6 +146,8 @@ class Workload {
   // Runs `task` after `delay` unless it would land at or after stop_at_;
   // tracks it so that Stop can cancel it and done() can see it.
   void Schedule(absl::Duration delay, absl::AnyInvocable<void()> task);
+  // The timer of Schedule's task `serial` fired: run it unless stopped.
+  void RunScheduled(uint64_t serial);
   void ScheduleArrival();
   void Arrival();
   // kNone when the population is empty and creates weigh nothing.
@@ -178,14 +180,15 @@ class Workload {
   StrandId strand_ = 0;
   absl::Time stop_at_ = absl::InfinitePast();
   bool running_ = false;
-  // Bumped by Stop and Start: a task that already fired before a Stop
-  // (so could not be cancelled) sees a stale epoch and does nothing.
-  uint64_t epoch_ = 0;
   uint64_t next_task_ = 1;
   int64_t next_name_ = 0;
-  // Scheduled tasks by serial. A hash map (no node per write); Stop sorts
-  // before it cancels, so cancellation is in serial order.
-  absl::flat_hash_map<uint64_t, TimerId> pending_;
+  // Scheduled tasks by serial, with their timers. A hash map (no node per
+  // write); Stop sorts before it cancels, so cancellation is in serial order.
+  struct Pending {
+    TimerId timer;
+    absl::AnyInvocable<void()> task;
+  };
+  absl::flat_hash_map<uint64_t, Pending> pending_;
   std::vector<Live> live_;
   absl::flat_hash_map<std::string, size_t> live_index_;  // key -> live_ slot
   WorkloadStats stats_;
