@@ -292,8 +292,7 @@ std::optional<Term> SplitTerm(absl::string_view term) {
 
 }  // namespace internal
 
-absl::StatusOr<Selector> ParseAndTransformSelector(absl::string_view text,
-                                                   const TransformFunc& fn) {
+absl::StatusOr<Selector> ParseSelector(absl::string_view text) {
   std::vector<std::string> parts = internal::SplitTerms(text);
   std::sort(parts.begin(), parts.end());
   std::vector<Selector> items;
@@ -312,16 +311,17 @@ absl::StatusOr<Selector> ParseAndTransformSelector(absl::string_view text,
       items.push_back(Selector::Has(std::move(term->lhs), *std::move(value)));
     }
   }
-  if (items.size() == 1) return items[0].Transform(fn);
-  return Selector::And(std::move(items)).Transform(fn);
+  // Go transforms here with an identity function, which changes nothing:
+  // parsed terms are never empty.
+  if (items.size() == 1) return std::move(items[0]);
+  return Selector::And(std::move(items));
 }
 
-absl::StatusOr<Selector> ParseSelector(absl::string_view text) {
-  return ParseAndTransformSelector(
-      text, [](const std::string& field, const std::string& value)
-                -> absl::StatusOr<std::pair<std::string, std::string>> {
-        return std::make_pair(field, value);
-      });
+absl::StatusOr<Selector> ParseAndTransformSelector(absl::string_view text,
+                                                   const TransformFunc& fn) {
+  absl::StatusOr<Selector> parsed = ParseSelector(text);
+  if (!parsed.ok()) return parsed.status();
+  return parsed->Transform(fn);
 }
 
 absl::StatusOr<std::pair<std::string, std::string>> DefaultMetaV1FieldSelectorConversion(

@@ -41,7 +41,7 @@
 //           HasSynced implies the informer's.
 //   at quiescence (CheckQuiescent):
 //     INV1  the indexer's keys, RVs and objects equal the server's (the
-//           `truth` given: with a label selector, the objects it selects);
+//           `truth` given: with selectors, the objects they select);
 //     INV8  every index equals the index recomputed from the items;
 //     INV6  each handler's replayed view equals the indexer (key and RV);
 //     INV2  per key, the cache's RV is not below the previous quiescent
@@ -292,8 +292,8 @@ class Checker {
   void CheckSyncState(bool informer_has_synced);
 
   // Full checks at a quiescent point, against `truth` (sorted by key): the
-  // server's objects as the informer should hold them (those its label
-  // selector selects; the simulation filters them).
+  // server's objects as the informer should hold them (those its label and
+  // field selectors select; the simulation filters them).
   void CheckQuiescent(const std::vector<ObjectPtr>& truth, const Cache& indexer);
   // INV8 alone, at any point (no truth needed): every stored item is
   // accepted by every index function and the indexes agree with the items.

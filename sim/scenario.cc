@@ -1,5 +1,4 @@
 #include "sim/scenario.h"
-#include "sim/selection.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -18,6 +17,7 @@
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
 #include "scenarios/embedded.h"
+#include "sim/selection.h"
 
 namespace informersim {
 namespace sim {

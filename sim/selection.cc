@@ -8,6 +8,28 @@
 namespace informersim {
 namespace sim {
 
+namespace {
+
+// generic.ObjectMetaFieldsSet as a fields::Fields view of an object's meta.
+class ObjectMetaFields final : public fields::Fields {
+ public:
+  explicit ObjectMetaFields(const api::ObjectMeta& meta) : meta_(meta) {}
+  bool Has(absl::string_view field) const override {
+    return field == "metadata.name" ||
+           (field == "metadata.namespace" && !meta_.namespace_().empty());
+  }
+  absl::string_view Get(absl::string_view field) const override {
+    if (field == "metadata.name") return meta_.name();
+    if (field == "metadata.namespace") return meta_.namespace_();
+    return {};
+  }
+
+ private:
+  const api::ObjectMeta& meta_;
+};
+
+}  // namespace
+
 absl::StatusOr<ObjectSelection> ObjectSelection::Parse(absl::string_view label_selector,
                                                        absl::string_view field_selector) {
   ObjectSelection out;
@@ -38,17 +60,6 @@ absl::StatusOr<ObjectSelection> ObjectSelection::Parse(absl::string_view label_s
 bool ObjectSelection::Matches(const api::Object& object) const {
   if (label_.has_value() && !label_->Matches(object.metadata().labels())) return false;
   return !field_.has_value() || field_->Matches(ObjectMetaFields(object.metadata()));
-}
-
-bool ObjectMetaFields::Has(absl::string_view field) const {
-  return field == "metadata.name" ||
-         (field == "metadata.namespace" && !meta_.namespace_().empty());
-}
-
-absl::string_view ObjectMetaFields::Get(absl::string_view field) const {
-  if (field == "metadata.name") return meta_.name();
-  if (field == "metadata.namespace") return meta_.namespace_();
-  return {};
 }
 
 }  // namespace sim

@@ -47,17 +47,6 @@ class ObjectSelection {
   std::optional<fields::Selector> field_;
 };
 
-// generic.ObjectMetaFieldsSet as a fields::Fields view of an object's meta.
-class ObjectMetaFields final : public fields::Fields {
- public:
-  explicit ObjectMetaFields(const api::ObjectMeta& meta) : meta_(meta) {}
-  bool Has(absl::string_view field) const override;
-  absl::string_view Get(absl::string_view field) const override;
-
- private:
-  const api::ObjectMeta& meta_;
-};
-
 }  // namespace sim
 }  // namespace informersim
 

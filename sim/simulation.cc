@@ -377,16 +377,15 @@ class RequestObserver final : public ListerWatcher {
   }
 
   void CheckRequest(const char* what, const ListOptions& o, bool watch_list) {
-    if (o.label_selector != label_selector_) {
+    const auto check_selector = [&](const char* name, const std::string& sent,
+                                    const std::string& informers) {
+      if (sent == informers) return;
       Fail(absl::StrCat(what, watch_list ? " (watch-list)" : "",
-                        o.continue_token.empty() ? "" : " (continue)", " with labelSelector \"",
-                        o.label_selector, "\", not the informer's \"", label_selector_, "\""));
-    }
-    if (o.field_selector != field_selector_) {
-      Fail(absl::StrCat(what, watch_list ? " (watch-list)" : "",
-                        o.continue_token.empty() ? "" : " (continue)", " with fieldSelector \"",
-                        o.field_selector, "\", not the informer's \"", field_selector_, "\""));
-    }
+                        o.continue_token.empty() ? "" : " (continue)", " with ", name, " \"",
+                        sent, "\", not the informer's \"", informers, "\""));
+    };
+    check_selector("labelSelector", o.label_selector, label_selector_);
+    check_selector("fieldSelector", o.field_selector, field_selector_);
     if (!last_sync_ || !o.continue_token.empty()) return;  // later pages follow the first
     const std::string last = last_sync_();
     int64_t last_rv = -1;

@@ -71,7 +71,8 @@ class InvariantContext {
   // The informer's cache (its indexer) in the current process.
   const Store& cache() const { return *s_.cache; }
   // The server's objects as of its latest write (computed on first use);
-  // with a label selector (SimOptions::label_selector) those it selects.
+  // with selectors (SimOptions::label_selector, field_selector) those they
+  // select.
   const std::vector<ObjectPtr>& truth() const {
     if (!truth_.has_value()) truth_ = s_.truth();
     return *truth_;
