@@ -140,6 +140,15 @@ struct FakeApiServer::State : public std::enable_shared_from_this<FakeApiServer:
     absl::AnyInvocable<void(WaitResult)> resume;
   };
 
+  // A change an instance has received and not yet applied. `due` is when
+  // the instance shows it: the earliest of its commit time plus each lag
+  // the instance had while it waited. `due` never decreases along an
+  // instance's pending queue.
+  struct Pending {
+    Change change;
+    absl::Time due;
+  };
+
   // One server instance: its watch cache (a prefix of the store's change log,
   // `lag` behind) and the streams it serves.
   struct Instance {
@@ -150,7 +159,11 @@ struct FakeApiServer::State : public std::enable_shared_from_this<FakeApiServer:
     // Committed, not yet visible here, in RV order. Copies: the store may
     // compact them away before this cache catches up (the watch cache has
     // already received them from etcd; only its processing lags).
-    std::deque<Change> pending;
+    std::deque<Pending> pending;
+    // The one timer that applies `pending` while anybody watches or waits
+    // here (0: none); it is due at `advance_at`.
+    TimerId advance_timer = 0;
+    absl::Time advance_at = absl::InfiniteFuture();
     // The cache's state at visible_rv, sorted by key (a B-tree: every
     // write updates it, and its keys stay close together in memory).
     absl::btree_map<std::string, ObjectPtr> state;
@@ -376,6 +389,7 @@ struct FakeApiServer::State : public std::enable_shared_from_this<FakeApiServer:
                                  [weak = weak_from_this(), i, id] {
                                    if (auto s = weak.lock()) s->OnWaitTimeout(i, id);
                                  });
+    Arm(i);  // a waiter hears of changes as they are applied
   }
 
   void OnWaitTimeout(size_t i, uint64_t id) {
@@ -403,6 +417,12 @@ struct FakeApiServer::State : public std::enable_shared_from_this<FakeApiServer:
 
   // ---- Writes and the watch caches ----
 
+  // The instances apply changes lazily: nobody can tell when a cache that
+  // no stream reads and no request waits on applied a change, only what it
+  // shows when it is next read. So an idle instance applies what is due
+  // when it is next written or read (CatchUp), and takes no timer; an
+  // instance with a watch or a waiter keeps one timer for its next due
+  // change, since its streams and waiters must hear of changes on time.
   void OnCommit(int64_t rv) {
     const Change* change = store.ChangeAt(rv);
     assert(change != nullptr);
@@ -414,28 +434,71 @@ struct FakeApiServer::State : public std::enable_shared_from_this<FakeApiServer:
     }
     for (size_t i = 0; i < instances.size(); ++i) {
       Instance& inst = instances[i];
-      inst.pending.push_back(*change);
-      ScheduleAdvance(i, rv, change->committed_at + inst.lag);
+      const absl::Time due = change->committed_at + inst.lag;
+      // In order already: commits come in time order, and a shorter lag
+      // first lowers every pending due to at most commit time plus it
+      // (SetInstanceLag).
+      assert(inst.pending.empty() || inst.pending.back().due <= due);
+      inst.pending.push_back(Pending{*change, due});
+      Pump(i);
     }
   }
 
-  void ScheduleAdvance(size_t i, int64_t rv, absl::Time at) {
-    const absl::Duration delay = at - runtime->Now();
-    if (delay <= absl::ZeroDuration()) {
-      Advance(i, rv);
-      return;
+  // Whether anybody hears of instance `i`'s changes as they are applied.
+  bool Observed(const Instance& inst) const {
+    if (!inst.waiters.empty()) return true;
+    for (const auto& w : inst.watches) {
+      if (!w->done()) return true;
     }
-    runtime->PostAfter(instances[i].strand, delay, [weak = weak_from_this(), i, rv] {
-      if (auto s = weak.lock()) s->Advance(i, rv);
-    });
+    return false;
+  }
+
+  // Applies instance `i`'s changes that are due by now.
+  void CatchUp(size_t i) {
+    Instance& inst = instances[i];
+    const absl::Time now = runtime->Now();
+    int64_t through = 0;
+    for (const Pending& p : inst.pending) {
+      if (p.due > now) break;
+      through = p.change.rv;
+    }
+    if (through != 0) Advance(i, through);
+  }
+
+  // CatchUp, then Arm.
+  void Pump(size_t i) {
+    CatchUp(i);
+    Arm(i);
+  }
+
+  // The timer for instance `i`'s next due change if anybody is watching or
+  // waiting there, none otherwise. Callers have caught up.
+  void Arm(size_t i) {
+    Instance& inst = instances[i];
+    const bool wanted = !shut_down && !inst.pending.empty() && Observed(inst);
+    const absl::Time at = wanted ? inst.pending.front().due : absl::InfiniteFuture();
+    if (inst.advance_timer != 0 && inst.advance_at == at) return;
+    if (inst.advance_timer != 0) runtime->Cancel(inst.advance_timer);
+    inst.advance_timer = 0;
+    inst.advance_at = absl::InfiniteFuture();
+    if (!wanted) return;
+    inst.advance_at = at;
+    inst.advance_timer =
+        runtime->PostAfter(inst.strand, at - runtime->Now(), [weak = weak_from_this(), i] {
+          auto s = weak.lock();
+          if (!s) return;
+          s->instances[i].advance_timer = 0;
+          s->instances[i].advance_at = absl::InfiniteFuture();
+          s->Pump(i);
+        });
   }
 
   // Instance `i`'s cache now shows every change up to `rv`.
   void Advance(size_t i, int64_t rv) {
     Instance& inst = instances[i];
     if (rv <= inst.visible_rv) return;
-    while (!inst.pending.empty() && inst.pending.front().rv <= rv) {
-      Change c = std::move(inst.pending.front());
+    while (!inst.pending.empty() && inst.pending.front().change.rv <= rv) {
+      Change c = std::move(inst.pending.front().change);
       inst.pending.pop_front();
       if (c.type == WatchEventType::kDeleted) {
         inst.state.erase(c.key);
@@ -485,6 +548,7 @@ struct FakeApiServer::State : public std::enable_shared_from_this<FakeApiServer:
 
   void List(const ListOptions& o, ListCallback done) {
     const size_t i = Route();
+    Pump(i);
     Instance& inst = instances[i];
     ++stats.list_requests;
     if (!o.continue_token.empty()) ++stats.list_continues;
@@ -658,6 +722,7 @@ struct FakeApiServer::State : public std::enable_shared_from_this<FakeApiServer:
   void Watch(const ListOptions& o, std::shared_ptr<WatchConsumer> consumer,
              WatchCallback started) {
     const size_t i = Route();
+    Pump(i);
     Instance& inst = instances[i];
     ++stats.watch_requests;
     auto w = std::make_shared<WatchState>();
@@ -803,6 +868,7 @@ struct FakeApiServer::State : public std::enable_shared_from_this<FakeApiServer:
     w->streaming = true;
     Instance& inst = instances[w->instance];
     inst.watches.push_back(w);
+    Arm(w->instance);  // the stream hears of changes as they are applied
     Deliver(w, [w](State* s, WatchState* ws) {
       s->Trace(StepKind::RESPONSE, s->instances[ws->instance].name,
                absl::StrCat("WATCH watch=", ws->id, " ok"));
@@ -832,6 +898,9 @@ struct FakeApiServer::State : public std::enable_shared_from_this<FakeApiServer:
           auto s = weak.lock();
           if (!s || w->done()) return;
           w->bookmark_timer = 0;
+          // The cache's RV now: its changes due by now go out first.
+          s->Pump(w->instance);
+          if (w->done()) return;
           s->SendBookmark(w, /*initial_events_end=*/false);
           s->ArmBookmark(w);
         });
@@ -975,6 +1044,8 @@ struct FakeApiServer::State : public std::enable_shared_from_this<FakeApiServer:
     if (compaction_timer != 0) runtime->Cancel(compaction_timer);
     compaction_timer = 0;
     for (Instance& inst : instances) {
+      if (inst.advance_timer != 0) runtime->Cancel(inst.advance_timer);
+      inst.advance_timer = 0;
       for (const auto& w : inst.watches) {
         w->dropped = true;
         CancelTimers(w.get());
@@ -1064,11 +1135,13 @@ void FakeApiServer::SetInstanceLag(size_t instance, absl::Duration lag) {
   s.Trace(StepKind::FAULT, "instance_lag",
           absl::StrCat(inst.name, " lag=", absl::FormatDuration(lag)));
   // A shorter lag brings pending changes forward; a longer one applies to
-  // later commits only (the earlier ones are already scheduled).
-  std::vector<std::pair<int64_t, absl::Time>> due;
-  due.reserve(inst.pending.size());
-  for (const Change& c : inst.pending) due.emplace_back(c.rv, c.committed_at + lag);
-  for (const auto& [rv, at] : due) s.ScheduleAdvance(instance, rv, at);
+  // later commits only (the earlier ones keep their time). Both the old
+  // dues and commit time plus lag grow along the queue, so their minimum
+  // does too.
+  for (State::Pending& p : inst.pending) {
+    p.due = std::min(p.due, p.change.committed_at + lag);
+  }
+  s.Pump(instance);
 }
 
 void FakeApiServer::RefuseConnectionsUntil(absl::Time until) {

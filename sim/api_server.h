@@ -57,7 +57,11 @@
 //     cache has received but not yet applied survive the store's compaction
 //     (only its processing lags). A new watch's history, though, is read
 //     from the store: a watch from a compacted RV gets 410 on every
-//     instance. A watch's `started` precedes its events; after the
+//     instance. An instance applies what has fallen due when it is read
+//     or written, and keeps a timer for its next due change only while a
+//     stream or a waiting request hears of its changes: what any request
+//     sees is the same, and an idle instance costs no step per write. A
+//     watch's `started` precedes its events; after the
 //     client's Stop nothing more reaches its consumer, not even deliveries
 //     already queued.
 //   - Label and field selectors (ListOptions::label_selector,

@@ -1,6 +1,7 @@
 // FakeApiServer LIST: every resourceVersion mode, pagination and continue
 // tokens, 410/400/too-large answers, lagging instances (the reflector's
 // RF4-RF6 inputs, as the Kubernetes API server answers them).
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -255,6 +256,66 @@ TEST(ApiServerList, SetInstanceLagZeroCatchesUpAtOnce) {
   server.SetInstanceLag(0, absl::ZeroDuration());
   EXPECT_EQ(DoList(rt, server, Opts("0"))->resource_version, "1");
   ASSERT_TRUE(server.Create(Pod("ns", "b")).ok());
+  EXPECT_EQ(DoList(rt, server, Opts("0"))->resource_version, "2");
+}
+
+// An instance nobody watches or waits on applies its changes when it is
+// next read or written, not on a timer per write; what a request sees is
+// the same: every change whose lag has passed, none other.
+TEST(ApiServerList, IdleInstanceTakesNoTimerPerWrite) {
+  ManualRuntime rt;
+  ApiServerOptions o = OneInstance(absl::Seconds(10));
+  o.compaction_interval = absl::ZeroDuration();  // its timer aside
+  FakeApiServer server(&rt, Prng(1), nullptr, o);
+  const absl::Time start = rt.Now();
+  ASSERT_TRUE(server.Create(Pod("ns", "a")).ok());
+  EXPECT_EQ(rt.NextTimerDeadline(), absl::InfiniteFuture());
+  rt.AdvanceTo(start + absl::Seconds(4));
+  ASSERT_TRUE(server.Create(Pod("ns", "b")).ok());
+  EXPECT_EQ(rt.NextTimerDeadline(), absl::InfiniteFuture());
+  rt.AdvanceTo(start + absl::Seconds(10));
+  auto page = DoList(rt, server, Opts("0"));
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->resource_version, "1") << "a is due at 10s, b at 14s";
+  EXPECT_THAT(Names(page->items), ElementsAre("a@1"));
+  rt.AdvanceTo(start + absl::Seconds(14));
+  page = DoList(rt, server, Opts("0"));
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->resource_version, "2");
+  EXPECT_THAT(Names(page->items), ElementsAre("a@1", "b@2"));
+}
+
+// The changes an idle instance holds are let go as they fall due, at its
+// next write: a lagging cache nobody reads keeps only its lag's worth.
+TEST(ApiServerList, IdleInstanceLetsGoOfDueChangesAtTheNextWrite) {
+  ManualRuntime rt;
+  FakeApiServer server(&rt, Prng(1), nullptr, OneInstance(absl::Seconds(1)));
+  absl::StatusOr<ObjectPtr> first = server.Create(Pod("ns", "a", "one"));
+  ASSERT_TRUE(first.ok());
+  std::weak_ptr<const api::Object> first_version = *first;
+  first = absl::StatusOr<ObjectPtr>(nullptr);
+  ASSERT_TRUE(server.Update(Pod("ns", "a", "two")).ok());
+  server.CompactNow();  // the store keeps only a@2
+  rt.AdvanceTo(rt.Now() + absl::Seconds(5));
+  EXPECT_FALSE(first_version.expired()) << "nothing has touched the instance";
+  ASSERT_TRUE(server.Update(Pod("ns", "a", "three")).ok());
+  EXPECT_TRUE(first_version.expired()) << "a@1 and a@2 were due: applied, a@1 dropped";
+}
+
+// A longer lag on an idle instance applies to later commits only.
+TEST(ApiServerList, LongerLagOnAnIdleInstanceKeepsEarlierChangesTimes) {
+  ManualRuntime rt;
+  FakeApiServer server(&rt, Prng(1), nullptr, OneInstance(absl::Seconds(2)));
+  const absl::Time start = rt.Now();
+  ASSERT_TRUE(server.Create(Pod("ns", "a")).ok());
+  rt.AdvanceTo(start + absl::Seconds(1));
+  server.SetInstanceLag(0, absl::Seconds(10));
+  ASSERT_TRUE(server.Create(Pod("ns", "b")).ok());
+  rt.AdvanceTo(start + absl::Seconds(2));
+  EXPECT_EQ(DoList(rt, server, Opts("0"))->resource_version, "1");
+  rt.AdvanceTo(start + absl::Seconds(10));
+  EXPECT_EQ(DoList(rt, server, Opts("0"))->resource_version, "1");
+  rt.AdvanceTo(start + absl::Seconds(11));
   EXPECT_EQ(DoList(rt, server, Opts("0"))->resource_version, "2");
 }
 

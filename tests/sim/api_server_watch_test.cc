@@ -319,6 +319,33 @@ TEST(ApiServerWatch, LaggingInstanceDelaysEvents) {
   EXPECT_EQ(w.consumer->times[0] - start, absl::Seconds(5));
 }
 
+// Changes an idle instance received before a watch opened reach the
+// watch when they fall due, as if the instance had applied each on time;
+// once the watch ends the instance holds no timer.
+TEST(ApiServerWatch, WatchOnAnIdleLaggingInstanceHearsEarlierChangesOnTime) {
+  ManualRuntime rt;
+  ApiServerOptions o = OneInstance(absl::Seconds(10));
+  o.compaction_interval = absl::ZeroDuration();  // its timer aside
+  FakeApiServer server(&rt, Prng(1), nullptr, o);
+  const absl::Time start = rt.Now();
+  ASSERT_TRUE(server.Create(Pod("ns", "a")).ok());
+  rt.AdvanceTo(start + absl::Seconds(3));
+  ASSERT_TRUE(server.Create(Pod("ns", "b")).ok());
+  rt.AdvanceTo(start + absl::Seconds(5));
+  auto w = DoWatch(rt, server, Opts("0"));
+  ASSERT_TRUE(w.status.ok());
+  EXPECT_TRUE(w.consumer->log.empty()) << "the cache is still at RV 0";
+  rt.RunFor(absl::Seconds(10));
+  EXPECT_THAT(w.consumer->log, ElementsAre("ADDED ns/a rv=1", "ADDED ns/b rv=2"));
+  ASSERT_EQ(w.consumer->times.size(), 2u);
+  EXPECT_EQ(w.consumer->times[0] - start, absl::Seconds(10));
+  EXPECT_EQ(w.consumer->times[1] - start, absl::Seconds(13));
+  w.stream->Stop();
+  ASSERT_TRUE(server.Create(Pod("ns", "c")).ok());
+  rt.RunFor(absl::Seconds(20));
+  EXPECT_EQ(rt.NextTimerDeadline(), absl::InfiniteFuture()) << "no watch, no timer";
+}
+
 TEST(ApiServerWatch, PeriodicBookmarksOnlyWhenAllowed) {
   ManualRuntime rt;
   ApiServerOptions o = OneInstance();

@@ -13,7 +13,10 @@
 // the step hash went from byte-wise FNV-1a to a word-wise mix, trace format
 // 2, for speed; and again, step counts unchanged, when time zero became the
 // informer's start, the setup running before it at negative times, so that
-// traces, reports and fault scripts share one clock.)
+// traces, reports and fault scripts share one clock. The two runs with a
+// lagging server instance moved, with fewer steps, when an instance that no
+// stream reads and no request waits on stopped taking a timer per write and
+// applied its changes when next read or written instead.)
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -52,10 +55,10 @@ INSTANTIATE_TEST_SUITE_P(
                 "--write_rate=10", "--profile=classic"},
                0x3c96081a6da844beULL, 1474},
         Golden{{"--seed=42", "--swarm", "--duration=15s", "--objects=60", "--write_rate=20"},
-               0x3130d72d9e39e83cULL, 7124},
+               0xbe505472a63e6808ULL, 6694},
         Golden{{"--seed=9", "--scenario=default", "--duration=20s", "--objects=100",
                 "--write_rate=30", "--profile=current"},
-               0x21ed304daa1657e1ULL, 9319}));
+               0x4cd0fff24ba4b189ULL, 8721}));
 
 }  // namespace
 }  // namespace sim
