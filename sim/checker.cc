@@ -11,6 +11,7 @@
 #include <set>
 #include <utility>
 
+#include "absl/base/attributes.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/hash/hash.h"
@@ -73,7 +74,7 @@ std::string ObjectDiff(const api::Object& cached, const api::Object& server) {
 // key and a trace line.
 // `n` bytes from `from` to `to`: the pieces are mostly a few bytes long, and
 // fixed-size copies (two overlapping ones) cost less than a call to memcpy.
-inline void CopyShort(char* to, const char* from, size_t n) {
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline void CopyShort(char* to, const char* from, size_t n) {
   if (n >= 8 && n <= 16) {
     uint64_t head;
     uint64_t tail;
@@ -97,8 +98,9 @@ inline void CopyShort(char* to, const char* from, size_t n) {
   }
 }
 
-inline absl::string_view Concat(std::string* buf,
-                                std::initializer_list<absl::string_view> pieces) {
+// Inlined, so that the literal pieces' copies are fixed-size moves.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline absl::string_view Concat(
+    std::string* buf, std::initializer_list<absl::string_view> pieces) {
   size_t n = 0;
   for (absl::string_view p : pieces) n += p.size();
   if (buf->size() < n) buf->resize(n);
@@ -661,19 +663,8 @@ void Checker::InformerRestarted(const Store* indexer) {
 
 int64_t Checker::restart_time_travel_findings() const { return restart_time_travel_findings_; }
 
-void Checker::CheckStep(const SharedIndexInformer& informer) {
-  // Registrations first: the informer's sync only ever turns on, so reading
-  // it second cannot make a correct registration look early.
-  ReadRegistrations();
-  CheckSynced(informer.HasSynced());
-}
-
-void Checker::CheckSyncState(bool informer_has_synced) {
-  ReadRegistrations();
-  CheckSynced(informer_has_synced);
-}
-
-void Checker::ReadRegistrations() {
+// Inlined into CheckStep, which runs after every scheduler step.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline void Checker::ReadRegistrations() {
   for (const std::shared_ptr<HandlerRecorder>& h : handlers_) {
     const ResourceEventHandlerRegistration* registration = h->registration_.get();
     if (registration == nullptr) continue;
@@ -684,6 +675,22 @@ void Checker::ReadRegistrations() {
     }
     h->registration_synced_last_ = registration_synced;
   }
+}
+
+void Checker::CheckStep(const SharedIndexInformer& informer) {
+  // Registrations first: the informer's sync only ever turns on, so reading
+  // it second cannot make a correct registration look early.
+  ReadRegistrations();
+  const bool informer_has_synced = informer.HasSynced();
+  // CheckSynced would report nothing and change nothing: the informer stays
+  // synced and no registration was reported early (see any_early_reported_).
+  if (informer_has_synced && informer_synced_last_ && !any_early_reported_) return;
+  CheckSynced(informer_has_synced);
+}
+
+void Checker::CheckSyncState(bool informer_has_synced) {
+  ReadRegistrations();
+  CheckSynced(informer_has_synced);
 }
 
 void Checker::CheckSynced(bool informer_has_synced) {
