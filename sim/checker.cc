@@ -5,7 +5,6 @@
 #include <cstring>
 #include <deque>
 #include <functional>
-#include <initializer_list>
 #include <iterator>
 #include <optional>
 #include <set>
@@ -68,10 +67,6 @@ std::string ObjectDiff(const api::Object& cached, const api::Object& server) {
   return diff;
 }
 
-// `pieces` written one after another at the start of `buf`, which only ever
-// grows (no allocation once it is long enough, no zero-filling); the result
-// views `buf` and is valid until its next use. Every notification builds a
-// key and a trace line.
 // `n` bytes from `from` to `to`: the pieces are mostly a few bytes long, and
 // fixed-size copies (two overlapping ones) cost less than a call to memcpy.
 ABSL_ATTRIBUTE_ALWAYS_INLINE inline void CopyShort(char* to, const char* from, size_t n) {
@@ -98,18 +93,26 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline void CopyShort(char* to, const char* from, s
   }
 }
 
-// Inlined, so that the literal pieces' copies are fixed-size moves.
-ABSL_ATTRIBUTE_ALWAYS_INLINE inline absl::string_view Concat(
-    std::string* buf, std::initializer_list<absl::string_view> pieces) {
-  size_t n = 0;
-  for (absl::string_view p : pieces) n += p.size();
+// `pieces` written one after another at the start of `buf`, which only ever
+// grows (no allocation once it is long enough, no zero-filling); the result
+// views `buf` and is valid until its next use. Every notification builds a
+// key and a trace line.
+template <typename... Views>
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline absl::string_view ConcatViews(std::string* buf,
+                                                                 Views... pieces) {
+  const size_t n = (size_t{0} + ... + pieces.size());
   if (buf->size() < n) buf->resize(n);
   char* out = &(*buf)[0];
-  for (absl::string_view p : pieces) {
-    CopyShort(out, p.data(), p.size());
-    out += p.size();
-  }
+  ((CopyShort(out, pieces.data(), pieces.size()), out += pieces.size()), ...);
   return absl::string_view(buf->data(), n);
+}
+
+// A pack, not a list, and inlined: each piece's copy is laid out in place,
+// a literal's as fixed-size moves.
+template <typename... Pieces>
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline absl::string_view Concat(std::string* buf,
+                                                            const Pieces&... pieces) {
+  return ConcatViews(buf, absl::string_view(pieces)...);
 }
 
 // DeletionHandlingMetaNamespaceKeyFunc's key into `key` (false where it
@@ -127,7 +130,7 @@ bool BuildKey(const Item& item, std::string* buf, absl::string_view* key) {
   const api::ObjectMeta* meta = item.meta();
   if (meta == nullptr) return false;
   const std::string& ns = meta->namespace_();
-  *key = ns.empty() ? Concat(buf, {meta->name()}) : Concat(buf, {ns, "/", meta->name()});
+  *key = ns.empty() ? Concat(buf, meta->name()) : Concat(buf, ns, "/", meta->name());
   return true;
 }
 
@@ -319,8 +322,8 @@ void HandlerRecorder::OnAdd(const Item& obj, bool is_in_initial_list) {
     const std::string debug = usable ? std::string() : obj.DebugString();
     checker_->tracer_->Record(
         NOTIFY, name_,
-        Concat(&trace_line_, {"add ", usable ? key : absl::string_view(debug), " rv=", rv_text,
-                              is_in_initial_list ? " initial" : ""}));
+        Concat(&trace_line_, "add ", usable ? key : absl::string_view(debug), " rv=", rv_text,
+                              is_in_initial_list ? " initial" : ""));
   }
   if (!usable) return;
 
@@ -397,8 +400,8 @@ void HandlerRecorder::OnUpdate(const Item& old_obj, const Item& new_obj) {
   if (checker_->tracer_ != nullptr) {
     const std::string debug = usable ? std::string() : new_obj.DebugString();
     checker_->tracer_->Record(NOTIFY, name_,
-                              Concat(&trace_line_, {"update ", usable ? key : absl::string_view(debug),
-                                                    " rv=", old_rv_text, "->", rv_text}));
+                              Concat(&trace_line_, "update ", usable ? key : absl::string_view(debug),
+                                                    " rv=", old_rv_text, "->", rv_text));
   }
   if (!usable) return;
   if (!old_parses) {
@@ -474,9 +477,9 @@ void HandlerRecorder::OnDelete(const Item& obj) {
     const std::string debug = usable ? std::string() : obj.DebugString();
     checker_->tracer_->Record(
         NOTIFY, name_,
-        Concat(&trace_line_, {"delete ", usable ? key : absl::string_view(debug),
+        Concat(&trace_line_, "delete ", usable ? key : absl::string_view(debug),
                               tombstone ? " tombstone" : "", " rv=",
-                              deleted_null ? absl::string_view("?") : deleted_rv_text}));
+                              deleted_null ? absl::string_view("?") : deleted_rv_text));
   }
   if (!usable) return;
 
