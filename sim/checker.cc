@@ -137,7 +137,7 @@ bool BuildKey(const Item& item, std::string* buf, absl::string_view* key) {
 // `to = from`, skipping the copy when they are equal (a handler's view
 // keeps an object's uid across its updates).
 void AssignIfDifferent(std::string* to, const std::string& from) {
-  if (*to != from) *to = from;
+  if (absl::string_view(*to) != absl::string_view(from)) *to = from;
 }
 
 // Whether DeletionHandlingMetaNamespaceKeyFunc(item) succeeds with `key`,
@@ -152,6 +152,12 @@ bool HasKey(const Item& item, absl::string_view key) {
   if (ns.empty()) return key == name;
   return key.size() == ns.size() + 1 + name.size() && absl::StartsWith(key, ns) &&
          key[ns.size()] == '/' && absl::EndsWith(key, name);
+}
+
+// Item::resource_version() in line (the notification paths read two).
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline absl::string_view RvText(const Item& item) {
+  const api::ObjectMeta* meta = item.meta();
+  return meta == nullptr ? absl::string_view() : absl::string_view(meta->resource_version());
 }
 
 std::string Or(const std::string& s, absl::string_view fallback) {
@@ -277,8 +283,9 @@ bool HandlerRecorder::KeyAndRv(const Item& obj, absl::string_view rv_text, absl:
   return true;
 }
 
-void HandlerRecorder::CheckNotOlder(KeyState& state, absl::string_view key, int64_t rv,
-                                    absl::string_view what) {
+// Inlined into each notification: its reports are the rare part.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline void HandlerRecorder::CheckNotOlder(
+    KeyState& state, absl::string_view key, int64_t rv, absl::string_view what) {
   if (state.last_rv >= 0 && rv < state.last_rv) {
     checker_->TimeTravel(key, name_,
                          absl::StrCat(what, " rv=", rv, " is older than rv=", state.last_rv,
@@ -314,7 +321,7 @@ void HandlerRecorder::CheckIndexerAtLeast(absl::string_view key, const Item& not
 void HandlerRecorder::OnAdd(const Item& obj, bool is_in_initial_list) {
   ++counts_.adds;
   if (is_in_initial_list) ++counts_.initial_adds;
-  const absl::string_view rv_text = obj.resource_version();
+  const absl::string_view rv_text = RvText(obj);
   absl::string_view key;
   int64_t rv = 0;
   const bool usable = KeyAndRv(obj, rv_text, "add", &key, &rv);
@@ -389,8 +396,8 @@ void HandlerRecorder::CheckSyncSource(absl::string_view key, int64_t rv) {
 
 void HandlerRecorder::OnUpdate(const Item& old_obj, const Item& new_obj) {
   ++counts_.updates;
-  const absl::string_view rv_text = new_obj.resource_version();
-  const absl::string_view old_rv_text = old_obj.resource_version();
+  const absl::string_view rv_text = RvText(new_obj);
+  const absl::string_view old_rv_text = RvText(old_obj);
   absl::string_view key;
   int64_t rv = 0;
   const bool usable = KeyAndRv(new_obj, rv_text, "update", &key, &rv);
@@ -456,7 +463,7 @@ void HandlerRecorder::OnDelete(const Item& obj) {
   const bool deleted_null = tombstone ? *last_state == nullptr : obj.is_null();
   absl::string_view deleted_rv_text;
   if (!tombstone) {
-    deleted_rv_text = obj.resource_version();
+    deleted_rv_text = RvText(obj);
   } else if (!deleted_null && (*last_state)->has_metadata()) {
     deleted_rv_text = (*last_state)->metadata().resource_version();
   }
