@@ -239,7 +239,7 @@ class HandlerRecorder final : public ResourceEventHandler {
   void Fail(const char* invariant, absl::string_view key, std::string detail);
   // INV11 for a sync update (old.RV == new.RV == rv).
   void CheckSyncSource(absl::string_view key, int64_t rv);
-  // The indexer and, when it is a Cache, the same as one (IndexerGet).
+  // Sets indexer_, and indexer_cache_ when that store is a Cache.
   void SetIndexer(const Store* indexer);
   // The indexer's item for `key`, or nullopt (a store error reads as absent).
   std::optional<Item> IndexerGet(absl::string_view key) const;
