@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cstring>
 #include <deque>
 #include <functional>
 #include <iterator>
@@ -9,6 +10,7 @@
 #include <set>
 #include <utility>
 
+#include "absl/base/attributes.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/hash/hash.h"
@@ -65,9 +67,58 @@ std::string ObjectDiff(const api::Object& cached, const api::Object& server) {
   return diff;
 }
 
+// `n` bytes from `from` to `to`: the pieces are mostly a few bytes long, and
+// fixed-size copies (two overlapping ones) cost less than a call to memcpy.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline void CopyShort(char* to, const char* from, size_t n) {
+  if (n >= 8 && n <= 16) {
+    uint64_t head;
+    uint64_t tail;
+    std::memcpy(&head, from, 8);
+    std::memcpy(&tail, from + n - 8, 8);
+    std::memcpy(to, &head, 8);
+    std::memcpy(to + n - 8, &tail, 8);
+  } else if (n >= 4 && n < 8) {
+    uint32_t head;
+    uint32_t tail;
+    std::memcpy(&head, from, 4);
+    std::memcpy(&tail, from + n - 4, 4);
+    std::memcpy(to, &head, 4);
+    std::memcpy(to + n - 4, &tail, 4);
+  } else if (n > 16) {
+    std::memcpy(to, from, n);
+  } else if (n > 0) {  // 1 to 3 bytes: first, middle and last cover them
+    to[0] = from[0];
+    to[n / 2] = from[n / 2];
+    to[n - 1] = from[n - 1];
+  }
+}
+
+// `pieces` written one after another at the start of `buf`, which only ever
+// grows (no allocation once it is long enough, no zero-filling); the result
+// views `buf` and is valid until its next use. Every notification builds a
+// key and a trace line.
+template <typename... Views>
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline absl::string_view ConcatViews(std::string* buf,
+                                                                 Views... pieces) {
+  const size_t n = (size_t{0} + ... + pieces.size());
+  if (buf->size() < n) buf->resize(n);
+  char* out = &(*buf)[0];
+  ((CopyShort(out, pieces.data(), pieces.size()), out += pieces.size()), ...);
+  return absl::string_view(buf->data(), n);
+}
+
+// A pack, not a list, and inlined: each piece's copy is laid out in place,
+// a literal's as fixed-size moves.
+template <typename... Pieces>
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline absl::string_view Concat(std::string* buf,
+                                                            const Pieces&... pieces) {
+  return ConcatViews(buf, absl::string_view(pieces)...);
+}
+
 // DeletionHandlingMetaNamespaceKeyFunc's key into `key` (false where it
 // fails), without a StatusOr or a new string: every notification needs it.
-bool BuildKey(const Item& item, std::string* key) {
+// The key views `item` or `buf` (Concat).
+bool BuildKey(const Item& item, std::string* buf, absl::string_view* key) {
   if (item.is_tombstone()) {
     *key = item.tombstone().key;
     return true;
@@ -78,9 +129,15 @@ bool BuildKey(const Item& item, std::string* key) {
   }
   const api::ObjectMeta* meta = item.meta();
   if (meta == nullptr) return false;
-  key->clear();
-  AppendObjectKey(key, meta->namespace_(), meta->name());
+  const std::string& ns = meta->namespace_();
+  *key = ns.empty() ? Concat(buf, meta->name()) : Concat(buf, ns, "/", meta->name());
   return true;
+}
+
+// `to = from`, skipping the copy when they are equal (a handler's view
+// keeps an object's uid across its updates).
+void AssignIfDifferent(std::string* to, const std::string& from) {
+  if (absl::string_view(*to) != absl::string_view(from)) *to = from;
 }
 
 // Whether DeletionHandlingMetaNamespaceKeyFunc(item) succeeds with `key`,
@@ -97,6 +154,12 @@ bool HasKey(const Item& item, absl::string_view key) {
          key[ns.size()] == '/' && absl::EndsWith(key, name);
 }
 
+// Item::resource_version() in line (the notification paths read two).
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline absl::string_view RvText(const Item& item) {
+  const api::ObjectMeta* meta = item.meta();
+  return meta == nullptr ? absl::string_view() : absl::string_view(meta->resource_version());
+}
+
 std::string Or(const std::string& s, absl::string_view fallback) {
   return s.empty() ? std::string(fallback) : s;
 }
@@ -107,13 +170,32 @@ std::string Or(const std::string& s, absl::string_view fallback) {
 // HandlerRecorder
 
 HandlerRecorder::HandlerRecorder(std::string name, Checker* checker, const Store* indexer)
-    : name_(std::move(name)), checker_(checker), indexer_(indexer) {
+    : name_(std::move(name)), checker_(checker) {
   assert(checker_ != nullptr);
+  SetIndexer(indexer);
+}
+
+void HandlerRecorder::SetIndexer(const Store* indexer) {
+  indexer_ = indexer;
+  indexer_cache_ = dynamic_cast<const Cache*>(indexer);
+}
+
+std::optional<Item> HandlerRecorder::IndexerGet(absl::string_view key) const {
+  // Cache::GetByKey is its storage's Get in a StatusOr: the direct call
+  // skips the wrapper and its copies.
+  if (indexer_cache_ != nullptr) return indexer_cache_->storage().Get(key);
+  return Lookup(*indexer_, key);
 }
 
 void HandlerRecorder::SetRegistration(
     std::shared_ptr<ResourceEventHandlerRegistration> registration) {
   registration_ = std::move(registration);
+  listener_ = dynamic_cast<const ProcessorListener*>(registration_.get());
+}
+
+void HandlerRecorder::DropRegistration() {
+  registration_ = nullptr;
+  listener_ = nullptr;
 }
 
 const std::shared_ptr<ResourceEventHandlerRegistration>& HandlerRecorder::registration() const {
@@ -158,8 +240,8 @@ bool HandlerRecorder::EverSaw(absl::string_view key) const {
 }
 
 void HandlerRecorder::Restart(const Store* indexer) {
-  indexer_ = indexer;
-  registration_ = nullptr;
+  SetIndexer(indexer);
+  DropRegistration();
   synced_seen_ = false;
   registration_synced_last_ = false;
   early_sync_reported_ = false;
@@ -181,29 +263,29 @@ bool HandlerRecorder::GotDelete(absl::string_view key) const {
   return it != keys_.end() && it->second.got_delete;
 }
 
-void HandlerRecorder::Fail(const char* invariant, const std::string& key, std::string detail) {
-  checker_->Fail(invariant, key, name_, std::move(detail));
+void HandlerRecorder::Fail(const char* invariant, absl::string_view key, std::string detail) {
+  checker_->Fail(invariant, std::string(key), name_, std::move(detail));
 }
 
-bool HandlerRecorder::KeyAndRv(const Item& obj, absl::string_view what, std::string* key,
-                               int64_t* rv) {
-  if (!BuildKey(obj, key)) {
+bool HandlerRecorder::KeyAndRv(const Item& obj, absl::string_view rv_text, absl::string_view what,
+                               absl::string_view* key, int64_t* rv) {
+  if (!BuildKey(obj, &key_buf_, key)) {
     absl::StatusOr<std::string> k = DeletionHandlingMetaNamespaceKeyFunc(obj);
     Fail("INV3", "",
          absl::StrCat(what, " of an item without a key: ", obj.DebugString(), ": ",
                       k.status().message()));
     return false;
   }
-  if (!ParseResourceVersion(obj.resource_version(), rv)) {
-    Fail("INV1", *key,
-         absl::StrCat("bad resourceVersion \"", obj.resource_version(), "\" in ", what));
+  if (!ParseResourceVersion(rv_text, rv)) {
+    Fail("INV1", *key, absl::StrCat("bad resourceVersion \"", rv_text, "\" in ", what));
     return false;
   }
   return true;
 }
 
-void HandlerRecorder::CheckNotOlder(KeyState& state, const std::string& key, int64_t rv,
-                                    absl::string_view what) {
+// Inlined into each notification: its reports are the rare part.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline void HandlerRecorder::CheckNotOlder(
+    KeyState& state, absl::string_view key, int64_t rv, absl::string_view what) {
   if (state.last_rv >= 0 && rv < state.last_rv) {
     checker_->TimeTravel(key, name_,
                          absl::StrCat(what, " rv=", rv, " is older than rv=", state.last_rv,
@@ -218,10 +300,13 @@ void HandlerRecorder::CheckNotOlder(KeyState& state, const std::string& key, int
   state.last_rv = rv;
 }
 
-void HandlerRecorder::CheckIndexerAtLeast(const std::string& key, int64_t rv) {
+void HandlerRecorder::CheckIndexerAtLeast(absl::string_view key, const Item& notified,
+                                          int64_t rv) {
   if (indexer_ == nullptr) return;
-  std::optional<Item> stored = Lookup(*indexer_, key);
+  std::optional<Item> stored = IndexerGet(key);
   if (!stored.has_value()) return;  // a later delete already applied
+  // The notified object itself (the common case) has the notified RV.
+  if (stored->SameAs(notified)) return;
   const int64_t stored_rv = RvOf(*stored);
   if (stored_rv >= rv) return;
   std::string detail = absl::StrCat("notified rv=", rv, " but the indexer holds rv=",
@@ -236,14 +321,16 @@ void HandlerRecorder::CheckIndexerAtLeast(const std::string& key, int64_t rv) {
 void HandlerRecorder::OnAdd(const Item& obj, bool is_in_initial_list) {
   ++counts_.adds;
   if (is_in_initial_list) ++counts_.initial_adds;
-  std::string key;
+  const absl::string_view rv_text = RvText(obj);
+  absl::string_view key;
   int64_t rv = 0;
-  const bool usable = KeyAndRv(obj, "add", &key, &rv);
+  const bool usable = KeyAndRv(obj, rv_text, "add", &key, &rv);
   if (checker_->tracer_ != nullptr) {
-    trace_line_.clear();
-    absl::StrAppend(&trace_line_, "add ", usable ? key : obj.DebugString(), " rv=",
-                    obj.resource_version(), is_in_initial_list ? " initial" : "");
-    checker_->tracer_->Record(NOTIFY, name_, trace_line_);
+    const std::string debug = usable ? std::string() : obj.DebugString();
+    checker_->tracer_->Record(
+        NOTIFY, name_,
+        Concat(&trace_line_, "add ", usable ? key : absl::string_view(debug), " rv=", rv_text,
+                              is_in_initial_list ? " initial" : ""));
   }
   if (!usable) return;
 
@@ -262,9 +349,9 @@ void HandlerRecorder::OnAdd(const Item& obj, bool is_in_initial_list) {
   }
   state.held = true;
   CheckNotOlder(state, key, rv, "add");
-  CheckIndexerAtLeast(key, rv);
+  CheckIndexerAtLeast(key, obj, rv);
   state.view.rv = rv;
-  state.view.uid = obj.meta()->uid();
+  AssignIfDifferent(&state.view.uid, obj.meta()->uid());
   state.ever_saw = true;
 }
 
@@ -273,7 +360,7 @@ void HandlerRecorder::SetResyncPolicy(bool receives_resyncs, bool registered_bef
   registered_before_run_ = registered_before_run;
 }
 
-void HandlerRecorder::CheckSyncSource(const std::string& key, int64_t rv) {
+void HandlerRecorder::CheckSyncSource(absl::string_view key, int64_t rv) {
   Checker& c = *checker_;
   auto w = c.last_write_.find(key);
   // Unknown when the key was written again since: let it pass.
@@ -309,23 +396,24 @@ void HandlerRecorder::CheckSyncSource(const std::string& key, int64_t rv) {
 
 void HandlerRecorder::OnUpdate(const Item& old_obj, const Item& new_obj) {
   ++counts_.updates;
-  std::string key;
+  const absl::string_view rv_text = RvText(new_obj);
+  const absl::string_view old_rv_text = RvText(old_obj);
+  absl::string_view key;
   int64_t rv = 0;
-  const bool usable = KeyAndRv(new_obj, "update", &key, &rv);
+  const bool usable = KeyAndRv(new_obj, rv_text, "update", &key, &rv);
   int64_t old_rv = -1;
-  const bool old_parses = ParseResourceVersion(old_obj.resource_version(), &old_rv);
+  const bool old_parses = ParseResourceVersion(old_rv_text, &old_rv);
   if (old_parses && usable && old_rv == rv) ++counts_.sync_updates;
   if (checker_->tracer_ != nullptr) {
-    trace_line_.clear();
-    absl::StrAppend(&trace_line_, "update ", usable ? key : new_obj.DebugString(), " rv=",
-                    old_obj.resource_version(), "->", new_obj.resource_version());
-    checker_->tracer_->Record(NOTIFY, name_, trace_line_);
+    const std::string debug = usable ? std::string() : new_obj.DebugString();
+    checker_->tracer_->Record(NOTIFY, name_,
+                              Concat(&trace_line_, "update ", usable ? key : absl::string_view(debug),
+                                                    " rv=", old_rv_text, "->", rv_text));
   }
   if (!usable) return;
   if (!old_parses) {
     Fail("INV1", key,
-         absl::StrCat("bad resourceVersion \"", old_obj.resource_version(),
-                      "\" in update's old object"));
+         absl::StrCat("bad resourceVersion \"", old_rv_text, "\" in update's old object"));
     return;
   }
   if (!HasKey(old_obj, key)) {
@@ -356,9 +444,9 @@ void HandlerRecorder::OnUpdate(const Item& old_obj, const Item& new_obj) {
                       " the handler holds (a lost or extra notification)"));
   }
   CheckNotOlder(state, key, rv, "update");
-  CheckIndexerAtLeast(key, rv);
+  CheckIndexerAtLeast(key, new_obj, rv);
   held.rv = rv;
-  held.uid = new_obj.meta()->uid();
+  AssignIfDifferent(&held.uid, new_obj.meta()->uid());
   state.ever_saw = true;
 }
 
@@ -369,28 +457,36 @@ void HandlerRecorder::OnDelete(const Item& obj) {
     ++counts_.tombstone_deletes;
     tombstone_keys_.insert(obj.tombstone().key);
   }
-  // The deleted object: the tombstone's last known state (K5), possibly null.
-  const Item deleted = tombstone ? Item(obj.tombstone().obj) : obj;
-  std::string key;
+  // The deleted object: the tombstone's last known state (K5), possibly
+  // null; read in place (what Item(obj.tombstone().obj) would say).
+  const ObjectPtr* last_state = tombstone ? &obj.tombstone().obj : nullptr;
+  const bool deleted_null = tombstone ? *last_state == nullptr : obj.is_null();
+  absl::string_view deleted_rv_text;
+  if (!tombstone) {
+    deleted_rv_text = RvText(obj);
+  } else if (!deleted_null && (*last_state)->has_metadata()) {
+    deleted_rv_text = (*last_state)->metadata().resource_version();
+  }
+  absl::string_view key;
   int64_t rv = -1;  // -1: a tombstone without an object
   bool usable = true;
   if (!tombstone) {
-    usable = KeyAndRv(obj, "delete", &key, &rv);
+    usable = KeyAndRv(obj, deleted_rv_text, "delete", &key, &rv);
   } else {
     key = obj.tombstone().key;  // K2
-    if (!deleted.is_null() && !ParseResourceVersion(deleted.resource_version(), &rv)) {
+    if (!deleted_null && !ParseResourceVersion(deleted_rv_text, &rv)) {
       Fail("INV1", key,
-           absl::StrCat("bad resourceVersion \"", deleted.resource_version(),
-                        "\" in a tombstone's object"));
+           absl::StrCat("bad resourceVersion \"", deleted_rv_text, "\" in a tombstone's object"));
       usable = false;
     }
   }
   if (checker_->tracer_ != nullptr) {
-    trace_line_.clear();
-    absl::StrAppend(&trace_line_, "delete ", usable ? key : obj.DebugString(),
-                    tombstone ? " tombstone" : "", " rv=",
-                    deleted.is_null() ? "?" : deleted.resource_version());
-    checker_->tracer_->Record(NOTIFY, name_, trace_line_);
+    const std::string debug = usable ? std::string() : obj.DebugString();
+    checker_->tracer_->Record(
+        NOTIFY, name_,
+        Concat(&trace_line_, "delete ", usable ? key : absl::string_view(debug),
+                              tombstone ? " tombstone" : "", " rv=",
+                              deleted_null ? absl::string_view("?") : deleted_rv_text));
   }
   if (!usable) return;
 
@@ -412,7 +508,7 @@ void HandlerRecorder::OnDelete(const Item& obj) {
     // (the indexer's object, or the newest queued one); it is empty only
     // when the known-objects store lost the key between listing its keys
     // and reading it back, which a single-threaded simulation rules out.
-    if (deleted.is_null() && checker_->options_.tombstones_carry_state) {
+    if (deleted_null && checker_->options_.tombstones_carry_state) {
       Fail("INV5", key, "tombstone without the key's last known state (K5)");
     }
     // K5: the tombstone carries the last state known locally, which the
@@ -429,7 +525,7 @@ void HandlerRecorder::OnDelete(const Item& obj) {
   // INV7: the indexer lacks the key or holds a newer incarnation.
   const int64_t reference = rv >= 0 ? rv : held_rv;
   if (indexer_ == nullptr || reference < 0) return;
-  std::optional<Item> stored = Lookup(*indexer_, key);
+  std::optional<Item> stored = IndexerGet(key);
   if (!stored.has_value()) return;
   const int64_t stored_rv = RvOf(*stored);
   if (stored_rv > reference) return;
@@ -454,7 +550,7 @@ Checker::Checker(Tracer* tracer, const Runtime* clock, CheckerOptions options)
                                : clock != nullptr ? clock->Now() : absl::UnixEpoch()) {}
 
 Checker::~Checker() {
-  for (const std::shared_ptr<HandlerRecorder>& h : handlers_) h->registration_.reset();
+  for (const std::shared_ptr<HandlerRecorder>& h : handlers_) h->DropRegistration();
 }
 
 namespace {
@@ -534,22 +630,22 @@ void Checker::Report(Violation violation) {
   violations_.push_back(std::move(violation));
 }
 
-void Checker::TimeTravel(const std::string& key, const std::string& handler,
+void Checker::TimeTravel(absl::string_view key, const std::string& handler,
                          std::string detail) {
   if (!options_.allow_time_travel) {
-    Fail("INV4", key, handler, absl::StrCat("time travel: ", detail));
+    Fail("INV4", std::string(key), handler, absl::StrCat("time travel: ", detail));
     return;
   }
   ++time_travel_findings_;
   KeepTimeTravelExample(key, handler, std::move(detail));
 }
 
-void Checker::KeepTimeTravelExample(const std::string& key, const std::string& handler,
+void Checker::KeepTimeTravelExample(absl::string_view key, const std::string& handler,
                                     std::string detail) {
   if (time_travel_examples_.size() >= kMaxTimeTravelExamples) return;
   Violation v;
   v.invariant = "INV4";
-  v.key = key;
+  v.key = std::string(key);
   v.handler = handler;
   v.step = StepNow();
   v.at = Elapsed();
@@ -557,10 +653,10 @@ void Checker::KeepTimeTravelExample(const std::string& key, const std::string& h
   time_travel_examples_.push_back(std::move(v));
 }
 
-void Checker::RestartTimeTravel(const std::string& key, const std::string& handler,
+void Checker::RestartTimeTravel(absl::string_view key, const std::string& handler,
                                 std::string detail) {
   if (options_.restart_time_travel_is_violation) {
-    Fail("INV4", key, handler, absl::StrCat("time travel across a restart: ", detail));
+    Fail("INV4", std::string(key), handler, absl::StrCat("time travel across a restart: ", detail));
     return;
   }
   ++restart_time_travel_findings_;
@@ -577,11 +673,29 @@ void Checker::InformerRestarted(const Store* indexer) {
 
 int64_t Checker::restart_time_travel_findings() const { return restart_time_travel_findings_; }
 
+// Inlined into CheckStep, which runs after every scheduler step.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline void Checker::ReadRegistrations() {
+  for (const std::shared_ptr<HandlerRecorder>& h : handlers_) {
+    const ResourceEventHandlerRegistration* registration = h->registration_.get();
+    if (registration == nullptr) continue;
+    const bool registration_synced = registration->HasSynced();
+    if (registration_synced) h->synced_seen_ = true;
+    if (h->registration_synced_last_ && !registration_synced) {
+      FailSyncState(h->name_, "registration HasSynced went from true to false");
+    }
+    h->registration_synced_last_ = registration_synced;
+  }
+}
+
 void Checker::CheckStep(const SharedIndexInformer& informer) {
   // Registrations first: the informer's sync only ever turns on, so reading
   // it second cannot make a correct registration look early.
   ReadRegistrations();
-  CheckSynced(informer.HasSynced());
+  const bool informer_has_synced = informer.HasSynced();
+  // CheckSynced would report nothing and change nothing: the informer stays
+  // synced and no registration was reported early (see any_early_reported_).
+  if (informer_has_synced && informer_synced_last_ && !any_early_reported_) return;
+  CheckSynced(informer_has_synced);
 }
 
 void Checker::CheckSyncState(bool informer_has_synced) {
@@ -589,31 +703,32 @@ void Checker::CheckSyncState(bool informer_has_synced) {
   CheckSynced(informer_has_synced);
 }
 
-void Checker::ReadRegistrations() {
-  for (const std::shared_ptr<HandlerRecorder>& h : handlers_) {
-    if (h->registration_ == nullptr) continue;
-    const bool registration_synced = h->registration_->HasSynced();
-    if (registration_synced) h->synced_seen_ = true;
-    if (h->registration_synced_last_ && !registration_synced) {
-      Fail("INV9", "", h->name_, "registration HasSynced went from true to false");
-    }
-    h->registration_synced_last_ = registration_synced;
-  }
-}
-
 void Checker::CheckSynced(bool informer_has_synced) {
   if (informer_synced_last_ && !informer_has_synced) {
-    Fail("INV9", "", "", "informer HasSynced went from true to false");
+    FailSyncState("", "informer HasSynced went from true to false");
   }
   informer_synced_last_ = informer_has_synced;
+  // With the informer synced no registration is early, and when none was
+  // reported early before either, the loop would change nothing: every
+  // early_sync_reported_ is false (only this loop sets one, and it records
+  // whether it did in any_early_reported_).
+  if (informer_has_synced && !any_early_reported_) return;
+  bool any_early = false;
   for (const std::shared_ptr<HandlerRecorder>& h : handlers_) {
-    if (h->registration_ == nullptr) continue;
-    const bool early = h->registration_synced_last_ && !informer_has_synced;
-    if (early && !h->early_sync_reported_) {
-      Fail("INV9", "", h->name_, "registration HasSynced while the informer has not synced");
+    if (h->registration_ != nullptr) {
+      const bool early = h->registration_synced_last_ && !informer_has_synced;
+      if (early && !h->early_sync_reported_) {
+        FailSyncState(h->name_, "registration HasSynced while the informer has not synced");
+      }
+      h->early_sync_reported_ = early;
     }
-    h->early_sync_reported_ = early;
+    any_early = any_early || h->early_sync_reported_;
   }
+  any_early_reported_ = any_early;
+}
+
+void Checker::FailSyncState(const std::string& handler, const char* detail) {
+  Fail("INV9", "", handler, detail);
 }
 
 Checker::CacheItems Checker::CacheByKey(const Cache& indexer) {

@@ -74,16 +74,19 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "absl/base/attributes.h"
 #include "absl/container/btree_map.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "core/cache.h"
 #include "core/item.h"
+#include "core/processor_listener.h"
 #include "core/resource_event_handler.h"
 #include "core/runtime.h"
 #include "core/shared_informer.h"
@@ -168,6 +171,9 @@ class HandlerRecorder final : public ResourceEventHandler {
   // holds this recorder; the Checker breaks that cycle when it is destroyed.
   void SetRegistration(std::shared_ptr<ResourceEventHandlerRegistration> registration);
   const std::shared_ptr<ResourceEventHandlerRegistration>& registration() const;
+  // registration() as the ProcessorListener it is for a SharedIndexInformer,
+  // or null (none, or another kind): found once, not at every step.
+  const ProcessorListener* listener() const { return listener_; }
 
   const std::string& name() const;
   // What the handler holds, by key (a sorted copy, for tests and reports).
@@ -219,28 +225,41 @@ class HandlerRecorder final : public ResourceEventHandler {
   const ViewEntry* Held(const std::string& key) const;
   size_t HeldCount() const;
 
-  // The key and RV of a notified object; reports (and returns false) when
-  // the object has no key or an RV that is not a decimal integer.
-  bool KeyAndRv(const Item& obj, absl::string_view what, std::string* key, int64_t* rv);
+  // The key and RV (`rv_text`, obj's) of a notified object; reports (and
+  // returns false) when the object has no key or an RV that is not a
+  // decimal integer. The key views `obj` or key_buf_: valid until the next
+  // notification.
+  bool KeyAndRv(const Item& obj, absl::string_view rv_text, absl::string_view what,
+                absl::string_view* key, int64_t* rv);
   // INV4: `rv` must not be older than the key's last delivered RV.
-  void CheckNotOlder(KeyState& state, const std::string& key, int64_t rv,
-                     absl::string_view what);
-  // INV7 for Add/Update: the indexer holds the key at `rv` or newer, or
-  // (the listener runs behind the indexer) no longer holds it.
-  void CheckIndexerAtLeast(const std::string& key, int64_t rv);
-  void Fail(const char* invariant, const std::string& key, std::string detail);
+  void CheckNotOlder(KeyState& state, absl::string_view key, int64_t rv, absl::string_view what);
+  // INV7 for Add/Update: the indexer holds the key at `rv` (`notified`'s)
+  // or newer, or (the listener runs behind the indexer) no longer holds it.
+  void CheckIndexerAtLeast(absl::string_view key, const Item& notified, int64_t rv);
+  void Fail(const char* invariant, absl::string_view key, std::string detail);
   // INV11 for a sync update (old.RV == new.RV == rv).
-  void CheckSyncSource(const std::string& key, int64_t rv);
+  void CheckSyncSource(absl::string_view key, int64_t rv);
+  // Sets indexer_, and indexer_cache_ when that store is a Cache.
+  void SetIndexer(const Store* indexer);
+  // The indexer's item for `key`, or nullopt (a store error reads as absent).
+  std::optional<Item> IndexerGet(absl::string_view key) const;
+  void DropRegistration();
 
   const std::string name_;
   Checker* const checker_;
-  const Store* indexer_;
+  const Store* indexer_ = nullptr;
+  // indexer_ when it is a Cache, else null.
+  const Cache* indexer_cache_ = nullptr;
   std::shared_ptr<ResourceEventHandlerRegistration> registration_;
+  // registration_ when it is a ProcessorListener, else null.
+  const ProcessorListener* listener_ = nullptr;
   // Every key the handler was told of, with its view entry: one hash
   // lookup per notification. The quiescent checks look each cached key up
   // here, and sort the held keys (SortedView) only when some are not cached.
   absl::flat_hash_map<std::string, KeyState> keys_;
-  // Reused for each notification's trace line (no allocation per line).
+  // Reused for each notification's key and trace line (no allocation per
+  // notification); only ever grown, so their contents are views (Concat).
+  std::string key_buf_;
   std::string trace_line_;
   std::set<std::string> tombstone_keys_;
   HandlerCounts counts_;
@@ -326,16 +345,18 @@ class Checker {
   void Fail(std::string invariant, std::string key, std::string handler, std::string detail,
             int64_t diverged_at_step = -1);
   // INV4 time travel: a violation, or a finding when allowed.
-  void TimeTravel(const std::string& key, const std::string& handler, std::string detail);
+  void TimeTravel(absl::string_view key, const std::string& handler, std::string detail);
   // Keeps one of the first few findings for Describe.
-  void KeepTimeTravelExample(const std::string& key, const std::string& handler,
+  void KeepTimeTravelExample(absl::string_view key, const std::string& handler,
                              std::string detail);
   // Time travel across an informer restart (see CheckerOptions).
-  void RestartTimeTravel(const std::string& key, const std::string& handler, std::string detail);
+  void RestartTimeTravel(absl::string_view key, const std::string& handler, std::string detail);
   // CheckStep's halves: each registration's HasSynced (monotonic), then the
   // informer's (monotonic, and implied by every registration's).
   void ReadRegistrations();
   void CheckSynced(bool informer_has_synced);
+  // An INV9 sync-state violation; out of line, off CheckStep's path.
+  ABSL_ATTRIBUTE_NOINLINE void FailSyncState(const std::string& handler, const char* detail);
   uint64_t StepNow() const;
   absl::Duration Elapsed() const;
   // The step NoteWrite recorded for the key's last write, or -1.
@@ -374,6 +395,9 @@ class Checker {
   std::vector<std::pair<std::string, int64_t>> cache_rvs_;
   // The informer's HasSynced at the last CheckStep (INV9: monotonic).
   bool informer_synced_last_ = false;
+  // Some handler's early_sync_reported_ was true after the last CheckSynced
+  // loop; false means every one is false (CheckSynced skips the loop).
+  bool any_early_reported_ = false;
   // States served so far (INV11).
   int64_t lists_served_ = 0;
   // lists_served_ when a handler first got a resync-pass update (proof that

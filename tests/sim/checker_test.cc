@@ -484,6 +484,51 @@ TEST_F(CheckerTest, Inv9RegistrationSyncedBeforeInformer) {
   EXPECT_TRUE(absl::StrContains(v.detail, "informer has not synced")) << v.detail;
 }
 
+// INV9: an early registration is reported once while it lasts, and again
+// after the informer synced and fell back. CheckSynced clears the report
+// when the informer syncs and then skips its loop while nothing can change;
+// the second report shows that the clearing happened.
+TEST_F(CheckerTest, Inv9EarlyRegistrationReportedAgainAfterTheInformerFell) {
+  Make();
+  auto reg = std::make_shared<FakeRegistration>();
+  h_->SetRegistration(reg);
+  reg->synced = true;
+  checker_->CheckSyncState(false);  // early: reported
+  checker_->CheckSyncState(false);  // still early: not again
+  checker_->CheckSyncState(true);   // the informer synced: cleared
+  checker_->CheckSyncState(true);   // nothing can change
+  ASSERT_EQ(checker_->violations().size(), 1u) << checker_->Describe(1, "replay");
+  checker_->CheckSyncState(false);  // the informer fell, and the registration is early again
+  const std::vector<Violation>& v = checker_->violations();
+  ASSERT_EQ(v.size(), 3u) << checker_->Describe(1, "replay");
+  EXPECT_EQ(v[0].handler, "h");
+  EXPECT_TRUE(absl::StrContains(v[0].detail, "informer has not synced")) << v[0].detail;
+  EXPECT_EQ(v[1].handler, "");
+  EXPECT_TRUE(absl::StrContains(v[1].detail, "true to false")) << v[1].detail;
+  EXPECT_EQ(v[2].handler, "h");
+  EXPECT_TRUE(absl::StrContains(v[2].detail, "informer has not synced")) << v[2].detail;
+}
+
+// The recorder's listener() is its registration as a ProcessorListener,
+// found when the registration is set and dropped with it on a restart.
+TEST_F(CheckerTest, ListenerFollowsTheRegistration) {
+  Make();
+  EXPECT_EQ(h_->listener(), nullptr);
+  h_->SetRegistration(std::make_shared<FakeRegistration>());
+  EXPECT_EQ(h_->listener(), nullptr);
+  ManualRuntime rt;
+  SharedIndexInformer informer(&rt, nullptr, SharedIndexInformerOptions{});
+  absl::StatusOr<std::shared_ptr<ResourceEventHandlerRegistration>> reg =
+      informer.AddEventHandler(std::make_shared<ResourceEventHandlerFuncs>());
+  ASSERT_TRUE(reg.ok()) << reg.status();
+  h_->SetRegistration(*reg);
+  EXPECT_EQ(h_->listener(), dynamic_cast<const ProcessorListener*>(reg->get()));
+  EXPECT_NE(h_->listener(), nullptr);
+  checker_->InformerRestarted(cache_.get());
+  EXPECT_EQ(h_->registration(), nullptr);
+  EXPECT_EQ(h_->listener(), nullptr);
+}
+
 TEST_F(CheckerTest, Inv9RegistrationHasSyncedMonotonic) {
   Make();
   auto reg = std::make_shared<FakeRegistration>();
