@@ -160,15 +160,14 @@ void ProcessorListener::OnShutDown(std::function<void()> done) {
 }
 
 bool ProcessorListener::HasSynced() const {
+  if (synced_latched_.load(std::memory_order_acquire)) return true;
   {
     MutexLock lock(&mu_);
-    if (synced_latched_) return true;
     if (!sync_watch_started_ || pending_initial_ > 0) return false;
   }
   // SI11: the informer's sync, read without our lock (it reads the queue).
   if (upstream_has_synced_ != nullptr && !upstream_has_synced_()) return false;
-  MutexLock lock(&mu_);
-  synced_latched_ = true;
+  synced_latched_.store(true, std::memory_order_release);
   return true;
 }
 

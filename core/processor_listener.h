@@ -31,6 +31,7 @@
 #ifndef INFORMERSIM_CORE_PROCESSOR_LISTENER_H_
 #define INFORMERSIM_CORE_PROCESSOR_LISTENER_H_
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -159,7 +160,9 @@ class ProcessorListener final : public ResourceEventHandlerRegistration,
   // synctrack.SingleFileTracker's count: initial adds not yet returned.
   int64_t pending_initial_ ABSL_GUARDED_BY(mu_) = 0;
   // SI11: once synced, always synced (client-go synctrack latches too).
-  mutable bool synced_latched_ ABSL_GUARDED_BY(mu_) = false;
+  // Atomic, not under mu_: once set it answers HasSynced without the lock,
+  // and the checker asks every listener at every step.
+  mutable std::atomic<bool> synced_latched_{false};
   int64_t delivered_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t crashes_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Duration resync_period_ ABSL_GUARDED_BY(mu_);
