@@ -525,9 +525,15 @@ absl::StatusOr<std::vector<std::string>> ThreadSafeStore::IndexKeys(
   std::vector<std::string> keys;
   auto it = map.find(indexed_value);
   if (it == map.end()) return keys;
-  keys.reserve(it->second.ids.size());
-  for (uint32_t id : it->second.ids) keys.push_back(contents.entry(id).key);
-  std::sort(keys.begin(), keys.end());  // I5
+  // I5: sorted. The stored keys are sorted by reference and copied once in
+  // order (sorting the copies would move strings at every swap).
+  std::vector<const std::string*> refs;
+  refs.reserve(it->second.ids.size());
+  for (uint32_t id : it->second.ids) refs.push_back(&contents.entry(id).key);
+  std::sort(refs.begin(), refs.end(),
+            [](const std::string* a, const std::string* b) { return *a < *b; });
+  keys.reserve(refs.size());
+  for (const std::string* k : refs) keys.push_back(*k);
   return keys;
 }
 

@@ -1004,7 +1004,9 @@ void Checker::CheckIndexes(const Cache& indexer, const CacheItems& cache) {
       std::sort(values.begin(), values.end());
       values.erase(std::unique(values.begin(), values.end()), values.end());
       for (const std::string& v : values) expected[v].push_back(&key);
-      values_of.emplace_back(i, values);
+      // Moved, not copied: the index function refills a fresh vector.
+      values_of.emplace_back(i, std::move(values));
+      values.clear();
     }
 
     std::vector<std::string> listed = indexer.ListIndexFuncValues(name);

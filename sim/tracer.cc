@@ -1,5 +1,6 @@
 #include "sim/tracer.h"
 
+#include <cassert>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -102,9 +103,10 @@ Tracer::Tracer(const Runtime* clock, absl::Time start, bool keep_steps)
       last_time_(start),
       last_time_us_(0) {}
 
-void Tracer::Record(StepKind kind, absl::string_view actor, absl::string_view detail) {
+void Tracer::RecordAt(absl::Time now, StepKind kind, absl::string_view actor,
+                      absl::string_view detail) {
+  assert(now == clock_->Now());
   // Most steps share their time with the one before: convert only a new one.
-  const absl::Time now = clock_->Now();
   if (now != last_time_) {
     last_time_ = now;
     last_time_us_ = absl::ToInt64Microseconds(now - start_);

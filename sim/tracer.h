@@ -39,7 +39,13 @@ class Tracer {
   Tracer(const Tracer&) = delete;
   Tracer& operator=(const Tracer&) = delete;
 
-  void Record(StepKind kind, absl::string_view actor, absl::string_view detail);
+  void Record(StepKind kind, absl::string_view actor, absl::string_view detail) {
+    RecordAt(clock_->Now(), kind, actor, detail);
+  }
+  // Record for a caller that has just read the clock (`now` must be its
+  // time): the scheduler, which records every step.
+  void RecordAt(absl::Time now, StepKind kind, absl::string_view actor,
+                absl::string_view detail);
 
   // Called with the actor of every FAULT step as it is recorded (coverage).
   void SetFaultObserver(std::function<void(absl::string_view)> observer) {

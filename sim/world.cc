@@ -78,7 +78,7 @@ World::StepResult World::StepAt(absl::Time now, absl::Time deadline) {
                             ? 0
                             : scheduler_.Weighted(eligible_weights_.data(), eligible_.size());
     const size_t position = eligible_[pick];
-    tracer_.Record(TASK, names_[runnable_[position]], "");
+    tracer_.RecordAt(now, TASK, names_[runnable_[position]], "");
     ++steps_;
     // Nothing has run since the runnable strands were listed, so the
     // position still names the picked strand.
