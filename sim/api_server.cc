@@ -393,6 +393,9 @@ struct FakeApiServer::State : public std::enable_shared_from_this<FakeApiServer:
   }
 
   void OnWaitTimeout(size_t i, uint64_t id) {
+    // A change due at this very time counts as in time: applying it may
+    // answer the waiter (as the per-commit timers set before it once did).
+    Pump(i);
     auto it = instances[i].waiters.find(id);
     if (it == instances[i].waiters.end()) return;
     auto resume = std::move(it->second.resume);
@@ -881,6 +884,9 @@ struct FakeApiServer::State : public std::enable_shared_from_this<FakeApiServer:
             auto s = weak.lock();
             if (!s || w->done()) return;
             w->timeout_timer = 0;
+            // Changes due by now go out before the stream ends.
+            s->Pump(w->instance);
+            if (w->done()) return;
             ++s->stats.watch_timeouts;
             s->Close(w, "timeout");
           });
@@ -1046,6 +1052,7 @@ struct FakeApiServer::State : public std::enable_shared_from_this<FakeApiServer:
     for (Instance& inst : instances) {
       if (inst.advance_timer != 0) runtime->Cancel(inst.advance_timer);
       inst.advance_timer = 0;
+      inst.advance_at = absl::InfiniteFuture();
       for (const auto& w : inst.watches) {
         w->dropped = true;
         CancelTimers(w.get());

@@ -57,11 +57,13 @@
 //     cache has received but not yet applied survive the store's compaction
 //     (only its processing lags). A new watch's history, though, is read
 //     from the store: a watch from a compacted RV gets 410 on every
-//     instance. An instance applies what has fallen due when it is read
-//     or written, and keeps a timer for its next due change only while a
-//     stream or a waiting request hears of its changes: what any request
-//     sees is the same, and an idle instance costs no step per write. A
-//     watch's `started` precedes its events; after the
+//     instance. An instance applies what has fallen due whenever it is
+//     read or written and before a timeout or bookmark of its own acts (a
+//     change due at time T is in by T), and sets a timer for its next due
+//     change only while a stream or a waiting request hears of its changes
+//     (one set then may fire once after they left, to no effect): an idle
+//     instance costs no step per write. A watch's `started` precedes its
+//     events; after the
 //     client's Stop nothing more reaches its consumer, not even deliveries
 //     already queued.
 //   - Label and field selectors (ListOptions::label_selector,
@@ -233,8 +235,9 @@ class FakeApiServer final : public ListerWatcher, public ObjectWriter {
   // Compacts the store to its current RV: any request at an older RV gets
   // 410 from now on. False if nothing new was compacted.
   bool CompactNow();
-  // Sets instance `i`'s watch-cache lag (takes effect for later commits;
-  // setting 0 lets it catch up at once).
+  // Sets instance `i`'s watch-cache lag: later commits show after it, and
+  // a shorter one brings changes still waiting forward (0 lets the cache
+  // catch up at once); a longer one leaves them their time.
   void SetInstanceLag(size_t instance, absl::Duration lag);
   // Until `until`, every request is refused (connection refused).
   void RefuseConnectionsUntil(absl::Time until);

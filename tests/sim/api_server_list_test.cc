@@ -22,6 +22,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using testing::DoList;
+using testing::DoWatch;
 using testing::OneInstance;
 using testing::Names;
 using testing::Opts;
@@ -317,6 +318,60 @@ TEST(ApiServerList, LongerLagOnAnIdleInstanceKeepsEarlierChangesTimes) {
   EXPECT_EQ(DoList(rt, server, Opts("0"))->resource_version, "1");
   rt.AdvanceTo(start + absl::Seconds(11));
   EXPECT_EQ(DoList(rt, server, Opts("0"))->resource_version, "2");
+}
+
+// A change due at the very time a wait times out is in time: the wait is
+// answered, on an idle instance and on one whose watch keeps a timer.
+TEST(ApiServerList, WaitEndingWhenTheChangeFallsDueIsAnswered) {
+  {
+    ManualRuntime rt;
+    ApiServerOptions o = OneInstance(absl::Seconds(3));
+    o.fresh_wait = absl::Seconds(3);
+    FakeApiServer server(&rt, Prng(1), nullptr, o);
+    ASSERT_TRUE(server.Create(Pod("ns", "a")).ok());
+    auto page = DoList(rt, server, Opts("1", ResourceVersionMatch::kNotOlderThan));
+    ASSERT_TRUE(page.ok()) << page.status();
+    EXPECT_EQ(page->resource_version, "1");
+  }
+  {
+    ManualRuntime rt;
+    ApiServerOptions o = OneInstance(absl::Seconds(10));
+    o.fresh_wait = absl::Seconds(3);
+    FakeApiServer server(&rt, Prng(1), nullptr, o);
+    const absl::Time start = rt.Now();
+    auto w = DoWatch(rt, server, Opts("0"));  // keeps the instance's timer
+    ASSERT_TRUE(w.status.ok());
+    ASSERT_TRUE(server.Create(Pod("ns", "a")).ok());
+    rt.AdvanceTo(start + absl::Seconds(1));
+    ASSERT_TRUE(server.Create(Pod("ns", "b")).ok());
+    rt.RunFor(absl::Seconds(7));  // a shows at 10 s, b at 11 s
+    auto page = DoList(rt, server, Opts("2", ResourceVersionMatch::kNotOlderThan));
+    ASSERT_TRUE(page.ok()) << page.status();
+    EXPECT_EQ(page->resource_version, "2");
+    EXPECT_EQ(rt.Now() - start, absl::Seconds(11));
+  }
+}
+
+// A shorter lag on an instance a watch reads brings its waiting changes
+// forward: the stream hears of them at the new time.
+TEST(ApiServerList, ShorterLagOnAWatchedInstanceBringsEventsForward) {
+  ManualRuntime rt;
+  FakeApiServer server(&rt, Prng(1), nullptr, OneInstance(absl::Seconds(10)));
+  const absl::Time start = rt.Now();
+  auto w = DoWatch(rt, server, Opts("0"));
+  ASSERT_TRUE(w.status.ok());
+  ASSERT_TRUE(server.Create(Pod("ns", "a")).ok());
+  rt.AdvanceTo(start + absl::Seconds(2));
+  ASSERT_TRUE(server.Create(Pod("ns", "b")).ok());
+  server.SetInstanceLag(0, absl::Seconds(1));  // a is due now, b at 3 s
+  rt.RunUntilIdle();
+  ASSERT_EQ(w.consumer->log.size(), 1u);
+  EXPECT_EQ(w.consumer->log[0], "ADDED ns/a rv=1");
+  rt.RunFor(absl::Seconds(5));
+  ASSERT_EQ(w.consumer->times.size(), 2u);
+  EXPECT_EQ(w.consumer->log[1], "ADDED ns/b rv=2");
+  EXPECT_EQ(w.consumer->times[0] - start, absl::Seconds(2));
+  EXPECT_EQ(w.consumer->times[1] - start, absl::Seconds(3));
 }
 
 TEST(ApiServerList, ResponseLatencyIsDrawnInRange) {

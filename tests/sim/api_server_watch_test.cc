@@ -346,6 +346,48 @@ TEST(ApiServerWatch, WatchOnAnIdleLaggingInstanceHearsEarlierChangesOnTime) {
   EXPECT_EQ(rt.NextTimerDeadline(), absl::InfiniteFuture()) << "no watch, no timer";
 }
 
+// A watch whose timeout falls at the time a change falls due sends the
+// change before it closes.
+TEST(ApiServerWatch, TimeoutWhenAChangeFallsDueSendsItFirst) {
+  ManualRuntime rt;
+  ApiServerOptions o = OneInstance(absl::Seconds(10));
+  o.compaction_interval = absl::ZeroDuration();
+  FakeApiServer server(&rt, Prng(1), nullptr, o);
+  const absl::Time start = rt.Now();
+  ASSERT_TRUE(server.Create(Pod("ns", "a")).ok());
+  rt.AdvanceTo(start + absl::Seconds(1));
+  ASSERT_TRUE(server.Create(Pod("ns", "b")).ok());
+  rt.AdvanceTo(start + absl::Seconds(2));
+  ListOptions opts = Opts("0");
+  opts.timeout_seconds = 9;  // ends at 11 s, when b falls due
+  auto w = DoWatch(rt, server, opts);
+  ASSERT_TRUE(w.status.ok());
+  rt.RunFor(absl::Seconds(20));
+  EXPECT_THAT(w.consumer->log, ElementsAre("ADDED ns/a rv=1", "ADDED ns/b rv=2", "CLOSED"));
+}
+
+// A watch from an RV on an idle lagging instance: the stored history the
+// cache has reached first, then the changes still waiting at their times.
+TEST(ApiServerWatch, WatchFromAnRvOnAnIdleLaggingInstance) {
+  ManualRuntime rt;
+  ApiServerOptions o = OneInstance(absl::Seconds(5));
+  o.compaction_interval = absl::ZeroDuration();
+  FakeApiServer server(&rt, Prng(1), nullptr, o);
+  const absl::Time start = rt.Now();
+  ASSERT_TRUE(server.Create(Pod("ns", "a")).ok());
+  ASSERT_TRUE(server.Create(Pod("ns", "b")).ok());
+  rt.AdvanceTo(start + absl::Seconds(6));
+  ASSERT_TRUE(server.Create(Pod("ns", "c")).ok());  // due at 11 s
+  auto w = DoWatch(rt, server, Opts("1"));
+  ASSERT_TRUE(w.status.ok());
+  rt.RunUntilIdle();
+  EXPECT_THAT(w.consumer->log, ElementsAre("ADDED ns/b rv=2"));
+  rt.RunFor(absl::Seconds(10));
+  EXPECT_THAT(w.consumer->log, ElementsAre("ADDED ns/b rv=2", "ADDED ns/c rv=3"));
+  ASSERT_EQ(w.consumer->times.size(), 2u);
+  EXPECT_EQ(w.consumer->times[1] - start, absl::Seconds(11));
+}
+
 TEST(ApiServerWatch, PeriodicBookmarksOnlyWhenAllowed) {
   ManualRuntime rt;
   ApiServerOptions o = OneInstance();
