@@ -7,6 +7,8 @@
 #include <memory>
 #include <utility>
 
+#include "absl/base/attributes.h"
+#include "absl/base/optimization.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/container/inlined_vector.h"
 #include "absl/container/node_hash_map.h"
@@ -65,11 +67,22 @@ class ThreadSafeStore::Contents {
  public:
   struct Bucket {
     absl::flat_hash_set<uint32_t> ids;  // never empty while in a map (I1)
+    uint32_t index = 0;                 // which index (position) it belongs to
+    // Whether `sorted` and `items` below are current; beside the fields
+    // every write reads, so checking them costs no extra cache line.
+    mutable bool sorted_valid = false;
+    mutable bool items_valid = false;
+    uint64_t mark = 0;                  // == stamp_ while a write lists it
     // `ids` in ascending order, built by the first read after a change:
     // queries return items in id order (see AppendItems), and a bucket is
     // typically read many times between changes.
     mutable std::vector<uint32_t> sorted;
-    mutable bool sorted_valid = false;
+    // The items of `sorted`, kept by the first ByIndex after a change for
+    // the reads that follow it (each then copies one array instead of
+    // visiting every item's entry). Any change to the set or to one of its
+    // items drops them at once, so they never keep a removed item alive.
+    mutable std::vector<Item> items;
+
     const std::vector<uint32_t>& Sorted() const {
       if (!sorted_valid) {
         sorted.assign(ids.begin(), ids.end());
@@ -78,8 +91,6 @@ class ThreadSafeStore::Contents {
       }
       return sorted;
     }
-    uint32_t index = 0;                 // which index (position) it belongs to
-    uint64_t mark = 0;                  // == stamp_ while a write lists it
   };
   // Nodes, so an Entry can point at its values' buckets.
   using ValueMap = absl::node_hash_map<std::string, Bucket>;
@@ -202,8 +213,8 @@ class ThreadSafeStore::Contents {
   // Adds `id` to the set of each of `values` in `map` (whose buckets belong
   // to index `index`), creating sets as needed, and appends the nodes to
   // *out; a value listed twice is joined once. `stamp` is this write's.
-  static void JoinSets(uint32_t id, const std::vector<std::string>& values, ValueMap* map,
-                       uint32_t index, uint64_t stamp, NodeList* out) {
+  void JoinSets(uint32_t id, const std::vector<std::string>& values, ValueMap* map,
+                uint32_t index, uint64_t stamp, NodeList* out) {
     for (const std::string& value : values) {
       auto [it, inserted] = map->try_emplace(value);
       ValueNode* node = &*it;
@@ -211,7 +222,7 @@ class ThreadSafeStore::Contents {
       if (node->second.mark == stamp) continue;  // a duplicate value
       node->second.mark = stamp;
       node->second.ids.insert(id);
-      node->second.sorted_valid = false;
+      Changed(node->second);
       out->push_back(node);
     }
   }
@@ -225,16 +236,60 @@ class ThreadSafeStore::Contents {
   // prefetched a few ids ahead, and their objects' reference counts (which
   // each copy increments) a little less far ahead, so the misses overlap.
   void AppendItems(const Bucket& bucket, std::vector<Item>* out) const {
-    const std::vector<uint32_t>& ids = bucket.Sorted();
-    out->reserve(out->size() + ids.size());
     constexpr size_t kEntryAhead = 32;
     constexpr size_t kCountAhead = 16;
-    const size_t n = ids.size();
-    for (size_t i = 0; i < n; ++i) {
-      if (i + kEntryAhead < n) __builtin_prefetch(&entry(ids[i + kEntryAhead]).item);
-      if (i + kCountAhead < n) PrefetchReferenceCount(entry(ids[i + kCountAhead]).item);
-      out->push_back(entry(ids[i]).item);
+    if (!bucket.items_valid) {
+      const std::vector<uint32_t>& ids = bucket.Sorted();
+      const size_t n = ids.size();
+      bucket.items.reserve(n);
+      for (size_t i = 0; i < n; ++i) {
+        if (i + kEntryAhead < n) __builtin_prefetch(&entry(ids[i + kEntryAhead]).item);
+        if (i + kCountAhead < n) PrefetchReferenceCount(entry(ids[i + kCountAhead]).item);
+        bucket.items.push_back(entry(ids[i]).item);
+      }
+      bucket.items_valid = true;
+      ++kept_item_sets_;
     }
+    const std::vector<Item>& items = bucket.items;
+    const size_t n = items.size();
+    out->reserve(out->size() + n);
+    for (size_t i = 0; i < n; ++i) {
+      if (i + kCountAhead < n) PrefetchReferenceCount(items[i + kCountAhead]);
+      out->push_back(items[i]);
+    }
+  }
+
+  // Replaces stored item `id`'s item; its index values stay (the caller
+  // checked them), so only the sets' kept items change.
+  ABSL_ATTRIBUTE_ALWAYS_INLINE void SetItem(uint32_t id, Item&& item) {
+    Entry& e = entry(id);
+    if (ABSL_PREDICT_FALSE(kept_item_sets_ != 0)) DropItemsOf(e);
+    e.item = std::move(item);
+  }
+  ABSL_ATTRIBUTE_NOINLINE void DropItemsOf(const Entry& e) {
+    for (ValueNode* node : e.values) {
+      if (node->second.items_valid) DropItems(node->second);
+    }
+  }
+
+  // `bucket`'s set, or one of its items, changed.
+  void Changed(Bucket& bucket) {
+    bucket.sorted_valid = false;
+    if (bucket.items_valid) DropItems(bucket);
+  }
+  void DropItems(Bucket& bucket) {
+    // Their objects' reference counts are scattered: start loading a few
+    // ahead of the releases.
+    constexpr size_t kAhead = 16;
+    std::vector<Item>& items = bucket.items;
+    const size_t n = items.size();
+    for (size_t i = 0; i < n; ++i) {
+      if (i + kAhead < n) PrefetchReferenceCount(items[i + kAhead]);
+      items[i] = Item();
+    }
+    items.clear();
+    bucket.items_valid = false;
+    --kept_item_sets_;
   }
 
   template <typename F>
@@ -311,7 +366,7 @@ class ThreadSafeStore::Contents {
   void LeaveSet(ValueNode* node, uint32_t id) {
     Bucket& bucket = node->second;
     bucket.ids.erase(id);
-    bucket.sorted_valid = false;
+    Changed(bucket);
     if (bucket.ids.empty()) {
       ValueMap& map = maps_[bucket.index];
       map.erase(map.find(node->first));
@@ -324,6 +379,8 @@ class ThreadSafeStore::Contents {
   uint32_t free_head_ = kNoId;
   size_t size_ = 0;
   uint64_t stamp_ = 0;
+  // Buckets whose `items` are kept: while none is, a write need not look.
+  mutable size_t kept_item_sets_ = 0;
   absl::flat_hash_set<Slot, SlotHash, SlotEq, CachedAllocator<Slot>> ids_;
   // Position j: index j's value -> bucket.
   std::vector<ValueMap> maps_;
@@ -362,7 +419,7 @@ absl::Status ThreadSafeStore::UpdateLocked(std::string&& key, Item&& obj) {
   // The old values are the stored ones: the old object is not read.
   Contents::Entry& entry = contents.entry(id);
   if (!contents.SameValues(entry, indexes_)) contents.SetValues(id, indexes_);
-  entry.item = std::move(obj);
+  contents.SetItem(id, std::move(obj));
   return absl::OkStatus();
 }
 
@@ -467,7 +524,7 @@ absl::Status ThreadSafeStore::Replace(KeyedItems items, absl::string_view resour
     if (id == Contents::kNoId) {
       fresh->SetValues(fresh->Insert(std::move(key), hash, std::move(item)), indexes_);
     } else {
-      fresh->entry(id).item = std::move(item);
+      fresh->SetItem(id, std::move(item));
       fresh->SetValues(id, indexes_);
     }
   }
@@ -625,7 +682,7 @@ absl::Status ThreadSafeStore::AddIndexers(Indexers new_indexers) {
     if (failed_key != nullptr) return;  // only looking for errors now
     const uint64_t stamp = contents.NewStamp();
     for (size_t k = 0; k < added.size(); ++k) {
-      Contents::JoinSets(id, added[k].values, &maps[k], added_pos[k], stamp, &joined[id]);
+      contents.JoinSets(id, added[k].values, &maps[k], added_pos[k], stamp, &joined[id]);
     }
   });
   if (failed_key != nullptr) return failure;

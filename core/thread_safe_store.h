@@ -28,7 +28,11 @@
 // the one before) and are named by a 32-bit id for their whole life, so the
 // key-to-item table holds only (id, hash) and index sets hold ids: one key
 // hash per write, no key re-hashing for index sets, and ByIndex reads each
-// result's item directly without a key lookup. Ids of deleted items are
+// result's item directly without a key lookup. A bucket keeps the items
+// its first ByIndex after a change returned, for the reads that follow (a
+// copy of one array instead of a visit to each item's entry); any change
+// to the bucket or to one of its items drops them at once (releasing their
+// references), so writes pay for them only after a read. Ids of deleted items are
 // reused; chunks are freed only by Replace or destruction (as Go maps never
 // shrink).
 //

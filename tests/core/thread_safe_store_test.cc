@@ -7,6 +7,7 @@
 #include "core/thread_safe_store.h"
 
 #include <algorithm>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -66,6 +67,57 @@ const KeySet* SetOf(const Indices& indices, const std::string& index,
   if (idx == indices.end()) return nullptr;
   auto set = idx->second.find(value);
   return set == idx->second.end() ? nullptr : &set->second;
+}
+
+// ByIndex keeps a bucket's items for the reads that follow it: every kind
+// of change to the bucket or to one of its items shows at the next read, and
+// the kept items never keep an item the store no longer holds alive.
+TEST(ThreadSafeStoreTest, ByIndexSeesEveryChangeAfterARead) {
+  const auto namespace_of = [](const Item& item, std::vector<std::string>* values) {
+    values->push_back(item.object()->metadata().namespace_());
+    return absl::OkStatus();
+  };
+  ThreadSafeStore store(Indexers{{"ns", namespace_of}});
+  const auto object = [](const std::string& ns, const std::string& name, const std::string& rv) {
+    api::Object o;
+    o.mutable_metadata()->set_namespace_(ns);
+    o.mutable_metadata()->set_name(name);
+    o.mutable_metadata()->set_resource_version(rv);
+    return Item(MakeObject(std::move(o)));
+  };
+  const auto in = [&store](const std::string& ns) {
+    std::vector<std::string> out;
+    const absl::StatusOr<std::vector<Item>> items = store.ByIndex("ns", ns);
+    for (const Item& item : *items) {
+      out.push_back(item.object()->metadata().name() + "@" +
+                    item.object()->metadata().resource_version());
+    }
+    return out;
+  };
+  using Names = std::vector<std::string>;
+  ASSERT_TRUE(store.Add("a", object("n1", "a", "1")).ok());
+  ASSERT_TRUE(store.Add("b", object("n1", "b", "1")).ok());
+  EXPECT_EQ(in("n1"), Names({"a@1", "b@1"}));
+  EXPECT_EQ(in("n1"), Names({"a@1", "b@1"})) << "the kept items";
+  ASSERT_TRUE(store.Update("a", object("n1", "a", "2")).ok());  // same values
+  EXPECT_EQ(in("n1"), Names({"a@2", "b@1"}));
+  ASSERT_TRUE(store.Add("c", object("n1", "c", "1")).ok());
+  EXPECT_EQ(in("n1"), Names({"a@2", "b@1", "c@1"}));
+  ASSERT_TRUE(store.Update("b", object("n2", "b", "2")).ok());  // moves
+  EXPECT_EQ(in("n1"), Names({"a@2", "c@1"}));
+  EXPECT_EQ(in("n2"), Names({"b@2"}));
+  std::weak_ptr<const api::Object> c;
+  {
+    Item held = object("n1", "c", "2");
+    c = held.object();
+    ASSERT_TRUE(store.Update("c", std::move(held)).ok());
+  }
+  EXPECT_EQ(in("n1"), Names({"a@2", "c@2"}));
+  ASSERT_TRUE(store.Delete("c").ok());
+  EXPECT_TRUE(c.expired()) << "kept by the bucket's items after the delete";
+  EXPECT_EQ(in("n1"), Names({"a@2"}));
+  ASSERT_TRUE(store.Delete("b").ok());
+  EXPECT_TRUE(in("n2").empty());
 }
 
 // Mirrors client-go TestThreadSafeStoreDeleteRemovesEmptySetsFromIndex (I1).
