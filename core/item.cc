@@ -53,11 +53,6 @@ const BookmarkInfo& Item::bookmark() const {
   return Payload<BookmarkInfo>();
 }
 
-absl::string_view Item::resource_version() const {
-  const api::ObjectMeta* m = meta();
-  return m == nullptr ? absl::string_view() : absl::string_view(m->resource_version());
-}
-
 namespace {
 
 std::string ObjectDebugString(const ObjectPtr& obj) {

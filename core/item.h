@@ -132,8 +132,12 @@ class Item {
     if (kind_ != Kind::kObject || !object_->has_metadata()) return nullptr;
     return &object_->metadata();
   }
-  // meta()->resource_version(), or "" when there is no meta.
-  absl::string_view resource_version() const;
+  // meta()->resource_version(), or "" when there is no meta. Inline: the
+  // checker reads it at every notification.
+  absl::string_view resource_version() const {
+    const api::ObjectMeta* m = meta();
+    return m == nullptr ? absl::string_view() : absl::string_view(m->resource_version());
+  }
 
   // Same value: same kind and the same payload pointer (Go's == on pointers).
   bool SameAs(const Item& other) const {

@@ -154,12 +154,6 @@ bool HasKey(const Item& item, absl::string_view key) {
          key[ns.size()] == '/' && absl::EndsWith(key, name);
 }
 
-// Item::resource_version() in line (the notification paths read two).
-ABSL_ATTRIBUTE_ALWAYS_INLINE inline absl::string_view RvText(const Item& item) {
-  const api::ObjectMeta* meta = item.meta();
-  return meta == nullptr ? absl::string_view() : absl::string_view(meta->resource_version());
-}
-
 std::string Or(const std::string& s, absl::string_view fallback) {
   return s.empty() ? std::string(fallback) : s;
 }
@@ -321,7 +315,7 @@ void HandlerRecorder::CheckIndexerAtLeast(absl::string_view key, const Item& not
 void HandlerRecorder::OnAdd(const Item& obj, bool is_in_initial_list) {
   ++counts_.adds;
   if (is_in_initial_list) ++counts_.initial_adds;
-  const absl::string_view rv_text = RvText(obj);
+  const absl::string_view rv_text = obj.resource_version();
   absl::string_view key;
   int64_t rv = 0;
   const bool usable = KeyAndRv(obj, rv_text, "add", &key, &rv);
@@ -396,8 +390,8 @@ void HandlerRecorder::CheckSyncSource(absl::string_view key, int64_t rv) {
 
 void HandlerRecorder::OnUpdate(const Item& old_obj, const Item& new_obj) {
   ++counts_.updates;
-  const absl::string_view rv_text = RvText(new_obj);
-  const absl::string_view old_rv_text = RvText(old_obj);
+  const absl::string_view rv_text = new_obj.resource_version();
+  const absl::string_view old_rv_text = old_obj.resource_version();
   absl::string_view key;
   int64_t rv = 0;
   const bool usable = KeyAndRv(new_obj, rv_text, "update", &key, &rv);
@@ -463,7 +457,7 @@ void HandlerRecorder::OnDelete(const Item& obj) {
   const bool deleted_null = tombstone ? *last_state == nullptr : obj.is_null();
   absl::string_view deleted_rv_text;
   if (!tombstone) {
-    deleted_rv_text = RvText(obj);
+    deleted_rv_text = obj.resource_version();
   } else if (!deleted_null && (*last_state)->has_metadata()) {
     deleted_rv_text = (*last_state)->metadata().resource_version();
   }
