@@ -98,9 +98,16 @@ void RealFIFO::AdvanceHeadLocked(size_t n) {
 
 absl::Status RealFIFO::AddToItemsLocked(DeltaType type, bool skip_transform, Item obj) {
   // The key is checked even though the queue does not store it, so a
-  // keyless object is refused here rather than at the consumer.
-  absl::StatusOr<std::string> key = KeyOf(obj);
-  if (!key.ok()) return KeyError(obj, key.status());
+  // keyless object is refused here rather than at the consumer. client-go
+  // computes it and drops it (`_, err := f.keyOf(obj)`): only whether there
+  // is one matters. A tombstone always has one, and so does an object with
+  // meta under the stock key functions: those pass without building it.
+  const bool has_key =
+      obj.is_tombstone() || (meta_namespace_keys_ && obj.meta() != nullptr);
+  if (!has_key) {
+    absl::StatusOr<std::string> key = KeyOf(obj);
+    if (!key.ok()) return KeyError(obj, key.status());
+  }
   // Tombstones and Sync objects went through the transformer already.
   if (transformer_ && !skip_transform && !obj.is_tombstone()) {
     absl::StatusOr<Item> transformed = transformer_(std::move(obj));
