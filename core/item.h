@@ -26,7 +26,7 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
-#include "core/api/object.pb.h"
+#include "core/api/object.h"
 
 namespace informersim {
 

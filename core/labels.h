@@ -8,8 +8,8 @@
 // (requirements sorted by key, in/notin values sorted), so that
 // Parse(s.String()) gives back an equal selector.
 //
-// Labels are the project's object labels (api::ObjectMeta::labels(), a
-// google::protobuf::Map) or a std::map (for tests and callers building sets).
+// Labels are the project's object labels (api::ObjectMeta::labels(), an
+// api::StringMap) or a std::map (for tests and callers building sets).
 //
 // Thread safety: Requirement and Selector are immutable values after
 // construction; const methods may be called from any thread.
@@ -51,13 +51,13 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "google/protobuf/map.h"
+#include "core/api/object.h"
 
 namespace informersim {
 namespace labels {
 
 // Object labels as the API objects carry them.
-using LabelMap = google::protobuf::Map<std::string, std::string>;
+using LabelMap = api::StringMap;
 // apimachinery labels.Set.
 using Set = std::map<std::string, std::string>;
 

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "core/api/object.pb.h"
+#include "core/api/object.h"
 #include "core/api_errors.h"
 #include "core/index.h"
 

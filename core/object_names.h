@@ -14,7 +14,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "core/api/object.pb.h"
+#include "core/api/object.h"
 #include "core/item.h"
 
 namespace informersim {

@@ -15,6 +15,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/hash/hash.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -22,7 +23,6 @@
 #include "absl/strings/match.h"
 #include "core/index.h"
 #include "core/keys.h"
-#include "google/protobuf/util/message_differencer.h"
 #include "sim/identity.h"
 
 namespace informersim {
@@ -49,17 +49,75 @@ std::optional<Item> Lookup(const Store& store, absl::string_view key) {
   return *std::move(*got);
 }
 
+// One line per field that differs, in the shape protobuf's differencer
+// reports ("modified: metadata.name: \"a\" -> \"b\""), for INV1's report.
+void DiffString(absl::string_view field, const std::string& cached, const std::string& server,
+                std::vector<std::string>* lines) {
+  if (cached == server) return;
+  if (cached.empty()) {
+    lines->push_back(absl::StrCat("added: ", field, ": \"", absl::CEscape(server), "\""));
+  } else if (server.empty()) {
+    lines->push_back(absl::StrCat("deleted: ", field, ": \"", absl::CEscape(cached), "\""));
+  } else {
+    lines->push_back(absl::StrCat("modified: ", field, ": \"", absl::CEscape(cached), "\" -> \"",
+                                  absl::CEscape(server), "\""));
+  }
+}
+
+void DiffInt(absl::string_view field, bool cached_set, int64_t cached, bool server_set,
+             int64_t server, std::vector<std::string>* lines) {
+  if (cached_set == server_set && cached == server) return;
+  if (!cached_set) {
+    lines->push_back(absl::StrCat("added: ", field, ": ", server));
+  } else if (!server_set) {
+    lines->push_back(absl::StrCat("deleted: ", field, ": ", cached));
+  } else {
+    lines->push_back(absl::StrCat("modified: ", field, ": ", cached, " -> ", server));
+  }
+}
+
+void DiffMap(absl::string_view field, const api::StringMap& cached, const api::StringMap& server,
+             std::vector<std::string>* lines) {
+  for (const auto& [k, v] : cached) {
+    auto it = server.find(k);
+    const std::string entry = absl::StrCat(field, "[\"", absl::CEscape(k), "\"]");
+    if (it == server.end()) {
+      lines->push_back(absl::StrCat("deleted: ", entry, ": \"", absl::CEscape(v), "\""));
+    } else if (it->second != v) {
+      lines->push_back(absl::StrCat("modified: ", entry, ": \"", absl::CEscape(v), "\" -> \"",
+                                    absl::CEscape(it->second), "\""));
+    }
+  }
+  for (const auto& [k, v] : server) {
+    if (!cached.contains(k)) {
+      lines->push_back(absl::StrCat("added: ", field, "[\"", absl::CEscape(k), "\"]: \"",
+                                    absl::CEscape(v), "\""));
+    }
+  }
+}
+
 std::string ObjectDiff(const api::Object& cached, const api::Object& server) {
-  std::string diff;
-  google::protobuf::util::MessageDifferencer differ;
-  differ.ReportDifferencesToString(&diff);
-  differ.Compare(cached, server);
-  // The differencer walks map fields (labels, annotations) in an order
-  // seeded per process; sorted lines keep the report, and the trace step
-  // that carries it, the same in every run.
-  std::vector<std::string> lines = absl::StrSplit(diff, '\n', absl::SkipEmpty());
+  std::vector<std::string> lines;
+  DiffString("kind", cached.kind(), server.kind(), &lines);
+  if (cached.has_metadata() != server.has_metadata()) {
+    lines.push_back(absl::StrCat(cached.has_metadata() ? "deleted" : "added", ": metadata"));
+  }
+  const api::ObjectMeta& c = cached.metadata();
+  const api::ObjectMeta& s = server.metadata();
+  DiffString("metadata.namespace", c.namespace_(), s.namespace_(), &lines);
+  DiffString("metadata.name", c.name(), s.name(), &lines);
+  DiffString("metadata.uid", c.uid(), s.uid(), &lines);
+  DiffString("metadata.resource_version", c.resource_version(), s.resource_version(), &lines);
+  DiffInt("metadata.generation", c.generation() != 0, c.generation(), s.generation() != 0,
+          s.generation(), &lines);
+  DiffMap("metadata.labels", c.labels(), s.labels(), &lines);
+  DiffMap("metadata.annotations", c.annotations(), s.annotations(), &lines);
+  DiffInt("metadata.deletion_timestamp_ms", c.has_deletion_timestamp_ms(),
+          c.deletion_timestamp_ms(), s.has_deletion_timestamp_ms(), s.deletion_timestamp_ms(),
+          &lines);
+  DiffString("spec", cached.spec(), server.spec(), &lines);
   std::sort(lines.begin(), lines.end());
-  diff = absl::StrJoin(lines, "; ");
+  std::string diff = absl::StrJoin(lines, "; ");
   if (diff.size() > kMaxDiffChars) {
     diff.resize(kMaxDiffChars);
     diff += "...";
@@ -547,32 +605,7 @@ Checker::~Checker() {
   for (const std::shared_ptr<HandlerRecorder>& h : handlers_) h->DropRegistration();
 }
 
-namespace {
-
-bool SameStringMap(const google::protobuf::Map<std::string, std::string>& a,
-                   const google::protobuf::Map<std::string, std::string>& b) {
-  if (a.size() != b.size()) return false;
-  for (const auto& [k, v] : a) {
-    auto it = b.find(k);
-    if (it == b.end() || it->second != v) return false;
-  }
-  return true;
-}
-
-}  // namespace
-
-bool SameObject(const api::Object& a, const api::Object& b) {
-  if (&a == &b) return true;
-  const api::ObjectMeta& am = a.metadata();
-  const api::ObjectMeta& bm = b.metadata();
-  return a.kind() == b.kind() && a.has_metadata() == b.has_metadata() && a.spec() == b.spec() &&
-         am.namespace_() == bm.namespace_() && am.name() == bm.name() && am.uid() == bm.uid() &&
-         am.resource_version() == bm.resource_version() && am.generation() == bm.generation() &&
-         am.has_deletion_timestamp_ms() == bm.has_deletion_timestamp_ms() &&
-         am.deletion_timestamp_ms() == bm.deletion_timestamp_ms() &&
-         SameStringMap(am.labels(), bm.labels()) &&
-         SameStringMap(am.annotations(), bm.annotations());
-}
+bool SameObject(const api::Object& a, const api::Object& b) { return &a == &b || a == b; }
 
 std::shared_ptr<HandlerRecorder> Checker::AddHandler(std::string name, const Store* indexer) {
   auto recorder = std::make_shared<HandlerRecorder>(std::move(name), this, indexer);

@@ -97,11 +97,10 @@
 namespace informersim {
 namespace sim {
 
-// Whether two objects are equal field by field (what protobuf's
-// MessageDifferencer::Equals decides for api::Object, at a fraction of its
-// cost: INV1 compares every cached object at every quiescent point). The
-// same pointer is equal without a look. A field added to api::Object must be
-// added here; checker_test pins the field count.
+// Whether two objects are equal field by field (INV1 compares every cached
+// object at every quiescent point); the same pointer is equal without a
+// look. A field added to api::Object must be added to its operator==;
+// checker_test pins the field count.
 bool SameObject(const api::Object& a, const api::Object& b);
 
 struct CheckerOptions {

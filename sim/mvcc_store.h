@@ -34,7 +34,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "core/api/object.pb.h"
+#include "core/api/object.h"
 #include "core/item.h"
 #include "core/lister_watcher.h"
 

@@ -22,7 +22,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "core/api/object.pb.h"
+#include "core/api/object.h"
 #include "core/fields.h"
 #include "core/labels.h"
 

@@ -52,7 +52,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "core/api/object.pb.h"
+#include "core/api/object.h"
 #include "core/item.h"
 #include "core/runtime.h"
 #include "sim/object_writer.h"

@@ -38,7 +38,7 @@ Item Pod(const PodSpec& spec) {
 }
 
 // A missing key reads as "", as a Go map lookup does.
-std::string Lookup(const google::protobuf::Map<std::string, std::string>& map,
+std::string Lookup(const api::StringMap& map,
                    const std::string& key) {
   auto it = map.find(key);
   return it == map.end() ? std::string() : it->second;

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "core/api/object.pb.h"
+#include "core/api/object.h"
 #include "core/api_errors.h"
 #include "core/lister_watcher.h"
 #include "core/manual_runtime.h"

@@ -548,12 +548,12 @@ TEST_F(CheckerTest, Inv9RegistrationHasSyncedMonotonic) {
 
 // A real informer fed through its queue, checked after every task: no
 // violation, and the recorder sees what the informer distributes.
-// SameObject replaces protobuf's MessageDifferencer in INV1: each field of
-// api::Object, changed alone, must make two objects differ, and a field
-// added to the proto must be added to SameObject (the counts below fail).
+// INV1's equality: each field of api::Object, changed alone, must make two
+// objects differ, and a field added to the object must be added to its
+// operator== and counted here (the counts below fail until it is).
 TEST(SameObjectTest, EveryFieldCounts) {
-  EXPECT_EQ(api::Object::descriptor()->field_count(), 3);
-  EXPECT_EQ(api::ObjectMeta::descriptor()->field_count(), 8);
+  EXPECT_EQ(api::Object::kFieldCount, 3);
+  EXPECT_EQ(api::ObjectMeta::kFieldCount, 8);
   api::Object base;
   base.set_kind("Pod");
   base.set_spec("spec");
