@@ -59,7 +59,7 @@ size_t StringMap::erase(absl::string_view key) {
 }
 
 bool operator==(const ObjectMeta& a, const ObjectMeta& b) {
-  return a.namespace__ == b.namespace__ && a.name_ == b.name_ && a.uid_ == b.uid_ &&
+  return a.ns_ == b.ns_ && a.name_ == b.name_ && a.uid_ == b.uid_ &&
          a.resource_version_ == b.resource_version_ && a.generation_ == b.generation_ &&
          a.has_deletion_timestamp_ms_ == b.has_deletion_timestamp_ms_ &&
          a.deletion_timestamp_ms_ == b.deletion_timestamp_ms_ && a.labels_ == b.labels_ &&
@@ -91,7 +91,7 @@ void AppendMap(std::string* out, absl::string_view field, const StringMap& map) 
 
 std::string ObjectMeta::ShortDebugString() const {
   std::string out;
-  AppendString(&out, "namespace", namespace__);
+  AppendString(&out, "namespace", ns_);
   AppendString(&out, "name", name_);
   AppendString(&out, "uid", uid_);
   AppendString(&out, "resource_version", resource_version_);

@@ -84,17 +84,17 @@ class StringMap {
   std::vector<value_type> entries_;
 };
 
-// Accessors of a string field `name`: name(), set_name(...) from any string
-// form, mutable_name() and clear_name().
-#define INFORMERSIM_API_STRING_FIELD(name)                                  \
-  const std::string& name() const { return name##_; }                       \
-  void set_##name(const std::string& v) { name##_ = v; }                    \
-  void set_##name(std::string&& v) { name##_ = std::move(v); }              \
-  void set_##name(const char* v) { name##_ = v; }                           \
-  void set_##name(const char* v, size_t n) { name##_.assign(v, n); }        \
-  void set_##name(absl::string_view v) { name##_.assign(v.data(), v.size()); } \
-  std::string* mutable_##name() { return &name##_; }                        \
-  void clear_##name() { name##_.clear(); }
+// Accessors of the string field held in `member`: name(), set_name(...)
+// from any string form, mutable_name() and clear_name().
+#define INFORMERSIM_API_STRING_FIELD(name, member)                            \
+  const std::string& name() const { return member; }                         \
+  void set_##name(const std::string& v) { member = v; }                      \
+  void set_##name(std::string&& v) { member = std::move(v); }                \
+  void set_##name(const char* v) { member = v; }                             \
+  void set_##name(const char* v, size_t n) { member.assign(v, n); }          \
+  void set_##name(absl::string_view v) { member.assign(v.data(), v.size()); } \
+  std::string* mutable_##name() { return &member; }                          \
+  void clear_##name() { member.clear(); }
 
 class ObjectMeta {
  public:
@@ -102,12 +102,12 @@ class ObjectMeta {
   // operator== and to ShortDebugString (tests/sim/checker_test.cc counts).
   static constexpr int kFieldCount = 8;
 
-  INFORMERSIM_API_STRING_FIELD(namespace_)
-  INFORMERSIM_API_STRING_FIELD(name)
-  INFORMERSIM_API_STRING_FIELD(uid)
+  INFORMERSIM_API_STRING_FIELD(namespace_, ns_)
+  INFORMERSIM_API_STRING_FIELD(name, name_)
+  INFORMERSIM_API_STRING_FIELD(uid, uid_)
   // Opaque to clients (client-go never orders them); the fake server writes
   // decimal integers from one global counter.
-  INFORMERSIM_API_STRING_FIELD(resource_version)
+  INFORMERSIM_API_STRING_FIELD(resource_version, resource_version_)
 
   int64_t generation() const { return generation_; }
   void set_generation(int64_t v) { generation_ = v; }
@@ -138,7 +138,7 @@ class ObjectMeta {
 
  private:
   // Namespace and name first: they make the key, read on every write.
-  std::string namespace__;
+  std::string ns_;
   std::string name_;
   std::string resource_version_;
   std::string uid_;
@@ -154,7 +154,7 @@ class Object {
   // See ObjectMeta::kFieldCount.
   static constexpr int kFieldCount = 3;
 
-  INFORMERSIM_API_STRING_FIELD(kind)
+  INFORMERSIM_API_STRING_FIELD(kind, kind_)
 
   // An object without metadata is a valid value that no key function can
   // key (client-go: "object has no meta").
@@ -169,7 +169,7 @@ class Object {
     has_metadata_ = false;
   }
 
-  INFORMERSIM_API_STRING_FIELD(spec)
+  INFORMERSIM_API_STRING_FIELD(spec, spec_)
 
   void Clear() { *this = Object(); }
   std::string ShortDebugString() const;
