@@ -15,6 +15,9 @@
 namespace informersim {
 namespace {
 
+// Keys up to this long are built on the stack by Add and Update.
+constexpr size_t kStackKeyBytes = 128;
+
 // RequeueError's payload says whether the inner status was OK, since an OK
 // status cannot carry a payload itself.
 constexpr absl::string_view kRequeueInnerOk = "inner-ok";
@@ -110,7 +113,7 @@ const DeltaFIFO::KeyedQueue::Entry* DeltaFIFO::KeyedQueue::Find(absl::string_vie
   return it == index_.end() ? nullptr : &EntryAt(FullSeq(it->seq));
 }
 
-DeltaFIFO::KeyedQueue::Entry& DeltaFIFO::KeyedQueue::FindOrAppend(std::string&& key,
+DeltaFIFO::KeyedQueue::Entry& DeltaFIFO::KeyedQueue::FindOrAppend(absl::string_view key,
                                                                   uint32_t hash,
                                                                   bool* added) {
   const uint64_t seq = tail_;
@@ -130,7 +133,7 @@ DeltaFIFO::KeyedQueue::Entry& DeltaFIFO::KeyedQueue::FindOrAppend(std::string&& 
     if (block == nullptr) block = CachedAllocator<Entry>().allocate(kBlockSize);
     blocks_.push_back(block);
   }
-  Entry* entry = new (&EntryAt(seq)) Entry();
+  Entry* entry = new (&EntryAt(seq)) Entry{std::string(key.data(), key.size()), hash};
   // New keys fill the block in order: ask for the lines a few entries ahead
   // now, so their first write does not wait for memory.
   constexpr uint64_t kAhead = 4;
@@ -139,8 +142,6 @@ DeltaFIFO::KeyedQueue::Entry& DeltaFIFO::KeyedQueue::FindOrAppend(std::string&& 
     __builtin_prefetch(ahead, 1);
     __builtin_prefetch(ahead + 64, 1);
   }
-  entry->key = std::move(key);
-  entry->hash = hash;
   ++tail_;
   return *entry;
 }
@@ -218,11 +219,11 @@ void DeltaFIFO::WakeWaitersLocked() {
   if (!queue_.empty()) ready_.NonEmpty();
 }
 
-DeltaFIFO::KeyedQueue::Entry& DeltaFIFO::AppendDeltaLocked(DeltaType type, Item obj,
-                                                           std::string&& key) {
+DeltaFIFO::KeyedQueue::Entry& DeltaFIFO::AppendDeltaLocked(DeltaType type, Item&& obj,
+                                                           absl::string_view key) {
   const uint32_t hash = KeyedQueue::HashKey(key);
   bool added = false;
-  KeyedQueue::Entry& entry = queue_.FindOrAppend(std::move(key), hash, &added);
+  KeyedQueue::Entry& entry = queue_.FindOrAppend(key, hash, &added);
   // A key that collects a second delta usually collects more: skip the
   // capacity-2 allocation.
   if (entry.deltas.size() == 1 && entry.deltas.capacity() == 1) entry.deltas.reserve(4);
@@ -241,32 +242,36 @@ absl::Status DeltaFIFO::Transform(Item* obj) const {
   return absl::OkStatus();
 }
 
-absl::Status DeltaFIFO::QueueActionLocked(DeltaType type, Item obj, std::string key,
+absl::Status DeltaFIFO::QueueActionLocked(DeltaType type, Item&& obj, absl::string_view key,
                                           bool transform) {
   if (transform) {
     absl::Status transformed = Transform(&obj);
     if (!transformed.ok()) return transformed;
   }
-  AppendDeltaLocked(type, std::move(obj), std::move(key));
+  AppendDeltaLocked(type, std::move(obj), key);
   return absl::OkStatus();
 }
 
-absl::Status DeltaFIFO::Add(Item obj) {
+absl::Status DeltaFIFO::AddOrUpdate(DeltaType type, Item&& obj) {
   MutexLock lock(&mu_);
   populated_ = true;  // D2
   CheckSyncedLocked();
+  // The key is still computed for every call; a short K1/K2 key is written
+  // on the stack, since the queue copies it only if the key is new.
+  char buffer[kStackKeyBytes];
+  size_t size = 0;
+  if (meta_namespace_keys_ && MetaNamespaceKeyToBuffer(obj, buffer, sizeof(buffer), &size)) {
+    return QueueActionLocked(type, std::move(obj), absl::string_view(buffer, size), true);
+  }
   absl::StatusOr<std::string> key = KeyOf(obj);
   if (!key.ok()) return KeyError(obj, key.status());
-  return QueueActionLocked(DeltaType::kAdded, std::move(obj), *std::move(key), true);
+  return QueueActionLocked(type, std::move(obj), *key, true);
 }
 
+absl::Status DeltaFIFO::Add(Item obj) { return AddOrUpdate(DeltaType::kAdded, std::move(obj)); }
+
 absl::Status DeltaFIFO::Update(Item obj) {
-  MutexLock lock(&mu_);
-  populated_ = true;  // D2
-  CheckSyncedLocked();
-  absl::StatusOr<std::string> key = KeyOf(obj);
-  if (!key.ok()) return KeyError(obj, key.status());
-  return QueueActionLocked(DeltaType::kUpdated, std::move(obj), *std::move(key), true);
+  return AddOrUpdate(DeltaType::kUpdated, std::move(obj));
 }
 
 absl::Status DeltaFIFO::Delete(Item obj) {
@@ -286,7 +291,7 @@ absl::Status DeltaFIFO::Delete(Item obj) {
     absl::StatusOr<std::optional<Item>> known = known_objects_->GetByKey(*key);
     if (known.ok() && !known->has_value()) return absl::OkStatus();
   }
-  return QueueActionLocked(DeltaType::kDeleted, std::move(obj), *std::move(key), true);
+  return QueueActionLocked(DeltaType::kDeleted, std::move(obj), *key, true);
 }
 
 absl::Status DeltaFIFO::Replace(std::vector<Item> list,
@@ -305,7 +310,7 @@ absl::Status DeltaFIFO::Replace(std::vector<Item> list,
     if (!key.ok()) return KeyError(item, key.status());
     absl::Status transformed = Transform(&item);
     if (!transformed.ok()) return Rewrap(transformed, "couldn't enqueue object");
-    KeyedQueue::Entry& entry = AppendDeltaLocked(action, std::move(item), *std::move(key));
+    KeyedQueue::Entry& entry = AppendDeltaLocked(action, std::move(item), *key);
     if (entry.replace_stamp != stamp) {
       entry.replace_stamp = stamp;
       ++distinct_keys;
@@ -335,7 +340,7 @@ absl::Status DeltaFIFO::Replace(std::vector<Item> list,
       ObjectPtr last;
       if (known.ok() && known->has_value()) last = TombstoneObjectOf(**known);
       Item tombstone = Item::Tombstone(key, std::move(last));
-      AppendDeltaLocked(DeltaType::kDeleted, std::move(tombstone), std::move(key));
+      AppendDeltaLocked(DeltaType::kDeleted, std::move(tombstone), key);
       ++queued_deletions;
     }
   }
@@ -361,7 +366,7 @@ absl::Status DeltaFIFO::Resync() {
     // Keys with queued deltas are skipped: the known object may be older
     // than what is queued.
     if (queue_.Find(*key, KeyedQueue::HashKey(*key)) != nullptr) continue;
-    AppendDeltaLocked(DeltaType::kSync, std::move(obj), *std::move(key));
+    AppendDeltaLocked(DeltaType::kSync, std::move(obj), *key);
   }
   return absl::OkStatus();
 }
@@ -381,7 +386,7 @@ void DeltaFIFO::AddIfNotPresentLocked(std::string key, Deltas deltas) {
   const uint32_t hash = KeyedQueue::HashKey(key);
   if (queue_.Find(key, hash) != nullptr) return;
   bool added = false;
-  KeyedQueue::Entry& entry = queue_.FindOrAppend(std::move(key), hash, &added);
+  KeyedQueue::Entry& entry = queue_.FindOrAppend(key, hash, &added);
   assert(added);
   entry.deltas = std::move(deltas);
   WakeWaitersLocked();

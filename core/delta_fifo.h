@@ -203,8 +203,8 @@ class DeltaFIFO final : public Queue, public TransformingStore {
     Entry* Find(absl::string_view key, uint32_t hash);
     const Entry* Find(absl::string_view key, uint32_t hash) const;
     // The entry of `key`, appended with no deltas at the tail if absent (then
-    // *added is set to true).
-    Entry& FindOrAppend(std::string&& key, uint32_t hash, bool* added);
+    // *added is set to true; only then is the key copied).
+    Entry& FindOrAppend(absl::string_view key, uint32_t hash, bool* added);
     // Makes room for `n` queued keys in the index without rehashing.
     void Reserve(size_t n);
 
@@ -280,11 +280,13 @@ class DeltaFIFO final : public Queue, public TransformingStore {
   // Applies the transformer, if any, to a non-tombstone object in place.
   absl::Status Transform(Item* obj) const;
   // D3. `key` is obj's key; `transform` says whether the transformer applies.
-  absl::Status QueueActionLocked(DeltaType type, Item obj, std::string key,
+  absl::Status QueueActionLocked(DeltaType type, Item&& obj, absl::string_view key,
                                  bool transform) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Appends without transforming; returns the entry.
-  KeyedQueue::Entry& AppendDeltaLocked(DeltaType type, Item obj, std::string&& key)
+  KeyedQueue::Entry& AppendDeltaLocked(DeltaType type, Item&& obj, absl::string_view key)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // D2 for Add and Update.
+  absl::Status AddOrUpdate(DeltaType type, Item&& obj);
   void AddIfNotPresentLocked(std::string key, Deltas deltas)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // D11: latches synced_ once populated and the initial count is spent.

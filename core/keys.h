@@ -54,6 +54,32 @@ inline bool MetaNamespaceKeyInto(const Item& item, std::string* key) {
   return true;
 }
 
+// K1 for an API object with meta, written to a caller's buffer of
+// `capacity` bytes: for write paths that only look the key up, or copy it
+// once into a new entry, and so need no std::string of their own. Returns
+// true and sets *size for an object with meta whose key fits; false (the
+// caller then builds the key the usual way) otherwise.
+inline bool MetaNamespaceKeyToBuffer(const Item& item, char* buf, size_t capacity,
+                                     size_t* size) {
+  const api::ObjectMeta* meta = item.meta();
+  if (meta == nullptr) return false;
+  const std::string& ns = meta->namespace_();
+  const std::string& name = meta->name();
+  if (ns.empty()) {
+    if (name.size() > capacity) return false;
+    std::memcpy(buf, name.data(), name.size());
+    *size = name.size();
+    return true;
+  }
+  const size_t n = ns.size() + 1 + name.size();
+  if (n > capacity) return false;
+  std::memcpy(buf, ns.data(), ns.size());
+  buf[ns.size()] = '/';
+  std::memcpy(buf + ns.size() + 1, name.data(), name.size());
+  *size = n;
+  return true;
+}
+
 // K3: "name" -> ("", name); "ns/name" -> (ns, name); anything else ->
 // InvalidArgument "unexpected key format: \"...\"".
 absl::StatusOr<std::pair<std::string, std::string>> SplitMetaNamespaceKey(
