@@ -7,6 +7,12 @@
 #include "core/errors.h"
 
 namespace informersim {
+namespace {
+
+// Keys up to this long are built on the stack by Add, Update and Delete.
+constexpr size_t kStackKeyBytes = 128;
+
+}  // namespace
 
 Cache::Cache(KeyFunc key_func, Indexers indexers, StoreOptions options)
     : key_func_(std::move(key_func)),
@@ -28,27 +34,44 @@ absl::StatusOr<std::string> Cache::KeyOf(const Item& obj) const {
 absl::StatusOr<std::string> Cache::KeyAndTransform(Item* obj) const {
   absl::StatusOr<std::string> key = KeyOf(*obj);
   if (!key.ok()) return KeyError(*obj, key.status());
-  if (transformer_) {
-    absl::StatusOr<Item> transformed = transformer_(std::move(*obj));
-    if (!transformed.ok()) return Wrap(transformed.status(), "transforming");  // S6
-    *obj = *std::move(transformed);
-  }
+  absl::Status transformed = Transform(obj);
+  if (!transformed.ok()) return transformed;
   return key;
 }
 
-absl::Status Cache::Add(Item obj) {
-  absl::StatusOr<std::string> key = KeyAndTransform(&obj);
-  if (!key.ok()) return key.status();
-  return storage_.Add(*std::move(key), std::move(obj));
+absl::Status Cache::Transform(Item* obj) const {
+  if (!transformer_) return absl::OkStatus();
+  absl::StatusOr<Item> transformed = transformer_(std::move(*obj));
+  if (!transformed.ok()) return Wrap(transformed.status(), "transforming");  // S6
+  *obj = *std::move(transformed);
+  return absl::OkStatus();
 }
 
-absl::Status Cache::Update(Item obj) {
+absl::Status Cache::Add(Item obj) { return Write(std::move(obj)); }
+
+absl::Status Cache::Update(Item obj) { return Write(std::move(obj)); }
+
+absl::Status Cache::Write(Item&& obj) {
+  // S1. The key is still computed for every call; a short K1/K2 key is
+  // written on the stack, since the store copies it only if it is new.
+  char buffer[kStackKeyBytes];
+  size_t size = 0;
+  if (meta_namespace_keys_ && MetaNamespaceKeyToBuffer(obj, buffer, sizeof(buffer), &size)) {
+    absl::Status transformed = Transform(&obj);  // S6: after the key
+    if (!transformed.ok()) return transformed;
+    return storage_.AddOrUpdate(absl::string_view(buffer, size), std::move(obj));
+  }
   absl::StatusOr<std::string> key = KeyAndTransform(&obj);
   if (!key.ok()) return key.status();
   return storage_.Update(*std::move(key), std::move(obj));
 }
 
 absl::Status Cache::Delete(Item obj) {
+  char buffer[kStackKeyBytes];
+  size_t size = 0;
+  if (meta_namespace_keys_ && MetaNamespaceKeyToBuffer(obj, buffer, sizeof(buffer), &size)) {
+    return storage_.DeleteWithObject(absl::string_view(buffer, size), obj);  // S6: no transform
+  }
   absl::StatusOr<std::string> key = KeyOf(obj);
   if (!key.ok()) return KeyError(obj, key.status());
   return storage_.DeleteWithObject(*key, obj);  // S6: no transform

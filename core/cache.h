@@ -99,6 +99,10 @@ class Cache final : public Indexer, public TransactionStore {
   absl::StatusOr<std::string> KeyOf(const Item& obj) const;
   // Key, then transform: what Add and Update share.
   absl::StatusOr<std::string> KeyAndTransform(Item* obj) const;
+  // S6: applies the transformer, if any, to *obj.
+  absl::Status Transform(Item* obj) const;
+  // Add and Update (S1).
+  absl::Status Write(Item&& obj);
 
   const KeyFunc key_func_;
   const TransformFunc transformer_;

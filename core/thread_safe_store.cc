@@ -52,6 +52,11 @@ absl::Status ComputeValues(absl::string_view key, const Item& obj, States* state
   return absl::OkStatus();
 }
 
+// The stored key of a new item: moved in from a std::string, copied from a
+// view.
+void AssignKey(std::string* to, std::string&& key) { *to = std::move(key); }
+void AssignKey(std::string* to, absl::string_view key) { to->assign(key.data(), key.size()); }
+
 }  // namespace
 
 // The stored items and the index sets. Each item lives in an Entry named by
@@ -145,7 +150,8 @@ class ThreadSafeStore::Contents {
   }
 
   // Stores a new item under `key`, which must be absent, in no index set yet.
-  uint32_t Insert(std::string&& key, uint32_t hash, Item&& item) {
+  template <typename Key>
+  uint32_t Insert(Key&& key, uint32_t hash, Item&& item) {
     uint32_t id;
     if (free_head_ != kNoId) {
       id = free_head_;
@@ -155,7 +161,7 @@ class ThreadSafeStore::Contents {
       id = next_unused_++;
     }
     Entry& e = entry(id);
-    e.key = std::move(key);
+    AssignKey(&e.key, std::forward<Key>(key));
     e.item = std::move(item);
     e.next_free = kLive;
     assert(Find(e.key, hash) == kNoId);
@@ -404,7 +410,8 @@ absl::Status ThreadSafeStore::ComputeValuesLocked(absl::string_view key, const I
   return ComputeValues(key, obj, &indexes_);
 }
 
-absl::Status ThreadSafeStore::UpdateLocked(std::string&& key, Item&& obj) {
+template <typename Key>
+absl::Status ThreadSafeStore::UpdateLocked(Key&& key, Item&& obj) {
   // I2: every new value is known before anything changes.
   absl::Status status = ComputeValuesLocked(key, obj);
   if (!status.ok()) return status;
@@ -412,7 +419,7 @@ absl::Status ThreadSafeStore::UpdateLocked(std::string&& key, Item&& obj) {
   const uint32_t hash = Contents::HashKey(key);
   uint32_t id = contents.Find(key, hash);
   if (id == Contents::kNoId) {
-    id = contents.Insert(std::move(key), hash, std::move(obj));
+    id = contents.Insert(std::forward<Key>(key), hash, std::move(obj));
     contents.SetValues(id, indexes_);
     return absl::OkStatus();
   }
@@ -437,16 +444,23 @@ absl::Status ThreadSafeStore::DeleteLocked(absl::string_view key) {
 }
 
 absl::Status ThreadSafeStore::Add(std::string key, Item obj) {
-  return Write(key, obj);  // S1
+  return Write(std::move(key), obj);  // S1
 }
 
-absl::Status ThreadSafeStore::Update(std::string key, Item obj) { return Write(key, obj); }
+absl::Status ThreadSafeStore::Update(std::string key, Item obj) {
+  return Write(std::move(key), obj);
+}
 
-absl::Status ThreadSafeStore::Write(std::string& key, Item& obj) {
+absl::Status ThreadSafeStore::AddOrUpdate(absl::string_view key, Item obj) {
+  return Write(key, obj);
+}
+
+template <typename Key>
+absl::Status ThreadSafeStore::Write(Key&& key, Item& obj) {
   // Keep a handle on the object: `obj` is moved into the store below.
   const api::ObjectMeta* meta = obj.meta();
   MutexLock lock(&mu_);
-  absl::Status status = UpdateLocked(std::move(key), std::move(obj));
+  absl::Status status = UpdateLocked(std::forward<Key>(key), std::move(obj));
   if (!status.ok()) return status;
   if (meta != nullptr) resource_version_.assign(meta->resource_version());  // S5
   return absl::OkStatus();

@@ -118,6 +118,10 @@ class ThreadSafeStore final {
   // Sets the store RV to obj's when obj has meta (S5). Error: I2 (above).
   absl::Status Add(std::string key, Item obj);
   absl::Status Update(std::string key, Item obj);
+  // S1 with the key as a view, copied only if it is new to the store: for
+  // callers that build keys on the stack (Cache with the stock key
+  // functions).
+  absl::Status AddOrUpdate(absl::string_view key, Item obj);
   // S2: removes `key` and its index entries; a missing key is a no-op.
   // Delete leaves the store RV alone; DeleteWithObject sets it from `obj`
   // when obj has meta, whether or not the key existed (S5).
@@ -181,10 +185,12 @@ class ThreadSafeStore final {
   absl::Status ComputeValuesLocked(absl::string_view key, const Item& obj)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Add and Update (S1). Takes the arguments by reference and moves from
-  // them: the key is copied once, into the store, on the whole path.
-  absl::Status Write(std::string& key, Item& obj);
-  absl::Status UpdateLocked(std::string&& key, Item&& obj)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // them: the key is copied at most once, into the store, on the whole path.
+  // Key is std::string (moved in when new) or absl::string_view (copied).
+  template <typename Key>
+  absl::Status Write(Key&& key, Item& obj);
+  template <typename Key>
+  absl::Status UpdateLocked(Key&& key, Item&& obj) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status DeleteLocked(absl::string_view key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The position of the index named `name` in indexes_, or -1.
   int FindIndexLocked(absl::string_view name) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
