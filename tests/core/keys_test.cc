@@ -20,6 +20,29 @@ TEST(MetaNamespaceKeyFunc, NamespacedAndClusterScoped) {  // K1
   EXPECT_EQ(*MetaNamespaceKeyFunc(Item::ExplicitKey("x/y/z")), "x/y/z");
 }
 
+// The buffer form gives K1's key exactly, and declines (for the caller's
+// general path) what it cannot write: no meta, or a key longer than the
+// buffer.
+TEST(MetaNamespaceKeyToBuffer, SameKeyAsK1OrDeclines) {
+  char buf[16];
+  size_t size = 99;
+  ASSERT_TRUE(MetaNamespaceKeyToBuffer(Obj("ns", "a"), buf, sizeof(buf), &size));
+  EXPECT_EQ(absl::string_view(buf, size), "ns/a");
+  ASSERT_TRUE(MetaNamespaceKeyToBuffer(Obj("", "a"), buf, sizeof(buf), &size));
+  EXPECT_EQ(absl::string_view(buf, size), "a");
+  ASSERT_TRUE(MetaNamespaceKeyToBuffer(Obj("", ""), buf, sizeof(buf), &size));
+  EXPECT_EQ(size, 0u);
+  // Exactly full: 7 + 1 + 8 bytes.
+  ASSERT_TRUE(MetaNamespaceKeyToBuffer(Obj("nsnsnsn", "abcdefgh"), buf, sizeof(buf), &size));
+  EXPECT_EQ(absl::string_view(buf, size), "nsnsnsn/abcdefgh");
+  size = 99;
+  EXPECT_FALSE(MetaNamespaceKeyToBuffer(Obj("nsnsnsns", "abcdefgh"), buf, sizeof(buf), &size));
+  EXPECT_FALSE(MetaNamespaceKeyToBuffer(Obj("", std::string(17, 'x')), buf, sizeof(buf), &size));
+  EXPECT_FALSE(MetaNamespaceKeyToBuffer(Item::ExplicitKey("ns/a"), buf, sizeof(buf), &size));
+  EXPECT_FALSE(MetaNamespaceKeyToBuffer(Item(), buf, sizeof(buf), &size));
+  EXPECT_EQ(size, 99u);  // untouched when declined
+}
+
 TEST(MetaNamespaceKeyFunc, NoMetaIsAnError) {  // K1
   api::Object no_meta;
   no_meta.set_kind("Pod");

@@ -110,6 +110,33 @@ void DoTestIndex(Indexer& indexer) {
 }
 
 // Mirrors client-go TestCache.
+// Add, Update and Delete build short keys on the stack and long ones as
+// strings: both kinds are stored, found and removed under their K1 key, and
+// a short new key is copied into the store (not kept as a view of the
+// caller's buffer).
+TEST(StoreTest, ShortAndLongKeysAlike) {
+  std::unique_ptr<Cache> store = NewStore(MetaNamespaceKeyFunc);
+  const std::string long_name(300, 'n');
+  for (const std::string& name : {std::string("short"), long_name}) {
+    SCOPED_TRACE(name.size());
+    const std::string key = "ns/" + name;
+    ASSERT_TRUE(store->Add(Meta("ns", name, "1")).ok());
+    absl::StatusOr<std::optional<Item>> got = store->GetByKey(key);
+    ASSERT_TRUE(got.ok() && got->has_value());
+    EXPECT_EQ((*got)->resource_version(), "1");
+    ASSERT_TRUE(store->Update(Meta("ns", name, "2")).ok());
+    got = store->GetByKey(key);
+    ASSERT_TRUE(got.ok() && got->has_value());
+    EXPECT_EQ((*got)->resource_version(), "2");
+    EXPECT_EQ(store->ListKeys(), std::vector<std::string>{key});
+    ASSERT_TRUE(store->Delete(Meta("ns", name, "2")).ok());
+    got = store->GetByKey(key);
+    ASSERT_TRUE(got.ok());
+    EXPECT_FALSE(got->has_value());
+    EXPECT_TRUE(store->ListKeys().empty());
+  }
+}
+
 TEST(StoreTest, TestCache) {
   std::unique_ptr<Cache> store = NewStore(TestStoreKeyFunc);
   DoTestStore(*store);

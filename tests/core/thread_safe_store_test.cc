@@ -121,6 +121,25 @@ TEST(ThreadSafeStoreTest, ByIndexSeesEveryChangeAfterARead) {
 }
 
 // Mirrors client-go TestThreadSafeStoreDeleteRemovesEmptySetsFromIndex (I1).
+// AddOrUpdate (the key as a view) stores a copy of a new key, so the
+// caller's buffer may change afterwards, and updates an existing key in
+// place, as Add and Update do.
+TEST(ThreadSafeStoreTest, AddOrUpdateCopiesANewKey) {
+  ThreadSafeStore store(Indexers{});
+  char buffer[8] = {'k', 'e', 'y', '1'};
+  ASSERT_TRUE(store.AddOrUpdate(absl::string_view(buffer, 4), WithRV("1")).ok());
+  buffer[3] = '2';
+  ASSERT_TRUE(store.AddOrUpdate(absl::string_view(buffer, 4), WithRV("2")).ok());
+  std::vector<std::string> keys = store.ListKeys();
+  EXPECT_EQ(keys, (std::vector<std::string>{"key1", "key2"}));
+  ASSERT_TRUE(store.AddOrUpdate("key1", WithRV("3")).ok());
+  std::optional<Item> got = store.Get("key1");
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->resource_version(), "3");
+  EXPECT_EQ(store.ListKeys().size(), 2u);
+  EXPECT_EQ(store.LastStoreSyncResourceVersion(), "3");
+}
+
 TEST(ThreadSafeStoreTest, DeleteRemovesEmptySetsFromIndex) {
   ThreadSafeStore store(Indexers{{"testIndexer", StringValue}});
   ASSERT_TRUE(store.Add("testKey", Str("testKey")).ok());
