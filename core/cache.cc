@@ -7,12 +7,6 @@
 #include "core/errors.h"
 
 namespace informersim {
-namespace {
-
-// Keys up to this long are built on the stack by Add, Update and Delete.
-constexpr size_t kStackKeyBytes = 128;
-
-}  // namespace
 
 Cache::Cache(KeyFunc key_func, Indexers indexers, StoreOptions options)
     : key_func_(std::move(key_func)),
@@ -54,12 +48,11 @@ absl::Status Cache::Update(Item obj) { return Write(std::move(obj)); }
 absl::Status Cache::Write(Item&& obj) {
   // S1. The key is still computed for every call; a short K1/K2 key is
   // written on the stack, since the store copies it only if it is new.
-  char buffer[kStackKeyBytes];
-  size_t size = 0;
-  if (meta_namespace_keys_ && MetaNamespaceKeyToBuffer(obj, buffer, sizeof(buffer), &size)) {
+  StackKey stack_key;
+  if (meta_namespace_keys_ && stack_key.Build(obj)) {
     absl::Status transformed = Transform(&obj);  // S6: after the key
     if (!transformed.ok()) return transformed;
-    return storage_.AddOrUpdate(absl::string_view(buffer, size), std::move(obj));
+    return storage_.AddOrUpdate(stack_key.view(), std::move(obj));
   }
   absl::StatusOr<std::string> key = KeyAndTransform(&obj);
   if (!key.ok()) return key.status();
@@ -67,10 +60,9 @@ absl::Status Cache::Write(Item&& obj) {
 }
 
 absl::Status Cache::Delete(Item obj) {
-  char buffer[kStackKeyBytes];
-  size_t size = 0;
-  if (meta_namespace_keys_ && MetaNamespaceKeyToBuffer(obj, buffer, sizeof(buffer), &size)) {
-    return storage_.DeleteWithObject(absl::string_view(buffer, size), obj);  // S6: no transform
+  StackKey stack_key;
+  if (meta_namespace_keys_ && stack_key.Build(obj)) {
+    return storage_.DeleteWithObject(stack_key.view(), obj);  // S6: no transform
   }
   absl::StatusOr<std::string> key = KeyOf(obj);
   if (!key.ok()) return KeyError(obj, key.status());

@@ -15,9 +15,6 @@
 namespace informersim {
 namespace {
 
-// Keys up to this long are built on the stack by Add and Update.
-constexpr size_t kStackKeyBytes = 128;
-
 // RequeueError's payload says whether the inner status was OK, since an OK
 // status cannot carry a payload itself.
 constexpr absl::string_view kRequeueInnerOk = "inner-ok";
@@ -258,10 +255,9 @@ absl::Status DeltaFIFO::AddOrUpdate(DeltaType type, Item&& obj) {
   CheckSyncedLocked();
   // The key is still computed for every call; a short K1/K2 key is written
   // on the stack, since the queue copies it only if the key is new.
-  char buffer[kStackKeyBytes];
-  size_t size = 0;
-  if (meta_namespace_keys_ && MetaNamespaceKeyToBuffer(obj, buffer, sizeof(buffer), &size)) {
-    return QueueActionLocked(type, std::move(obj), absl::string_view(buffer, size), true);
+  StackKey stack_key;
+  if (meta_namespace_keys_ && stack_key.Build(obj)) {
+    return QueueActionLocked(type, std::move(obj), stack_key.view(), true);
   }
   absl::StatusOr<std::string> key = KeyOf(obj);
   if (!key.ok()) return KeyError(obj, key.status());

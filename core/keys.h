@@ -80,6 +80,23 @@ inline bool MetaNamespaceKeyToBuffer(const Item& item, char* buf, size_t capacit
   return true;
 }
 
+// A K1 key written on the stack by MetaNamespaceKeyToBuffer, for the write
+// paths that need a std::string only for a key new to them (DeltaFIFO's Add
+// and Update, the Cache's Add, Update and Delete). K1/K2 keys are nearly
+// always far shorter than the buffer.
+class StackKey {
+ public:
+  static constexpr size_t kCapacity = 128;
+  // True iff `item` is an object with meta whose key fits; then view() is
+  // its key until the next Build.
+  bool Build(const Item& item) { return MetaNamespaceKeyToBuffer(item, buf_, kCapacity, &size_); }
+  absl::string_view view() const { return absl::string_view(buf_, size_); }
+
+ private:
+  char buf_[kCapacity];
+  size_t size_ = 0;
+};
+
 // K3: "name" -> ("", name); "ns/name" -> (ns, name); anything else ->
 // InvalidArgument "unexpected key format: \"...\"".
 absl::StatusOr<std::pair<std::string, std::string>> SplitMetaNamespaceKey(

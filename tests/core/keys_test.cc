@@ -41,6 +41,14 @@ TEST(MetaNamespaceKeyToBuffer, SameKeyAsK1OrDeclines) {
   EXPECT_FALSE(MetaNamespaceKeyToBuffer(Item::ExplicitKey("ns/a"), buf, sizeof(buf), &size));
   EXPECT_FALSE(MetaNamespaceKeyToBuffer(Item(), buf, sizeof(buf), &size));
   EXPECT_EQ(size, 99u);  // untouched when declined
+
+  StackKey stack_key;
+  ASSERT_TRUE(stack_key.Build(Obj("ns", "a")));
+  EXPECT_EQ(stack_key.view(), "ns/a");
+  EXPECT_TRUE(stack_key.Build(Obj("ns", std::string(StackKey::kCapacity - 3, 'x'))));
+  EXPECT_EQ(stack_key.view().size(), StackKey::kCapacity);
+  EXPECT_FALSE(stack_key.Build(Obj("ns", std::string(StackKey::kCapacity - 2, 'x'))));
+  EXPECT_FALSE(stack_key.Build(Item::ExplicitKey("ns/a")));
 }
 
 TEST(MetaNamespaceKeyFunc, NoMetaIsAnError) {  // K1
