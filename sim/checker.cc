@@ -49,8 +49,8 @@ std::optional<Item> Lookup(const Store& store, absl::string_view key) {
   return *std::move(*got);
 }
 
-// One line per field that differs, in the shape protobuf's differencer
-// reports ("modified: metadata.name: \"a\" -> \"b\""), for INV1's report.
+// One line per field that differs ("modified: metadata.name: \"a\" ->
+// \"b\"", "added: metadata.labels[\"k\"]: \"v\""), for INV1's report.
 void DiffString(absl::string_view field, const std::string& cached, const std::string& server,
                 std::vector<std::string>* lines) {
   if (cached == server) return;

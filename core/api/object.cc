@@ -1,6 +1,8 @@
 #include "core/api/object.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -9,7 +11,7 @@ namespace informersim {
 namespace api {
 
 StringMap::StringMap(std::initializer_list<value_type> entries) {
-  for (const value_type& e : entries) (*this)[e.first] = e.second;
+  for (const value_type& e : entries) insert(e);
 }
 
 std::vector<StringMap::value_type>::iterator StringMap::LowerBound(absl::string_view key) {
@@ -32,7 +34,12 @@ StringMap::const_iterator StringMap::find(absl::string_view key) const {
 
 const std::string& StringMap::at(absl::string_view key) const {
   auto it = find(key);
-  assert(it != end() && "StringMap::at: no such key");
+  if (it == end()) {
+    // A programmer error, fatal in every build (as protobuf's Map::at).
+    std::fprintf(stderr, "StringMap::at: no key \"%.*s\"\n", static_cast<int>(key.size()),
+                 key.data());
+    std::abort();
+  }
   return it->second;
 }
 

@@ -14,7 +14,9 @@
 //
 // Semantics as proto3: unset strings are "", an unset generation is 0,
 // metadata() of an object without meta is an empty ObjectMeta, and
-// deletion_timestamp_ms has presence (has_/clear_). Copies are deep.
+// deletion_timestamp_ms has presence (has_/clear_). Copies are deep. A
+// moved-from object is valid but unspecified (protobuf left it empty):
+// Clear() it before reuse.
 //
 // Thread safety: a value type; a const object may be read from any thread.
 // Invariant: a StringMap's entries are sorted by key, keys unique.
@@ -47,9 +49,10 @@ class StringMap {
 
   StringMap() = default;
   StringMap(std::initializer_list<value_type> entries);
+  // A key listed twice keeps its first value, as in std::map.
   template <typename InputIt>
   StringMap(InputIt first, InputIt last) {
-    for (; first != last; ++first) (*this)[first->first] = first->second;
+    for (; first != last; ++first) insert(value_type(first->first, first->second));
   }
 
   bool empty() const { return entries_.empty(); }
@@ -60,9 +63,11 @@ class StringMap {
   const_iterator find(absl::string_view key) const;
   size_t count(absl::string_view key) const { return find(key) == end() ? 0 : 1; }
   bool contains(absl::string_view key) const { return find(key) != end(); }
-  // The value of a present key (asserted).
+  // The value of a present key; a missing key aborts the program.
   const std::string& at(absl::string_view key) const;
-  // The value of `key`, inserted as "" if absent.
+  // The value of `key`, inserted as "" if absent. Unlike a protobuf Map or
+  // a std::map, an insert or erase moves entries: references and iterators
+  // from earlier calls are invalid after one (`m["a"] = m["b"]` is wrong).
   std::string& operator[](absl::string_view key);
   // Inserts unless the key is present; returns where it is and whether it
   // was inserted.

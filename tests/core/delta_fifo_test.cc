@@ -687,6 +687,32 @@ TEST(DeltaFIFORules, TransformerRules) {  // D3, D5, D7
   EXPECT_EQ(Render(PopNow(f)), "[Sync r@1#1, Deleted r@2#1]");
 }
 
+// D1/D3: the key comes from the object as given, before the transformer, on
+// the stack-key path (stock key function) as on the general one.
+TEST(DeltaFIFORules, KeyBeforeTransform) {
+  for (bool stock : {true, false}) {
+    SCOPED_TRACE(stock);
+    DeltaFIFOOptions options;
+    options.key_function = MetaNamespaceKeyFunc;
+    if (!stock) {
+      options.key_function = [](const Item& item) { return MetaNamespaceKeyFunc(item); };
+    }
+    options.transformer = [](Item obj) -> absl::StatusOr<Item> {
+      api::Object renamed = *obj.object();
+      renamed.mutable_metadata()->set_name("renamed");
+      return Item(MakeObject(std::move(renamed)));
+    };
+    DeltaFIFO f(options);
+    ASSERT_TRUE(f.Add(Obj("a", 1)).ok());
+    ASSERT_TRUE(f.Update(Obj("a", 2)).ok());
+    EXPECT_EQ(f.ListKeys(), std::vector<std::string>{"a"});
+    std::optional<Deltas> deltas = f.GetDeltasByKey("a");
+    ASSERT_TRUE(deltas.has_value());
+    ASSERT_EQ(deltas->size(), 2u);
+    EXPECT_EQ((*deltas)[1].object.meta()->name(), "renamed");
+  }
+}
+
 TEST(DeltaFIFORules, TransformerErrors) {  // D3, D5
   DeltaFIFOOptions options = TestOptions();
   options.transformer = [](Item) -> absl::StatusOr<Item> {

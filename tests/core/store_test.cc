@@ -109,7 +109,6 @@ void DoTestIndex(Indexer& indexer) {
   }
 }
 
-// Mirrors client-go TestCache.
 // Add, Update and Delete build short keys on the stack and long ones as
 // strings: both kinds are stored, found and removed under their K1 key, and
 // a short new key is copied into the store (not kept as a view of the
@@ -137,6 +136,7 @@ TEST(StoreTest, ShortAndLongKeysAlike) {
   }
 }
 
+// Mirrors client-go TestCache.
 TEST(StoreTest, TestCache) {
   std::unique_ptr<Cache> store = NewStore(TestStoreKeyFunc);
   DoTestStore(*store);
@@ -160,6 +160,33 @@ TEST(StoreTest, TestCacheWithTransformer) {
   std::unique_ptr<Cache> store = NewStore(TestStoreKeyFunc, std::move(options));
   DoTestStore(*store);
   EXPECT_TRUE(transformer_called);
+}
+
+// S6: the key comes from the object as given, before the transformer (a
+// transformer that renames does not move the item), on the stack-key path
+// (stock key function) as on the general one.
+TEST(StoreTest, KeyBeforeTransform) {
+  for (bool stock : {true, false}) {
+    SCOPED_TRACE(stock);
+    StoreOptions options;
+    options.transformer = [](Item item) -> absl::StatusOr<Item> {
+      api::Object renamed = *item.object();
+      renamed.mutable_metadata()->set_name("renamed");
+      return Item(MakeObject(std::move(renamed)));
+    };
+    KeyFunc key_func = MetaNamespaceKeyFunc;
+    if (!stock) {
+      key_func = [](const Item& item) { return MetaNamespaceKeyFunc(item); };
+    }
+    std::unique_ptr<Cache> store = NewStore(key_func, std::move(options));
+    ASSERT_TRUE(store->Add(Meta("ns", "a", "1")).ok());
+    ASSERT_TRUE(store->Update(Meta("ns", "a", "2")).ok());
+    EXPECT_EQ(store->ListKeys(), std::vector<std::string>{"ns/a"});
+    absl::StatusOr<std::optional<Item>> got = store->GetByKey("ns/a");
+    ASSERT_TRUE(got.ok() && got->has_value());
+    EXPECT_EQ((**got).meta()->name(), "renamed");
+    EXPECT_EQ((**got).resource_version(), "2");
+  }
 }
 
 // Mirrors client-go TestIndex.

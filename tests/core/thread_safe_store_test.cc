@@ -120,7 +120,6 @@ TEST(ThreadSafeStoreTest, ByIndexSeesEveryChangeAfterARead) {
   EXPECT_TRUE(in("n2").empty());
 }
 
-// Mirrors client-go TestThreadSafeStoreDeleteRemovesEmptySetsFromIndex (I1).
 // AddOrUpdate (the key as a view) stores a copy of a new key, so the
 // caller's buffer may change afterwards, and updates an existing key in
 // place, as Add and Update do.
@@ -140,6 +139,7 @@ TEST(ThreadSafeStoreTest, AddOrUpdateCopiesANewKey) {
   EXPECT_EQ(store.LastStoreSyncResourceVersion(), "3");
 }
 
+// Mirrors client-go TestThreadSafeStoreDeleteRemovesEmptySetsFromIndex (I1).
 TEST(ThreadSafeStoreTest, DeleteRemovesEmptySetsFromIndex) {
   ThreadSafeStore store(Indexers{{"testIndexer", StringValue}});
   ASSERT_TRUE(store.Add("testKey", Str("testKey")).ok());

@@ -79,6 +79,19 @@ TEST(StringMapTest, EqualityIgnoresInsertionOrder) {
   EXPECT_NE(a, b);
 }
 
+TEST(StringMapTest, ARepeatedKeyKeepsItsFirstValue) {
+  const StringMap m = {{"a", "1"}, {"a", "2"}};
+  EXPECT_EQ(m.size(), 1u);
+  EXPECT_EQ(m.at("a"), "1");
+  const std::vector<std::pair<std::string, std::string>> source = {{"b", "x"}, {"b", "y"}};
+  EXPECT_EQ(StringMap(source.begin(), source.end()).at("b"), "x");
+}
+
+TEST(StringMapDeathTest, AtOnAMissingKeyAborts) {
+  const StringMap m = {{"a", "1"}};
+  EXPECT_DEATH((void)m.at("zz"), "no key \"zz\"");
+}
+
 TEST(StringMapTest, BuiltFromARange) {
   const std::map<std::string, std::string> source = {{"b", "2"}, {"a", "1"}};
   const StringMap m(source.begin(), source.end());
