@@ -49,23 +49,11 @@ std::optional<Item> Lookup(const Store& store, absl::string_view key) {
   return *std::move(*got);
 }
 
-// One line per field that differs ("modified: metadata.name: \"a\" ->
-// \"b\"", "added: metadata.labels[\"k\"]: \"v\""), for INV1's report.
-void DiffString(absl::string_view field, const std::string& cached, const std::string& server,
-                std::vector<std::string>* lines) {
-  if (cached == server) return;
-  if (cached.empty()) {
-    lines->push_back(absl::StrCat("added: ", field, ": \"", absl::CEscape(server), "\""));
-  } else if (server.empty()) {
-    lines->push_back(absl::StrCat("deleted: ", field, ": \"", absl::CEscape(cached), "\""));
-  } else {
-    lines->push_back(absl::StrCat("modified: ", field, ": \"", absl::CEscape(cached), "\" -> \"",
-                                  absl::CEscape(server), "\""));
-  }
-}
-
-void DiffInt(absl::string_view field, bool cached_set, int64_t cached, bool server_set,
-             int64_t server, std::vector<std::string>* lines) {
+// One line for `field` if it differs ("modified: metadata.name: \"a\" ->
+// \"b\"", "added: metadata.labels[\"k\"]: \"v\""), for INV1's report: each
+// side says whether it has the field and its text.
+void DiffLine(absl::string_view field, bool cached_set, const std::string& cached,
+              bool server_set, const std::string& server, std::vector<std::string>* lines) {
   if (cached_set == server_set && cached == server) return;
   if (!cached_set) {
     lines->push_back(absl::StrCat("added: ", field, ": ", server));
@@ -76,23 +64,35 @@ void DiffInt(absl::string_view field, bool cached_set, int64_t cached, bool serv
   }
 }
 
+std::string Quoted(absl::string_view s) { return absl::StrCat("\"", absl::CEscape(s), "\""); }
+
+// A proto3 string: set when not empty.
+void DiffString(absl::string_view field, const std::string& cached, const std::string& server,
+                std::vector<std::string>* lines) {
+  if (cached == server) return;
+  DiffLine(field, !cached.empty(), Quoted(cached), !server.empty(), Quoted(server), lines);
+}
+
+void DiffInt(absl::string_view field, bool cached_set, int64_t cached, bool server_set,
+             int64_t server, std::vector<std::string>* lines) {
+  DiffLine(field, cached_set, absl::StrCat(cached), server_set, absl::StrCat(server), lines);
+}
+
+// Entry by entry, over the keys of both maps.
 void DiffMap(absl::string_view field, const api::StringMap& cached, const api::StringMap& server,
              std::vector<std::string>* lines) {
-  for (const auto& [k, v] : cached) {
-    auto it = server.find(k);
-    const std::string entry = absl::StrCat(field, "[\"", absl::CEscape(k), "\"]");
-    if (it == server.end()) {
-      lines->push_back(absl::StrCat("deleted: ", entry, ": \"", absl::CEscape(v), "\""));
-    } else if (it->second != v) {
-      lines->push_back(absl::StrCat("modified: ", entry, ": \"", absl::CEscape(v), "\" -> \"",
-                                    absl::CEscape(it->second), "\""));
-    }
-  }
-  for (const auto& [k, v] : server) {
-    if (!cached.contains(k)) {
-      lines->push_back(absl::StrCat("added: ", field, "[\"", absl::CEscape(k), "\"]: \"",
-                                    absl::CEscape(v), "\""));
-    }
+  auto entry = [&](const std::string& k) {
+    const auto c = cached.find(k);
+    const auto s = server.find(k);
+    const bool in_c = c != cached.end();
+    const bool in_s = s != server.end();
+    if (in_c && in_s && c->second == s->second) return;
+    DiffLine(absl::StrCat(field, "[", Quoted(k), "]"), in_c, in_c ? Quoted(c->second) : "",
+             in_s, in_s ? Quoted(s->second) : "", lines);
+  };
+  for (const auto& kv : cached) entry(kv.first);
+  for (const auto& kv : server) {
+    if (!cached.contains(kv.first)) entry(kv.first);
   }
 }
 

@@ -654,6 +654,28 @@ TEST_F(CheckerTest, Inv1MissingKeyNamesTheDivergenceStep) {
   ExpectTracedAt(v);
 }
 
+// INV1's report of a cached object that differs from the server's at the
+// same RV names each differing field, sorted: scalar and map entries, each
+// added, deleted or modified.
+TEST_F(CheckerTest, Inv1ObjectMismatchNamesEachField) {
+  Make();
+  Add(Pod("a", "3", {{"app", "x"}, {"old", "1"}}));
+  checker_->CheckQuiescent({Pod("a", "3", {{"app", "y"}, {"new", "2"}}, "uid-2")}, *cache_);
+  const Violation* mismatch = nullptr;
+  for (const Violation& v : checker_->violations()) {
+    if (absl::StrContains(v.detail, "object mismatch")) mismatch = &v;
+  }
+  ASSERT_NE(mismatch, nullptr) << checker_->Describe(1, "replay");
+  EXPECT_EQ(mismatch->invariant, "INV1");
+  EXPECT_TRUE(absl::EndsWith(
+      mismatch->detail,
+      "(indexer vs server): added: metadata.labels[\"new\"]: \"2\"; "
+      "deleted: metadata.labels[\"old\"]: \"1\"; "
+      "modified: metadata.labels[\"app\"]: \"x\" -> \"y\"; "
+      "modified: metadata.uid: \"uid-1\" -> \"uid-2\""))
+      << mismatch->detail;
+}
+
 TEST_F(CheckerTest, Inv1GhostKey) {
   Make();
   const ObjectPtr a1 = Pod("a", "1");
