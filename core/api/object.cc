@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <utility>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -14,17 +15,15 @@ StringMap::StringMap(std::initializer_list<value_type> entries) {
   for (const value_type& e : entries) insert(e);
 }
 
-std::vector<StringMap::value_type>::iterator StringMap::LowerBound(absl::string_view key) {
-  return std::lower_bound(
-      entries_.begin(), entries_.end(), key,
-      [](const value_type& e, absl::string_view k) { return absl::string_view(e.first) < k; });
-}
-
 std::vector<StringMap::value_type>::const_iterator StringMap::LowerBound(
     absl::string_view key) const {
   return std::lower_bound(
       entries_.begin(), entries_.end(), key,
       [](const value_type& e, absl::string_view k) { return absl::string_view(e.first) < k; });
+}
+
+std::vector<StringMap::value_type>::iterator StringMap::LowerBound(absl::string_view key) {
+  return entries_.begin() + (std::as_const(*this).LowerBound(key) - entries_.cbegin());
 }
 
 StringMap::const_iterator StringMap::find(absl::string_view key) const {
