@@ -9,7 +9,6 @@
 #include <map>
 #include <utility>
 
-#include "absl/container/btree_map.h"
 #include "absl/functional/any_invocable.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
@@ -17,6 +16,7 @@
 #include "absl/strings/str_split.h"
 #include "core/api_errors.h"
 #include "sim/identity.h"
+#include "sim/keyed_objects.h"
 #include "sim/selection.h"
 
 namespace informersim {
@@ -164,9 +164,9 @@ struct FakeApiServer::State : public std::enable_shared_from_this<FakeApiServer:
     // here (0: none); it is due at `advance_at`.
     TimerId advance_timer = 0;
     absl::Time advance_at = absl::InfiniteFuture();
-    // The cache's state at visible_rv, sorted by key (a B-tree: every
-    // write updates it, and its keys stay close together in memory).
-    absl::btree_map<std::string, ObjectPtr> state;
+    // The cache's state at visible_rv (every write updates it; LISTs and
+    // initial states read it in key order).
+    KeyedObjects state;
     // Streaming watches, in the order they opened.
     std::vector<std::shared_ptr<WatchState>> watches;
     // Requests waiting for this cache to reach a version, by arrival.
@@ -504,9 +504,9 @@ struct FakeApiServer::State : public std::enable_shared_from_this<FakeApiServer:
       Change c = std::move(inst.pending.front().change);
       inst.pending.pop_front();
       if (c.type == WatchEventType::kDeleted) {
-        inst.state.erase(c.key);
+        inst.state.Erase(c.key);
       } else {
-        inst.state[c.key] = c.object;
+        inst.state.Set(c.key, c.object);
       }
       if (shut_down) continue;
       // Every streaming watch of this instance has sent everything before
@@ -687,13 +687,13 @@ struct FakeApiServer::State : public std::enable_shared_from_this<FakeApiServer:
   }
 
   void RespondCache(size_t i, ListCallback done, const Selection& selection) {
-    const Instance& inst = instances[i];
+    Instance& inst = instances[i];
     ListPage out;
     out.resource_version = absl::StrCat(inst.visible_rv);
     if (!selection.has_value()) out.items.reserve(inst.state.size());
-    for (const auto& [key, obj] : inst.state) {
+    inst.state.ForEachInKeyOrder([&](const std::string&, const ObjectPtr& obj) {
       if (Selects(selection, *obj)) out.items.push_back(obj);
-    }
+    });
     if (inst.visible_rv < store.current_rv()) ++stats.stale_lists;
     Respond(i, std::move(done), std::move(out));
   }
@@ -936,14 +936,14 @@ struct FakeApiServer::State : public std::enable_shared_from_this<FakeApiServer:
   }
 
   void SendInitialState(const std::shared_ptr<WatchState>& w, bool watch_list) {
-    const Instance& inst = instances[w->instance];
+    Instance& inst = instances[w->instance];
     // Pointers into the state, not copies: a stream that breaks early pays
     // for no reference counts. Sending mutates no state, so they stay valid.
     std::vector<const ObjectPtr*> objects;
     objects.reserve(inst.state.size());
-    for (const auto& [key, obj] : inst.state) {
+    inst.state.ForEachInKeyOrder([&](const std::string&, const ObjectPtr& obj) {
       if (Selects(w->selection, *obj)) objects.push_back(&obj);
-    }
+    });
     // Any order is legal; Fisher-Yates from the server's stream.
     for (size_t k = objects.size(); k > 1; --k) {
       std::swap(objects[k - 1], objects[static_cast<size_t>(random.Below(k))]);
