@@ -5,9 +5,9 @@
 #include <cstdint>
 #include <memory>
 #include <new>
+#include <optional>
 #include <utility>
 
-#include "absl/hash/hash.h"
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "core/errors.h"
@@ -84,8 +84,7 @@ absl::Status RequeueInner(const absl::Status& requeue) {
 // ---------------------------------------------------------------------------
 // KeyedQueue
 
-DeltaFIFO::KeyedQueue::KeyedQueue()
-    : index_(0, SlotHash{}, SlotEq{this}, CachedAllocator<Slot>()) {}
+DeltaFIFO::KeyedQueue::KeyedQueue() = default;
 
 DeltaFIFO::KeyedQueue::~KeyedQueue() {
   for (uint64_t seq = head_; seq != tail_; ++seq) EntryAt(seq).~Entry();
@@ -94,20 +93,18 @@ DeltaFIFO::KeyedQueue::~KeyedQueue() {
   if (spare_ != nullptr) allocator.deallocate(spare_, kBlockSize);
 }
 
-uint32_t DeltaFIFO::KeyedQueue::HashKey(absl::string_view key) {
-  return static_cast<uint32_t>(absl::Hash<absl::string_view>{}(key));
-}
+uint32_t DeltaFIFO::KeyedQueue::HashKey(absl::string_view key) { return KeyHash(key); }
 
 DeltaFIFO::KeyedQueue::Entry* DeltaFIFO::KeyedQueue::Find(absl::string_view key,
                                                           uint32_t hash) {
-  auto it = index_.find(Probe{key, hash});
-  return it == index_.end() ? nullptr : &EntryAt(FullSeq(it->seq));
+  return const_cast<Entry*>(std::as_const(*this).Find(key, hash));
 }
 
 const DeltaFIFO::KeyedQueue::Entry* DeltaFIFO::KeyedQueue::Find(absl::string_view key,
                                                                 uint32_t hash) const {
-  auto it = index_.find(Probe{key, hash});
-  return it == index_.end() ? nullptr : &EntryAt(FullSeq(it->seq));
+  const std::optional<uint32_t> low =
+      index_.Find(hash, [&](uint32_t low) { return EntryAt(FullSeq(low)).key == key; });
+  return low.has_value() ? &EntryAt(FullSeq(*low)) : nullptr;
 }
 
 DeltaFIFO::KeyedQueue::Entry& DeltaFIFO::KeyedQueue::FindOrAppend(absl::string_view key,
@@ -117,12 +114,11 @@ DeltaFIFO::KeyedQueue::Entry& DeltaFIFO::KeyedQueue::FindOrAppend(absl::string_v
   bool inserted = false;
   // One probe for both the lookup and the insertion. The new slot's entry is
   // constructed right after; nothing compares against it before then.
-  auto it = index_.lazy_emplace(Probe{key, hash}, [&](const auto& construct) {
-    inserted = true;
-    construct(Slot{static_cast<uint32_t>(seq), hash});
-  });
+  const uint32_t low = index_.FindOrInsert(
+      hash, static_cast<uint32_t>(seq),
+      [&](uint32_t low) { return EntryAt(FullSeq(low)).key == key; }, &inserted);
   *added = inserted;
-  if (!inserted) return EntryAt(FullSeq(it->seq));
+  if (!inserted) return EntryAt(FullSeq(low));
   assert(size() < (uint64_t{1} << 32) - 1);
   if ((seq >> kBlockBits) - first_block_ == blocks_.size()) {
     Entry* block = spare_;
@@ -143,7 +139,7 @@ DeltaFIFO::KeyedQueue::Entry& DeltaFIFO::KeyedQueue::FindOrAppend(absl::string_v
   return *entry;
 }
 
-void DeltaFIFO::KeyedQueue::Reserve(size_t n) { index_.reserve(n); }
+void DeltaFIFO::KeyedQueue::Reserve(size_t n) { index_.Reserve(n); }
 
 Deltas DeltaFIFO::KeyedQueue::PopFront(std::string* key) {
   assert(!empty());
@@ -158,7 +154,7 @@ Deltas DeltaFIFO::KeyedQueue::PopFront(std::string* key) {
     for (size_t i = 0; i < n; ++i) PrefetchReferenceCount(ahead[i].object);
   }
   Entry& entry = EntryAt(head_);
-  index_.erase(Slot{static_cast<uint32_t>(head_), entry.hash});
+  index_.Erase(entry.hash, static_cast<uint32_t>(head_));
   Deltas deltas = std::move(entry.deltas);
   if (key != nullptr) *key = std::move(entry.key);
   entry.~Entry();

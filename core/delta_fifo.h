@@ -55,13 +55,13 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "core/block_cache.h"
 #include "core/delta.h"
 #include "core/item.h"
+#include "core/key_index.h"
 #include "core/keys.h"
 #include "core/mutex.h"
 #include "core/queue.h"
@@ -173,11 +173,11 @@ class DeltaFIFO final : public Queue, public TransformingStore {
   // The queued keys in pop order with their Deltas, plus a hash index from
   // key to position. Entries live in fixed-size blocks addressed by a
   // monotonically increasing sequence number, so growing never moves an
-  // entry and a drained block is reused at the tail. The hash set stores
-  // only 8-byte (sequence number, hash) pairs and compares keys through the
-  // entries: each key string is stored once, rehashing never reads an entry,
-  // and the index of a 100,000-key queue stays small enough for the L2
-  // cache. Blocks and the index come from BlockCache.
+  // entry and a drained block is reused at the tail. The index (KeyIndex)
+  // stores only 8-byte (sequence number, hash) slots and compares keys
+  // through the entries: each key string is stored once, growing the index
+  // never reads an entry, and the index of a 100,000-key queue stays small
+  // enough for the L2 cache. Blocks and the index come from BlockCache.
   // Entries leave only from the head: DeltaFIFO removes keys only by Pop.
   // Not thread-safe; DeltaFIFO guards it. Invariant: fewer than 2^32 keys
   // are queued at once, so a 32-bit sequence number names an entry exactly.
@@ -225,33 +225,6 @@ class DeltaFIFO final : public Queue, public TransformingStore {
     static constexpr int kBlockBits = 9;
     static constexpr uint64_t kBlockSize = uint64_t{1} << kBlockBits;
 
-    struct Slot {
-      uint32_t seq;  // low bits of the entry's sequence number
-      uint32_t hash;
-    };
-    struct Probe {
-      absl::string_view key;
-      uint32_t hash;
-    };
-    // Spread over 64 bits, so the table's probe and tag bits both vary.
-    static size_t Spread(uint32_t hash) {
-      return static_cast<size_t>(hash) * size_t{0x9E3779B97F4A7C15u};
-    }
-    struct SlotHash {
-      using is_transparent = void;
-      size_t operator()(const Slot& slot) const { return Spread(slot.hash); }
-      size_t operator()(const Probe& probe) const { return Spread(probe.hash); }
-    };
-    struct SlotEq {
-      using is_transparent = void;
-      const KeyedQueue* queue;
-      bool operator()(const Slot& a, const Slot& b) const { return a.seq == b.seq; }
-      bool operator()(const Slot& slot, const Probe& probe) const {
-        return slot.hash == probe.hash && queue->EntryAt(queue->FullSeq(slot.seq)).key == probe.key;
-      }
-      bool operator()(const Probe& probe, const Slot& slot) const { return (*this)(slot, probe); }
-    };
-
     // The queued sequence number whose low 32 bits are `low`.
     uint64_t FullSeq(uint32_t low) const {
       return head_ + static_cast<uint32_t>(low - static_cast<uint32_t>(head_));
@@ -272,7 +245,7 @@ class DeltaFIFO final : public Queue, public TransformingStore {
     Entry* spare_ = nullptr;
     uint64_t head_ = 0;  // sequence number of the oldest queued key
     uint64_t tail_ = 0;  // sequence number the next new key gets
-    absl::flat_hash_set<Slot, SlotHash, SlotEq, CachedAllocator<Slot>> index_;
+    KeyIndex index_;
   };
 
   PopResult PopLocked(PopProcessFunc process, Deltas* popped)

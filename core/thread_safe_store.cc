@@ -12,13 +12,13 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/container/inlined_vector.h"
 #include "absl/container/node_hash_map.h"
-#include "absl/hash/hash.h"
 #include "absl/numeric/bits.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "core/block_cache.h"
 #include "core/errors.h"
+#include "core/key_index.h"
 
 namespace informersim {
 namespace {
@@ -66,8 +66,7 @@ void AssignKey(std::string* to, absl::string_view key) { to->assign(key.data(), 
 // it is in, grouped by index in index order, which is both its stored index
 // values (no need to read the old object on a write) and the way to the sets
 // to leave on a change or delete.
-// Not thread-safe: ThreadSafeStore guards it. Not movable: ids_'s functors
-// point back at it.
+// Not thread-safe: ThreadSafeStore guards it. Not copyable.
 class ThreadSafeStore::Contents {
  public:
   struct Bucket {
@@ -116,14 +115,12 @@ class ThreadSafeStore::Contents {
   };
 
   explicit Contents(size_t num_indexes)
-      : ids_(0, SlotHash{}, SlotEq{this}, CachedAllocator<Slot>()), maps_(num_indexes) {}
+      : maps_(num_indexes) {}
   Contents(const Contents&) = delete;
   Contents& operator=(const Contents&) = delete;
 
   // The key hash, computed once per write and kept in ids_.
-  static uint32_t HashKey(absl::string_view key) {
-    return static_cast<uint32_t>(absl::Hash<absl::string_view>{}(key));
-  }
+  static uint32_t HashKey(absl::string_view key) { return KeyHash(key); }
 
   size_t size() const { return size_; }
   // Every id ever handed out is below this.
@@ -139,14 +136,13 @@ class ThreadSafeStore::Contents {
   const std::vector<ValueMap>& maps() const { return maps_; }
 
   void Reserve(size_t n) {
-    ids_.reserve(n);
+    ids_.Reserve(n);
     while (capacity_ < n) AddChunk();
   }
 
   // The id stored under `key` (whose hash is `hash`), or kNoId.
   uint32_t Find(absl::string_view key, uint32_t hash) const {
-    auto it = ids_.find(Probe{key, hash});
-    return it == ids_.end() ? kNoId : it->id;
+    return ids_.Find(hash, [&](uint32_t id) { return entry(id).key == key; }).value_or(kNoId);
   }
 
   // Stores a new item under `key`, which must be absent, in no index set yet.
@@ -165,7 +161,7 @@ class ThreadSafeStore::Contents {
     e.item = std::move(item);
     e.next_free = kLive;
     assert(Find(e.key, hash) == kNoId);
-    ids_.insert(Slot{id, hash});
+    ids_.Insert(hash, id);
     ++size_;
     return id;
   }
@@ -176,7 +172,7 @@ class ThreadSafeStore::Contents {
     Entry& e = entry(id);
     for (ValueNode* node : e.values) LeaveSet(node, id);
     e.values.clear();
-    ids_.erase(Slot{id, hash});
+    ids_.Erase(hash, id);
     e.item = Item();
     e.key.clear();
     e.next_free = free_head_;
@@ -339,35 +335,6 @@ class ThreadSafeStore::Contents {
     capacity_ += size;
   }
 
-  // ids_ keeps each key's 32-bit hash with its id, so growing the table
-  // reads no entry; spreading it over 64 bits gives the table's probe
-  // (high bits) and tag (low 7 bits) parts enough entropy at any size.
-  struct Slot {
-    uint32_t id;
-    uint32_t hash;
-  };
-  struct Probe {
-    absl::string_view key;
-    uint32_t hash;
-  };
-  static size_t Spread(uint32_t hash) {
-    return static_cast<size_t>(hash) * size_t{0x9E3779B97F4A7C15u};
-  }
-  struct SlotHash {
-    using is_transparent = void;
-    size_t operator()(const Slot& slot) const { return Spread(slot.hash); }
-    size_t operator()(const Probe& probe) const { return Spread(probe.hash); }
-  };
-  struct SlotEq {
-    using is_transparent = void;
-    const Contents* contents;
-    bool operator()(const Slot& a, const Slot& b) const { return a.id == b.id; }
-    bool operator()(const Slot& slot, const Probe& probe) const {
-      return slot.hash == probe.hash && contents->entry(slot.id).key == probe.key;
-    }
-    bool operator()(const Probe& probe, const Slot& slot) const { return (*this)(slot, probe); }
-  };
-
   // Takes `id` out of `node`'s set; drops the set once empty (I1).
   void LeaveSet(ValueNode* node, uint32_t id) {
     Bucket& bucket = node->second;
@@ -387,7 +354,9 @@ class ThreadSafeStore::Contents {
   uint64_t stamp_ = 0;
   // Buckets whose `items` are kept: while none is, a write need not look.
   mutable size_t kept_item_sets_ = 0;
-  absl::flat_hash_set<Slot, SlotHash, SlotEq, CachedAllocator<Slot>> ids_;
+  // Key -> id; each key's 32-bit hash is kept with its id, so growing the
+  // index reads no entry.
+  KeyIndex ids_;
   // Position j: index j's value -> bucket.
   std::vector<ValueMap> maps_;
 };
