@@ -221,7 +221,8 @@ DeltaFIFO::KeyedQueue::Entry& DeltaFIFO::AppendDeltaLocked(DeltaType type, Item&
   // capacity-2 allocation.
   if (entry.deltas.size() == 1 && entry.deltas.capacity() == 1) entry.deltas.reserve(4);
   entry.deltas.push_back(Delta{type, std::move(obj)});
-  DedupLastTwo(entry.deltas);
+  // Only a Deleted delta can collapse into the one before it.
+  if (type == DeltaType::kDeleted) DedupLastTwo(entry.deltas);
   WakeWaitersLocked();
   return entry;
 }
