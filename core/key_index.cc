@@ -77,7 +77,10 @@ void KeyIndex::Erase(uint32_t hash, uint32_t id) {
   const uint64_t target = Slot(Tag(hash), id);
   size_t i = Home(Tag(hash));
   while (slots_[i] != target) {
-    assert(slots_[i] != kEmpty && "KeyIndex::Erase of a slot that is not stored");
+    if (slots_[i] == kEmpty) {
+      assert(false && "KeyIndex::Erase of a slot that is not stored");
+      return;
+    }
     i = (i + 1) & mask_;
   }
   --size_;
@@ -100,12 +103,16 @@ void KeyIndex::Reserve(size_t n) {
 }
 
 void KeyIndex::Rehash(size_t n) {
-  // Room for n and an eighth more, so that a table full of tombstones is
-  // not rehashed again after a few more writes.
+  // Room for n and an eighth more: a table that tombstones filled grows
+  // once its live keys alone come near the limit, instead of being rehashed
+  // at the same size again and again (the writes between two rehashes grow
+  // with the table, so the cost per write stays constant).
   const size_t want = std::max(n, size_) + std::max(n, size_) / 8;
   size_t capacity = kMinCapacity;
   while (want > capacity / kMaxLoadDen * kMaxLoadNum) capacity *= 2;
   capacity = std::max(capacity, capacity_);
+  // Ids and hashes are 32-bit; the home position needs shift_ >= 0.
+  assert(capacity <= (size_t{1} << 32) && "KeyIndex beyond 2^32 slots");
   uint64_t* const old = slots_;
   const size_t old_capacity = capacity_;
   CachedAllocator<uint64_t> allocator;

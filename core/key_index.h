@@ -2,7 +2,8 @@
 // positions) under which a queue or a store keeps them, and KeyHash, the
 // hash it is used with. The keys themselves stay with the caller: a slot is
 // 8 bytes (the key's hash and its id), and a lookup asks the caller whether
-// the entry with a given id holds the probed key, only when the hashes match.
+// the entry with a given id holds the probed key only when the stored hash
+// matches (in all but its lowest bit).
 //
 // Why not absl's flat_hash_set of such slots (what DeltaFIFO and the store
 // used before): every Add, Update and Delete of a queue or an indexer looks a

@@ -66,7 +66,7 @@ void AssignKey(std::string* to, absl::string_view key) { to->assign(key.data(), 
 // it is in, grouped by index in index order, which is both its stored index
 // values (no need to read the old object on a write) and the way to the sets
 // to leave on a change or delete.
-// Not thread-safe: ThreadSafeStore guards it. Not copyable.
+// Not thread-safe: ThreadSafeStore guards it. Neither copyable nor movable.
 class ThreadSafeStore::Contents {
  public:
   struct Bucket {

@@ -1,5 +1,6 @@
 // KeyedObjects: the objects of one API server instance's watch cache by key,
-// written one key at a time in O(1) and read in key order on demand.
+// written one key at a time in amortized O(1) and read in key order on
+// demand.
 //
 // Why not an ordered tree: every commit writes every instance's cache, while
 // only a LIST served from the cache or a watch's initial state reads it in
@@ -22,6 +23,7 @@
 
 #include <cstddef>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/container/node_hash_map.h"
@@ -35,11 +37,23 @@ class KeyedObjects {
  public:
   KeyedObjects() = default;
   // Not copyable: the order lists point into map_'s nodes (a move keeps the
-  // nodes, so moves are fine).
+  // nodes, so moves are fine). A moved-from value is empty.
   KeyedObjects(const KeyedObjects&) = delete;
   KeyedObjects& operator=(const KeyedObjects&) = delete;
-  KeyedObjects(KeyedObjects&&) = default;
-  KeyedObjects& operator=(KeyedObjects&&) = default;
+  KeyedObjects(KeyedObjects&& other) noexcept { *this = std::move(other); }
+  KeyedObjects& operator=(KeyedObjects&& other) noexcept {
+    if (this != &other) {
+      map_ = std::move(other.map_);
+      sorted_ = std::move(other.sorted_);
+      added_ = std::move(other.added_);
+      live_ = other.live_;
+      other.map_.clear();
+      other.sorted_.clear();
+      other.added_.clear();
+      other.live_ = 0;
+    }
+    return *this;
+  }
 
   // Stores `object` (non-null) under `key`, replacing what was there.
   void Set(absl::string_view key, ObjectPtr object);
@@ -50,6 +64,8 @@ class KeyedObjects {
 
   size_t size() const { return live_; }
   bool empty() const { return live_ == 0; }
+  // Keys held, erased ones not yet dropped included (for tests).
+  size_t held_keys() const { return map_.size(); }
 
   // Calls f(const std::string& key, const ObjectPtr& object) for every key,
   // in key order. The references stay valid until the next Set or Erase.

@@ -97,7 +97,11 @@ TEST(KeyIndexTest, EqualHashesAreToldApartByTheKeys) {
 TEST(KeyIndexTest, ReserveMakesRoomAndGrowingKeepsEverything) {
   Table t(32);
   t.index().Reserve(1000);
-  for (uint32_t i = 0; i < 5000; ++i) t.Insert(absl::StrCat("ns-", i % 7, "/obj-", i), i);
+  const size_t reserved = t.index().capacity();
+  EXPECT_GE(reserved * 13 / 16, 1000u);
+  for (uint32_t i = 0; i < 1000; ++i) t.Insert(absl::StrCat("ns-", i % 7, "/obj-", i), i);
+  EXPECT_EQ(t.index().capacity(), reserved);  // no growth within the reservation
+  for (uint32_t i = 1000; i < 5000; ++i) t.Insert(absl::StrCat("ns-", i % 7, "/obj-", i), i);
   for (uint32_t i = 0; i < 5000; ++i) {
     ASSERT_EQ(t.Find(absl::StrCat("ns-", i % 7, "/obj-", i)), i) << i;
   }
@@ -116,6 +120,22 @@ TEST(KeyIndexTest, ChurnOfDistinctKeysKeepsTheTableSmall) {
   EXPECT_LE(t.index().capacity(), 128u);
   for (uint32_t i = 200000 - 50; i < 200000; ++i) EXPECT_EQ(t.Find(absl::StrCat("key-", i)), i);
   EXPECT_EQ(t.Find("key-0"), std::nullopt);
+}
+
+TEST(KeyIndexTest, QueueChurnThroughFindOrInsertTerminates) {
+  // DeltaFIFO's pattern: keys enter by FindOrInsert and leave from the head;
+  // lookups of absent keys must still reach an empty slot however many
+  // tombstones the churn leaves.
+  Table t(32);
+  for (uint32_t i = 0; i < 100000; ++i) {
+    bool inserted = false;
+    ASSERT_EQ(t.FindOrInsert(absl::StrCat("key-", i), i, &inserted), i);
+    ASSERT_TRUE(inserted);
+    if (i >= 40) t.Erase(absl::StrCat("key-", i - 40), i - 40);
+    ASSERT_EQ(t.Find(absl::StrCat("absent-", i)), std::nullopt);
+  }
+  EXPECT_EQ(t.index().size(), 40u);
+  EXPECT_LE(t.index().capacity(), 128u);
 }
 
 TEST(KeyIndexTest, DrainingAndRefillingReusesTheTable) {

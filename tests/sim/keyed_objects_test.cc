@@ -88,6 +88,9 @@ TEST(KeyedObjectsTest, ManyErasuresWithoutAWalkKeepOnlyTheLiveKeys) {
     if (i >= 10) objects.Erase(absl::StrCat("key-", i - 10));
   }
   EXPECT_EQ(objects.size(), 10u);
+  // Erased keys are dropped before they outnumber the live ones (plus a
+  // small slack), without any walk.
+  EXPECT_LE(objects.held_keys(), 2 * objects.size() + 65);
   const auto walked = Walk(objects);
   ASSERT_EQ(walked.size(), 10u);
   EXPECT_EQ(walked.front().first, "key-9990");
@@ -122,6 +125,19 @@ TEST(KeyedObjectsTest, AgreesWithAnOrderedMap) {
     }
     EXPECT_EQ(Walk(objects), Walk(model)) << "seed " << seed;
   }
+}
+
+TEST(KeyedObjectsTest, AMovedFromValueIsEmpty) {
+  KeyedObjects objects;
+  objects.Set("a", Obj("a", 1));
+  objects.Set("b", Obj("b", 2));
+  KeyedObjects moved(std::move(objects));
+  EXPECT_EQ(moved.size(), 2u);
+  EXPECT_EQ(Walk(moved).size(), 2u);
+  EXPECT_EQ(objects.size(), 0u);  // NOLINT(bugprone-use-after-move): specified empty
+  EXPECT_TRUE(Walk(objects).empty());
+  objects.Set("c", Obj("c", 3));
+  EXPECT_EQ(Walk(objects).size(), 1u);
 }
 
 TEST(KeyedObjectsTest, WalkReferencesPointAtTheStoredObjects) {
