@@ -124,8 +124,8 @@ class KeyIndex {
   uint64_t* slots_ = nullptr;
   size_t capacity_ = 0;
   size_t mask_ = 0;
-  // 32 - log2(capacity_): the home position is the tag's top bits. (With no
-  // table, mask_ = 0 keeps Home in range.)
+  // 32 minus the index bits (capacity_ is 2^bits): the home position is
+  // the tag's top bits. (With no table, mask_ = 0 keeps Home in range.)
   int shift_ = 31;
   size_t size_ = 0;
   size_t tombstones_ = 0;
