@@ -282,10 +282,18 @@ class CampaignRun {
                                  : UINT64_MAX - opt.first_seed) {}
 
   CampaignSummary Go() {
-    std::vector<std::thread> threads;
-    for (int i = 0; i < std::max(1, opt_.jobs); ++i) threads.emplace_back([this] { Worker(); });
-    if (opt_.progress) Progress();
-    for (std::thread& t : threads) t.join();
+    if (opt_.jobs <= 1 && !opt_.progress) {
+      // One worker and no progress line: run it on this thread. A process
+      // that never starts a thread keeps the C library's single-threaded
+      // fast paths (reference counts without atomic instructions, malloc
+      // without arena locks) for every seed.
+      Worker();
+    } else {
+      std::vector<std::thread> threads;
+      for (int i = 0; i < std::max(1, opt_.jobs); ++i) threads.emplace_back([this] { Worker(); });
+      if (opt_.progress) Progress();
+      for (std::thread& t : threads) t.join();
+    }
     MutexLock lock(&mu_);
     PrintReady();
     summary_.wall_seconds = SecondsSince(start_);
