@@ -1,10 +1,13 @@
-// Campaign: runs many seeds of the simulation, on several threads, and
-// reports them in seed order.
+// Campaign: runs many seeds of the simulation, in several worker processes,
+// and reports them in seed order.
 //
 // Each seed is one independent RunSimulation (its own World, server and
-// informer; runs share nothing), so seeds run on `jobs` worker threads while
-// the output stays deterministic: outcomes are printed in seed order as the
-// seed-ordered prefix of finished runs grows. Seeds are handed out in order;
+// informer; runs share nothing), so seeds run in `jobs` forked worker
+// processes (one job without a progress line: in this process) while the
+// output stays deterministic: outcomes are printed in seed order as the
+// seed-ordered prefix of finished runs grows. A seed whose worker dies
+// before reporting (a crash in user code, say) is that seed's error; a
+// new worker takes the dead one's place. Seeds are handed out in order;
 // a campaign stops starting new ones when
 //   - `seeds` have been started (0: no count limit),
 //   - `time_budget` of wall time has passed (zero: none),
@@ -25,11 +28,11 @@
 // a count). With `json_path`, one JSON object per seed and a summary
 // (schema in docs/SIMULATOR.md, "Campaigns and coverage").
 //
-// Wall time and threads live here, in tools/, never under the simulator:
+// Wall time and processes live here, in tools/, never under the simulator:
 // a seed's run is decided by its seed and flags alone.
 //
-// Thread safety: Run is called once per Campaign; Interrupt may be
-// called from any thread or a signal handler.
+// Thread safety: Run is called once per Campaign, from a process's only
+// thread (it forks); Interrupt may be called from a signal handler.
 #ifndef INFORMERSIM_TOOLS_CAMPAIGN_H_
 #define INFORMERSIM_TOOLS_CAMPAIGN_H_
 

@@ -185,6 +185,45 @@ if ! tail -1 "$TMP/int.jsonl" | grep -q '"interrupted":true'; then
   failures=$((failures + 1))
 fi
 
+# A worker process that dies mid-campaign: its seed is reported as an error
+# with a replay command, a new worker takes its place, the campaign goes on
+# to its budget. (Children found through /proc: no procps needed.)
+children_of() {
+  local stat line rest
+  for stat in /proc/[0-9]*/stat; do
+    read -r line < "$stat" 2>/dev/null || continue
+    rest=${line##*) }
+    set -- $rest
+    [[ "$2" == "$1" ]] && continue
+    if [[ "$2" == "$parent_pid" ]]; then
+      line=${stat#/proc/}
+      echo "${line%/stat}"
+    fi
+  done
+}
+"$SIM" --swarm --time_budget=6s --jobs=2 --json="$TMP/kill.jsonl" >"$TMP/kill.out" 2>"$TMP/kill.err" &
+parent_pid=$!
+sleep 2
+victim=$(children_of | head -1)
+if [[ -z "$victim" ]]; then
+  echo "FAIL: the campaign has no worker process"
+  failures=$((failures + 1))
+else
+  kill -KILL "$victim"
+fi
+wait "$parent_pid"
+rc=$?
+if [[ "$rc" != 1 ]]; then
+  echo "FAIL: a campaign that lost a worker exited $rc, want 1 (one seed in error)"
+  failures=$((failures + 1))
+fi
+expect_text "$TMP/kill.out" "worker process died of signal 9" "a dead worker's seed is an error"
+expect_text "$TMP/kill.out" "; replay: bazel run //tools:informer_sim" "the error names its replay"
+if ! grep -q '"verdict":"pass"' <(tail -3 "$TMP/kill.jsonl"); then
+  echo "FAIL: no seed passed after the worker died (no new worker?)"
+  failures=$((failures + 1))
+fi
+
 # --shrink: a kept failure becomes a smaller command that still fails.
 expect_exit 1 "shrink a failing seed" -- "$SIM" --swarm --profile=classic --scenario=default --restart_time_travel_is_violation --seed="$first" --shrink
 expect_text "$TMP/out" "keeps failing" "shrink result"
