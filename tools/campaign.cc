@@ -391,10 +391,9 @@ static_assert(std::atomic<bool>::is_always_lock_free, "shared flags need lock-fr
 // C library's single-threaded paths (reference counts without
 // lock-prefixed instructions, malloc without arena locks). Measured on the
 // small-world swarm: one job in this process 0.95x the time of one worker
-// thread; two workers 0.96-1.0x the time of two threads (two independent
-// processes would be 0.93x: the dispatch and the reading of outcomes take
-// the rest). With one job and no progress line the seeds run in this
-// process.
+// thread; two workers 0.96-1.0x the time of two threads, as fast as two
+// independent processes splitting the seeds. With one job and no progress
+// line the seeds run in this process.
 class CampaignRun {
  public:
   CampaignRun(const CampaignOptions& opt, const std::atomic<bool>* interrupted, std::FILE* out,
