@@ -587,16 +587,13 @@ class CampaignRun {
       ::usleep(2000);
     }
     ::sigaction(SIGPIPE, &previous, nullptr);
-    if (shared->budget_spent.load()) {
-      MutexLock lock(&mu_);
-      summary_.budget_exhausted = true;
-    }
-    const uint64_t next = shared->next_index.load();
+    // Every worker has exited: what they left in the mapping is final.
     const bool spent = shared->budget_spent.load();
     {
       MutexLock lock(&mu_);
+      if (spent) summary_.budget_exhausted = true;
       shared_ = nullptr;
-      next_index_ = std::max(next_index_, next);
+      next_index_ = std::max(next_index_, shared->next_index.load());
     }
     shared->~SharedDispatch();
     ::munmap(mapping, SharedDispatch::Bytes(jobs));
