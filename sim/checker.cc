@@ -269,9 +269,12 @@ const ViewEntry* HandlerRecorder::Held(const std::string& key) const {
 }
 
 size_t HandlerRecorder::HeldCount() const {
+#ifndef NDEBUG
   size_t n = 0;
   for (const auto& [key, state] : keys_) n += state.held ? 1 : 0;
-  return n;
+  assert(n == held_count_ && "held_count_ missed a change of a key's `held`");
+#endif
+  return held_count_;
 }
 
 std::vector<std::pair<const std::string*, const ViewEntry*>> HandlerRecorder::SortedView() const {
@@ -303,6 +306,7 @@ void HandlerRecorder::Restart(const Store* indexer) {
     state.initial_add = false;
     state.held = false;  // the view is forgotten
   }
+  held_count_ = 0;
 }
 
 bool HandlerRecorder::GotInitialAdd(absl::string_view key) const {
@@ -399,6 +403,7 @@ void HandlerRecorder::OnAdd(const Item& obj, bool is_in_initial_list) {
     Fail("INV3", key,
          absl::StrCat("add rv=", rv, " while present (the handler holds rv=", state.view.rv, ")"));
   }
+  if (!state.held) ++held_count_;
   state.held = true;
   CheckNotOlder(state, key, rv, "add");
   CheckIndexerAtLeast(key, obj, rv);
@@ -478,6 +483,7 @@ void HandlerRecorder::OnUpdate(const Item& old_obj, const Item& new_obj) {
   if (!state.held) {
     Fail("INV3", key, absl::StrCat("update rv=", old_rv, "->", rv, " while absent"));
     state.held = true;
+    ++held_count_;
     held = ViewEntry();
   } else if (old_rv == rv) {
     if (held.rv != rv) {
@@ -553,6 +559,7 @@ void HandlerRecorder::OnDelete(const Item& obj) {
     }
   } else {
     state.held = false;
+    --held_count_;
   }
 
   if (tombstone) {

@@ -256,6 +256,10 @@ class HandlerRecorder final : public ResourceEventHandler {
   // lookup per notification. The quiescent checks look each cached key up
   // here, and sort the held keys (SortedView) only when some are not cached.
   absl::flat_hash_map<std::string, KeyState> keys_;
+  // How many of keys_ are held, kept with every change of `held`: keys_
+  // keeps every key ever told of, so counting by a walk would cost each
+  // quiescent point time in proportion to the run's length.
+  size_t held_count_ = 0;
   // Reused for each notification's key and trace line (no allocation per
   // notification); only ever grown, so their contents are views (Concat).
   std::string key_buf_;

@@ -40,7 +40,7 @@ MvccStore::HistoryMap::const_iterator MvccStore::FindKey(absl::string_view key) 
   return it == lookup_.end() ? histories_.end() : HistoryMap::const_iterator(it->second);
 }
 
-void MvccStore::Append(HistoryMap::iterator it, std::string key, WatchEventType type,
+MvccStore::HistoryMap::iterator MvccStore::Append(HistoryMap::iterator it, std::string key, WatchEventType type,
                        ObjectPtr object, absl::Time now) {
   const int64_t rv = current_rv_ + 1;
   if (it == histories_.end()) {
@@ -52,6 +52,7 @@ void MvccStore::Append(HistoryMap::iterator it, std::string key, WatchEventType 
       Version{rv, type == WatchEventType::kDeleted ? nullptr : object});
   log_.push_back(Change{rv, type, std::move(key), std::move(object), std::move(prev), now});
   current_rv_ = rv;
+  return it;
 }
 
 absl::StatusOr<ObjectPtr> MvccStore::Create(api::Object object, absl::Time now) {
@@ -70,8 +71,14 @@ absl::StatusOr<ObjectPtr> MvccStore::Create(api::Object object, absl::Time now) 
   meta.set_resource_version(absl::StrCat(current_rv_ + 1));
   meta.set_generation(1);
   ObjectPtr stored = MakeObject(std::move(object));
-  Append(it, std::move(key), WatchEventType::kAdded, stored, now);
+  const auto created = Append(it, std::move(key), WatchEventType::kAdded, stored, now);
   ++live_;
+  if (!created->second.listed) {
+    created->second.listed = true;
+    live_added_.push_back(&*created);
+  } else {
+    --dead_listed_;  // listed while dead: alive again in its place
+  }
   return stored;
 }
 
@@ -102,6 +109,7 @@ absl::StatusOr<ObjectPtr> MvccStore::Delete(absl::string_view key, absl::Time no
   ObjectPtr final_state = MakeObject(std::move(last));
   Append(it, std::string(key), WatchEventType::kDeleted, final_state, now);
   --live_;
+  ++dead_listed_;  // every live key is listed
   return final_state;
 }
 
@@ -115,13 +123,33 @@ ObjectPtr MvccStore::Get(absl::string_view key) const {
   return it->second.versions.back().object;
 }
 
+void MvccStore::SortLiveKeys() const {
+  if (live_added_.empty() && dead_listed_ == 0) return;
+  auto dead = [](const HistoryNode* node) {
+    if (node->second.versions.back().object != nullptr) return false;
+    node->second.listed = false;
+    return true;
+  };
+  live_sorted_.erase(std::remove_if(live_sorted_.begin(), live_sorted_.end(), dead),
+                     live_sorted_.end());
+  live_added_.erase(std::remove_if(live_added_.begin(), live_added_.end(), dead),
+                    live_added_.end());
+  auto by_key = [](const HistoryNode* a, const HistoryNode* b) { return a->first < b->first; };
+  std::sort(live_added_.begin(), live_added_.end(), by_key);
+  const size_t old_size = live_sorted_.size();
+  live_sorted_.insert(live_sorted_.end(), live_added_.begin(), live_added_.end());
+  std::inplace_merge(live_sorted_.begin(), live_sorted_.begin() + static_cast<ptrdiff_t>(old_size),
+                     live_sorted_.end(), by_key);
+  live_added_.clear();
+  dead_listed_ = 0;
+  assert(live_sorted_.size() == live_);
+}
+
 std::vector<ObjectPtr> MvccStore::Objects() const {
+  SortLiveKeys();
   std::vector<ObjectPtr> out;
-  out.reserve(live_);
-  for (const auto& [key, history] : histories_) {
-    const ObjectPtr& object = history.versions.back().object;
-    if (object != nullptr) out.push_back(object);
-  }
+  out.reserve(live_sorted_.size());
+  for (const HistoryNode* node : live_sorted_) out.push_back(node->second.versions.back().object);
   return out;
 }
 
@@ -230,6 +258,8 @@ void MvccStore::Compact(int64_t rv) {
   const int64_t target = std::min(rv, current_rv_);
   if (target <= compacted_rv_) return;
   compacted_rv_ = target;
+  // Pruning erases only dead keys' nodes; none may stay listed.
+  if (dead_listed_ > 0) SortLiveKeys();
   // Only keys written in the compacted range can hold droppable versions.
   while (!log_.empty() && log_.front().rv <= target) {
     PruneKey(log_.front().key);

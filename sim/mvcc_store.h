@@ -71,8 +71,8 @@ class MvccStore {
   // the default 0 keeps unit tests' arithmetic plain). The first write gets
   // initial_revision + 1.
   explicit MvccStore(int64_t initial_revision = 0);
-  // Not copyable: the lookup index points into the key-ordered map (moving
-  // keeps map nodes, so moves are fine).
+  // Not copyable: the lookup index and the live-key lists point into the
+  // key-ordered map (moving keeps map nodes, so moves are fine).
   MvccStore(const MvccStore&) = delete;
   MvccStore& operator=(const MvccStore&) = delete;
   MvccStore(MvccStore&&) = default;
@@ -124,8 +124,12 @@ class MvccStore {
   // it is then never a deletion marker.
   struct History {
     std::vector<Version> versions;
+    // The key is in live_sorted_ or live_added_ (it may have died since).
+    // Mutable: the lists are brought up to date by const reads.
+    mutable bool listed = false;
   };
   using HistoryMap = std::map<std::string, History, std::less<>>;
+  using HistoryNode = HistoryMap::value_type;
 
   // The object of the last version at or below `rv`; null if none or deleted.
   static const ObjectPtr& VisibleAt(const History& history, int64_t rv);
@@ -135,11 +139,15 @@ class MvccStore {
   HistoryMap::const_iterator FindKey(absl::string_view key) const;
   // Takes the next rv for a write of `key` (a new History if `it` is end()):
   // appends the version (a deletion marker for kDeleted) and the change.
-  void Append(HistoryMap::iterator it, std::string key, WatchEventType type,
-              ObjectPtr object, absl::Time now);
+  // Returns the key's history.
+  HistoryMap::iterator Append(HistoryMap::iterator it, std::string key, WatchEventType type,
+                              ObjectPtr object, absl::Time now);
   // Drops the versions of `key` that no snapshot at or after compacted_rv_
   // can see, and the key itself once nothing is left.
   void PruneKey(absl::string_view key);
+  // Brings live_sorted_ up to date: the live keys in key order, with
+  // live_added_ merged in and the dead dropped.
+  void SortLiveKeys() const;
 
   int64_t current_rv_ = 0;
   int64_t compacted_rv_ = 0;
@@ -150,6 +158,17 @@ class MvccStore {
   HistoryMap histories_;
   // O(1) lookup for writes; the views point at histories_' keys.
   absl::flat_hash_map<absl::string_view, HistoryMap::iterator> lookup_;
+  // The live keys for Objects(), which the checker asks for at every
+  // quiescent point: histories_ also holds every key deleted since the last
+  // compaction (most of it in a long run), so walking it would cost each
+  // point in proportion to the history. Kept lazily, as KeyedObjects does:
+  // keys that became live since the last read wait unsorted in
+  // live_added_, keys that died stay listed until that read drops them
+  // (dead_listed_ counts them). Only a dead key's node is ever erased, and
+  // Compact drops the dead from the lists first, so no pointer dangles.
+  mutable std::vector<const HistoryNode*> live_sorted_;
+  mutable std::vector<const HistoryNode*> live_added_;
+  mutable size_t dead_listed_ = 0;
   // Changes with rv in (compacted_rv_, current_rv_], contiguous: the change
   // with rv r is log_[r - compacted_rv_ - 1]. A deque so that trimming the
   // front keeps the other elements' addresses (ChangesAfter's pointers).

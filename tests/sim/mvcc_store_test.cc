@@ -397,6 +397,64 @@ TEST(MvccStore, MatchesModelAcrossCompactions) {
   EXPECT_EQ(s.size(), live.size());
 }
 
+// Objects() keeps its live keys lazily (added ones merged, dead ones dropped
+// on the next read, and before a compaction erases a dead key): against a
+// model over deletes and re-creates of the same keys, reads both rare and
+// after every write, and compactions up to the current revision (which
+// erase dead keys that the last read may still list).
+TEST(MvccStore, ObjectsMatchModelAcrossRecreatesAndCompactions) {
+  MvccStore s;
+  std::map<std::string, std::string> live;
+  uint64_t x = 987654321;
+  auto next = [&x]() {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return x;
+  };
+  auto model = [&live]() {
+    std::vector<std::string> out;
+    for (const auto& [k, v] : live) out.push_back(k + "=" + v);
+    return out;
+  };
+  auto render = [](const std::vector<ObjectPtr>& objects) {
+    std::vector<std::string> out;
+    for (const ObjectPtr& o : objects) {
+      out.push_back(o->metadata().namespace_() + "/" + o->metadata().name() + "=" + o->spec());
+    }
+    return out;
+  };
+  int reads = 0;
+  for (int step = 0; step < 20000; ++step) {
+    const std::string name = absl::StrCat("k", next() % 60);
+    const std::string key = "ns/" + name;
+    const std::string spec = absl::StrCat(step);
+    const uint64_t op = next() % 8;
+    if (op < 3) {
+      if (s.Create(Obj("ns", name, spec), kT0).ok()) live[key] = spec;
+    } else if (op < 5) {
+      if (s.Update(Obj("ns", name, spec), kT0).ok()) live[key] = spec;
+    } else if (op < 7) {
+      if (s.Delete(key, kT0).ok()) live.erase(key);
+    } else if (next() % 8 == 0) {
+      // Sometimes to the current revision: every dead key's node goes.
+      s.Compact(next() % 2 == 0 ? s.current_rv() : s.current_rv() - 20);
+    }
+    // Reads after every write for a while, then rarely, so both an empty
+    // and a long backlog of added and dead keys get merged.
+    const bool read = (step / 2000) % 2 == 0 ? true : next() % 50 == 0;
+    if (read) {
+      ++reads;
+      ASSERT_EQ(render(s.Objects()), model()) << "step " << step;
+    }
+    ASSERT_EQ(s.size(), live.size());
+  }
+  EXPECT_GT(reads, 10000);
+  EXPECT_EQ(render(s.Objects()), model());
+  // The live state is also the snapshot at the current revision.
+  EXPECT_EQ(*s.SnapshotAt(s.current_rv()), s.Objects());
+}
+
 }  // namespace
 }  // namespace sim
 }  // namespace informersim
