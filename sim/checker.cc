@@ -257,62 +257,41 @@ const std::shared_ptr<ResourceEventHandlerRegistration>& HandlerRecorder::regist
 const std::string& HandlerRecorder::name() const { return name_; }
 absl::btree_map<std::string, ViewEntry> HandlerRecorder::view() const {
   absl::btree_map<std::string, ViewEntry> view;
-  for (const auto& [key, state] : keys_) view.emplace(key, state.view);
+  for (const auto& [key, state] : keys_) {
+    if (state.held) view.emplace(key, state.view);
+  }
   return view;
 }
 
 const ViewEntry* HandlerRecorder::Held(const std::string& key) const {
   auto it = keys_.find(key);
-  return it != keys_.end() ? &it->second.view : nullptr;
+  return it != keys_.end() && it->second.held ? &it->second.view : nullptr;
 }
 
 size_t HandlerRecorder::HeldCount() const {
 #ifndef NDEBUG
-  for (const auto& [key, state] : keys_) assert(state.held && "keys_ holds a key not held");
+  size_t n = 0;
+  for (const auto& [key, state] : keys_) n += state.held ? 1 : 0;
+  assert(n == held_count_ && "held_count_ missed a change of a key's `held`");
 #endif
-  return keys_.size();
+  return held_count_;
 }
 
 std::vector<std::pair<const std::string*, const ViewEntry*>> HandlerRecorder::SortedView() const {
   std::vector<std::pair<const std::string*, const ViewEntry*>> view;
-  view.reserve(keys_.size());
-  for (const auto& [key, state] : keys_) view.emplace_back(&key, &state.view);
+  for (const auto& [key, state] : keys_) {
+    if (state.held) view.emplace_back(&key, &state.view);
+  }
   // Keys are unique: the order is total, whatever order the map gave.
   std::sort(view.begin(), view.end(),
             [](const auto& a, const auto& b) { return *a.first < *b.first; });
   return view;
 }
-
-HandlerRecorder::KeyState& HandlerRecorder::StateFor(absl::string_view key) {
-  auto [it, inserted] = keys_.try_emplace(key);
-  if (inserted) {
-    auto r = retired_.find(key);
-    if (r != retired_.end()) {
-      static_cast<KeyRecord&>(it->second) = r->second;
-      retired_.erase(r);
-    }
-  }
-  return it->second;
-}
-
-void HandlerRecorder::Retire(absl::string_view key) {
-  auto it = keys_.find(key);
-  assert(it != keys_.end() && !it->second.held);
-  retired_.insert_or_assign(std::string(key), static_cast<const KeyRecord&>(it->second));
-  keys_.erase(it);
-}
-
-const HandlerRecorder::KeyRecord* HandlerRecorder::RecordOf(absl::string_view key) const {
-  if (auto it = keys_.find(key); it != keys_.end()) return &it->second;
-  if (auto it = retired_.find(key); it != retired_.end()) return &it->second;
-  return nullptr;
-}
-
 const HandlerCounts& HandlerRecorder::counts() const { return counts_; }
 
 bool HandlerRecorder::EverSaw(absl::string_view key) const {
-  const KeyRecord* r = RecordOf(key);
-  return r != nullptr && r->ever_saw;
+  auto it = keys_.find(key);
+  return it != keys_.end() && it->second.ever_saw;
 }
 
 void HandlerRecorder::Restart(const Store* indexer) {
@@ -321,24 +300,23 @@ void HandlerRecorder::Restart(const Store* indexer) {
   synced_seen_ = false;
   registration_synced_last_ = false;
   early_sync_reported_ = false;
-  // The views are forgotten: every key is retired.
-  for (auto& [key, state] : keys_) retired_.insert_or_assign(key, static_cast<const KeyRecord&>(state));
-  keys_.clear();
-  for (auto& [key, record] : retired_) {
-    if (record.last_rv >= 0) record.before_restart_rv = record.last_rv;
-    record.last_rv = -1;
-    record.initial_add = false;
+  for (auto& [key, state] : keys_) {
+    if (state.last_rv >= 0) state.before_restart_rv = state.last_rv;
+    state.last_rv = -1;
+    state.initial_add = false;
+    state.held = false;  // the view is forgotten
   }
+  held_count_ = 0;
 }
 
 bool HandlerRecorder::GotInitialAdd(absl::string_view key) const {
-  const KeyRecord* r = RecordOf(key);
-  return r != nullptr && r->initial_add;
+  auto it = keys_.find(key);
+  return it != keys_.end() && it->second.initial_add;
 }
 
 bool HandlerRecorder::GotDelete(absl::string_view key) const {
-  const KeyRecord* r = RecordOf(key);
-  return r != nullptr && r->got_delete;
+  auto it = keys_.find(key);
+  return it != keys_.end() && it->second.got_delete;
 }
 
 void HandlerRecorder::Fail(const char* invariant, absl::string_view key, std::string detail) {
@@ -419,12 +397,13 @@ void HandlerRecorder::OnAdd(const Item& obj, bool is_in_initial_list) {
       (synced_seen_ || (registration_ != nullptr && registration_->HasSynced()))) {
     Fail("INV9", key, absl::StrCat("initial-list add rv=", rv, " after the handler synced"));
   }
-  KeyState& state = StateFor(key);
+  KeyState& state = keys_[key];
   if (is_in_initial_list) state.initial_add = true;
   if (state.held) {
     Fail("INV3", key,
          absl::StrCat("add rv=", rv, " while present (the handler holds rv=", state.view.rv, ")"));
   }
+  if (!state.held) ++held_count_;
   state.held = true;
   CheckNotOlder(state, key, rv, "add");
   CheckIndexerAtLeast(key, obj, rv);
@@ -499,11 +478,12 @@ void HandlerRecorder::OnUpdate(const Item& old_obj, const Item& new_obj) {
          absl::StrCat("update's old object ", old_obj.DebugString(), " is not of this key"));
   }
 
-  KeyState& state = StateFor(key);
+  KeyState& state = keys_[key];
   ViewEntry& held = state.view;
   if (!state.held) {
     Fail("INV3", key, absl::StrCat("update rv=", old_rv, "->", rv, " while absent"));
     state.held = true;
+    ++held_count_;
     held = ViewEntry();
   } else if (old_rv == rv) {
     if (held.rv != rv) {
@@ -568,7 +548,7 @@ void HandlerRecorder::OnDelete(const Item& obj) {
   }
   if (!usable) return;
 
-  KeyState& state = StateFor(key);
+  KeyState& state = keys_[key];
   state.got_delete = true;
   const int64_t held_rv = state.held ? state.view.rv : -1;
   if (!state.held) {
@@ -577,8 +557,10 @@ void HandlerRecorder::OnDelete(const Item& obj) {
     } else {
       Fail("INV3", key, absl::StrCat("delete rv=", rv, " while absent"));
     }
+  } else {
+    state.held = false;
+    --held_count_;
   }
-  state.held = false;
 
   if (tombstone) {
     // K5/D5: an informer's tombstone carries the last state known locally
@@ -598,7 +580,6 @@ void HandlerRecorder::OnDelete(const Item& obj) {
   } else {
     CheckNotOlder(state, key, rv, "delete");
   }
-  Retire(key);  // `state` is gone from here on
 
   // INV7: the indexer lacks the key or holds a newer incarnation.
   const int64_t reference = rv >= 0 ? rv : held_rv;

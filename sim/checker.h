@@ -201,8 +201,8 @@ class HandlerRecorder final : public ResourceEventHandler {
  private:
   friend class Checker;
 
-  // What the recorder remembers of every key it was ever told of.
-  struct KeyRecord {
+  // What the recorder remembers per key beyond the view.
+  struct KeyState {
     // The newest RV delivered for the key (Add/Update objects, and the
     // deletion RV of a plain delete), -1 before any: INV4 compares with it.
     int64_t last_rv = -1;
@@ -212,11 +212,8 @@ class HandlerRecorder final : public ResourceEventHandler {
     bool got_delete = false;
     // An OnAdd with isInInitialList came for the key since the last restart.
     bool initial_add = false;
-  };
-  // A key's record while a notification works on it, and while it is held.
-  struct KeyState : KeyRecord {
-    // The handler holds the key (its view), at `view`. Once a notification
-    // is done, a key in keys_ is held and a key not held is in retired_.
+    // The handler holds the key (its view), at `view`; view is stale when
+    // not held.
     bool held = false;
     ViewEntry view;
   };
@@ -233,13 +230,6 @@ class HandlerRecorder final : public ResourceEventHandler {
   // notification.
   bool KeyAndRv(const Item& obj, absl::string_view rv_text, absl::string_view what,
                 absl::string_view* key, int64_t* rv);
-  // The state of `key` for a notification: its held entry, or a new one
-  // not held, with the key's retired record if it has one.
-  KeyState& StateFor(absl::string_view key);
-  // After a notification that left `key` not held: its record to retired_.
-  void Retire(absl::string_view key);
-  // The key's record, held or retired; null if never told of.
-  const KeyRecord* RecordOf(absl::string_view key) const;
   // INV4: `rv` must not be older than the key's last delivered RV.
   void CheckNotOlder(KeyState& state, absl::string_view key, int64_t rv, absl::string_view what);
   // INV7 for Add/Update: the indexer holds the key at `rv` (`notified`'s)
@@ -262,16 +252,14 @@ class HandlerRecorder final : public ResourceEventHandler {
   std::shared_ptr<ResourceEventHandlerRegistration> registration_;
   // registration_ when it is a ProcessorListener, else null.
   const ProcessorListener* listener_ = nullptr;
-  // The held keys, with their view entries: one hash lookup per
-  // notification. The quiescent checks look each cached key up here, and
-  // sort the held keys (SortedView) only when some are not cached.
+  // Every key the handler was told of, with its view entry: one hash
+  // lookup per notification. The quiescent checks look each cached key up
+  // here, and sort the held keys (SortedView) only when some are not cached.
   absl::flat_hash_map<std::string, KeyState> keys_;
-  // Every other key the handler was told of (deleted, or forgotten by a
-  // restart), by its record alone. Kept apart so that keys_ stays the size
-  // of the live state: a long run deletes far more keys than it holds, and
-  // a table of all of them would make each notification's lookup a cache
-  // miss and each walk of the view cost in proportion to the run's length.
-  absl::flat_hash_map<std::string, KeyRecord> retired_;
+  // How many of keys_ are held, kept with every change of `held`: keys_
+  // keeps every key ever told of, so counting by a walk would cost each
+  // quiescent point time in proportion to the run's length.
+  size_t held_count_ = 0;
   // Reused for each notification's key and trace line (no allocation per
   // notification); only ever grown, so their contents are views (Concat).
   std::string key_buf_;
