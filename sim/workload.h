@@ -99,6 +99,10 @@ struct WorkloadStats {
   int64_t short_lived_deleted = 0;  // short-lived objects deleted on schedule
 };
 
+// The spec's letters for eight random bytes: byte k of the result is
+// 'a' + (byte k of `bits`) % 26.
+uint64_t SpecLetters(uint64_t bits);
+
 class Workload {
  public:
   // `runtime`, `writer` and `tracer` (may be null) must outlive the

@@ -117,6 +117,25 @@ WorkloadOptions Quiet() {
   return o;
 }
 
+// Every byte value in every position of the word gives 'a' + value % 26,
+// independently of its neighbours (lanes must not carry into each other).
+TEST(Workload, SpecLettersAreEachByteModulo26) {
+  for (int position = 0; position < 8; ++position) {
+    for (uint64_t fill : {uint64_t{0}, ~uint64_t{0}, uint64_t{0x0123456789abcdefULL}}) {
+      for (uint64_t b = 0; b < 256; ++b) {
+        const uint64_t bits =
+            (fill & ~(uint64_t{0xff} << (8 * position))) | b << (8 * position);
+        const uint64_t letters = SpecLetters(bits);
+        for (int k = 0; k < 8; ++k) {
+          const uint64_t byte = (bits >> (8 * k)) & 0xff;
+          ASSERT_EQ((letters >> (8 * k)) & 0xff, 'a' + byte % 26)
+              << "byte " << k << " of " << bits;
+        }
+      }
+    }
+  }
+}
+
 TEST(Workload, ValidateAcceptsDefaultsAndRejectsBadOptions) {
   EXPECT_TRUE(Workload::Validate(WorkloadOptions()).ok());
   struct Case {
