@@ -39,6 +39,26 @@ std::vector<std::string> Rvs(const std::vector<ObjectPtr>& objects) {
   return out;
 }
 
+// A fixed pseudo-random sequence for the model tests.
+struct XorShift {
+  uint64_t x;
+  uint64_t operator()() {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return x;
+  }
+};
+
+// "ns/name=spec" for each object, in order.
+std::vector<std::string> Render(const std::vector<ObjectPtr>& objects) {
+  std::vector<std::string> out;
+  for (const ObjectPtr& o : objects) {
+    out.push_back(o->metadata().namespace_() + "/" + o->metadata().name() + "=" + o->spec());
+  }
+  return out;
+}
+
 TEST(MvccStore, EmptyStore) {
   MvccStore s;
   EXPECT_EQ(s.current_rv(), 0);
@@ -345,20 +365,7 @@ TEST(MvccStore, MatchesModelAcrossCompactions) {
   std::vector<std::vector<std::string>> model_at;  // index = rv: "key=spec" sorted
   std::map<std::string, std::string> live;
   model_at.push_back({});
-  uint64_t x = 12345;
-  auto next = [&x]() {
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    return x;
-  };
-  auto render = [](const std::vector<ObjectPtr>& objects) {
-    std::vector<std::string> out;
-    for (const ObjectPtr& o : objects) {
-      out.push_back(o->metadata().namespace_() + "/" + o->metadata().name() + "=" + o->spec());
-    }
-    return out;
-  };
+  XorShift next{12345};
   for (int step = 0; step < 3000; ++step) {
     const std::string name = absl::StrCat("k", next() % 40);
     const std::string key = "ns/" + name;
@@ -389,7 +396,7 @@ TEST(MvccStore, MatchesModelAcrossCompactions) {
       for (int64_t rv = s.compacted_rv(); rv <= s.current_rv(); rv += 7) {
         auto snap = s.SnapshotAt(rv);
         ASSERT_TRUE(snap.ok()) << snap.status();
-        ASSERT_EQ(render(*snap), model_at[rv]) << "rv " << rv;
+        ASSERT_EQ(Render(*snap), model_at[rv]) << "rv " << rv;
       }
     }
   }
@@ -405,23 +412,10 @@ TEST(MvccStore, MatchesModelAcrossCompactions) {
 TEST(MvccStore, ObjectsMatchModelAcrossRecreatesAndCompactions) {
   MvccStore s;
   std::map<std::string, std::string> live;
-  uint64_t x = 987654321;
-  auto next = [&x]() {
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    return x;
-  };
+  XorShift next{987654321};
   auto model = [&live]() {
     std::vector<std::string> out;
     for (const auto& [k, v] : live) out.push_back(k + "=" + v);
-    return out;
-  };
-  auto render = [](const std::vector<ObjectPtr>& objects) {
-    std::vector<std::string> out;
-    for (const ObjectPtr& o : objects) {
-      out.push_back(o->metadata().namespace_() + "/" + o->metadata().name() + "=" + o->spec());
-    }
     return out;
   };
   int reads = 0;
@@ -445,12 +439,12 @@ TEST(MvccStore, ObjectsMatchModelAcrossRecreatesAndCompactions) {
     const bool read = (step / 2000) % 2 == 0 ? true : next() % 50 == 0;
     if (read) {
       ++reads;
-      ASSERT_EQ(render(s.Objects()), model()) << "step " << step;
+      ASSERT_EQ(Render(s.Objects()), model()) << "step " << step;
     }
     ASSERT_EQ(s.size(), live.size());
   }
   EXPECT_GT(reads, 10000);
-  EXPECT_EQ(render(s.Objects()), model());
+  EXPECT_EQ(Render(s.Objects()), model());
   // The live state is also the snapshot at the current revision.
   EXPECT_EQ(*s.SnapshotAt(s.current_rv()), s.Objects());
 }
