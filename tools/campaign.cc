@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <cassert>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <new>
 #include <filesystem>
@@ -22,6 +23,7 @@
 #include <utility>
 
 #include "absl/status/status.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -358,12 +360,26 @@ static_assert(sizeof(SharedDispatch) % alignof(std::atomic<uint64_t>) == 0,
 static_assert(std::atomic<uint64_t>::is_always_lock_free, "shared counters need lock-free atomics");
 static_assert(std::atomic<bool>::is_always_lock_free, "shared flags need lock-free atomics");
 
+// A fault injection point for the campaign's own tests: a worker that takes
+// the seed index named by this environment variable exits at once, before
+// it marks the index as running (the window no kill can be timed to hit).
+// Unset, or not a number: never.
+constexpr char kTestExitAfterClaim[] = "INFORMERSIM_TEST_WORKER_EXIT_AFTER_CLAIM";
+
+uint64_t TestExitAfterClaim() {
+  const char* value = std::getenv(kTestExitAfterClaim);
+  uint64_t index = 0;
+  if (value == nullptr || !absl::SimpleAtoi(value, &index)) return SharedDispatch::kIdle;
+  return index;
+}
+
 // The child's side: never returns. _exit, not exit: the parent's buffered
 // output and exit handlers belong to the parent.
 [[noreturn]] void WorkerMain(const CampaignOptions& opt, SharedDispatch* shared, int slot,
                              int outcomes, Clock::time_point start, double budget_s,
                              uint64_t max_index) {
   std::atomic<uint64_t>& running = shared->running()[slot];
+  const uint64_t exit_after_claim = TestExitAfterClaim();
   while (!shared->stop.load(std::memory_order_relaxed)) {
     if (budget_s > 0 && SecondsSince(start) >= budget_s) {
       shared->budget_spent.store(true);
@@ -371,6 +387,7 @@ static_assert(std::atomic<bool>::is_always_lock_free, "shared flags need lock-fr
     }
     const uint64_t index = shared->next_index.fetch_add(1);
     if (index >= max_index || index > shared->cutoff.load()) break;
+    if (index == exit_after_claim) _exit(3);
     running.store(index);
     const std::string bytes = EncodeOutcome(RunIndex(opt, index));
     if (!WriteU64(outcomes, index) || !WriteU64(outcomes, bytes.size()) ||
@@ -601,11 +618,42 @@ class CampaignRun {
       PrintProgress();
       std::fprintf(stderr, "\n");
     }
+    RunUnclaimed();
     // No worker could be started, or every one died and none could be
-    // started again, while seeds were left: they run in this process (a
-    // seed that a dying worker had taken but not started is skipped). Its
+    // started again, while seeds were left: they run in this process. Its
     // NextIndex stops at once when the workers stopped for good reasons.
     if (!spent) RunHere();
+  }
+
+  // Seeds a worker took from the shared counter but died before marking as
+  // running (between the two, nothing else can tell the parent): without an
+  // outcome each would stop the seed-ordered printer for good, and every
+  // later outcome would go unprinted and uncounted. Each is run here (its
+  // run never started, so nothing of it can harm this process), or, after
+  // an interrupt, reported as not run. Called once every worker has exited.
+  void RunUnclaimed() {
+    std::vector<uint64_t> unclaimed;
+    {
+      MutexLock lock(&mu_);
+      const uint64_t end = std::min(next_index_, max_index_);
+      for (uint64_t index = printed_; index < end && index <= cutoff_; ++index) {
+        if (finished_.count(index) == 0) unclaimed.push_back(index);
+      }
+    }
+    for (const uint64_t index : unclaimed) {
+      {
+        MutexLock lock(&mu_);
+        if (index > cutoff_) return;  // an earlier one reached max_failures
+      }
+      if (interrupted_->load(std::memory_order_relaxed)) {
+        Lost(index, "not run: its worker process died before starting it, and the campaign "
+                    "was interrupted");
+        continue;
+      }
+      SeedOutcome o = RunIndex(opt_, index);
+      MutexLock lock(&mu_);
+      Finish(index, std::move(o));
+    }
   }
 
   // Reads every outcome frame the worker has written; false once its pipe

@@ -224,6 +224,25 @@ if ! grep -q '"verdict":"pass"' <(tail -3 "$TMP/kill.jsonl"); then
   failures=$((failures + 1))
 fi
 
+# A worker that dies after taking a seed from the shared counter and before
+# marking it as running (the environment variable is the campaign's fault
+# injection point for that window): the seed still runs, in the parent, and
+# every seed after it is printed and counted.
+INFORMERSIM_TEST_WORKER_EXIT_AFTER_CLAIM=7 "$SIM" --swarm --world=small --seeds=40 --jobs=2 \
+  --json="$TMP/claim.jsonl" >"$TMP/claim.out" 2>"$TMP/claim.err"
+rc=$?
+if [[ "$rc" != 0 ]]; then
+  echo "FAIL: a campaign whose worker died between two seeds exited $rc, want 0"
+  cat "$TMP/claim.out" "$TMP/claim.err"
+  failures=$((failures + 1))
+fi
+expect_text "$TMP/claim.out" "40 passed, 0 failed" "a seed taken by a dying worker still runs"
+seeds_listed=$(grep -o '"seed":[0-9]*' "$TMP/claim.jsonl" | sort -u | wc -l)
+if [[ "$seeds_listed" != 40 ]]; then
+  echo "FAIL: the JSON lists $seeds_listed distinct seeds, want 40"
+  failures=$((failures + 1))
+fi
+
 # --shrink: a kept failure becomes a smaller command that still fails.
 expect_exit 1 "shrink a failing seed" -- "$SIM" --swarm --profile=classic --scenario=default --restart_time_travel_is_violation --seed="$first" --shrink
 expect_text "$TMP/out" "keeps failing" "shrink result"
