@@ -344,6 +344,7 @@ struct SharedDispatch {
   std::atomic<uint64_t> cutoff{UINT64_MAX};    // no index above it is started
   std::atomic<bool> stop{false};               // the campaign was interrupted
   std::atomic<bool> budget_spent{false};       // a worker stopped at the budget
+  std::atomic<bool> test_exit_fired{false};    // see kTestExitAfterClaim
   // Followed in the mapping by one std::atomic<uint64_t> per worker slot:
   // the index that worker runs, or kIdle.
 
@@ -360,10 +361,10 @@ static_assert(sizeof(SharedDispatch) % alignof(std::atomic<uint64_t>) == 0,
 static_assert(std::atomic<uint64_t>::is_always_lock_free, "shared counters need lock-free atomics");
 static_assert(std::atomic<bool>::is_always_lock_free, "shared flags need lock-free atomics");
 
-// A fault injection point for the campaign's own tests: a worker that takes
-// the seed index named by this environment variable exits at once, before
-// it marks the index as running (the window no kill can be timed to hit).
-// Unset, or not a number: never.
+// A fault injection point for the campaign's own tests: the first worker
+// that takes the seed index named by this environment variable exits at
+// once, before it marks the index as running (the window no kill can be
+// timed to hit). Unset, or not a number: never.
 constexpr char kTestExitAfterClaim[] = "INFORMERSIM_TEST_WORKER_EXIT_AFTER_CLAIM";
 
 uint64_t TestExitAfterClaim() {
@@ -373,21 +374,29 @@ uint64_t TestExitAfterClaim() {
   return index;
 }
 
+// Which seeds a worker may take: indices below `end` (and not above the
+// shared cut-off); with `stoppable`, none once the campaign is interrupted
+// or `budget_s` (if positive) is spent.
+struct WorkerLimits {
+  uint64_t end = 0;
+  double budget_s = 0;
+  bool stoppable = true;
+};
+
 // The child's side: never returns. _exit, not exit: the parent's buffered
 // output and exit handlers belong to the parent.
 [[noreturn]] void WorkerMain(const CampaignOptions& opt, SharedDispatch* shared, int slot,
-                             int outcomes, Clock::time_point start, double budget_s,
-                             uint64_t max_index) {
+                             int outcomes, Clock::time_point start, WorkerLimits limits) {
   std::atomic<uint64_t>& running = shared->running()[slot];
   const uint64_t exit_after_claim = TestExitAfterClaim();
-  while (!shared->stop.load(std::memory_order_relaxed)) {
-    if (budget_s > 0 && SecondsSince(start) >= budget_s) {
+  while (!(limits.stoppable && shared->stop.load(std::memory_order_relaxed))) {
+    if (limits.stoppable && limits.budget_s > 0 && SecondsSince(start) >= limits.budget_s) {
       shared->budget_spent.store(true);
       break;
     }
     const uint64_t index = shared->next_index.fetch_add(1);
-    if (index >= max_index || index > shared->cutoff.load()) break;
-    if (index == exit_after_claim) _exit(3);
+    if (index >= limits.end || index > shared->cutoff.load()) break;
+    if (index == exit_after_claim && !shared->test_exit_fired.exchange(true)) _exit(3);
     running.store(index);
     const std::string bytes = EncodeOutcome(RunIndex(opt, index));
     if (!WriteU64(outcomes, index) || !WriteU64(outcomes, bytes.size()) ||
@@ -493,7 +502,8 @@ class CampaignRun {
 
   // Starts the worker of `slot`; false if the pipe or the fork fail.
   // `others` are the running workers, whose pipe ends the child closes.
-  bool Spawn(const std::vector<Worker>& others, SharedDispatch* shared, int slot, Worker* w) {
+  bool Spawn(const std::vector<Worker>& others, SharedDispatch* shared, int slot,
+             const WorkerLimits& limits, Worker* w) {
     int outcomes[2];
     if (::pipe2(outcomes, O_CLOEXEC) != 0) return false;
     shared->running()[slot].store(SharedDispatch::kIdle);
@@ -504,7 +514,7 @@ class CampaignRun {
         if (other.pid >= 0) ::close(other.outcomes);
       }
       ::close(outcomes[0]);
-      WorkerMain(opt_, shared, slot, outcomes[1], start_, budget_s_, max_index_);
+      WorkerMain(opt_, shared, slot, outcomes[1], start_, limits);
     }
     ::close(outcomes[1]);
     if (pid < 0) {
@@ -558,10 +568,40 @@ class CampaignRun {
     ignore.sa_handler = SIG_IGN;
     ::sigaction(SIGPIPE, &ignore, &previous);
 
+    RunPool(shared, jobs, WorkerLimits{max_index_, budget_s_, /*stoppable=*/true});
+    // Every worker has exited: what they left in the mapping is final.
+    const bool spent = shared->budget_spent.load();
+    {
+      MutexLock lock(&mu_);
+      if (spent) summary_.budget_exhausted = true;
+      next_index_ = std::max(next_index_, shared->next_index.load());
+    }
+    RunUnclaimed(shared);
+    ::sigaction(SIGPIPE, &previous, nullptr);
+    {
+      MutexLock lock(&mu_);
+      shared_ = nullptr;
+    }
+    shared->~SharedDispatch();
+    ::munmap(mapping, SharedDispatch::Bytes(jobs));
+    if (opt_.progress) {
+      PrintProgress();
+      std::fprintf(stderr, "\n");
+    }
+    // No worker could be started, or every one died and none could be
+    // started again, while seeds were left: they run in this process. Its
+    // NextIndex stops at once when the workers stopped for good reasons.
+    if (!spent) RunHere();
+  }
+
+  // Runs `jobs` workers within `limits` until every one has exited: a
+  // worker that dies mid-seed makes that seed an error, and one that dies
+  // is replaced unless the campaign is stopping.
+  void RunPool(SharedDispatch* shared, int jobs, const WorkerLimits& limits) {
     std::vector<Worker> workers(static_cast<size_t>(jobs));
     int live = 0;
     for (int i = 0; i < jobs; ++i) {
-      if (Spawn(workers, shared, i, &workers[static_cast<size_t>(i)])) ++live;
+      if (Spawn(workers, shared, i, limits, &workers[static_cast<size_t>(i)])) ++live;
     }
     double last_progress = 0;
     std::vector<pollfd> fds;
@@ -596,42 +636,25 @@ class CampaignRun {
         if (running != SharedDispatch::kIdle && running != w.reported) {
           Lost(running, DeathText(status));
         }
-        if (died && !shared->stop.load() && Spawn(workers, shared, slot, &w)) ++live;
+        const bool stopping = limits.stoppable && shared->stop.load();
+        if (died && !stopping && Spawn(workers, shared, slot, limits, &w)) ++live;
       }
       // Outcomes come in faster than they need reading: reading them a
       // little later in batches keeps the parent from taking a core's
       // time slice for every seed.
       ::usleep(2000);
     }
-    ::sigaction(SIGPIPE, &previous, nullptr);
-    // Every worker has exited: what they left in the mapping is final.
-    const bool spent = shared->budget_spent.load();
-    {
-      MutexLock lock(&mu_);
-      if (spent) summary_.budget_exhausted = true;
-      shared_ = nullptr;
-      next_index_ = std::max(next_index_, shared->next_index.load());
-    }
-    shared->~SharedDispatch();
-    ::munmap(mapping, SharedDispatch::Bytes(jobs));
-    if (opt_.progress) {
-      PrintProgress();
-      std::fprintf(stderr, "\n");
-    }
-    RunUnclaimed();
-    // No worker could be started, or every one died and none could be
-    // started again, while seeds were left: they run in this process. Its
-    // NextIndex stops at once when the workers stopped for good reasons.
-    if (!spent) RunHere();
   }
 
   // Seeds a worker took from the shared counter but died before marking as
-  // running (between the two, nothing else can tell the parent): without an
-  // outcome each would stop the seed-ordered printer for good, and every
-  // later outcome would go unprinted and uncounted. Each is run here (its
-  // run never started, so nothing of it can harm this process), or, after
-  // an interrupt, reported as not run. Called once every worker has exited.
-  void RunUnclaimed() {
+  // running (between the two, nothing else can tell the parent). Without an
+  // outcome each would stop the seed-ordered printer for good: every later
+  // outcome would go unprinted and uncounted. Each runs again in a worker of
+  // its own, budget or interrupt notwithstanding (it was taken before
+  // either), so a seed that kills its process is that seed's error here
+  // too; one whose worker dies before starting it again is reported as
+  // such. Called once every worker of the campaign has exited.
+  void RunUnclaimed(SharedDispatch* shared) {
     std::vector<uint64_t> unclaimed;
     {
       MutexLock lock(&mu_);
@@ -645,14 +668,14 @@ class CampaignRun {
         MutexLock lock(&mu_);
         if (index > cutoff_) return;  // an earlier one reached max_failures
       }
-      if (interrupted_->load(std::memory_order_relaxed)) {
-        Lost(index, "not run: its worker process died before starting it, and the campaign "
-                    "was interrupted");
-        continue;
+      shared->next_index.store(index);
+      RunPool(shared, 1, WorkerLimits{index + 1, 0, /*stoppable=*/false});
+      bool finished = false;
+      {
+        MutexLock lock(&mu_);
+        finished = index < printed_ || finished_.count(index) > 0;
       }
-      SeedOutcome o = RunIndex(opt_, index);
-      MutexLock lock(&mu_);
-      Finish(index, std::move(o));
+      if (!finished) Lost(index, "its worker processes died before starting it, twice");
     }
   }
 
