@@ -144,7 +144,7 @@ const char* const kRunFlags[] = {
 };
 const char* const kToolFlags[] = {"trace_out", "replay",      "dump",         "check_determinism",
                                   "seeds",     "help",        "quiet",        "jobs",
-                                  "time_budget", "max_failures", "verbose",   "json",
+                                  "time_budget", "max_failures", "seed_timeout", "verbose", "json",
                                   "failures_dir", "shrink",     "shrink_runs",
                                           "shrink_time", "shrink_failures", "emit_scenario",
                                   "all_runs", "run_seeds", "describe_scenario", "timeline",

@@ -367,8 +367,12 @@ static_assert(std::atomic<bool>::is_always_lock_free, "shared flags need lock-fr
 // timed to hit). Unset, or not a number: never.
 constexpr char kTestExitAfterClaim[] = "INFORMERSIM_TEST_WORKER_EXIT_AFTER_CLAIM";
 
-uint64_t TestExitAfterClaim() {
-  const char* value = std::getenv(kTestExitAfterClaim);
+// Likewise: a worker that starts the seed index named by this variable
+// never finishes it (a run that does not return), for --seed_timeout.
+constexpr char kTestHangAt[] = "INFORMERSIM_TEST_WORKER_HANG_AT";
+
+uint64_t TestIndexFromEnv(const char* variable) {
+  const char* value = std::getenv(variable);
   uint64_t index = 0;
   if (value == nullptr || !absl::SimpleAtoi(value, &index)) return SharedDispatch::kIdle;
   return index;
@@ -388,7 +392,8 @@ struct WorkerLimits {
 [[noreturn]] void WorkerMain(const CampaignOptions& opt, SharedDispatch* shared, int slot,
                              int outcomes, Clock::time_point start, WorkerLimits limits) {
   std::atomic<uint64_t>& running = shared->running()[slot];
-  const uint64_t exit_after_claim = TestExitAfterClaim();
+  const uint64_t exit_after_claim = TestIndexFromEnv(kTestExitAfterClaim);
+  const uint64_t hang_at = TestIndexFromEnv(kTestHangAt);
   while (!(limits.stoppable && shared->stop.load(std::memory_order_relaxed))) {
     if (limits.stoppable && limits.budget_s > 0 && SecondsSince(start) >= limits.budget_s) {
       shared->budget_spent.store(true);
@@ -398,6 +403,9 @@ struct WorkerLimits {
     if (index >= limits.end || index > shared->cutoff.load()) break;
     if (index == exit_after_claim && !shared->test_exit_fired.exchange(true)) _exit(3);
     running.store(index);
+    if (index == hang_at) {
+      while (true) ::pause();
+    }
     const std::string bytes = EncodeOutcome(RunIndex(opt, index));
     if (!WriteU64(outcomes, index) || !WriteU64(outcomes, bytes.size()) ||
         !WriteAll(outcomes, bytes.data(), bytes.size())) {
@@ -434,7 +442,7 @@ class CampaignRun {
                                  : UINT64_MAX - opt.first_seed) {}
 
   CampaignSummary Go() {
-    if (opt_.jobs > 1 || opt_.progress) {
+    if (opt_.jobs > 1 || opt_.progress || opt_.seed_timeout > absl::ZeroDuration()) {
       RunWorkers(std::max(1, opt_.jobs));
     } else {
       RunHere();
@@ -452,6 +460,11 @@ class CampaignRun {
     int outcomes = -1;  // child -> parent: outcome frames
     // The index of the last outcome read from it (kIdle: none yet).
     uint64_t reported = SharedDispatch::kIdle;
+    // For --seed_timeout: the index it was last seen running and since when
+    // (as the parent saw it: the watch is as fine as the poll's wake-ups).
+    uint64_t watched = SharedDispatch::kIdle;
+    Clock::time_point watched_since;
+    bool timed_out = false;  // killed by the parent for --seed_timeout
   };
 
   // The next seed index to start, or nothing when the campaign is to stop
@@ -524,6 +537,8 @@ class CampaignRun {
     w->pid = pid;
     w->outcomes = outcomes[0];
     w->reported = SharedDispatch::kIdle;
+    w->watched = SharedDispatch::kIdle;
+    w->timed_out = false;
     return true;
   }
 
@@ -622,6 +637,7 @@ class CampaignRun {
         last_progress = SecondsSince(start_);
         PrintProgress();
       }
+      if (opt_.seed_timeout > absl::ZeroDuration()) KillOverdue(shared, &workers);
       if (ready <= 0) continue;
       for (size_t k = 0; k < fds.size(); ++k) {
         if (fds[k].revents == 0) continue;
@@ -634,7 +650,10 @@ class CampaignRun {
         --live;
         const bool died = !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
         if (running != SharedDispatch::kIdle && running != w.reported) {
-          Lost(running, DeathText(status));
+          Lost(running, w.timed_out ? absl::StrCat("the run took longer than --seed_timeout=",
+                                                   absl::FormatDuration(opt_.seed_timeout),
+                                                   " of wall time; its worker process was killed")
+                                    : DeathText(status));
         }
         const bool stopping = limits.stoppable && shared->stop.load();
         if (died && !stopping && Spawn(workers, shared, slot, limits, &w)) ++live;
@@ -643,6 +662,25 @@ class CampaignRun {
       // little later in batches keeps the parent from taking a core's
       // time slice for every seed.
       ::usleep(2000);
+    }
+  }
+
+  // --seed_timeout: kills each worker whose seed has run too long; the
+  // pool loop then reports the seed when it reaps the worker.
+  void KillOverdue(SharedDispatch* shared, std::vector<Worker>* workers) {
+    const Clock::time_point now = Clock::now();
+    for (size_t slot = 0; slot < workers->size(); ++slot) {
+      Worker& w = (*workers)[slot];
+      if (w.pid < 0 || w.timed_out) continue;
+      const uint64_t running = shared->running()[slot].load();
+      if (running == SharedDispatch::kIdle || running == w.reported) continue;
+      if (running != w.watched) {
+        w.watched = running;
+        w.watched_since = now;
+        continue;
+      }
+      if (now - w.watched_since < absl::ToChronoNanoseconds(opt_.seed_timeout)) continue;
+      if (::kill(w.pid, SIGKILL) == 0) w.timed_out = true;
     }
   }
 

@@ -61,6 +61,12 @@ struct CampaignOptions {
   int64_t max_failures = 0;  // 0: no limit
   bool verbose = false;      // full reports of failing seeds, a line per seed
   bool progress = false;     // a progress line on stderr (a terminal)
+  // Zero: none. Otherwise seeds run in worker processes (whatever `jobs`)
+  // and a seed still running after this much wall time has its worker
+  // killed and is that seed's error, with its replay command: a run that
+  // never returns (an endless loop in a user's handler, say) cannot hold
+  // the campaign up.
+  absl::Duration seed_timeout = absl::ZeroDuration();
   std::string json_path;     // "" : no JSON
   // "": none. Otherwise each failing seed is written there as soon as it
   // is known, as DIR/seed-<N>/ with replay.txt (the command), summary.txt

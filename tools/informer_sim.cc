@@ -92,6 +92,8 @@ constexpr char kUsage[] =
     "  --jobs=J              seeds run in J worker processes (default: the\n"
     "                        cores); output is in seed order whatever J is\n"
     "  --max_failures=N      stop once the N lowest failing seeds are known\n"
+    "  --seed_timeout=D      a seed still running after D of wall time is killed\n"
+    "                        and reported as that seed's error (default: none)\n"
     "  --json=PATH           a JSON line per seed and a summary line\n"
     "  --failures_dir=DIR    each failing seed kept as DIR/seed-N/ (replay.txt,\n"
     "                        summary.txt, report.txt, run.trace, seed.scenario)\n"
@@ -137,6 +139,7 @@ struct ToolFlags {
   absl::Duration time_budget = absl::ZeroDuration();
   int jobs = 0;  // 0: the cores available
   int64_t max_failures = 0;
+  absl::Duration seed_timeout = absl::ZeroDuration();
   bool verbose = false;
   bool shrink = false;
   int64_t shrink_runs = 400;
@@ -191,6 +194,13 @@ absl::StatusOr<ToolFlags> ParseToolFlags(const std::vector<std::string>& args) {
         return absl::InvalidArgumentError(absl::StrCat("--jobs: \"", value,
                                                        "\" is not an integer in [1, ",
                                                        sim::kMaxJobs, "]"));
+      }
+    } else if (name == "seed_timeout") {
+      if (!absl::ParseDuration(value, &t.seed_timeout) ||
+          t.seed_timeout <= absl::ZeroDuration() ||
+          t.seed_timeout == absl::InfiniteDuration()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "--seed_timeout: \"", value, "\" is not a positive duration (like 30s, 5m)"));
       }
     } else if (name == "max_failures") {
       if (!absl::SimpleAtoi(value, &t.max_failures) || t.max_failures < 0) {
@@ -585,6 +595,7 @@ int RunCampaign(const std::vector<std::string>& args, uint64_t first_seed, const
   co.time_budget = tool.time_budget;
   co.jobs = tool.jobs > 0 ? tool.jobs : std::max(1u, std::thread::hardware_concurrency());
   co.max_failures = tool.max_failures;
+  co.seed_timeout = tool.seed_timeout;
   co.verbose = tool.verbose;
   co.progress = isatty(STDERR_FILENO) != 0;
   co.json_path = tool.json;
@@ -662,10 +673,11 @@ int Main(int argc, char** argv) {
   }
   const bool campaign = tool->seeds > 1 || tool->time_budget > absl::ZeroDuration();
   if (!campaign && (tool->jobs > 0 || tool->max_failures > 0 || !tool->json.empty() ||
-                    !tool->failures_dir.empty() || tool->shrink_failures)) {
+                    !tool->failures_dir.empty() || tool->shrink_failures ||
+                    tool->seed_timeout > absl::ZeroDuration())) {
     return UsageError(
-        "--jobs, --max_failures, --json, --failures_dir and --shrink_failures go with --seeds "
-        "or --time_budget");
+        "--jobs, --max_failures, --seed_timeout, --json, --failures_dir and --shrink_failures "
+        "go with --seeds or --time_budget");
   }
   if (campaign && !tool->emit_scenario.empty()) {
     return UsageError(

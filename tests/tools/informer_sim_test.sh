@@ -244,6 +244,29 @@ if [[ "$seed_lines" != 40 || "$seeds_listed" != 40 ]]; then
   failures=$((failures + 1))
 fi
 
+# --seed_timeout: a seed whose run never returns (the environment variable
+# makes a worker hang at that seed) is killed after the timeout and is that
+# seed's error with its replay; every other seed runs, also with one job.
+for jobs in 1 2; do
+  INFORMERSIM_TEST_WORKER_HANG_AT=3 "$SIM" --swarm --world=small --seeds=12 --jobs="$jobs" \
+    --seed_timeout=1s --json="$TMP/hang.jsonl" >"$TMP/hang.out" 2>"$TMP/hang.err"
+  rc=$?
+  if [[ "$rc" != 1 ]]; then
+    echo "FAIL: a campaign with a hung seed (--jobs=$jobs) exited $rc, want 1"
+    cat "$TMP/hang.out" "$TMP/hang.err"
+    failures=$((failures + 1))
+  fi
+  expect_text "$TMP/hang.out" "seed 4: ERROR the run took longer than --seed_timeout=1s" \
+    "a hung seed is killed and reported (--jobs=$jobs)"
+  expect_text "$TMP/hang.out" "11 passed, 1 failed; failing seeds: 4" "the rest ran (--jobs=$jobs)"
+  if [[ "$(grep -c '"seed":' "$TMP/hang.jsonl")" != 12 ]]; then
+    echo "FAIL: the JSON of a campaign with a hung seed (--jobs=$jobs) lacks seeds"
+    failures=$((failures + 1))
+  fi
+done
+expect_exit 2 "--seed_timeout must be positive" -- "$SIM" --seeds=2 --seed_timeout=0s
+expect_exit 2 "--seed_timeout goes with a campaign" -- "$SIM" --seed_timeout=5s
+
 # --shrink: a kept failure becomes a smaller command that still fails.
 expect_exit 1 "shrink a failing seed" -- "$SIM" --swarm --profile=classic --scenario=default --restart_time_travel_is_violation --seed="$first" --shrink
 expect_text "$TMP/out" "keeps failing" "shrink result"
