@@ -126,7 +126,8 @@ DeltaFIFO::KeyedQueue::Entry& DeltaFIFO::KeyedQueue::FindOrAppend(absl::string_v
     if (block == nullptr) block = CachedAllocator<Entry>().allocate(kBlockSize);
     blocks_.push_back(block);
   }
-  Entry* entry = new (&EntryAt(seq)) Entry{std::string(key.data(), key.size()), hash};
+  Entry* entry =
+      new (&EntryAt(seq)) Entry{std::string(key.data(), key.size()), hash, /*replace_stamp=*/0, {}};
   // New keys fill the block in order: ask for the lines a few entries ahead
   // now, so their first write does not wait for memory.
   constexpr uint64_t kAhead = 4;
