@@ -40,8 +40,9 @@ MvccStore::HistoryMap::const_iterator MvccStore::FindKey(absl::string_view key) 
   return it == lookup_.end() ? histories_.end() : HistoryMap::const_iterator(it->second);
 }
 
-MvccStore::HistoryMap::iterator MvccStore::Append(HistoryMap::iterator it, std::string key, WatchEventType type,
-                       ObjectPtr object, absl::Time now) {
+MvccStore::HistoryMap::iterator MvccStore::Append(HistoryMap::iterator it, std::string key,
+                                                  WatchEventType type, ObjectPtr object,
+                                                  absl::Time now) {
   const int64_t rv = current_rv_ + 1;
   if (it == histories_.end()) {
     it = histories_.emplace(key, History{}).first;

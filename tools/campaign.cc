@@ -690,8 +690,8 @@ class CampaignRun {
   // outcome would go unprinted and uncounted. Each runs again in a worker of
   // its own, budget or interrupt notwithstanding (it was taken before
   // either), so a seed that kills its process is that seed's error here
-  // too; one whose worker dies before starting it again is reported as
-  // such. Called once every worker of the campaign has exited.
+  // too; one that no worker manages to start is reported as such. Called
+  // once every worker of the campaign has exited.
   void RunUnclaimed(SharedDispatch* shared) {
     std::vector<uint64_t> unclaimed;
     {
@@ -713,7 +713,9 @@ class CampaignRun {
         MutexLock lock(&mu_);
         finished = index < printed_ || finished_.count(index) > 0;
       }
-      if (!finished) Lost(index, "its worker processes died before starting it, twice");
+      if (!finished) {
+        Lost(index, "its worker process died before starting it, and no other could run it");
+      }
     }
   }
 

@@ -224,45 +224,38 @@ if ! grep -q '"verdict":"pass"' <(tail -3 "$TMP/kill.jsonl"); then
   failures=$((failures + 1))
 fi
 
+# A campaign's JSON has exactly one line for each of its N seeds.
+expect_seed_lines() {  # file N description
+  local lines distinct
+  lines=$(grep -c '"seed":' "$1")
+  distinct=$(grep -o '"seed":[0-9]*' "$1" | sort -u | wc -l)
+  if [[ "$lines" != "$2" || "$distinct" != "$2" ]]; then
+    echo "FAIL: $3: the JSON has $lines seed lines for $distinct distinct seeds, want $2 and $2"
+    failures=$((failures + 1))
+  fi
+}
+
 # A worker that dies after taking a seed from the shared counter and before
 # marking it as running (the environment variable is the campaign's fault
 # injection point for that window): the seed still runs, once, in a worker
 # of its own, and every seed after it is printed and counted.
-INFORMERSIM_TEST_WORKER_EXIT_AFTER_CLAIM=7 "$SIM" --swarm --world=small --seeds=40 --jobs=2 \
-  --json="$TMP/claim.jsonl" >"$TMP/claim.out" 2>"$TMP/claim.err"
-rc=$?
-if [[ "$rc" != 0 ]]; then
-  echo "FAIL: a campaign whose worker died between two seeds exited $rc, want 0"
-  cat "$TMP/claim.out" "$TMP/claim.err"
-  failures=$((failures + 1))
-fi
-expect_text "$TMP/claim.out" "40 passed, 0 failed" "a seed taken by a dying worker still runs"
-seed_lines=$(grep -c '"seed":' "$TMP/claim.jsonl")
-seeds_listed=$(grep -o '"seed":[0-9]*' "$TMP/claim.jsonl" | sort -u | wc -l)
-if [[ "$seed_lines" != 40 || "$seeds_listed" != 40 ]]; then
-  echo "FAIL: the JSON has $seed_lines seed lines for $seeds_listed distinct seeds, want 40 and 40"
-  failures=$((failures + 1))
-fi
+expect_exit 0 "a campaign whose worker died between two seeds" -- \
+  env INFORMERSIM_TEST_WORKER_EXIT_AFTER_CLAIM=7 "$SIM" --swarm --world=small --seeds=40 --jobs=2 \
+  --json="$TMP/claim.jsonl"
+expect_text "$TMP/out" "40 passed, 0 failed" "a seed taken by a dying worker still runs"
+expect_seed_lines "$TMP/claim.jsonl" 40 "a seed taken by a dying worker"
 
 # --seed_timeout: a seed whose run never returns (the environment variable
 # makes a worker hang at that seed) is killed after the timeout and is that
 # seed's error with its replay; every other seed runs, also with one job.
 for jobs in 1 2; do
-  INFORMERSIM_TEST_WORKER_HANG_AT=3 "$SIM" --swarm --world=small --seeds=12 --jobs="$jobs" \
-    --seed_timeout=1s --json="$TMP/hang.jsonl" >"$TMP/hang.out" 2>"$TMP/hang.err"
-  rc=$?
-  if [[ "$rc" != 1 ]]; then
-    echo "FAIL: a campaign with a hung seed (--jobs=$jobs) exited $rc, want 1"
-    cat "$TMP/hang.out" "$TMP/hang.err"
-    failures=$((failures + 1))
-  fi
-  expect_text "$TMP/hang.out" "seed 4: ERROR the run took longer than --seed_timeout=1s" \
+  expect_exit 1 "a campaign with a hung seed (--jobs=$jobs)" -- \
+    env INFORMERSIM_TEST_WORKER_HANG_AT=3 "$SIM" --swarm --world=small --seeds=12 --jobs="$jobs" \
+    --seed_timeout=1s --json="$TMP/hang.jsonl"
+  expect_text "$TMP/out" "seed 4: ERROR the run took longer than --seed_timeout=1s" \
     "a hung seed is killed and reported (--jobs=$jobs)"
-  expect_text "$TMP/hang.out" "11 passed, 1 failed; failing seeds: 4" "the rest ran (--jobs=$jobs)"
-  if [[ "$(grep -c '"seed":' "$TMP/hang.jsonl")" != 12 ]]; then
-    echo "FAIL: the JSON of a campaign with a hung seed (--jobs=$jobs) lacks seeds"
-    failures=$((failures + 1))
-  fi
+  expect_text "$TMP/out" "11 passed, 1 failed; failing seeds: 4" "the rest ran (--jobs=$jobs)"
+  expect_seed_lines "$TMP/hang.jsonl" 12 "a campaign with a hung seed (--jobs=$jobs)"
 done
 expect_exit 2 "--seed_timeout must be positive" -- "$SIM" --seeds=2 --seed_timeout=0s
 expect_exit 2 "--seed_timeout goes with a campaign" -- "$SIM" --seed_timeout=5s
