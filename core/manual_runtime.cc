@@ -6,6 +6,39 @@
 
 namespace informersim {
 
+void ManualRuntime::TaskRing::push_back(uint64_t sequence, Task&& task) {
+  if (size_ == slots_.size()) Grow();
+  Queued& q = slots_[(head_ + size_) & (slots_.size() - 1)];
+  q.sequence = sequence;
+  q.task = std::move(task);
+  ++size_;
+}
+
+void ManualRuntime::TaskRing::pop_front() {
+  assert(size_ > 0);
+  slots_[head_].task = nullptr;  // its captures go now, not when the slot is reused
+  head_ = (head_ + 1) & (slots_.size() - 1);
+  --size_;
+}
+
+void ManualRuntime::TaskRing::Grow() {
+  std::vector<Queued> grown(slots_.empty() ? 8 : 2 * slots_.size());
+  for (size_t i = 0; i < size_; ++i) {
+    Queued& q = slots_[(head_ + i) & (slots_.size() - 1)];
+    grown[i].sequence = q.sequence;
+    grown[i].task = std::move(q.task);
+  }
+  slots_.swap(grown);
+  head_ = 0;
+}
+
+void ManualRuntime::TaskRing::DrainInto(std::vector<Task>* out) {
+  while (size_ > 0) {
+    out->push_back(std::move(front().task));
+    pop_front();
+  }
+}
+
 ManualRuntime::ManualRuntime(absl::Time start) : now_(start) {}
 
 ManualRuntime::~ManualRuntime() {
@@ -17,19 +50,17 @@ ManualRuntime::~ManualRuntime() {
     std::vector<Task> dropped;
     {
       MutexLock lock(&mu_);
-      for (const std::unique_ptr<Strand>& strand : strands_) {
-        for (Queued& q : strand->tasks) dropped.push_back(std::move(q.task));
-        strand->tasks.clear();
-      }
-      // In deadline order, not the hash map's (which is no order at all).
+      for (const std::unique_ptr<Strand>& strand : strands_) strand->tasks.DrainInto(&dropped);
+      // In deadline order, not the slots' (which is no order at all).
       std::sort(timer_heap_.begin(), timer_heap_.end());
       for (const TimerKey& key : timer_heap_) {
-        auto it = timers_.find(key.second);
-        if (it != timers_.end()) dropped.push_back(std::move(it->second.task));
+        if (LiveLocked(key.second)) dropped.push_back(std::move(timer_slots_[SlotOf(key.second)].task));
       }
-      timers_.clear();
+      timer_slots_.clear();
+      free_timer_slots_.clear();
       timer_heap_.clear();
-      cancelled_keys_ = {};
+      pending_timers_ = 0;
+      stale_keys_ = 0;
       runnable_.clear();
     }
     if (dropped.empty()) break;
@@ -52,7 +83,7 @@ void ManualRuntime::PostLocked(StrandId strand, Task&& task) {
   Strand& s = StrandLocked(strand);
   const uint64_t sequence = next_sequence_++;
   if (s.tasks.empty()) MarkRunnableLocked(sequence, strand);  // the newest: appended
-  s.tasks.emplace_back(sequence, std::move(task));
+  s.tasks.push_back(sequence, std::move(task));
 }
 
 void ManualRuntime::Post(StrandId strand, Task task) {
@@ -63,31 +94,57 @@ void ManualRuntime::Post(StrandId strand, Task task) {
 TimerId ManualRuntime::PostAfter(StrandId strand, absl::Duration delay, Task task) {
   MutexLock lock(&mu_);
   StrandLocked(strand);  // validates
-  const TimerId id = next_timer_++;
+  uint32_t slot;
+  if (free_timer_slots_.empty()) {
+    assert(timer_slots_.size() < (size_t{1} << kTimerSlotBits) && "too many timers pending");
+    slot = static_cast<uint32_t>(timer_slots_.size());
+    timer_slots_.emplace_back();
+  } else {
+    slot = free_timer_slots_.back();
+    free_timer_slots_.pop_back();
+  }
+  assert(next_timer_ < (uint64_t{1} << (64 - kTimerSlotBits)) && "timer ids exhausted");
+  const TimerId id = (next_timer_++ << kTimerSlotBits) | slot;
+  TimerSlot& s = timer_slots_[slot];
+  s.id = id;
+  s.strand = strand;
+  s.task = std::move(task);
+  ++pending_timers_;
   const absl::Time deadline = now_ + std::max(delay, absl::ZeroDuration());
-  timers_.try_emplace(id, deadline, strand, std::move(task));
   timer_heap_.emplace_back(deadline, id);
   std::push_heap(timer_heap_.begin(), timer_heap_.end(), std::greater<TimerKey>());
   FireDueTimersLocked();
   return id;
 }
 
+bool ManualRuntime::LiveLocked(TimerId id) const {
+  const uint32_t slot = SlotOf(id);
+  return id != 0 && slot < timer_slots_.size() && timer_slots_[slot].id == id;
+}
+
+void ManualRuntime::FreeSlotLocked(uint32_t slot) {
+  TimerSlot& s = timer_slots_[slot];
+  s.id = 0;
+  s.task = nullptr;
+  free_timer_slots_.push_back(slot);
+  --pending_timers_;
+}
+
 bool ManualRuntime::Cancel(TimerId timer) {
   MutexLock lock(&mu_);
-  auto it = timers_.find(timer);
-  if (it == timers_.end()) return false;
-  cancelled_keys_.emplace(it->second.deadline, timer);  // its key stays in the heap
-  timers_.erase(it);
-  // Once cancelled keys are the majority, rebuild the heap without them:
+  if (!LiveLocked(timer)) return false;
+  FreeSlotLocked(SlotOf(timer));  // its key stays in the heap, stale
+  ++stale_keys_;
+  // Once stale keys are the majority, rebuild the heap without them:
   // O(heap) once per that many Cancels.
-  if (cancelled_keys_.size() > timers_.size() + 64) {
+  if (stale_keys_ > pending_timers_ + 64) {
     size_t kept = 0;
     for (const TimerKey& key : timer_heap_) {
-      if (timers_.contains(key.second)) timer_heap_[kept++] = key;
+      if (LiveLocked(key.second)) timer_heap_[kept++] = key;
     }
     timer_heap_.resize(kept);
     std::make_heap(timer_heap_.begin(), timer_heap_.end(), std::greater<TimerKey>());
-    cancelled_keys_ = {};
+    stale_keys_ = 0;
   }
   DropCancelledLocked();
   return true;
@@ -110,21 +167,21 @@ void ManualRuntime::FireDueTimersLocked() {
     const TimerId id = timer_heap_.front().second;
     std::pop_heap(timer_heap_.begin(), timer_heap_.end(), std::greater<TimerKey>());
     timer_heap_.pop_back();
-    auto it = timers_.find(id);
-    assert(it != timers_.end() && "the timer heap's top is not pending");
-    PostLocked(it->second.strand, std::move(it->second.task));  // leaves timers_ be
-    timers_.erase(it);
+    const uint32_t slot = SlotOf(id);
+    assert(LiveLocked(id) && "the timer heap's top is not pending");
+    TimerSlot& s = timer_slots_[slot];
+    PostLocked(s.strand, std::move(s.task));
+    FreeSlotLocked(slot);
     DropCancelledLocked();
   }
 }
 
 void ManualRuntime::DropCancelledLocked() {
-  // The top is the least key in the heap, so it is a cancelled timer's just
-  // when it is the least cancelled key: no lookup per fired timer.
-  while (!cancelled_keys_.empty() && timer_heap_.front() == cancelled_keys_.top()) {
+  // Only while stale keys remain: no slot read per fired timer otherwise.
+  while (stale_keys_ > 0 && !timer_heap_.empty() && !LiveLocked(timer_heap_.front().second)) {
     std::pop_heap(timer_heap_.begin(), timer_heap_.end(), std::greater<TimerKey>());
     timer_heap_.pop_back();
-    cancelled_keys_.pop();
+    --stale_keys_;
   }
 }
 
@@ -251,7 +308,7 @@ size_t ManualRuntime::runnable_tasks() const {
 
 size_t ManualRuntime::pending_timers() const {
   MutexLock lock(&mu_);
-  return timers_.size();
+  return pending_timers_;
 }
 
 absl::Time ManualRuntime::NextTimerDeadline() const {

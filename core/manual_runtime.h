@@ -22,7 +22,6 @@
 #include <deque>
 #include <functional>
 #include <memory>
-#include <queue>
 #include <string>
 #include <utility>
 #include <vector>
@@ -106,20 +105,38 @@ class ManualRuntime final : public Runtime {
 
  private:
   struct Queued {
-    // Built in place (emplace_back): moving a Task is an indirect call.
-    Queued(uint64_t sequence, Task&& task) : sequence(sequence), task(std::move(task)) {}
-    uint64_t sequence;
+    uint64_t sequence = 0;
     Task task;
+  };
+  // A strand's tasks: a ring over a power-of-two buffer that only grows, so
+  // a strand that keeps posting and running costs no allocation per task
+  // (a deque allocates and frees a block every few tasks).
+  class TaskRing {
+   public:
+    bool empty() const { return size_ == 0; }
+    size_t size() const { return size_; }
+    Queued& front() { return slots_[head_]; }
+    const Queued& front() const { return slots_[head_]; }
+    void push_back(uint64_t sequence, Task&& task);
+    void pop_front();
+    // Moves every task out, oldest first.
+    void DrainInto(std::vector<Task>* out);
+
+   private:
+    void Grow();
+    std::vector<Queued> slots_;  // size 0 or a power of two
+    size_t head_ = 0;
+    size_t size_ = 0;
   };
   struct Strand {
     std::string name;
-    std::deque<Queued> tasks;
+    TaskRing tasks;
   };
-  struct Timer {
-    Timer(absl::Time deadline, StrandId strand, Task&& task)
-        : deadline(deadline), strand(strand), task(std::move(task)) {}
-    absl::Time deadline;
-    StrandId strand;
+  // A pending timer's task. Slots are reused (last freed, first reused);
+  // `id` is 0 while the slot is free.
+  struct TimerSlot {
+    TimerId id = 0;
+    StrandId strand = 0;
     Task task;
   };
   using TimerKey = std::pair<absl::Time, TimerId>;  // deadline, set order
@@ -128,11 +145,18 @@ class ManualRuntime final : public Runtime {
   // (RunOne), by strand id (RunStrand) or by index (RunRunnable).
   enum class Pick { kChooser, kStrand, kIndex };
   bool RunPicked(Pick how, size_t wanted);
-  // Takes `task` by reference, like Queued and Timer: each move of a Task
-  // costs an indirect call, and every task passes through here.
+  // Takes `task` by reference: each move of a Task costs an indirect call,
+  // and every task passes through here.
   void PostLocked(StrandId strand, Task&& task) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void MarkRunnableLocked(uint64_t sequence, StrandId strand) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void FireDueTimersLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  static uint32_t SlotOf(TimerId id) {
+    return static_cast<uint32_t>(id & ((TimerId{1} << kTimerSlotBits) - 1));
+  }
+  // Whether `id` is a pending timer's (not fired, not cancelled).
+  bool LiveLocked(TimerId id) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Frees the slot of a timer that fired or was cancelled.
+  void FreeSlotLocked(uint32_t slot) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Pops cancelled timers' keys off the top of timer_heap_.
   void DropCancelledLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   Strand& StrandLocked(StrandId strand) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -140,7 +164,7 @@ class ManualRuntime final : public Runtime {
   mutable Mutex mu_;
   absl::Time now_ ABSL_GUARDED_BY(mu_);
   uint64_t next_sequence_ ABSL_GUARDED_BY(mu_) = 1;
-  TimerId next_timer_ ABSL_GUARDED_BY(mu_) = 1;
+  uint64_t next_timer_ ABSL_GUARDED_BY(mu_) = 1;  // set order, from 1
   uint64_t steps_run_ ABSL_GUARDED_BY(mu_) = 0;
   // Index = StrandId - 1. Pointers, so that finding a strand is one load
   // (a deque's index is arithmetic on its blocks).
@@ -148,16 +172,20 @@ class ManualRuntime final : public Runtime {
   // Runnable strands keyed by their head task's sequence, sorted: a flat
   // vector, as there are only ever a few strands and a step takes one.
   std::vector<std::pair<uint64_t, StrandId>> runnable_ ABSL_GUARDED_BY(mu_);
-  // Pending timers by id, and their keys in a min-heap (std::greater) on
-  // (deadline, id): a heap rather than an ordered map, as setting a timer
-  // then costs no allocation. Cancel drops the task at once and leaves its
-  // key behind, noted in cancelled_keys_ and popped when it surfaces, so
-  // the heap's top is always a pending timer.
-  absl::flat_hash_map<TimerId, Timer> timers_ ABSL_GUARDED_BY(mu_);
+  // Timers. A TimerId is the timer's set order shifted left by
+  // kTimerSlotBits, or'ed with the slot holding its task: ordering ids
+  // orders by set order, and Cancel finds the slot without a lookup. Keys
+  // (deadline, id) sit in a min-heap (std::greater); a cancelled timer's
+  // slot is freed at once and its key left behind, popped when it surfaces
+  // (a key is live only while its slot still holds its id), so the heap's
+  // top is always a pending timer. Once stale keys outnumber the pending
+  // timers, the heap is rebuilt without them.
+  static constexpr int kTimerSlotBits = 28;  // up to 2^28 timers pending
+  std::vector<TimerSlot> timer_slots_ ABSL_GUARDED_BY(mu_);
+  std::vector<uint32_t> free_timer_slots_ ABSL_GUARDED_BY(mu_);
   std::vector<TimerKey> timer_heap_ ABSL_GUARDED_BY(mu_);
-  // The keys in timer_heap_ of cancelled timers, least on top.
-  std::priority_queue<TimerKey, std::vector<TimerKey>, std::greater<TimerKey>> cancelled_keys_
-      ABSL_GUARDED_BY(mu_);
+  size_t pending_timers_ ABSL_GUARDED_BY(mu_) = 0;
+  size_t stale_keys_ ABSL_GUARDED_BY(mu_) = 0;
   Chooser chooser_ ABSL_GUARDED_BY(mu_);
   StepObserver observer_ ABSL_GUARDED_BY(mu_);
 };
