@@ -184,12 +184,7 @@ class Reflector::Impl : public std::enable_shared_from_this<Impl> {
    public:
     Consumer(std::weak_ptr<Impl> impl, uint64_t gen) : impl_(std::move(impl)), gen_(gen) {}
     void OnEvent(WatchEvent event) override {
-      if (auto impl = impl_.lock()) {
-        const uint64_t gen = gen_;
-        impl->Post([gen, event = std::move(event)](Impl* self) mutable {
-          self->OnWatchEvent(gen, std::move(event));
-        });
-      }
+      if (auto impl = impl_.lock()) impl->PostWatchEvent(gen_, std::move(event));
     }
     void OnClosed() override {
       if (auto impl = impl_.lock()) {
@@ -208,6 +203,30 @@ class Reflector::Impl : public std::enable_shared_from_this<Impl> {
     runtime_->Post(loop_strand_, [self = shared_from_this(), f = std::move(f)]() mutable {
       f(self.get());
     });
+  }
+
+  // A watch event hops to the loop strand through events_: the task posted
+  // holds only the Impl, small enough for a Task to keep inline, where a
+  // task holding the event cost an allocation per event. One task per
+  // event, each taking the oldest, so the loop sees events in the order
+  // they arrived, as when each task carried its own.
+  void PostWatchEvent(uint64_t gen, WatchEvent event) {
+    {
+      MutexLock l(&events_mu_);
+      events_.push_back(QueuedEvent{gen, std::move(event)});
+    }
+    runtime_->Post(loop_strand_, [self = shared_from_this()] { self->TakeWatchEvent(); });
+  }
+
+  void TakeWatchEvent() {
+    QueuedEvent e;
+    {
+      MutexLock l(&events_mu_);
+      assert(!events_.empty() && "one queued event per posted task");
+      e = std::move(events_.front());
+      events_.pop_front();
+    }
+    OnWatchEvent(e.gen, std::move(e.event));
   }
 
   void Log(std::string line) {
@@ -884,6 +903,14 @@ class Reflector::Impl : public std::enable_shared_from_this<Impl> {
   bool resync_running_ ABSL_GUARDED_BY(mu_) = false;
   std::function<void()> after_resync_ ABSL_GUARDED_BY(mu_);
   std::deque<std::string> log_ ABSL_GUARDED_BY(mu_);
+
+  // Watch events on their way to the loop strand (PostWatchEvent).
+  struct QueuedEvent {
+    uint64_t gen = 0;
+    WatchEvent event;
+  };
+  Mutex events_mu_;
+  std::deque<QueuedEvent> events_ ABSL_GUARDED_BY(events_mu_);
 };
 
 Reflector::Reflector(ListerWatcher* lister_watcher, ReflectorStore* store, Runtime* runtime,
