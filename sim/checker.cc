@@ -1016,15 +1016,29 @@ void Checker::CheckIndexes(const Cache& indexer, const CacheItems& cache) {
     return &made_keys.back();
   };
   const CacheKeyOrder order(cache);
+  // Scratch reused across the indexes: the index function fills `values`
+  // (kept allocated); `flat` holds each item's sorted distinct values,
+  // item k's in flat[ranges[k].first, ranges[k].second).
   std::vector<std::string> values;
+  std::vector<std::string> flat;
+  std::vector<std::pair<uint32_t, uint32_t>> ranges;
+  std::vector<size_t> positions;  // ranges[k] is cache[positions[k]]'s
+  // The index recomputed from the items: (value, key) pairs sorted by value,
+  // keys in key order within a value (`cache` is walked in key order and
+  // the sort is stable), and one group per distinct value.
+  std::vector<std::pair<absl::string_view, const std::string*>> pairs;
+  struct Group {
+    absl::string_view value;
+    uint32_t begin, end;  // in pairs
+  };
+  std::vector<Group> groups;
+  KeyRefs want, item_keys, want_keys, got_keys;
+  positions.reserve(cache.size());
+  ranges.reserve(cache.size());
   for (const auto& [name, index_func] : indexers) {
-    // The index recomputed from the items: value -> keys (sorted: `cache`
-    // is walked in key order), and each item's own values (in key order).
-    std::map<std::string, KeyRefs> expected;
-    // (position in `cache`, sorted distinct values); reserved, so pointers
-    // to the value lists stay valid.
-    std::vector<std::pair<size_t, std::vector<std::string>>> values_of;
-    values_of.reserve(cache.size());
+    flat.clear();
+    ranges.clear();
+    positions.clear();
     for (size_t i = 0; i < cache.size(); ++i) {
       const auto& [key, item] = cache[i];
       values.clear();
@@ -1037,25 +1051,57 @@ void Checker::CheckIndexes(const Cache& indexer, const CacheItems& cache) {
       }
       std::sort(values.begin(), values.end());
       values.erase(std::unique(values.begin(), values.end()), values.end());
-      for (const std::string& v : values) expected[v].push_back(&key);
-      // Moved, not copied: the index function refills a fresh vector.
-      values_of.emplace_back(i, std::move(values));
-      values.clear();
+      const uint32_t begin = static_cast<uint32_t>(flat.size());
+      for (std::string& v : values) flat.push_back(std::move(v));
+      ranges.emplace_back(begin, static_cast<uint32_t>(flat.size()));
+      positions.push_back(i);
     }
+    // Views into `flat` only now that it has stopped growing.
+    pairs.clear();
+    for (size_t k = 0; k < ranges.size(); ++k) {
+      const std::string* key = &cache[positions[k]].first;
+      for (uint32_t f = ranges[k].first; f < ranges[k].second; ++f) pairs.emplace_back(flat[f], key);
+    }
+    std::stable_sort(pairs.begin(), pairs.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    groups.clear();
+    for (uint32_t p = 0; p < pairs.size(); ++p) {
+      if (groups.empty() || groups.back().value != pairs[p].first) {
+        groups.push_back(Group{pairs[p].first, p, p});
+      }
+      groups.back().end = p + 1;
+    }
+    auto group_of = [&groups](absl::string_view v) -> const Group* {
+      auto g = std::lower_bound(groups.begin(), groups.end(), v,
+                                [](const Group& x, absl::string_view y) { return x.value < y; });
+      return g != groups.end() && g->value == v ? &*g : nullptr;
+    };
+    auto keys_of = [&pairs](const Group& g, KeyRefs* out) {
+      for (uint32_t p = g.begin; p < g.end; ++p) out->push_back(pairs[p].second);
+    };
 
     std::vector<std::string> listed = indexer.ListIndexFuncValues(name);
     std::sort(listed.begin(), listed.end());
-    std::vector<std::string> all = listed;
-    for (const auto& [v, keys] : expected) all.push_back(v);
-    std::sort(all.begin(), all.end());
-    all.erase(std::unique(all.begin(), all.end()), all.end());
+    // Every value listed or yielded, in order, each once.
+    std::vector<absl::string_view> all;
+    all.reserve(listed.size() + groups.size());
+    {
+      size_t l = 0, g = 0;
+      while (l < listed.size() || g < groups.size()) {
+        if (g == groups.size() || (l < listed.size() && listed[l] < groups[g].value)) {
+          all.push_back(listed[l++]);
+        } else {
+          if (l < listed.size() && listed[l] == groups[g].value) ++l;
+          all.push_back(groups[g++].value);
+        }
+      }
+      all.erase(std::unique(all.begin(), all.end()), all.end());
+    }
 
-    static const KeyRefs kNone;
-    KeyRefs item_keys;
-    for (const std::string& v : all) {
+    for (absl::string_view v : all) {
       const bool is_listed = std::binary_search(listed.begin(), listed.end(), v);
-      auto e = expected.find(v);
-      const KeyRefs& want = e == expected.end() ? kNone : e->second;
+      want.clear();
+      if (const Group* g = group_of(v)) keys_of(*g, &want);
       // The reports' prefix, built only for a report.
       auto where = [&name = name, &v] {
         return absl::StrCat("index \"", name, "\" value \"", v, "\": ");
@@ -1127,27 +1173,32 @@ void Checker::CheckIndexes(const Cache& indexer, const CacheItems& cache) {
     }
 
     // I3: Index(obj) is the union of the buckets of obj's values; checked
-    // once per distinct value set.
-    // Value sets by content (membership only: the walk is values_of's).
-    struct ValuesHash {
-      size_t operator()(const std::vector<std::string>* v) const {
-        return absl::Hash<std::vector<std::string>>()(*v);
+    // once per distinct value set (ranges of `flat`, by content).
+    struct RangeHash {
+      const std::vector<std::string>* flat;
+      size_t operator()(std::pair<uint32_t, uint32_t> r) const {
+        size_t h = r.second - r.first;
+        for (uint32_t f = r.first; f < r.second; ++f) {
+          h = (h ^ absl::Hash<absl::string_view>()((*flat)[f])) * 0x9e3779b97f4a7c15ULL;
+        }
+        return h;
       }
     };
-    struct ValuesEq {
-      bool operator()(const std::vector<std::string>* a, const std::vector<std::string>* b) const {
-        return *a == *b;
+    struct RangeEq {
+      const std::vector<std::string>* flat;
+      bool operator()(std::pair<uint32_t, uint32_t> a, std::pair<uint32_t, uint32_t> b) const {
+        return std::equal(flat->begin() + a.first, flat->begin() + a.second,
+                          flat->begin() + b.first, flat->begin() + b.second);
       }
     };
-    absl::flat_hash_set<const std::vector<std::string>*, ValuesHash, ValuesEq> checked;
-    KeyRefs want_keys, got_keys;
-    for (const auto& [position, item_values] : values_of) {
-      if (!checked.insert(&item_values).second) continue;
-      const auto& [key, item] = cache[position];
+    absl::flat_hash_set<std::pair<uint32_t, uint32_t>, RangeHash, RangeEq> checked(
+        ranges.size(), RangeHash{&flat}, RangeEq{&flat});
+    for (size_t k = 0; k < ranges.size(); ++k) {
+      if (!checked.insert(ranges[k]).second) continue;
+      const auto& [key, item] = cache[positions[k]];
       want_keys.clear();
-      for (const std::string& v : item_values) {
-        auto e = expected.find(v);
-        if (e != expected.end()) want_keys.insert(want_keys.end(), e->second.begin(), e->second.end());
+      for (uint32_t f = ranges[k].first; f < ranges[k].second; ++f) {
+        if (const Group* g = group_of(flat[f])) keys_of(*g, &want_keys);
       }
       order.SortUnique(&want_keys);
       absl::StatusOr<std::vector<Item>> got = indexer.Index(name, item);
