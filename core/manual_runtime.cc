@@ -6,39 +6,6 @@
 
 namespace informersim {
 
-void ManualRuntime::TaskRing::push_back(uint64_t sequence, Task&& task) {
-  if (size_ == slots_.size()) Grow();
-  Queued& q = slots_[(head_ + size_) & (slots_.size() - 1)];
-  q.sequence = sequence;
-  q.task = std::move(task);
-  ++size_;
-}
-
-void ManualRuntime::TaskRing::pop_front() {
-  assert(size_ > 0);
-  slots_[head_].task = nullptr;  // its captures go now, not when the slot is reused
-  head_ = (head_ + 1) & (slots_.size() - 1);
-  --size_;
-}
-
-void ManualRuntime::TaskRing::Grow() {
-  std::vector<Queued> grown(slots_.empty() ? 8 : 2 * slots_.size());
-  for (size_t i = 0; i < size_; ++i) {
-    Queued& q = slots_[(head_ + i) & (slots_.size() - 1)];
-    grown[i].sequence = q.sequence;
-    grown[i].task = std::move(q.task);
-  }
-  slots_.swap(grown);
-  head_ = 0;
-}
-
-void ManualRuntime::TaskRing::DrainInto(std::vector<Task>* out) {
-  while (size_ > 0) {
-    out->push_back(std::move(front().task));
-    pop_front();
-  }
-}
-
 ManualRuntime::ManualRuntime(absl::Time start) : now_(start) {}
 
 ManualRuntime::~ManualRuntime() {
@@ -50,7 +17,11 @@ ManualRuntime::~ManualRuntime() {
     std::vector<Task> dropped;
     {
       MutexLock lock(&mu_);
-      for (const std::unique_ptr<Strand>& strand : strands_) strand->tasks.DrainInto(&dropped);
+      for (const std::unique_ptr<Strand>& strand : strands_) {
+        for (; !strand->tasks.empty(); strand->tasks.pop_front()) {
+          dropped.push_back(std::move(strand->tasks.front().task));
+        }
+      }
       // In deadline order, not the slots' (which is no order at all).
       std::sort(timer_heap_.begin(), timer_heap_.end());
       for (const TimerKey& key : timer_heap_) {
@@ -70,7 +41,8 @@ ManualRuntime::~ManualRuntime() {
 
 StrandId ManualRuntime::NewStrand(absl::string_view name) {
   MutexLock lock(&mu_);
-  strands_.push_back(std::make_unique<Strand>(Strand{std::string(name), {}}));
+  strands_.push_back(std::make_unique<Strand>());
+  strands_.back()->name = std::string(name);
   return static_cast<StrandId>(strands_.size());
 }
 
@@ -83,7 +55,7 @@ void ManualRuntime::PostLocked(StrandId strand, Task&& task) {
   Strand& s = StrandLocked(strand);
   const uint64_t sequence = next_sequence_++;
   if (s.tasks.empty()) MarkRunnableLocked(sequence, strand);  // the newest: appended
-  s.tasks.push_back(sequence, std::move(task));
+  s.tasks.emplace_back(sequence, std::move(task));
 }
 
 void ManualRuntime::Post(StrandId strand, Task task) {

@@ -19,7 +19,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
@@ -30,6 +29,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/time/time.h"
 #include "core/mutex.h"
+#include "core/ring_queue.h"
 #include "core/runtime.h"
 
 namespace informersim {
@@ -105,32 +105,14 @@ class ManualRuntime final : public Runtime {
 
  private:
   struct Queued {
-    uint64_t sequence = 0;
+    // Built in place (emplace_back): moving a Task is an indirect call.
+    Queued(uint64_t sequence, Task&& task) : sequence(sequence), task(std::move(task)) {}
+    uint64_t sequence;
     Task task;
-  };
-  // A strand's tasks: a ring over a power-of-two buffer that only grows, so
-  // a strand that keeps posting and running costs no allocation per task
-  // (a deque allocates and frees a block every few tasks).
-  class TaskRing {
-   public:
-    bool empty() const { return size_ == 0; }
-    size_t size() const { return size_; }
-    Queued& front() { return slots_[head_]; }
-    const Queued& front() const { return slots_[head_]; }
-    void push_back(uint64_t sequence, Task&& task);
-    void pop_front();
-    // Moves every task out, oldest first.
-    void DrainInto(std::vector<Task>* out);
-
-   private:
-    void Grow();
-    std::vector<Queued> slots_;  // size 0 or a power of two
-    size_t head_ = 0;
-    size_t size_ = 0;
   };
   struct Strand {
     std::string name;
-    TaskRing tasks;
+    RingQueue<Queued> tasks;
   };
   // A pending timer's task. Slots are reused (last freed, first reused);
   // `id` is 0 while the slot is free.

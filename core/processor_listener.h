@@ -33,7 +33,6 @@
 
 #include <atomic>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
@@ -43,6 +42,7 @@
 #include "absl/time/time.h"
 #include "core/item.h"
 #include "core/mutex.h"
+#include "core/ring_queue.h"
 #include "core/resource_event_handler.h"
 #include "core/runtime.h"
 
@@ -149,7 +149,8 @@ class ProcessorListener final : public ResourceEventHandlerRegistration,
   const std::shared_ptr<HandlerCrashLog> crash_log_;
 
   mutable Mutex mu_;
-  std::deque<Notification> buffer_ ABSL_GUARDED_BY(mu_);
+  // client-go's pendingNotifications: unbounded, in a growing ring.
+  RingQueue<Notification> buffer_ ABSL_GUARDED_BY(mu_);
   bool started_ ABSL_GUARDED_BY(mu_) = false;
   bool stopped_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;

@@ -1,0 +1,92 @@
+// RingQueue: a FIFO over a power-of-two ring that doubles when full and never
+// shrinks, for small queues that are filled and drained over and over (a
+// strand's tasks, a listener's pending notifications). Once it has grown to
+// the largest backlog it meets, pushing and popping allocate nothing, where
+// a std::deque allocates and frees a block every few values (and two blocks
+// when it is built). client-go keeps a listener's pending notifications in
+// the same kind of queue (processorListener.pendingNotifications, a
+// k8s.io/utils/buffer.RingGrowing).
+//
+// Thread safety: none; the owner guards it.
+// Invariants: capacity_ is 0 or a power of two; exactly the queue's values
+// are constructed, at ring positions head_, head_ + 1, ..., head_ + size_ - 1
+// (mod capacity_), oldest first. A popped value is destroyed at once.
+#ifndef INFORMERSIM_CORE_RING_QUEUE_H_
+#define INFORMERSIM_CORE_RING_QUEUE_H_
+
+#include <cassert>
+#include <cstddef>
+#include <memory>
+#include <new>
+#include <utility>
+
+namespace informersim {
+
+template <typename T>
+class RingQueue {
+ public:
+  RingQueue() = default;
+  RingQueue(const RingQueue&) = delete;
+  RingQueue& operator=(const RingQueue&) = delete;
+  ~RingQueue() {
+    clear();
+    if (slots_ != nullptr) std::allocator<T>().deallocate(slots_, capacity_);
+  }
+
+  bool empty() const { return size_ == 0; }
+  size_t size() const { return size_; }
+  size_t capacity() const { return capacity_; }
+
+  T& front() {
+    assert(size_ > 0);
+    return slots_[head_];
+  }
+  const T& front() const {
+    assert(size_ > 0);
+    return slots_[head_];
+  }
+
+  // Builds a value at the back from `args`.
+  template <typename... Args>
+  T& emplace_back(Args&&... args) {
+    if (size_ == capacity_) Grow();
+    T* slot = new (&slots_[(head_ + size_) & (capacity_ - 1)]) T(std::forward<Args>(args)...);
+    ++size_;
+    return *slot;
+  }
+  void push_back(T&& value) { emplace_back(std::move(value)); }
+
+  void pop_front() {
+    assert(size_ > 0);
+    slots_[head_].~T();
+    head_ = (head_ + 1) & (capacity_ - 1);
+    --size_;
+  }
+  void clear() {
+    while (size_ > 0) pop_front();
+  }
+
+ private:
+  void Grow() {
+    const size_t grown_capacity = capacity_ == 0 ? 8 : 2 * capacity_;
+    T* grown = std::allocator<T>().allocate(grown_capacity);
+    for (size_t i = 0; i < size_; ++i) {
+      T& from = slots_[(head_ + i) & (capacity_ - 1)];
+      new (&grown[i]) T(std::move(from));
+      from.~T();
+    }
+    if (slots_ != nullptr) std::allocator<T>().deallocate(slots_, capacity_);
+    slots_ = grown;
+    capacity_ = grown_capacity;
+    head_ = 0;
+  }
+
+  T* slots_ = nullptr;
+  size_t capacity_ = 0;
+  size_t head_ = 0;
+  size_t size_ = 0;
+};
+
+}  // namespace informersim
+
+#endif  // INFORMERSIM_CORE_RING_QUEUE_H_
