@@ -46,6 +46,9 @@ MvccStore::HistoryMap::iterator MvccStore::Append(HistoryMap::iterator it, std::
   const int64_t rv = current_rv_ + 1;
   if (it == histories_.end()) {
     it = histories_.emplace(key, History{}).first;
+    // Room for the create and a few writes after it: a key's versions
+    // otherwise grow 1, 2, 4 with a copy each time.
+    it->second.versions.reserve(4);
     lookup_.emplace(absl::string_view(it->first), it);
   }
   ObjectPtr prev = it->second.versions.empty() ? nullptr : it->second.versions.back().object;
