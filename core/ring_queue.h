@@ -45,6 +45,17 @@ class RingQueue {
     assert(size_ > 0);
     return slots_[head_];
   }
+  T& back() { return (*this)[size_ - 1]; }
+  const T& back() const { return (*this)[size_ - 1]; }
+  // The i-th value from the front.
+  T& operator[](size_t i) {
+    assert(i < size_);
+    return slots_[(head_ + i) & (capacity_ - 1)];
+  }
+  const T& operator[](size_t i) const {
+    assert(i < size_);
+    return slots_[(head_ + i) & (capacity_ - 1)];
+  }
 
   // Builds a value at the back from `args`.
   template <typename... Args>

@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "core/api_errors.h"
+#include "core/ring_queue.h"
 #include "sim/identity.h"
 #include "sim/keyed_objects.h"
 #include "sim/selection.h"
@@ -106,6 +107,17 @@ bool Selects(const Selection& selection, const api::Object& object) {
 }  // namespace
 
 struct FakeApiServer::State : public std::enable_shared_from_this<FakeApiServer::State> {
+  struct WatchState;
+  // One delivery on a watch's ordered chain: a watch event (`flag`: an
+  // event of the initial state, or the bookmark that ends it), or any other
+  // step, in `step`.
+  struct Delivery {
+    using Step = absl::AnyInvocable<void(State*, const std::shared_ptr<WatchState>&)>;
+    WatchEvent event;
+    bool flag = false;
+    Step step;
+  };
+
   // One open (or opening) watch stream, shared by the server and the client's
   // handle.
   struct WatchState {
@@ -127,6 +139,8 @@ struct FakeApiServer::State : public std::enable_shared_from_this<FakeApiServer:
     // Deliveries are posted with non-decreasing deadlines, so the runtime's
     // FIFO tie-break keeps them in stream order whatever latency is drawn.
     absl::Time next_delivery = absl::InfinitePast();
+    // Made, not yet delivered, in order (Deliver).
+    RingQueue<Delivery> deliveries;
     TimerId bookmark_timer = 0;
     TimerId timeout_timer = 0;
     std::weak_ptr<State> server;
@@ -159,7 +173,7 @@ struct FakeApiServer::State : public std::enable_shared_from_this<FakeApiServer:
     // Committed, not yet visible here, in RV order. Copies: the store may
     // compact them away before this cache catches up (the watch cache has
     // already received them from etcd; only its processing lags).
-    std::deque<Pending> pending;
+    RingQueue<Pending> pending;
     // The one timer that applies `pending` while anybody watches or waits
     // here (0: none); it is due at `advance_at`.
     TimerId advance_timer = 0;
@@ -442,7 +456,7 @@ struct FakeApiServer::State : public std::enable_shared_from_this<FakeApiServer:
       // first lowers every pending due to at most commit time plus it
       // (SetInstanceLag).
       assert(inst.pending.empty() || inst.pending.back().due <= due);
-      inst.pending.push_back(Pending{*change, due});
+      inst.pending.emplace_back(Pending{*change, due});
       Pump(i);
     }
   }
@@ -461,7 +475,8 @@ struct FakeApiServer::State : public std::enable_shared_from_this<FakeApiServer:
     Instance& inst = instances[i];
     const absl::Time now = runtime->Now();
     int64_t through = 0;
-    for (const Pending& p : inst.pending) {
+    for (size_t k = 0; k < inst.pending.size(); ++k) {
+      const Pending& p = inst.pending[k];
       if (p.due > now) break;
       through = p.change.rv;
     }
@@ -841,23 +856,85 @@ struct FakeApiServer::State : public std::enable_shared_from_this<FakeApiServer:
     SendErrorAndClose(w, std::move(err));
   }
 
-  // Deliveries on the watch's ordered chain.
-  template <typename F>
-  void Deliver(const std::shared_ptr<WatchState>& w, F f) {
+  // Deliveries on the watch's ordered chain. The delivery waits in the
+  // watch's queue and the timer's task holds only the watch, small enough
+  // for a Task to keep inline (a task holding the event cost an allocation
+  // per event). Each task takes the oldest: deadlines never decrease along
+  // a watch and equal ones fire in the order they were set, so the tasks
+  // run in the order the deliveries were made.
+  void Deliver(const std::shared_ptr<WatchState>& w, WatchEvent event, bool flag = false) {
+    Delivery& d = Enqueue(w);
+    d.event = std::move(event);
+    d.flag = flag;
+  }
+  void Deliver(const std::shared_ptr<WatchState>& w, Delivery::Step step) {
+    Enqueue(w).step = std::move(step);
+  }
+  // A new delivery at the back of the watch's queue, for the caller to
+  // fill, and the timer whose task will take it.
+  Delivery& Enqueue(const std::shared_ptr<WatchState>& w) {
     const absl::Time now = runtime->Now();
     const absl::Time at = std::max(now + Latency(), w->next_delivery);
     w->next_delivery = at;
-    runtime->PostAfter(instances[w->instance].strand, at - now,
-                       [weak = weak_from_this(), w, f = std::move(f)]() mutable {
-                         auto s = weak.lock();
-                         if (!s || w->stopped || w->dropped) return;
-                         f(s.get(), w.get());
-                       });
+    Delivery& d = w->deliveries.emplace_back();
+    runtime->PostAfter(instances[w->instance].strand, at - now, [w] { TakeDelivery(w); });
+    return d;
+  }
+  static void TakeDelivery(const std::shared_ptr<WatchState>& w) {
+    Delivery& next = w->deliveries.front();
+    auto s = w->server.lock();
+    if (!s || w->stopped || w->dropped) {
+      w->deliveries.pop_front();
+      return;
+    }
+    if (next.step) {
+      Delivery::Step step = std::move(next.step);
+      w->deliveries.pop_front();
+      step(s.get(), w);
+    } else {
+      WatchEvent event = std::move(next.event);
+      const bool flag = next.flag;
+      w->deliveries.pop_front();
+      s->Delivered(w, std::move(event), flag);
+    }
+  }
+
+  // A watch event reaches the client (`flag` as in Delivery).
+  void Delivered(const std::shared_ptr<WatchState>& w, WatchEvent event, bool flag) {
+    switch (event.type) {
+      case WatchEventType::kBookmark:
+        ++stats.bookmarks_sent;
+        if (tracer != nullptr) {
+          Trace(StepKind::WATCH_EVENT, instances[w->instance].name,
+                absl::StrCat("watch=", w->id, " BOOKMARK rv=",
+                             event.object->metadata().resource_version(),
+                             flag ? " initial-events-end" : ""));
+        }
+        break;
+      case WatchEventType::kError:
+        Trace(StepKind::WATCH_EVENT, instances[w->instance].name,
+              absl::StrCat("watch=", w->id, " ERROR ", DescribeError(event.error)));
+        break;
+      default: {
+        ++stats.events_sent;
+        if (flag) ++stats.initial_events_sent;
+        if (tracer != nullptr) {
+          const api::ObjectMeta& m = event.object->metadata();
+          std::string& line = trace_line;
+          line.clear();
+          absl::StrAppend(&line, "watch=", w->id, " ", WatchEventTypeName(event.type), " ");
+          AppendObjectKey(&line, m.namespace_(), m.name());
+          absl::StrAppend(&line, " rv=", m.resource_version());
+          Trace(StepKind::WATCH_EVENT, instances[w->instance].name, line);
+        }
+      }
+    }
+    w->consumer->OnEvent(std::move(event));
   }
 
   void FailWatch(const std::shared_ptr<WatchState>& w, absl::Status err) {
     w->closed = true;
-    Deliver(w, [err = std::move(err)](State* s, WatchState* ws) mutable {
+    Deliver(w, [err = std::move(err)](State* s, const std::shared_ptr<WatchState>& ws) mutable {
       s->Trace(StepKind::RESPONSE, s->instances[ws->instance].name,
                absl::StrCat("WATCH watch=", ws->id, " error ", DescribeError(err)));
       auto started = std::move(ws->started);
@@ -872,11 +949,13 @@ struct FakeApiServer::State : public std::enable_shared_from_this<FakeApiServer:
     Instance& inst = instances[w->instance];
     inst.watches.push_back(w);
     Arm(w->instance);  // the stream hears of changes as they are applied
-    Deliver(w, [w](State* s, WatchState* ws) {
+    // The watch comes as the step's argument, not a capture: a capture
+    // would keep the watch alive through its own queue.
+    Deliver(w, [](State* s, const std::shared_ptr<WatchState>& ws) {
       s->Trace(StepKind::RESPONSE, s->instances[ws->instance].name,
                absl::StrCat("WATCH watch=", ws->id, " ok"));
       auto started = std::move(ws->started);
-      started(std::unique_ptr<WatchStream>(std::make_unique<Stream>(w)));
+      started(std::unique_ptr<WatchStream>(std::make_unique<Stream>(ws)));
     });
     if (timeout_seconds > 0) {
       w->timeout_timer = runtime->PostAfter(
@@ -920,19 +999,10 @@ struct FakeApiServer::State : public std::enable_shared_from_this<FakeApiServer:
       (*bookmark.mutable_metadata()->mutable_annotations())[std::string(
           kInitialEventsEndAnnotation)] = "true";
     }
-    WatchEvent event{WatchEventType::kBookmark, MakeObject(std::move(bookmark)),
-                     absl::OkStatus()};
-    Deliver(w, [event = std::move(event), initial_events_end](State* s,
-                                                              WatchState* ws) mutable {
-      ++s->stats.bookmarks_sent;
-      if (s->tracer != nullptr) {
-        s->Trace(StepKind::WATCH_EVENT, s->instances[ws->instance].name,
-                 absl::StrCat("watch=", ws->id, " BOOKMARK rv=",
-                              event.object->metadata().resource_version(),
-                              initial_events_end ? " initial-events-end" : ""));
-      }
-      ws->consumer->OnEvent(std::move(event));
-    });
+    Deliver(w,
+            WatchEvent{WatchEventType::kBookmark, MakeObject(std::move(bookmark)),
+                       absl::OkStatus()},
+            initial_events_end);
   }
 
   void SendInitialState(const std::shared_ptr<WatchState>& w, bool watch_list) {
@@ -975,21 +1045,7 @@ struct FakeApiServer::State : public std::enable_shared_from_this<FakeApiServer:
       SendErrorAndClose(w, InternalError("Internal error occurred: injected watch failure"));
       return;
     }
-    WatchEvent event{type, std::move(object), absl::OkStatus()};
-    Deliver(w, [event = std::move(event), initial](State* s, WatchState* ws) mutable {
-      ++s->stats.events_sent;
-      if (initial) ++s->stats.initial_events_sent;
-      if (s->tracer != nullptr) {
-        const api::ObjectMeta& m = event.object->metadata();
-        std::string& line = s->trace_line;
-        line.clear();
-        absl::StrAppend(&line, "watch=", ws->id, " ", WatchEventTypeName(event.type), " ");
-        AppendObjectKey(&line, m.namespace_(), m.name());
-        absl::StrAppend(&line, " rv=", m.resource_version());
-        s->Trace(StepKind::WATCH_EVENT, s->instances[ws->instance].name, line);
-      }
-      ws->consumer->OnEvent(std::move(event));
-    });
+    Deliver(w, WatchEvent{type, std::move(object), absl::OkStatus()}, initial);
     if (random.Chance(rates.watch_break)) {
       Trace(StepKind::FAULT, "watch_break", absl::StrCat("watch=", w->id));
       ++stats.watch_breaks;
@@ -998,12 +1054,7 @@ struct FakeApiServer::State : public std::enable_shared_from_this<FakeApiServer:
   }
 
   void SendErrorAndClose(const std::shared_ptr<WatchState>& w, absl::Status err) {
-    WatchEvent event{WatchEventType::kError, nullptr, std::move(err)};
-    Deliver(w, [event = std::move(event)](State* s, WatchState* ws) mutable {
-      s->Trace(StepKind::WATCH_EVENT, s->instances[ws->instance].name,
-               absl::StrCat("watch=", ws->id, " ERROR ", DescribeError(event.error)));
-      ws->consumer->OnEvent(std::move(event));
-    });
+    Deliver(w, WatchEvent{WatchEventType::kError, nullptr, std::move(err)});
     Close(w, "after error");
   }
 
@@ -1012,7 +1063,7 @@ struct FakeApiServer::State : public std::enable_shared_from_this<FakeApiServer:
     if (w->done()) return;
     w->closed = true;
     CancelTimers(w.get());
-    Deliver(w, [why = std::string(why)](State* s, WatchState* ws) {
+    Deliver(w, [why = std::string(why)](State* s, const std::shared_ptr<WatchState>& ws) {
       s->Trace(StepKind::WATCH_EVENT, s->instances[ws->instance].name,
                absl::StrCat("watch=", ws->id, " CLOSED ", why));
       ws->consumer->OnClosed();
@@ -1145,7 +1196,8 @@ void FakeApiServer::SetInstanceLag(size_t instance, absl::Duration lag) {
   // later commits only (the earlier ones keep their time). Both the old
   // dues and commit time plus lag grow along the queue, so their minimum
   // does too.
-  for (State::Pending& p : inst.pending) {
+  for (size_t k = 0; k < inst.pending.size(); ++k) {
+    State::Pending& p = inst.pending[k];
     p.due = std::min(p.due, p.change.committed_at + lag);
   }
   s.Pump(instance);

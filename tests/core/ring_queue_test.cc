@@ -31,6 +31,10 @@ TEST(RingQueue, MatchesADequeThroughWrapsAndGrowth) {
     }
     ASSERT_EQ(ring.size(), model.size());
     ASSERT_EQ(ring.empty(), model.empty());
+    if (op % 97 == 0) {
+      for (size_t i = 0; i < model.size(); ++i) ASSERT_EQ(ring[i], model[i]) << "op " << op;
+      if (!model.empty()) ASSERT_EQ(ring.back(), model.back());
+    }
   }
   EXPECT_GE(ring.capacity(), ring.size());
   EXPECT_EQ(ring.capacity() & (ring.capacity() - 1), 0u) << "a power of two";
