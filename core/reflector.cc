@@ -14,6 +14,7 @@
 #include "core/keys.h"
 #include "core/mutex.h"
 #include "core/reflector_store_ext.h"
+#include "core/ring_queue.h"
 #include "core/retry_with_deadline.h"
 
 namespace informersim {
@@ -910,7 +911,7 @@ class Reflector::Impl : public std::enable_shared_from_this<Impl> {
     WatchEvent event;
   };
   Mutex events_mu_;
-  std::deque<QueuedEvent> events_ ABSL_GUARDED_BY(events_mu_);
+  RingQueue<QueuedEvent> events_ ABSL_GUARDED_BY(events_mu_);
 };
 
 Reflector::Reflector(ListerWatcher* lister_watcher, ReflectorStore* store, Runtime* runtime,

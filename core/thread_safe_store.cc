@@ -99,8 +99,12 @@ class ThreadSafeStore::Contents {
   // Nodes, so an Entry can point at its values' buckets.
   using ValueMap = absl::node_hash_map<std::string, Bucket>;
   using ValueNode = ValueMap::value_type;
-  // One inline slot: one index with one value is the common case.
-  using NodeList = absl::InlinedVector<ValueNode*, 1>;
+  // Two inline slots cost no more than one (the heap form's pointer and
+  // capacity take two words either way) and cover two indexes with a
+  // value each, the simulator's default, without an allocation per item.
+  using NodeList = absl::InlinedVector<ValueNode*, 2>;
+  static_assert(sizeof(NodeList) == sizeof(absl::InlinedVector<ValueNode*, 1>),
+                "two inline slots must not grow the entry");
 
   static constexpr uint32_t kNoId = 0xffffffffu;
   static constexpr uint32_t kLive = 0xfffffffeu;

@@ -167,6 +167,10 @@ struct FakeApiServer::State : public std::enable_shared_from_this<FakeApiServer:
   // `lag` behind) and the streams it serves.
   struct Instance {
     std::string name;
+    // Its place among the server's instances, and the server: what a timer
+    // holding only a weak pointer to the instance needs (see Arm).
+    size_t index = 0;
+    State* server = nullptr;
     StrandId strand = 0;
     absl::Duration lag;
     int64_t visible_rv = 0;
@@ -209,6 +213,8 @@ struct FakeApiServer::State : public std::enable_shared_from_this<FakeApiServer:
     for (size_t i = 0; i < options.instance_lags.size(); ++i) {
       instances.emplace_back();
       instances[i].name = absl::StrCat("instance-", i);
+      instances[i].index = i;
+      instances[i].server = this;
       instances[i].strand = runtime->NewStrand(absl::StrCat("apiserver-", i));
       instances[i].lag = options.instance_lags[i];
       instances[i].visible_rv = store.current_rv();
@@ -501,14 +507,17 @@ struct FakeApiServer::State : public std::enable_shared_from_this<FakeApiServer:
     inst.advance_at = absl::InfiniteFuture();
     if (!wanted) return;
     inst.advance_at = at;
-    inst.advance_timer =
-        runtime->PostAfter(inst.strand, at - runtime->Now(), [weak = weak_from_this(), i] {
-          auto s = weak.lock();
-          if (!s) return;
-          s->instances[i].advance_timer = 0;
-          s->instances[i].advance_at = absl::InfiniteFuture();
-          s->Pump(i);
-        });
+    // A weak pointer to the instance that shares the server's ownership:
+    // the task holds no more, so it stays inside the Task (no allocation
+    // per arming), and it still finds the server gone.
+    std::weak_ptr<Instance> weak(std::shared_ptr<Instance>(shared_from_this(), &inst));
+    inst.advance_timer = runtime->PostAfter(inst.strand, at - runtime->Now(), [weak] {
+      auto in = weak.lock();
+      if (!in) return;
+      in->advance_timer = 0;
+      in->advance_at = absl::InfiniteFuture();
+      in->server->Pump(in->index);
+    });
   }
 
   // Instance `i`'s cache now shows every change up to `rv`.
