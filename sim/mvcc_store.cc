@@ -31,13 +31,11 @@ MvccStore::MvccStore(int64_t initial_revision)
 }
 
 MvccStore::HistoryMap::iterator MvccStore::FindKey(absl::string_view key) {
-  auto it = lookup_.find(key);
-  return it == lookup_.end() ? histories_.end() : it->second;
+  return histories_.find(key);
 }
 
 MvccStore::HistoryMap::const_iterator MvccStore::FindKey(absl::string_view key) const {
-  auto it = lookup_.find(key);
-  return it == lookup_.end() ? histories_.end() : HistoryMap::const_iterator(it->second);
+  return histories_.find(key);
 }
 
 MvccStore::HistoryMap::iterator MvccStore::Append(HistoryMap::iterator it, std::string key,
@@ -49,7 +47,7 @@ MvccStore::HistoryMap::iterator MvccStore::Append(HistoryMap::iterator it, std::
     // Room for the create and a few writes after it: a key's versions
     // otherwise grow 1, 2, 4 with a copy each time.
     it->second.versions.reserve(4);
-    lookup_.emplace(absl::string_view(it->first), it);
+    keys_added_.push_back(&*it);
   }
   ObjectPtr prev = it->second.versions.empty() ? nullptr : it->second.versions.back().object;
   it->second.versions.push_back(
@@ -180,12 +178,24 @@ absl::Status MvccStore::CheckReadable(int64_t rv, absl::string_view what) const 
   return absl::OkStatus();
 }
 
+void MvccStore::SortAllKeys() const {
+  if (keys_added_.empty()) return;
+  auto by_key = [](const HistoryNode* a, const HistoryNode* b) { return a->first < b->first; };
+  std::sort(keys_added_.begin(), keys_added_.end(), by_key);
+  const size_t old_size = keys_sorted_.size();
+  keys_sorted_.insert(keys_sorted_.end(), keys_added_.begin(), keys_added_.end());
+  std::inplace_merge(keys_sorted_.begin(), keys_sorted_.begin() + static_cast<ptrdiff_t>(old_size),
+                     keys_sorted_.end(), by_key);
+  keys_added_.clear();
+}
+
 absl::StatusOr<std::vector<ObjectPtr>> MvccStore::SnapshotAt(int64_t rv) const {
   if (absl::Status s = CheckReadable(rv, "snapshot"); !s.ok()) return s;
+  SortAllKeys();
   std::vector<ObjectPtr> out;
   out.reserve(live_);
-  for (const auto& [key, history] : histories_) {
-    const ObjectPtr& object = VisibleAt(history, rv);
+  for (const HistoryNode* node : keys_sorted_) {
+    const ObjectPtr& object = VisibleAt(node->second, rv);
     if (object != nullptr) out.push_back(object);
   }
   return out;
@@ -203,15 +213,19 @@ absl::StatusOr<StorePage> MvccStore::PageAt(
   page.rv = rv;
   const size_t cap = limit == 0 ? SIZE_MAX : static_cast<size_t>(limit);
   if (limit > 0) page.items.reserve(std::min<size_t>(cap, live_));
-  for (auto it = histories_.lower_bound(start_key); it != histories_.end(); ++it) {
-    const ObjectPtr& object = VisibleAt(it->second, rv);
+  SortAllKeys();
+  auto first = std::lower_bound(
+      keys_sorted_.begin(), keys_sorted_.end(), start_key,
+      [](const HistoryNode* node, absl::string_view key) { return node->first < key; });
+  for (auto it = first; it != keys_sorted_.end(); ++it) {
+    const ObjectPtr& object = VisibleAt((*it)->second, rv);
     if (object == nullptr) continue;
     if (filter && !filter(*object)) continue;
     if (page.items.size() < cap) {
       page.items.push_back(object);
       continue;
     }
-    if (page.remaining == 0) page.next_key = it->first;
+    if (page.remaining == 0) page.next_key = (*it)->first;
     ++page.remaining;
   }
   return page;
@@ -240,22 +254,35 @@ const Change* MvccStore::ChangeAt(int64_t rv) const {
   return &log_[static_cast<size_t>(rv - compacted_rv_ - 1)];
 }
 
-void MvccStore::PruneKey(absl::string_view key) {
+bool MvccStore::PruneKey(absl::string_view key) {
   auto it = FindKey(key);
-  if (it == histories_.end()) return;  // already dropped by an earlier change
+  assert(it != histories_.end() && "a logged key keeps its history until DropEmptyKeys");
   std::vector<Version>& v = it->second.versions;
   auto after = std::upper_bound(v.begin(), v.end(), compacted_rv_,
                                 [](int64_t r, const Version& x) { return r < x.rv; });
-  if (after == v.begin()) return;
+  if (after == v.begin()) return v.empty();
   // Keep the last version at or below the compacted revision (a snapshot
   // there still sees it) unless it is a deletion: absence needs no marker.
   auto keep_from = std::prev(after);
   if (keep_from->object == nullptr) keep_from = after;
   v.erase(v.begin(), keep_from);
-  if (v.empty()) {
-    lookup_.erase(absl::string_view(it->first));
-    histories_.erase(it);
-  }
+  return v.empty();
+}
+
+void MvccStore::DropEmptyKeys() {
+  // Only dead keys lose every version, and Compact has dropped the dead
+  // from the live lists: keys_sorted_ is the one list left to mend.
+  SortAllKeys();
+  std::vector<const HistoryNode*> empty;
+  keys_sorted_.erase(std::remove_if(keys_sorted_.begin(), keys_sorted_.end(),
+                                    [&empty](const HistoryNode* node) {
+                                      if (!node->second.versions.empty()) return false;
+                                      assert(!node->second.listed);
+                                      empty.push_back(node);
+                                      return true;
+                                    }),
+                     keys_sorted_.end());
+  for (const HistoryNode* node : empty) histories_.erase(histories_.find(node->first));
 }
 
 void MvccStore::Compact(int64_t rv) {
@@ -265,10 +292,12 @@ void MvccStore::Compact(int64_t rv) {
   // Pruning erases only dead keys' nodes; none may stay listed.
   if (dead_listed_ > 0) SortLiveKeys();
   // Only keys written in the compacted range can hold droppable versions.
+  bool emptied = false;
   while (!log_.empty() && log_.front().rv <= target) {
-    PruneKey(log_.front().key);
+    emptied |= PruneKey(log_.front().key);
     log_.pop_front();
   }
+  if (emptied) DropEmptyKeys();
 }
 
 }  // namespace sim

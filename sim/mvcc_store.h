@@ -26,11 +26,10 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
-#include <map>
 #include <string>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
+#include "absl/container/node_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
@@ -71,8 +70,8 @@ class MvccStore {
   // the default 0 keeps unit tests' arithmetic plain). The first write gets
   // initial_revision + 1.
   explicit MvccStore(int64_t initial_revision = 0);
-  // Not copyable: the lookup index and the live-key lists point into the
-  // key-ordered map (moving keeps map nodes, so moves are fine).
+  // Not copyable: the key lists point into the map's nodes (moving keeps
+  // the nodes, so moves are fine).
   MvccStore(const MvccStore&) = delete;
   MvccStore& operator=(const MvccStore&) = delete;
   MvccStore(MvccStore&&) = default;
@@ -128,7 +127,7 @@ class MvccStore {
     // Mutable: the lists are brought up to date by const reads.
     mutable bool listed = false;
   };
-  using HistoryMap = std::map<std::string, History, std::less<>>;
+  using HistoryMap = absl::node_hash_map<std::string, History>;
   using HistoryNode = HistoryMap::value_type;
 
   // The object of the last version at or below `rv`; null if none or deleted.
@@ -143,8 +142,13 @@ class MvccStore {
   HistoryMap::iterator Append(HistoryMap::iterator it, std::string key, WatchEventType type,
                               ObjectPtr object, absl::Time now);
   // Drops the versions of `key` that no snapshot at or after compacted_rv_
-  // can see, and the key itself once nothing is left.
-  void PruneKey(absl::string_view key);
+  // can see; true if none is left (the key is then dropped by
+  // DropEmptyKeys).
+  bool PruneKey(absl::string_view key);
+  // Drops the keys PruneKey left without versions.
+  void DropEmptyKeys();
+  // Brings keys_sorted_ up to date: every key, in key order.
+  void SortAllKeys() const;
   // Brings live_sorted_ up to date: the live keys in key order, with
   // live_added_ merged in and the dead dropped.
   void SortLiveKeys() const;
@@ -153,11 +157,16 @@ class MvccStore {
   int64_t compacted_rv_ = 0;
   int64_t next_uid_ = 1;
   size_t live_ = 0;
-  // Key order for snapshots and pages; node-stable, so lookup_ may point
-  // into it.
+  // Every key with a history. A hash map, not an ordered tree: every write
+  // looks its key up and every create inserts one, where a tree compared
+  // strings down a dozen cold levels; the key order that snapshots and
+  // pages need (rare: most lists are served from the watch caches) is kept
+  // lazily in keys_sorted_, with keys new since the last ordered read
+  // waiting in keys_added_. Node-stable, so the lists may point into it;
+  // a node is erased only by DropEmptyKeys, which unlists it first.
   HistoryMap histories_;
-  // O(1) lookup for writes; the views point at histories_' keys.
-  absl::flat_hash_map<absl::string_view, HistoryMap::iterator> lookup_;
+  mutable std::vector<const HistoryNode*> keys_sorted_;
+  mutable std::vector<const HistoryNode*> keys_added_;
   // The live keys for Objects(), which the checker asks for at every
   // quiescent point: histories_ also holds every key deleted since the last
   // compaction (most of it in a long run), so walking it would cost each

@@ -449,6 +449,68 @@ TEST(MvccStore, ObjectsMatchModelAcrossRecreatesAndCompactions) {
   EXPECT_EQ(*s.SnapshotAt(s.current_rv()), s.Objects());
 }
 
+// Snapshots and pages walk the keys in an order kept lazily (keys new since
+// the last ordered read are merged in then; keys a compaction leaves
+// without versions are dropped by it): against a model of every revision's
+// state, with reads after every write for a while and then rarely, keys
+// deleted and re-created, and compactions (some to the current revision,
+// which drop every dead key).
+TEST(MvccStore, PagesAndSnapshotsMatchModelAsKeysComeAndGo) {
+  MvccStore s;
+  std::vector<std::map<std::string, std::string>> model_at(1);  // index = rv
+  XorShift next{424242};
+  int reads = 0;
+  for (int step = 0; step < 6000; ++step) {
+    const std::string name = absl::StrCat("k", next() % 50);
+    const std::string key = "ns/" + name;
+    const std::string spec = absl::StrCat(step);
+    std::map<std::string, std::string> live = model_at.back();
+    const uint64_t op = next() % 8;
+    bool wrote = false;
+    if (op < 3) {
+      wrote = s.Create(Obj("ns", name, spec), kT0).ok();
+      if (wrote) live[key] = spec;
+    } else if (op < 5) {
+      wrote = s.Update(Obj("ns", name, spec), kT0).ok();
+      if (wrote) live[key] = spec;
+    } else if (op < 7) {
+      wrote = s.Delete(key, kT0).ok();
+      if (wrote) live.erase(key);
+    } else if (next() % 4 == 0) {
+      s.Compact(next() % 2 == 0 ? s.current_rv() : s.current_rv() - 30);
+    }
+    if (wrote) model_at.push_back(std::move(live));
+    ASSERT_EQ(static_cast<int64_t>(model_at.size()) - 1, s.current_rv());
+
+    const bool read = (step / 1000) % 2 == 0 ? true : next() % 40 == 0;
+    if (!read) continue;
+    ++reads;
+    const int64_t span = s.current_rv() - s.compacted_rv();
+    const int64_t rv = s.compacted_rv() + (span > 0 ? static_cast<int64_t>(next() % (span + 1)) : 0);
+    std::vector<std::string> want;
+    for (const auto& [k, v] : model_at[rv]) want.push_back(k + "=" + v);
+    auto snap = s.SnapshotAt(rv);
+    ASSERT_TRUE(snap.ok()) << snap.status();
+    ASSERT_EQ(Render(*snap), want) << "step " << step << " rv " << rv;
+    // A page from a start key that may or may not be a key.
+    const std::string start = absl::StrCat("ns/k", next() % 60, next() % 2 == 0 ? "" : "0");
+    const int64_t limit = static_cast<int64_t>(next() % 6);
+    auto page = s.PageAt(rv, start, limit);
+    ASSERT_TRUE(page.ok()) << page.status();
+    std::vector<std::string> from;
+    for (const std::string& line : want) {
+      if (line.substr(0, line.find('=')) >= start) from.push_back(line);
+    }
+    const size_t taken = limit == 0 ? from.size() : std::min<size_t>(from.size(), limit);
+    ASSERT_EQ(Render(page->items), std::vector<std::string>(from.begin(), from.begin() + taken))
+        << "step " << step << " rv " << rv << " start " << start << " limit " << limit;
+    ASSERT_EQ(page->remaining, static_cast<int64_t>(from.size() - taken));
+    ASSERT_EQ(page->next_key,
+              taken < from.size() ? from[taken].substr(0, from[taken].find('=')) : "");
+  }
+  EXPECT_GT(reads, 3000);
+}
+
 }  // namespace
 }  // namespace sim
 }  // namespace informersim
