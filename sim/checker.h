@@ -86,6 +86,7 @@
 #include "absl/time/time.h"
 #include "core/cache.h"
 #include "core/item.h"
+#include "core/key_index.h"
 #include "core/processor_listener.h"
 #include "core/resource_event_handler.h"
 #include "core/runtime.h"
@@ -255,7 +256,7 @@ class HandlerRecorder final : public ResourceEventHandler {
   // Every key the handler was told of, with its view entry: one hash
   // lookup per notification. The quiescent checks look each cached key up
   // here, and sort the held keys (SortedView) only when some are not cached.
-  absl::flat_hash_map<std::string, KeyState> keys_;
+  absl::flat_hash_map<std::string, KeyState, KeyHasher> keys_;
   // How many of keys_ are held, kept with every change of `held`: keys_
   // keeps every key ever told of, so counting by a walk would cost each
   // quiescent point time in proportion to the run's length.
@@ -413,7 +414,7 @@ class Checker {
     int64_t lists_served = 0;
     int64_t step = 0;
   };
-  absl::flat_hash_map<std::string, LastWrite> last_write_;
+  absl::flat_hash_map<std::string, LastWrite, KeyHasher> last_write_;
 };
 
 }  // namespace sim

@@ -29,6 +29,7 @@
 #include "absl/container/node_hash_map.h"
 #include "absl/strings/string_view.h"
 #include "core/item.h"
+#include "core/key_index.h"
 
 namespace informersim {
 namespace sim {
@@ -76,7 +77,7 @@ class KeyedObjects {
   }
 
  private:
-  using Map = absl::node_hash_map<std::string, ObjectPtr>;
+  using Map = absl::node_hash_map<std::string, ObjectPtr, KeyHasher>;
   using Node = Map::value_type;
 
   // Sorts added_ into sorted_ and drops the erased keys.

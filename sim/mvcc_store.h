@@ -35,6 +35,7 @@
 #include "absl/time/time.h"
 #include "core/api/object.h"
 #include "core/item.h"
+#include "core/key_index.h"
 #include "core/lister_watcher.h"
 
 namespace informersim {
@@ -127,7 +128,7 @@ class MvccStore {
     // Mutable: the lists are brought up to date by const reads.
     mutable bool listed = false;
   };
-  using HistoryMap = absl::node_hash_map<std::string, History>;
+  using HistoryMap = absl::node_hash_map<std::string, History, KeyHasher>;
   using HistoryNode = HistoryMap::value_type;
 
   // The object of the last version at or below `rv`; null if none or deleted.
