@@ -125,6 +125,17 @@ ObjectPtr MvccStore::Get(absl::string_view key) const {
   return it->second.versions.back().object;
 }
 
+void MvccStore::MergeInto(std::vector<const HistoryNode*>* sorted,
+                          std::vector<const HistoryNode*>* added) {
+  auto by_key = [](const HistoryNode* a, const HistoryNode* b) { return a->first < b->first; };
+  std::sort(added->begin(), added->end(), by_key);
+  const size_t old_size = sorted->size();
+  sorted->insert(sorted->end(), added->begin(), added->end());
+  std::inplace_merge(sorted->begin(), sorted->begin() + static_cast<ptrdiff_t>(old_size),
+                     sorted->end(), by_key);
+  added->clear();
+}
+
 void MvccStore::SortLiveKeys() const {
   if (live_added_.empty() && dead_listed_ == 0) return;
   auto dead = [](const HistoryNode* node) {
@@ -136,13 +147,7 @@ void MvccStore::SortLiveKeys() const {
                      live_sorted_.end());
   live_added_.erase(std::remove_if(live_added_.begin(), live_added_.end(), dead),
                     live_added_.end());
-  auto by_key = [](const HistoryNode* a, const HistoryNode* b) { return a->first < b->first; };
-  std::sort(live_added_.begin(), live_added_.end(), by_key);
-  const size_t old_size = live_sorted_.size();
-  live_sorted_.insert(live_sorted_.end(), live_added_.begin(), live_added_.end());
-  std::inplace_merge(live_sorted_.begin(), live_sorted_.begin() + static_cast<ptrdiff_t>(old_size),
-                     live_sorted_.end(), by_key);
-  live_added_.clear();
+  MergeInto(&live_sorted_, &live_added_);
   dead_listed_ = 0;
   assert(live_sorted_.size() == live_);
 }
@@ -179,14 +184,7 @@ absl::Status MvccStore::CheckReadable(int64_t rv, absl::string_view what) const 
 }
 
 void MvccStore::SortAllKeys() const {
-  if (keys_added_.empty()) return;
-  auto by_key = [](const HistoryNode* a, const HistoryNode* b) { return a->first < b->first; };
-  std::sort(keys_added_.begin(), keys_added_.end(), by_key);
-  const size_t old_size = keys_sorted_.size();
-  keys_sorted_.insert(keys_sorted_.end(), keys_added_.begin(), keys_added_.end());
-  std::inplace_merge(keys_sorted_.begin(), keys_sorted_.begin() + static_cast<ptrdiff_t>(old_size),
-                     keys_sorted_.end(), by_key);
-  keys_added_.clear();
+  if (!keys_added_.empty()) MergeInto(&keys_sorted_, &keys_added_);
 }
 
 absl::StatusOr<std::vector<ObjectPtr>> MvccStore::SnapshotAt(int64_t rv) const {

@@ -150,6 +150,10 @@ class MvccStore {
   void DropEmptyKeys();
   // Brings keys_sorted_ up to date: every key, in key order.
   void SortAllKeys() const;
+  // Sorts `added` into `sorted` (both lists of nodes, `sorted` in key
+  // order) and empties it.
+  static void MergeInto(std::vector<const HistoryNode*>* sorted,
+                        std::vector<const HistoryNode*>* added);
   // Brings live_sorted_ up to date: the live keys in key order, with
   // live_added_ merged in and the dead dropped.
   void SortLiveKeys() const;
