@@ -209,13 +209,14 @@ class Reflector::Impl : public std::enable_shared_from_this<Impl> {
   // A watch event hops to the loop strand through events_: the task posted
   // holds only the Impl, small enough for a Task to keep inline, where a
   // task holding the event cost an allocation per event. One task per
-  // event, each taking the oldest, so the loop sees events in the order
-  // they arrived, as when each task carried its own.
+  // event, each taking the oldest. The task is posted under the queue's
+  // lock, so with streams sending from several threads at once the tasks
+  // still sit on the strand in their events' order: each takes its own
+  // event, as when it carried it (and none runs after its stream's
+  // OnClosed).
   void PostWatchEvent(uint64_t gen, WatchEvent event) {
-    {
-      MutexLock l(&events_mu_);
-      events_.push_back(QueuedEvent{gen, std::move(event)});
-    }
+    MutexLock l(&events_mu_);
+    events_.push_back(QueuedEvent{gen, std::move(event)});
     runtime_->Post(loop_strand_, [self = shared_from_this()] { self->TakeWatchEvent(); });
   }
 

@@ -18,6 +18,7 @@
 #include <cstddef>
 #include <memory>
 #include <new>
+#include <type_traits>
 #include <utility>
 
 namespace informersim {
@@ -57,10 +58,12 @@ class RingQueue {
     return slots_[(head_ + i) & (capacity_ - 1)];
   }
 
-  // Builds a value at the back from `args`.
+  // Builds a value at the back from `args`, which may refer to a value in
+  // the queue (a full queue builds the new value before it moves the old
+  // ones).
   template <typename... Args>
   T& emplace_back(Args&&... args) {
-    if (size_ == capacity_) Grow();
+    if (size_ == capacity_) return GrowAndEmplace(std::forward<Args>(args)...);
     T* slot = new (&slots_[(head_ + size_) & (capacity_ - 1)]) T(std::forward<Args>(args)...);
     ++size_;
     return *slot;
@@ -78,9 +81,16 @@ class RingQueue {
   }
 
  private:
-  void Grow() {
+  // Moves, not copies, and cannot be undone halfway: values must move
+  // without throwing (every Task, notification and event does).
+  static_assert(std::is_nothrow_move_constructible<T>::value,
+                "RingQueue moves its values when it grows");
+
+  template <typename... Args>
+  T& GrowAndEmplace(Args&&... args) {
     const size_t grown_capacity = capacity_ == 0 ? 8 : 2 * capacity_;
     T* grown = std::allocator<T>().allocate(grown_capacity);
+    T* slot = new (&grown[size_]) T(std::forward<Args>(args)...);
     for (size_t i = 0; i < size_; ++i) {
       T& from = slots_[(head_ + i) & (capacity_ - 1)];
       new (&grown[i]) T(std::move(from));
@@ -90,6 +100,8 @@ class RingQueue {
     slots_ = grown;
     capacity_ = grown_capacity;
     head_ = 0;
+    ++size_;
+    return *slot;
   }
 
   T* slots_ = nullptr;

@@ -1125,11 +1125,11 @@ void Checker::CheckIndexes(const Cache& indexer, const CacheItems& cache) {
       }
       if (!SameKeys(keys, want)) {
         // Name the first key on which they differ.
-        const std::vector<std::string> want_keys = Strings(want);
+        const std::vector<std::string> wanted = Strings(want);
         std::vector<std::string> extra, lacking;
-        std::set_difference(keys.begin(), keys.end(), want_keys.begin(), want_keys.end(),
+        std::set_difference(keys.begin(), keys.end(), wanted.begin(), wanted.end(),
                             std::back_inserter(extra));
-        std::set_difference(want_keys.begin(), want_keys.end(), keys.begin(), keys.end(),
+        std::set_difference(wanted.begin(), wanted.end(), keys.begin(), keys.end(),
                             std::back_inserter(lacking));
         if (!extra.empty()) {
           Fail("INV8", extra.front(), "",

@@ -128,6 +128,50 @@ TEST(ManualRuntime, StepObserverSeesEveryTask) {
   EXPECT_EQ(rt.steps_run(), 2u);
 }
 
+// Cancelling most of many pending timers leaves more stale keys than live
+// ones, which rebuilds the heap without them; the survivors and timers set
+// afterwards (in reused slots) still fire in deadline, then set, order.
+TEST(ManualRuntime, CancellingMostTimersKeepsTheRestInOrder) {
+  const absl::Time t0 = absl::UnixEpoch();
+  ManualRuntime rt(t0);
+  const StrandId a = rt.NewStrand("a");
+  std::vector<int> fired;
+  std::vector<TimerId> ids;
+  for (int i = 0; i < 300; ++i) {
+    // Deadlines 1..10 s in a scrambled order, many shared.
+    ids.push_back(rt.PostAfter(a, absl::Seconds(1 + (i * 7) % 10), [&fired, i] {
+      fired.push_back(i);
+    }));
+  }
+  std::vector<int> kept;
+  for (int i = 0; i < 300; ++i) {
+    if (i % 10 == 3) {
+      kept.push_back(i);
+    } else {
+      ASSERT_TRUE(rt.Cancel(ids[i]));
+    }
+  }
+  for (int i = 0; i < 300; ++i) {
+    if (i % 10 != 3) EXPECT_FALSE(rt.Cancel(ids[i])) << "cancelled twice: " << i;
+  }
+  EXPECT_EQ(rt.pending_timers(), kept.size());
+  // New timers take freed slots; their ids are new.
+  for (int i = 300; i < 310; ++i) {
+    const TimerId id = rt.PostAfter(a, absl::Seconds(1 + (i * 7) % 10), [&fired, i] {
+      fired.push_back(i);
+    });
+    for (TimerId old : ids) ASSERT_NE(id, old);
+    kept.push_back(i);
+  }
+  std::vector<int> want = kept;
+  std::stable_sort(want.begin(), want.end(),
+                   [](int x, int y) { return (x * 7) % 10 < (y * 7) % 10; });
+  EXPECT_EQ(rt.NextTimerDeadline(), t0 + absl::Seconds(1 + (want.front() * 7) % 10));
+  rt.RunUntil(t0 + absl::Seconds(20));
+  EXPECT_EQ(fired, want);
+  EXPECT_EQ(rt.pending_timers(), 0u);
+}
+
 // A plain reference for the runtime's contract: strands as FIFO queues of
 // (sequence, label), runnable strands ordered by their head's sequence,
 // timers in an ordered map on (deadline, set order) that post their task

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <string>
 
 #include "gtest/gtest.h"
 
@@ -57,6 +58,20 @@ TEST(RingQueue, HoldsMoveOnlyValuesAndStopsGrowingAtItsLargestBacklog) {
     }
   }
   EXPECT_EQ(ring.capacity(), 32u);  // 8, 16, 32 for a backlog of 20, then no more
+}
+
+// A value pushed from the queue itself while the queue is full: the new
+// value is built before the old ones move (ASan reads freed memory
+// otherwise; the strings are too long for the small-string buffer).
+TEST(RingQueue, PushingAValueOfTheFullQueueCopiesItFirst) {
+  RingQueue<std::string> ring;
+  for (int i = 0; i < 8; ++i) ring.push_back(std::string(40, static_cast<char>('a' + i)));
+  ASSERT_EQ(ring.size(), ring.capacity());
+  ring.emplace_back(ring.front());
+  ring.emplace_back(ring[3]);
+  EXPECT_EQ(ring.size(), 10u);
+  EXPECT_EQ(ring[8], std::string(40, 'a'));
+  EXPECT_EQ(ring.back(), std::string(40, 'd'));
 }
 
 TEST(RingQueue, ReleasesAValueWhenItIsPopped) {
