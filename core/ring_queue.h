@@ -1,11 +1,13 @@
-// RingQueue: a FIFO over a power-of-two ring that doubles when full and never
-// shrinks, for small queues that are filled and drained over and over (a
-// strand's tasks, a listener's pending notifications). Once it has grown to
-// the largest backlog it meets, pushing and popping allocate nothing, where
+// RingQueue: a FIFO over a power-of-two ring that doubles when full, for
+// queues that are filled and drained over and over (a strand's tasks, a
+// listener's pending notifications). Once it has grown to the largest
+// backlog it meets, pushing and popping allocate nothing, where
 // a std::deque allocates and frees a block every few values (and two blocks
 // when it is built). client-go keeps a listener's pending notifications in
 // the same kind of queue (processorListener.pendingNotifications, a
-// k8s.io/utils/buffer.RingGrowing).
+// k8s.io/utils/buffer.RingGrowing). Unlike RingGrowing it gives a large
+// ring back when it empties (more than 64 slots), so a burst such as an
+// initial list does not hold its memory for the queue's life.
 //
 // Thread safety: none; the owner guards it.
 // Invariants: capacity_ is 0 or a power of two; exactly the queue's values
@@ -31,7 +33,7 @@ class RingQueue {
   RingQueue& operator=(const RingQueue&) = delete;
   ~RingQueue() {
     clear();
-    if (slots_ != nullptr) std::allocator<T>().deallocate(slots_, capacity_);
+    Release();
   }
 
   bool empty() const { return size_ == 0; }
@@ -75,12 +77,25 @@ class RingQueue {
     slots_[head_].~T();
     head_ = (head_ + 1) & (capacity_ - 1);
     --size_;
+    // Emptied after a burst: the memory goes back, or a queue that once
+    // held a whole initial list would keep its peak size for good.
+    if (size_ == 0 && capacity_ > kKeptCapacity) Release();
   }
   void clear() {
     while (size_ > 0) pop_front();
   }
 
  private:
+  // An empty queue keeps up to this many slots.
+  static constexpr size_t kKeptCapacity = 64;
+
+  void Release() {
+    if (slots_ != nullptr) std::allocator<T>().deallocate(slots_, capacity_);
+    slots_ = nullptr;
+    capacity_ = 0;
+    head_ = 0;
+  }
+
   // Moves, not copies, and cannot be undone halfway: values must move
   // without throwing (every Task, notification and event does).
   static_assert(std::is_nothrow_move_constructible<T>::value,

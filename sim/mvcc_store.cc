@@ -44,11 +44,13 @@ MvccStore::HistoryMap::iterator MvccStore::Append(HistoryMap::iterator it, std::
   const int64_t rv = current_rv_ + 1;
   if (it == histories_.end()) {
     it = histories_.emplace(key, History{}).first;
-    // Room for the create and a few writes after it: a key's versions
-    // otherwise grow 1, 2, 4 with a copy each time.
-    it->second.versions.reserve(4);
     keys_added_.push_back(&*it);
   }
+  // A key's second version makes room for four: written keys tend to be
+  // written again (the versions would grow 1, 2, 4 with a copy each time),
+  // while a key written once (most of a large initial state) keeps one.
+  std::vector<Version>& versions = it->second.versions;
+  if (versions.size() == 1 && versions.capacity() == 1) versions.reserve(4);
   ObjectPtr prev = it->second.versions.empty() ? nullptr : it->second.versions.back().object;
   it->second.versions.push_back(
       Version{rv, type == WatchEventType::kDeleted ? nullptr : object});

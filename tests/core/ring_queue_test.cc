@@ -74,6 +74,22 @@ TEST(RingQueue, PushingAValueOfTheFullQueueCopiesItFirst) {
   EXPECT_EQ(ring.back(), std::string(40, 'd'));
 }
 
+TEST(RingQueue, GivesALargeRingBackWhenItEmpties) {
+  RingQueue<int> ring;
+  for (int i = 0; i < 1000; ++i) ring.push_back(int{i});
+  EXPECT_EQ(ring.capacity(), 1024u);
+  for (int i = 0; i < 999; ++i) ring.pop_front();
+  EXPECT_EQ(ring.capacity(), 1024u) << "not empty yet";
+  EXPECT_EQ(ring.front(), 999);
+  ring.pop_front();
+  EXPECT_EQ(ring.capacity(), 0u) << "a burst's ring is released once drained";
+  ring.push_back(7);
+  EXPECT_EQ(ring.front(), 7);
+  for (int i = 0; i < 40; ++i) ring.push_back(int{i});
+  while (!ring.empty()) ring.pop_front();
+  EXPECT_EQ(ring.capacity(), 64u) << "a small ring is kept";
+}
+
 TEST(RingQueue, ReleasesAValueWhenItIsPopped) {
   RingQueue<std::shared_ptr<int>> ring;
   auto value = std::make_shared<int>(1);
