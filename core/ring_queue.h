@@ -6,8 +6,8 @@
 // when it is built). client-go keeps a listener's pending notifications in
 // the same kind of queue (processorListener.pendingNotifications, a
 // k8s.io/utils/buffer.RingGrowing). Unlike RingGrowing it gives a large
-// ring back when it empties (more than 64 slots), so a burst such as an
-// initial list does not hold its memory for the queue's life.
+// ring back when it empties (more than 1,024 slots), so a burst such as a
+// large initial list does not hold its memory for the queue's life.
 //
 // Thread safety: none; the owner guards it.
 // Invariants: capacity_ is 0 or a power of two; exactly the queue's values
@@ -86,8 +86,9 @@ class RingQueue {
   }
 
  private:
-  // An empty queue keeps up to this many slots.
-  static constexpr size_t kKeptCapacity = 64;
+  // An empty queue keeps up to this many slots: bursts up to client-go's
+  // initial listener buffer (1,024) then grow nothing the next time.
+  static constexpr size_t kKeptCapacity = 1024;
 
   void Release() {
     if (slots_ != nullptr) std::allocator<T>().deallocate(slots_, capacity_);

@@ -76,18 +76,18 @@ TEST(RingQueue, PushingAValueOfTheFullQueueCopiesItFirst) {
 
 TEST(RingQueue, GivesALargeRingBackWhenItEmpties) {
   RingQueue<int> ring;
-  for (int i = 0; i < 1000; ++i) ring.push_back(int{i});
-  EXPECT_EQ(ring.capacity(), 1024u);
-  for (int i = 0; i < 999; ++i) ring.pop_front();
-  EXPECT_EQ(ring.capacity(), 1024u) << "not empty yet";
-  EXPECT_EQ(ring.front(), 999);
+  for (int i = 0; i < 3000; ++i) ring.push_back(int{i});
+  EXPECT_EQ(ring.capacity(), 4096u);
+  for (int i = 0; i < 2999; ++i) ring.pop_front();
+  EXPECT_EQ(ring.capacity(), 4096u) << "not empty yet";
+  EXPECT_EQ(ring.front(), 2999);
   ring.pop_front();
   EXPECT_EQ(ring.capacity(), 0u) << "a burst's ring is released once drained";
   ring.push_back(7);
   EXPECT_EQ(ring.front(), 7);
-  for (int i = 0; i < 40; ++i) ring.push_back(int{i});
+  for (int i = 0; i < 1000; ++i) ring.push_back(int{i});
   while (!ring.empty()) ring.pop_front();
-  EXPECT_EQ(ring.capacity(), 64u) << "a small ring is kept";
+  EXPECT_EQ(ring.capacity(), 1024u) << "a ring of up to 1,024 slots is kept";
 }
 
 TEST(RingQueue, ReleasesAValueWhenItIsPopped) {
