@@ -13,7 +13,6 @@
 #include "absl/base/attributes.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
-#include "absl/hash/hash.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
@@ -1082,21 +1081,12 @@ void Checker::CheckIndexes(const Cache& indexer, const CacheItems& cache) {
 
     std::vector<std::string> listed = indexer.ListIndexFuncValues(name);
     std::sort(listed.begin(), listed.end());
-    // Every value listed or yielded, in order, each once.
-    std::vector<absl::string_view> all;
-    all.reserve(listed.size() + groups.size());
-    {
-      size_t l = 0, g = 0;
-      while (l < listed.size() || g < groups.size()) {
-        if (g == groups.size() || (l < listed.size() && listed[l] < groups[g].value)) {
-          all.push_back(listed[l++]);
-        } else {
-          if (l < listed.size() && listed[l] == groups[g].value) ++l;
-          all.push_back(groups[g++].value);
-        }
-      }
-      all.erase(std::unique(all.begin(), all.end()), all.end());
-    }
+    // Every value listed or yielded, in order, each once (both lists are
+    // sorted: one merge).
+    std::vector<absl::string_view> all(listed.begin(), listed.end());
+    for (const Group& g : groups) all.push_back(g.value);
+    std::inplace_merge(all.begin(), all.begin() + static_cast<ptrdiff_t>(listed.size()), all.end());
+    all.erase(std::unique(all.begin(), all.end()), all.end());
 
     for (absl::string_view v : all) {
       const bool is_listed = std::binary_search(listed.begin(), listed.end(), v);
@@ -1179,7 +1169,7 @@ void Checker::CheckIndexes(const Cache& indexer, const CacheItems& cache) {
       size_t operator()(std::pair<uint32_t, uint32_t> r) const {
         size_t h = r.second - r.first;
         for (uint32_t f = r.first; f < r.second; ++f) {
-          h = (h ^ absl::Hash<absl::string_view>()((*flat)[f])) * 0x9e3779b97f4a7c15ULL;
+          h = (h ^ KeyHasher()((*flat)[f])) * 0x9e3779b97f4a7c15ULL;
         }
         return h;
       }

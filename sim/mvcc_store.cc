@@ -51,9 +51,8 @@ MvccStore::HistoryMap::iterator MvccStore::Append(HistoryMap::iterator it, std::
   // while a key written once (most of a large initial state) keeps one.
   std::vector<Version>& versions = it->second.versions;
   if (versions.size() == 1 && versions.capacity() == 1) versions.reserve(4);
-  ObjectPtr prev = it->second.versions.empty() ? nullptr : it->second.versions.back().object;
-  it->second.versions.push_back(
-      Version{rv, type == WatchEventType::kDeleted ? nullptr : object});
+  ObjectPtr prev = versions.empty() ? nullptr : versions.back().object;
+  versions.push_back(Version{rv, type == WatchEventType::kDeleted ? nullptr : object});
   log_.push_back(Change{rv, type, std::move(key), std::move(object), std::move(prev), now});
   current_rv_ = rv;
   return it;
