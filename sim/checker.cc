@@ -221,7 +221,7 @@ std::string Or(const std::string& s, absl::string_view fallback) {
 // HandlerRecorder
 
 HandlerRecorder::HandlerRecorder(std::string name, Checker* checker, const Store* indexer)
-    : name_(std::move(name)), checker_(checker) {
+    : name_(std::move(name)), actor_(name_), checker_(checker) {
   assert(checker_ != nullptr);
   SetIndexer(indexer);
 }
@@ -383,7 +383,7 @@ void HandlerRecorder::OnAdd(const Item& obj, bool is_in_initial_list) {
   if (checker_->tracer_ != nullptr) {
     const std::string debug = usable ? std::string() : obj.DebugString();
     checker_->tracer_->Record(
-        NOTIFY, name_,
+        NOTIFY, actor_,
         Concat(&trace_line_, "add ", usable ? key : absl::string_view(debug), " rv=", rv_text,
                               is_in_initial_list ? " initial" : ""));
   }
@@ -462,7 +462,7 @@ void HandlerRecorder::OnUpdate(const Item& old_obj, const Item& new_obj) {
   if (old_parses && usable && old_rv == rv) ++counts_.sync_updates;
   if (checker_->tracer_ != nullptr) {
     const std::string debug = usable ? std::string() : new_obj.DebugString();
-    checker_->tracer_->Record(NOTIFY, name_,
+    checker_->tracer_->Record(NOTIFY, actor_,
                               Concat(&trace_line_, "update ", usable ? key : absl::string_view(debug),
                                                     " rv=", old_rv_text, "->", rv_text));
   }
@@ -540,7 +540,7 @@ void HandlerRecorder::OnDelete(const Item& obj) {
   if (checker_->tracer_ != nullptr) {
     const std::string debug = usable ? std::string() : obj.DebugString();
     checker_->tracer_->Record(
-        NOTIFY, name_,
+        NOTIFY, actor_,
         Concat(&trace_line_, "delete ", usable ? key : absl::string_view(debug),
                               tombstone ? " tombstone" : "", " rv=",
                               deleted_null ? absl::string_view("?") : deleted_rv_text));

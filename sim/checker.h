@@ -246,6 +246,8 @@ class HandlerRecorder final : public ResourceEventHandler {
   void DropRegistration();
 
   const std::string name_;
+  // name_ with its hash: the actor of every NOTIFY step this handler records.
+  const TraceActor actor_;
   Checker* const checker_;
   const Store* indexer_ = nullptr;
   // indexer_ when it is a Cache, else null.

@@ -20,14 +20,14 @@ void World::TrackStrands() {
     weights_.resize(count + 1, 1.0);
     paused_until_.resize(count + 1, absl::InfinitePast());
     for (size_t id = std::max<size_t>(old, 1); id <= count; ++id) {
-      names_[id] = runtime_.StrandName(static_cast<StrandId>(id));
+      names_[id] = TraceActor(runtime_.StrandName(static_cast<StrandId>(id)));
     }
   }
 }
 
 const std::string& World::NameOf(StrandId strand) {
   TrackStrands();
-  return names_[strand];
+  return names_[strand].name;
 }
 
 void World::SetStrandWeight(StrandId strand, double weight) {
@@ -49,7 +49,7 @@ std::vector<StrandId> World::StrandsNamed(absl::string_view name) {
   TrackStrands();
   std::vector<StrandId> out;
   for (size_t id = 1; id < names_.size(); ++id) {
-    if (names_[id] == name) out.push_back(static_cast<StrandId>(id));
+    if (names_[id].name == name) out.push_back(static_cast<StrandId>(id));
   }
   return out;
 }
@@ -78,7 +78,8 @@ World::StepResult World::StepAt(absl::Time now, absl::Time deadline) {
                             ? 0
                             : scheduler_.Weighted(eligible_weights_.data(), eligible_.size());
     const size_t position = eligible_[pick];
-    tracer_.RecordAt(now, TASK, names_[runnable_[position]], "");
+    const TraceActor& actor = names_[runnable_[position]];
+    tracer_.RecordAt(now, TASK, actor.name, actor.hash, "");
     ++steps_;
     // Nothing has run since the runnable strands were listed, so the
     // position still names the picked strand.

@@ -99,8 +99,9 @@ class World {
   Tracer tracer_;
   Prng scheduler_;
   uint64_t steps_ = 0;
-  // Indexed by StrandId (0 unused); grown as strands appear.
-  std::vector<std::string> names_;
+  // Indexed by StrandId (0 unused); grown as strands appear. A strand's
+  // name with its hash: the actor of each of its TASK steps.
+  std::vector<TraceActor> names_;
   std::vector<double> weights_;
   std::vector<absl::Time> paused_until_;
   std::function<void()> after_step_;

@@ -16,7 +16,10 @@
 // traces, reports and fault scripts share one clock. The two runs with a
 // lagging server instance moved, with fewer steps, when an instance that no
 // stream reads and no request waits on stopped taking a timer per write and
-// applied its changes when next read or written instead.)
+// applied its changes when next read or written instead. All three moved,
+// step counts unchanged and every step the same, when strings came to be
+// hashed on their own and chained as one word each, trace format 4, for
+// speed.)
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -53,12 +56,12 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         Golden{{"--seed=3", "--scenario=calm", "--duration=10s", "--objects=40",
                 "--write_rate=10", "--profile=classic"},
-               0x3c96081a6da844beULL, 1474},
+               0x504ac1316ff2467cULL, 1474},
         Golden{{"--seed=42", "--swarm", "--duration=15s", "--objects=60", "--write_rate=20"},
-               0xbe505472a63e6808ULL, 6694},
+               0x46e8a58b2bc6e059ULL, 6694},
         Golden{{"--seed=9", "--scenario=default", "--duration=20s", "--objects=100",
                 "--write_rate=30", "--profile=current"},
-               0x4cd0fff24ba4b189ULL, 8721}));
+               0x2f357a18cee664d7ULL, 8721}));
 
 }  // namespace
 }  // namespace sim

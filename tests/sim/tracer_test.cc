@@ -1,5 +1,6 @@
 #include "sim/tracer.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -55,24 +56,34 @@ TEST(Tracer, ActorDetailBoundaryIsPartOfTheHash) {
 }
 
 // The step hash written out the slow way, byte by byte, as the trace format
-// defines it (tracer.h): every string length, every tail length and bytes
-// above 0x7f must give the same value as the Tracer's word-wise code.
-uint64_t ReferenceMix(uint64_t h, uint64_t v) {
-  const unsigned __int128 p =
-      static_cast<unsigned __int128>(h ^ v ^ 0xa0761d6478bd642fULL) * 0xe7037ed1a0b428dbULL;
+// defines it (tracer.h, format 4): every string length, every tail length
+// and bytes above 0x7f must give the same value as the Tracer's word-wise
+// code, and a string's hash must not depend on where it sits in memory.
+constexpr uint64_t kKey[6] = {0x8ebc6af09c88c6e3ULL, 0x589965cc75374cc3ULL, 0x1d8e4e27c47d124fULL,
+                              0xd6e8feb86659fd93ULL, 0x9e3779b97f4a7c15ULL, 0xc2b2ae3d27d4eb4fULL};
+
+uint64_t ReferenceFold(uint64_t a, uint64_t b) {
+  const unsigned __int128 p = static_cast<unsigned __int128>(a) * b;
   return static_cast<uint64_t>(p) ^ static_cast<uint64_t>(p >> 64);
 }
 
-uint64_t ReferenceMixString(uint64_t h, const std::string& s) {
-  h = ReferenceMix(h, s.size());
-  for (size_t i = 0; i < s.size(); i += 8) {
-    uint64_t word = 0;
-    for (size_t j = i; j < s.size() && j < i + 8; ++j) {
-      word |= static_cast<uint64_t>(static_cast<unsigned char>(s[j])) << (8 * (j - i));
-    }
-    h = ReferenceMix(h, word);
+// Bytes [from, to) of s (clipped to s) as a little-endian word.
+uint64_t ReferenceWord(const std::string& s, size_t from, size_t to) {
+  uint64_t word = 0;
+  for (size_t j = from; j < to && j < s.size(); ++j) {
+    word |= static_cast<uint64_t>(static_cast<unsigned char>(s[j])) << (8 * (j - from));
   }
-  return h;
+  return word;
+}
+
+uint64_t ReferenceStringHash(const std::string& s) {
+  uint64_t h = 0xa0761d6478bd642fULL ^ s.size();
+  size_t i = 0;
+  for (; s.size() - i > 16; i += 16) {
+    h = ReferenceFold(ReferenceWord(s, i, i + 8) ^ kKey[0], ReferenceWord(s, i + 8, i + 16) ^ h);
+  }
+  return ReferenceFold(ReferenceWord(s, i, i + 8) ^ kKey[0],
+                       ReferenceWord(s, i + 8, i + 16) ^ h ^ kKey[1]);
 }
 
 TEST(Tracer, StepHashMatchesTheByteWiseDefinition) {
@@ -86,14 +97,40 @@ TEST(Tracer, StepHashMatchesTheByteWiseDefinition) {
       detail.push_back(static_cast<char>(0x80 + (i * 13 + n) % 128));  // high bytes
     }
     rt.AdvanceBy(absl::Microseconds(n % 3 == 0 ? 0 : 250));  // repeated times too
-    t.Record(WRITE, actor, detail);
+    // The actor's hash given by the caller on odd steps (the scheduler's way).
+    if (n % 2 == 1) {
+      const TraceActor cached(actor);
+      t.Record(WRITE, cached, detail);
+    } else {
+      t.Record(WRITE, actor, detail);
+    }
     const int64_t time_us = absl::ToInt64Microseconds(rt.Now() - t.start());
-    expected = ReferenceMix(expected, n);  // the index
-    expected = ReferenceMix(expected, static_cast<uint64_t>(time_us));
-    expected = ReferenceMix(expected, static_cast<uint64_t>(WRITE));
-    expected = ReferenceMixString(expected, actor);
-    expected = ReferenceMixString(expected, detail);
+    expected = ReferenceFold(expected ^ n ^ kKey[0], static_cast<uint64_t>(time_us) ^ kKey[1]);
+    expected = ReferenceFold(expected ^ static_cast<uint64_t>(WRITE) ^ kKey[2],
+                             ReferenceStringHash(actor) ^ kKey[3]);
+    expected = ReferenceFold(expected ^ kKey[4], ReferenceStringHash(detail) ^ kKey[5]);
     ASSERT_EQ(t.hash(), expected) << "strings of " << n << " bytes";
+  }
+}
+
+TEST(Tracer, StringHashIgnoresAlignmentAndSeesEveryByte) {
+  std::string buffer(80, '\0');
+  for (size_t n = 0; n <= 48; ++n) {
+    std::string s;
+    for (size_t i = 0; i < n; ++i) s.push_back(static_cast<char>(0x20 + (i * 31 + n) % 200));
+    const uint64_t want = ReferenceStringHash(s);
+    for (size_t offset = 0; offset < 8; ++offset) {
+      std::copy(s.begin(), s.end(), buffer.begin() + offset);
+      ASSERT_EQ(TraceStringHash(absl::string_view(buffer.data() + offset, n)), want)
+          << n << " bytes at offset " << offset;
+    }
+    // Every byte counts, and so does the length (a trailing zero byte).
+    for (size_t i = 0; i < n; ++i) {
+      std::string flipped = s;
+      flipped[i] = static_cast<char>(flipped[i] ^ 0x01);
+      ASSERT_NE(TraceStringHash(flipped), want) << n << " bytes, byte " << i;
+    }
+    ASSERT_NE(TraceStringHash(s + std::string(1, '\0')), want) << n << " bytes";
   }
 }
 
