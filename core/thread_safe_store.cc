@@ -546,14 +546,15 @@ absl::StatusOr<std::vector<Item>> ThreadSafeStore::Index(absl::string_view index
     if (it != map.end()) contents.AppendItems(it->second, &list);
     return list;
   }
-  // Several values may share items: de-duplicate.
-  absl::flat_hash_set<uint32_t> ids;
+  // Several values may share items: de-duplicate. Sorting the ids (as
+  // AppendItems orders them) puts repeats side by side, so no set is built.
+  std::vector<uint32_t> ordered;
   for (const std::string& value : values) {
     auto it = map.find(value);
-    if (it != map.end()) ids.insert(it->second.ids.begin(), it->second.ids.end());
+    if (it != map.end()) ordered.insert(ordered.end(), it->second.ids.begin(), it->second.ids.end());
   }
-  std::vector<uint32_t> ordered(ids.begin(), ids.end());
-  std::sort(ordered.begin(), ordered.end());  // see AppendItems
+  std::sort(ordered.begin(), ordered.end());
+  ordered.erase(std::unique(ordered.begin(), ordered.end()), ordered.end());
   list.reserve(ordered.size());
   for (uint32_t id : ordered) list.push_back(contents.entry(id).item);
   return list;
