@@ -11,6 +11,7 @@
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/string_view.h"
 #include "core/item.h"
+#include "core/small_block_pool.h"
 
 namespace informersim {
 
@@ -36,8 +37,9 @@ struct Delta {
 };
 
 // Oldest first. One inline slot: most keys hold one delta when popped, and
-// then a pop moves the entry out without touching the heap.
-using Deltas = absl::InlinedVector<Delta, 1>;
+// then a pop moves the entry out without touching the heap. A key with more
+// grows into blocks that freed Deltas left in the pool (core/small_block_pool.h).
+using Deltas = absl::InlinedVector<Delta, 1, PooledAllocator<Delta>>;
 
 // RealFIFO's batch processing stops at these types and takes them alone (R10).
 inline bool IsBatchable(DeltaType type) {
