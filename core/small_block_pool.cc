@@ -2,6 +2,8 @@
 
 #include <cstdint>
 
+#include "absl/base/attributes.h"
+
 namespace informersim {
 namespace {
 
@@ -26,53 +28,59 @@ int ClassOf(size_t bytes) {
 
 size_t BytesOf(int c) { return size_t{1} << (kMinShift + c); }
 
-class ThreadLists {
- public:
-  ThreadLists() = default;
-  ThreadLists(const ThreadLists&) = delete;
-  ThreadLists& operator=(const ThreadLists&) = delete;
-  // At thread exit. A block freed afterwards on this thread (by a static
-  // object's destructor on the main thread) goes straight back.
-  ~ThreadLists() {
-    for (int c = 0; c < kClasses; ++c) {
-      while (heads_[c] != nullptr) {
-        FreeBlock* b = heads_[c];
-        heads_[c] = b->next;
-        ::operator delete(b, BytesOf(c));
-      }
-    }
-    kept_ = 0;
-    closed_ = true;
-  }
-
-  void* Take(int c) {
-    FreeBlock* b = heads_[c];
-    if (b == nullptr) return ::operator new(BytesOf(c));
-    heads_[c] = b->next;
-    kept_ -= BytesOf(c);
-    return b;
-  }
-
-  void Keep(void* block, int c) {
-    const size_t bytes = BytesOf(c);
-    if (closed_ || kept_ + bytes > SmallBlockPool::kMaxKeptBytes) {
-      ::operator delete(block, bytes);
-      return;
-    }
-    FreeBlock* b = ::new (block) FreeBlock{heads_[c]};
-    heads_[c] = b;
-    kept_ += bytes;
-  }
-
-  size_t kept() const { return kept_; }
-
- private:
-  FreeBlock* heads_[kClasses] = {};
-  size_t kept_ = 0;
-  bool closed_ = false;
+// A thread's lists. Trivially destructible and zero-initialised, so that
+// reading them needs no initialisation check and stays valid after the
+// thread's exit handlers ran (a static object's destructor may free a block
+// on the main thread after them).
+struct ThreadLists {
+  FreeBlock* heads[kClasses];
+  size_t kept;
+  bool reaper_registered;
+  bool closed;  // the thread is exiting: free blocks at once
 };
 
 thread_local ThreadLists lists;
+
+// Frees the lists' blocks at thread exit. Built on the first block a thread
+// keeps (building it registers its destructor).
+struct Reaper {
+  ~Reaper() {
+    for (int c = 0; c < kClasses; ++c) {
+      while (lists.heads[c] != nullptr) {
+        FreeBlock* b = lists.heads[c];
+        lists.heads[c] = b->next;
+        ::operator delete(b, BytesOf(c));
+      }
+    }
+    lists.kept = 0;
+    lists.closed = true;
+  }
+};
+
+ABSL_ATTRIBUTE_NOINLINE void RegisterReaper() {
+  static thread_local Reaper reaper;
+  (void)reaper;
+  lists.reaper_registered = true;
+}
+
+void* Take(int c) {
+  FreeBlock* b = lists.heads[c];
+  if (b == nullptr) return ::operator new(BytesOf(c));
+  lists.heads[c] = b->next;
+  lists.kept -= BytesOf(c);
+  return b;
+}
+
+void Keep(void* block, int c) {
+  const size_t bytes = BytesOf(c);
+  if (lists.closed || lists.kept + bytes > SmallBlockPool::kMaxKeptBytes) {
+    ::operator delete(block, bytes);
+    return;
+  }
+  if (!lists.reaper_registered) RegisterReaper();
+  lists.heads[c] = ::new (block) FreeBlock{lists.heads[c]};
+  lists.kept += bytes;
+}
 
 }  // namespace
 
@@ -83,7 +91,7 @@ size_t SmallBlockPool::ClassBytes(size_t bytes) {
 void* SmallBlockPool::Allocate(size_t bytes) {
   if (!kEnabled) return ::operator new(bytes);
   if (bytes > kMaxBlockBytes) return ::operator new(bytes);
-  return lists.Take(ClassOf(bytes));
+  return Take(ClassOf(bytes));
 }
 
 void SmallBlockPool::Deallocate(void* block, size_t bytes) noexcept {
@@ -96,9 +104,9 @@ void SmallBlockPool::Deallocate(void* block, size_t bytes) noexcept {
     ::operator delete(block, bytes);
     return;
   }
-  lists.Keep(block, ClassOf(bytes));
+  Keep(block, ClassOf(bytes));
 }
 
-size_t SmallBlockPool::KeptBytes() { return kEnabled ? lists.kept() : 0; }
+size_t SmallBlockPool::KeptBytes() { return kEnabled ? lists.kept : 0; }
 
 }  // namespace informersim
