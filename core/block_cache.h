@@ -26,6 +26,8 @@
 #include <cstddef>
 #include <new>
 
+#include "core/source_allocator.h"
+
 namespace informersim {
 
 class BlockCache {
@@ -48,20 +50,7 @@ class BlockCache {
 
 // An allocator for containers of large, regrowing storage.
 template <typename T>
-class CachedAllocator {
- public:
-  using value_type = T;
-
-  CachedAllocator() = default;
-  template <typename U>
-  CachedAllocator(const CachedAllocator<U>&) noexcept {}  // NOLINT: rebinding
-
-  T* allocate(size_t n) { return static_cast<T*>(BlockCache::Allocate(n * sizeof(T))); }
-  void deallocate(T* p, size_t n) noexcept { BlockCache::Deallocate(p, n * sizeof(T)); }
-
-  friend bool operator==(const CachedAllocator&, const CachedAllocator&) { return true; }
-  friend bool operator!=(const CachedAllocator&, const CachedAllocator&) { return false; }
-};
+using CachedAllocator = SourceAllocator<T, BlockCache>;
 
 }  // namespace informersim
 

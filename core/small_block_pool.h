@@ -28,6 +28,8 @@
 #include <cstddef>
 #include <new>
 
+#include "core/source_allocator.h"
+
 namespace informersim {
 
 class SmallBlockPool {
@@ -61,25 +63,7 @@ class SmallBlockPool {
 
 // An allocator for small containers that grow and are freed again and again.
 template <typename T>
-class PooledAllocator {
- public:
-  static_assert(alignof(T) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__,
-                "the pool's blocks are aligned as operator new aligns");
-  using value_type = T;
-
-  PooledAllocator() = default;
-  template <typename U>
-  PooledAllocator(const PooledAllocator<U>&) noexcept {}  // NOLINT: rebinding
-
-  T* allocate(size_t n) {
-    if (n > static_cast<size_t>(-1) / sizeof(T)) throw std::bad_array_new_length();
-    return static_cast<T*>(SmallBlockPool::Allocate(n * sizeof(T)));
-  }
-  void deallocate(T* p, size_t n) noexcept { SmallBlockPool::Deallocate(p, n * sizeof(T)); }
-
-  friend bool operator==(const PooledAllocator&, const PooledAllocator&) { return true; }
-  friend bool operator!=(const PooledAllocator&, const PooledAllocator&) { return false; }
-};
+using PooledAllocator = SourceAllocator<T, SmallBlockPool>;
 
 }  // namespace informersim
 
