@@ -19,6 +19,7 @@
 #include "core/block_cache.h"
 #include "core/errors.h"
 #include "core/key_index.h"
+#include "core/small_block_pool.h"
 
 namespace informersim {
 namespace {
@@ -70,7 +71,12 @@ void AssignKey(std::string* to, absl::string_view key) { to->assign(key.data(), 
 class ThreadSafeStore::Contents {
  public:
   struct Bucket {
-    absl::flat_hash_set<uint32_t> ids;  // never empty while in a map (I1)
+    // Never empty while in a map (I1). Its table regrows as the bucket fills
+    // and is freed with it: from the per-thread pool, so a store rebuilt with
+    // the same shape reuses the blocks (core/small_block_pool.h).
+    absl::flat_hash_set<uint32_t, absl::Hash<uint32_t>, std::equal_to<uint32_t>,
+                        PooledAllocator<uint32_t>>
+        ids;
     uint32_t index = 0;                 // which index (position) it belongs to
     // Whether `sorted` and `items` below are current; beside the fields
     // every write reads, so checking them costs no extra cache line.
