@@ -49,7 +49,7 @@ struct Reaper {
       while (lists.heads[c] != nullptr) {
         FreeBlock* b = lists.heads[c];
         lists.heads[c] = b->next;
-        ::operator delete(b, BytesOf(c));
+        ::operator delete(b);
       }
     }
     lists.kept = 0;
@@ -74,7 +74,7 @@ void* Take(int c) {
 void Keep(void* block, int c) {
   const size_t bytes = BytesOf(c);
   if (lists.closed || lists.kept + bytes > SmallBlockPool::kMaxKeptBytes) {
-    ::operator delete(block, bytes);
+    ::operator delete(block);
     return;
   }
   if (!lists.reaper_registered) RegisterReaper();
@@ -97,11 +97,11 @@ void* SmallBlockPool::Allocate(size_t bytes) {
 void SmallBlockPool::Deallocate(void* block, size_t bytes) noexcept {
   if (block == nullptr) return;
   if (!kEnabled) {
-    ::operator delete(block, bytes);
+    ::operator delete(block);
     return;
   }
   if (bytes > kMaxBlockBytes) {
-    ::operator delete(block, bytes);
+    ::operator delete(block);
     return;
   }
   Keep(block, ClassOf(bytes));
