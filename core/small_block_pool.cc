@@ -89,18 +89,13 @@ size_t SmallBlockPool::ClassBytes(size_t bytes) {
 }
 
 void* SmallBlockPool::Allocate(size_t bytes) {
-  if (!kEnabled) return ::operator new(bytes);
-  if (bytes > kMaxBlockBytes) return ::operator new(bytes);
+  if (!kEnabled || bytes > kMaxBlockBytes) return ::operator new(bytes);
   return Take(ClassOf(bytes));
 }
 
 void SmallBlockPool::Deallocate(void* block, size_t bytes) noexcept {
   if (block == nullptr) return;
-  if (!kEnabled) {
-    ::operator delete(block);
-    return;
-  }
-  if (bytes > kMaxBlockBytes) {
+  if (!kEnabled || bytes > kMaxBlockBytes) {
     ::operator delete(block);
     return;
   }

@@ -221,7 +221,7 @@ std::string Or(const std::string& s, absl::string_view fallback) {
 // HandlerRecorder
 
 HandlerRecorder::HandlerRecorder(std::string name, Checker* checker, const Store* indexer)
-    : name_(std::move(name)), actor_(name_), checker_(checker) {
+    : actor_(std::move(name)), checker_(checker) {
   assert(checker_ != nullptr);
   SetIndexer(indexer);
 }
@@ -253,7 +253,7 @@ const std::shared_ptr<ResourceEventHandlerRegistration>& HandlerRecorder::regist
   return registration_;
 }
 
-const std::string& HandlerRecorder::name() const { return name_; }
+const std::string& HandlerRecorder::name() const { return actor_.name; }
 absl::btree_map<std::string, ViewEntry> HandlerRecorder::view() const {
   absl::btree_map<std::string, ViewEntry> view;
   for (const auto& [key, state] : keys_) {
@@ -319,7 +319,7 @@ bool HandlerRecorder::GotDelete(absl::string_view key) const {
 }
 
 void HandlerRecorder::Fail(const char* invariant, absl::string_view key, std::string detail) {
-  checker_->Fail(invariant, std::string(key), name_, std::move(detail));
+  checker_->Fail(invariant, std::string(key), actor_.name, std::move(detail));
 }
 
 bool HandlerRecorder::KeyAndRv(const Item& obj, absl::string_view rv_text, absl::string_view what,
@@ -342,12 +342,12 @@ bool HandlerRecorder::KeyAndRv(const Item& obj, absl::string_view rv_text, absl:
 ABSL_ATTRIBUTE_ALWAYS_INLINE inline void HandlerRecorder::CheckNotOlder(
     KeyState& state, absl::string_view key, int64_t rv, absl::string_view what) {
   if (state.last_rv >= 0 && rv < state.last_rv) {
-    checker_->TimeTravel(key, name_,
+    checker_->TimeTravel(key, actor_.name,
                          absl::StrCat(what, " rv=", rv, " is older than rv=", state.last_rv,
                                       " delivered before"));
   } else if (state.last_rv < 0 && state.before_restart_rv >= 0 && rv < state.before_restart_rv) {
     checker_->RestartTimeTravel(
-        key, name_,
+        key, actor_.name,
         absl::StrCat(what, " rv=", rv, " after the informer restarted is older than rv=",
                      state.before_restart_rv, " delivered before the restart"));
   }
@@ -367,7 +367,7 @@ void HandlerRecorder::CheckIndexerAtLeast(absl::string_view key, const Item& not
   std::string detail = absl::StrCat("notified rv=", rv, " but the indexer holds rv=",
                                     stored->resource_version(), ", older (store before notify)");
   if (checker_->options_.allow_time_travel) {
-    checker_->TimeTravel(key, name_, std::move(detail));
+    checker_->TimeTravel(key, actor_.name, std::move(detail));
   } else {
     Fail("INV7", key, std::move(detail));
   }
@@ -590,7 +590,7 @@ void HandlerRecorder::OnDelete(const Item& obj) {
   std::string detail = absl::StrCat("deleted rv=", reference, " but the indexer still holds rv=",
                                     stored->resource_version());
   if (checker_->options_.allow_time_travel) {
-    checker_->TimeTravel(key, name_, std::move(detail));
+    checker_->TimeTravel(key, actor_.name, std::move(detail));
   } else {
     Fail("INV7", key, std::move(detail));
   }
@@ -714,7 +714,7 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline void Checker::ReadRegistrations() {
     const bool registration_synced = registration->HasSynced();
     if (registration_synced) h->synced_seen_ = true;
     if (h->registration_synced_last_ && !registration_synced) {
-      FailSyncState(h->name_, "registration HasSynced went from true to false");
+      FailSyncState(h->name(), "registration HasSynced went from true to false");
     }
     h->registration_synced_last_ = registration_synced;
   }
@@ -751,7 +751,7 @@ void Checker::CheckSynced(bool informer_has_synced) {
     if (h->registration_ != nullptr) {
       const bool early = h->registration_synced_last_ && !informer_has_synced;
       if (early && !h->early_sync_reported_) {
-        FailSyncState(h->name_, "registration HasSynced while the informer has not synced");
+        FailSyncState(h->name(), "registration HasSynced while the informer has not synced");
       }
       h->early_sync_reported_ = early;
     }
@@ -1250,7 +1250,7 @@ void Checker::CheckHandlerViews(const ServerItems& server, const CacheItems& cac
         const std::string& key = cache[i].first;
         const Item& item = cache[i].second;
         if (held[i] == nullptr) {
-          Fail("INV6", key, h->name_,
+          Fail("INV6", key, h->name(),
                absl::StrCat("the indexer holds rv=", item.resource_version(),
                             ", the handler was never told of it (or told of its delete)"),
                LastWriteStep(key));
@@ -1258,12 +1258,12 @@ void Checker::CheckHandlerViews(const ServerItems& server, const CacheItems& cac
         }
         const int64_t cache_rv = RvOf(item);
         if (!cached_on_server[i]) {
-          Fail("INV5", key, h->name_,
+          Fail("INV5", key, h->name(),
                absl::StrCat("lost delete: the handler still holds rv=", held[i]->rv,
                             ", the server lacks the key"),
                LastWriteStep(key));
         } else if (cache_rv != held[i]->rv) {
-          Fail("INV6", key, h->name_,
+          Fail("INV6", key, h->name(),
                absl::StrCat("the handler holds rv=", held[i]->rv, ", the indexer rv=",
                             item.resource_version()),
                LastWriteStep(key));
@@ -1279,13 +1279,13 @@ void Checker::CheckHandlerViews(const ServerItems& server, const CacheItems& cac
         // The handler holds a key the indexer lacks.
         const std::string& key = *v->first;
         if (!on_server(key)) {
-          Fail("INV5", key, h->name_,
+          Fail("INV5", key, h->name(),
                absl::StrCat("lost delete: the handler still holds rv=", v->second->rv,
                             ", the server and the indexer lack the key",
                             h->GotDelete(key) ? " (an earlier incarnation was deleted)" : ""),
                LastWriteStep(key));
         } else {
-          Fail("INV6", key, h->name_,
+          Fail("INV6", key, h->name(),
                absl::StrCat("the handler holds rv=", v->second->rv, ", the indexer lacks the key"),
                LastWriteStep(key));
         }
@@ -1294,7 +1294,7 @@ void Checker::CheckHandlerViews(const ServerItems& server, const CacheItems& cac
       }
       const std::string& key = c->first;
       if (v == view.end() || c->first < *v->first) {
-        Fail("INV6", key, h->name_,
+        Fail("INV6", key, h->name(),
              absl::StrCat("the indexer holds rv=", c->second.resource_version(),
                           ", the handler was never told of it (or told of its delete)"),
              LastWriteStep(key));
@@ -1304,12 +1304,12 @@ void Checker::CheckHandlerViews(const ServerItems& server, const CacheItems& cac
       const int64_t cache_rv = RvOf(c->second);
       if (!cached_on_server[static_cast<size_t>(c - cache.begin())]) {
         // A ghost in both; INV1 has reported the indexer's side.
-        Fail("INV5", key, h->name_,
+        Fail("INV5", key, h->name(),
              absl::StrCat("lost delete: the handler still holds rv=", v->second->rv,
                           ", the server lacks the key"),
              LastWriteStep(key));
       } else if (cache_rv != v->second->rv) {
-        Fail("INV6", key, h->name_,
+        Fail("INV6", key, h->name(),
              absl::StrCat("the handler holds rv=", v->second->rv, ", the indexer rv=",
                           c->second.resource_version()),
              LastWriteStep(key));

@@ -245,8 +245,8 @@ class HandlerRecorder final : public ResourceEventHandler {
   std::optional<Item> IndexerGet(absl::string_view key) const;
   void DropRegistration();
 
-  const std::string name_;
-  // name_ with its hash: the actor of every NOTIFY step this handler records.
+  // The handler's name with its hash: the actor of every NOTIFY step this
+  // handler records, and the handler named in its reports.
   const TraceActor actor_;
   Checker* const checker_;
   const Store* indexer_ = nullptr;

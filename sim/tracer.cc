@@ -102,6 +102,9 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline uint64_t StepHash(uint64_t h, uint64_t index
   return Fold(h ^ kStepKey[4], detail_hash ^ kStepKey[5]);
 }
 
+// TraceStringHash(""): most steps (the scheduler's) have no detail.
+constexpr uint64_t kEmptyStringHash = Fold(kStepKey[0], kSeedWord ^ kStepKey[1]);
+
 }  // namespace
 
 uint64_t TraceStringHash(absl::string_view s) {
@@ -115,12 +118,6 @@ uint64_t TraceStringHash(absl::string_view s) {
   const uint64_t high = n > 8 ? LoadUpTo8(p + 8, n - 8) : 0;
   return Fold(low ^ kStepKey[0], high ^ h ^ kStepKey[1]);
 }
-
-namespace {
-// TraceStringHash(""): most steps (the scheduler's) have no detail.
-constexpr uint64_t kEmptyStringHash = Fold(kStepKey[0], kSeedWord ^ kStepKey[1]);
-}  // namespace
-
 
 uint64_t EmptyTraceHash() { return kSeedWord; }
 
