@@ -8,9 +8,11 @@
 #include <optional>
 #include <utility>
 
+#include "absl/base/attributes.h"
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "core/errors.h"
+#include "core/short_bytes.h"
 
 namespace informersim {
 namespace {
@@ -103,7 +105,7 @@ DeltaFIFO::KeyedQueue::Entry* DeltaFIFO::KeyedQueue::Find(absl::string_view key,
 const DeltaFIFO::KeyedQueue::Entry* DeltaFIFO::KeyedQueue::Find(absl::string_view key,
                                                                 uint32_t hash) const {
   const std::optional<uint32_t> low =
-      index_.Find(hash, [&](uint32_t low) { return EntryAt(FullSeq(low)).key == key; });
+      index_.Find(hash, [&](uint32_t low) { return EqualBytes(EntryAt(FullSeq(low)).key, key); });
   return low.has_value() ? &EntryAt(FullSeq(*low)) : nullptr;
 }
 
@@ -116,7 +118,7 @@ DeltaFIFO::KeyedQueue::Entry& DeltaFIFO::KeyedQueue::FindOrAppend(absl::string_v
   // constructed right after; nothing compares against it before then.
   const uint32_t low = index_.FindOrInsert(
       hash, static_cast<uint32_t>(seq),
-      [&](uint32_t low) { return EntryAt(FullSeq(low)).key == key; }, &inserted);
+      [&](uint32_t low) { return EqualBytes(EntryAt(FullSeq(low)).key, key); }, &inserted);
   *added = inserted;
   if (!inserted) return EntryAt(FullSeq(low));
   assert(size() < (uint64_t{1} << 32) - 1);
@@ -142,7 +144,7 @@ DeltaFIFO::KeyedQueue::Entry& DeltaFIFO::KeyedQueue::FindOrAppend(absl::string_v
 
 void DeltaFIFO::KeyedQueue::Reserve(size_t n) { index_.Reserve(n); }
 
-Deltas DeltaFIFO::KeyedQueue::PopFront(std::string* key) {
+DeltaFIFO::KeyedQueue::Entry& DeltaFIFO::KeyedQueue::PopFront() {
   assert(!empty());
   // Releasing a popped key's objects waits for their reference counts, which
   // are long out of the cache when a queue is drained: start loading those
@@ -156,11 +158,15 @@ Deltas DeltaFIFO::KeyedQueue::PopFront(std::string* key) {
   }
   Entry& entry = EntryAt(head_);
   index_.Erase(entry.hash, static_cast<uint32_t>(head_));
-  Deltas deltas = std::move(entry.deltas);
-  if (key != nullptr) *key = std::move(entry.key);
-  entry.~Entry();
   ++head_;
+  return entry;
+}
+
+void DeltaFIFO::KeyedQueue::DestroyPopped(Entry& entry) {
+  assert(&entry == &EntryAt(head_ - 1));
+  entry.~Entry();
   // The head left its block: the block goes to spare_ (or back to the cache).
+  // Until now first_block_ still named it, so EntryAt(head_ - 1) held.
   if ((head_ & (kBlockSize - 1)) == 0) {
     Entry* drained = blocks_.front();
     blocks_.erase(blocks_.begin());
@@ -171,7 +177,6 @@ Deltas DeltaFIFO::KeyedQueue::PopFront(std::string* key) {
       CachedAllocator<Entry>().deallocate(drained, kBlockSize);
     }
   }
-  return deltas;
 }
 
 // ---------------------------------------------------------------------------
@@ -206,7 +211,8 @@ void DeltaFIFO::CheckSyncedLocked() {
   if (!synced_ && populated_ && initial_population_count_ == 0) synced_ = true;
 }
 
-void DeltaFIFO::WakeWaitersLocked() {
+// Inlined: every add calls it, and it nearly always does nothing.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline void DeltaFIFO::WakeWaitersLocked() {
   if (waiters_ > 0) cond_.SignalAll();
   // Every caller has just queued something: an empty -> non-empty edge
   // unless the hook was already told.
@@ -237,9 +243,11 @@ absl::Status DeltaFIFO::Transform(Item* obj) const {
   return absl::OkStatus();
 }
 
-absl::Status DeltaFIFO::QueueActionLocked(DeltaType type, Item&& obj, absl::string_view key,
-                                          bool transform) {
-  if (transform) {
+// Inlined into its callers: the add path of every queue write.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline absl::Status DeltaFIFO::QueueActionLocked(
+    DeltaType type, Item&& obj, absl::string_view key, bool transform) {
+  // The common case, no transformer, without a call.
+  if (transform && transformer_) {
     absl::Status transformed = Transform(&obj);
     if (!transformed.ok()) return transformed;
   }
@@ -390,25 +398,29 @@ PopResult DeltaFIFO::PopLocked(PopProcessFunc process, Deltas* popped) {
   assert(!queue_.empty());
   // D8: computed before the count is decremented.
   const bool is_in_initial_list = !synced_;
-  // Only a legacy requeue needs the key again.
-  std::string key;
-  Deltas deltas = queue_.PopFront(legacy_requeue_ ? &key : nullptr);
+  // The popped Deltas are processed where they lie and destroyed with their
+  // entry: no move out, no moved-from husk to destroy.
+  KeyedQueue::Entry& entry = queue_.PopFront();
   if (queue_.empty()) ready_.Emptied();
   if (initial_population_count_ > 0) --initial_population_count_;
 
   PopResult result;
   result.outcome = PopOutcome::kPopped;
-  result.process_status = process(deltas, is_in_initial_list);
+  result.process_status = process(entry.deltas, is_in_initial_list);
   if (legacy_requeue_ && IsRequeueError(result.process_status)) {
     // D9: back at the tail, unless the key was queued again meanwhile.
     result.process_status = RequeueInner(result.process_status);
-    if (popped != nullptr) *popped = deltas;
+    if (popped != nullptr) *popped = entry.deltas;
+    std::string key = std::move(entry.key);
+    Deltas deltas = std::move(entry.deltas);
+    queue_.DestroyPopped(entry);
     AddIfNotPresentLocked(std::move(key), std::move(deltas));
     CheckSyncedLocked();
     return result;
   }
   CheckSyncedLocked();  // only now: "synced after processing"
-  if (popped != nullptr) *popped = std::move(deltas);
+  if (popped != nullptr) *popped = std::move(entry.deltas);
+  queue_.DestroyPopped(entry);
   return result;
 }
 

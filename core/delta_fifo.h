@@ -208,8 +208,15 @@ class DeltaFIFO final : public Queue, public TransformingStore {
     // Makes room for `n` queued keys in the index without rehashing.
     void Reserve(size_t n);
 
-    // Removes the head entry and returns its Deltas.
-    Deltas PopFront(std::string* key);
+    // Takes the head entry out of the queue (its key is no longer found,
+    // size() is one less) but leaves it constructed, so the caller can hand
+    // its Deltas out in place, without moving them; the caller must then
+    // call DestroyPopped on it before any other call that pops. Appending
+    // meanwhile is allowed.
+    Entry& PopFront();
+    // Destroys the entry PopFront returned; its block is given back once the
+    // head has left it.
+    void DestroyPopped(Entry& entry);
 
     // In queue order.
     template <typename F>

@@ -14,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "core/item.h"
+#include "core/short_bytes.h"
 
 namespace informersim {
 
@@ -40,17 +41,17 @@ inline size_t MetaNamespaceKeySize(const api::ObjectMeta& meta) {
 }
 
 // Writes K1's key for `meta` to `out`, which has room for
-// MetaNamespaceKeySize(meta) bytes: two copies and the slash, fewer library
-// calls than building it by appends.
+// MetaNamespaceKeySize(meta) bytes: two copies and the slash, short ones
+// inline (core/short_bytes.h).
 inline void WriteMetaNamespaceKey(const api::ObjectMeta& meta, char* out) {
   const std::string& ns = meta.namespace_();
   const std::string& name = meta.name();
   if (!ns.empty()) {
-    std::memcpy(out, ns.data(), ns.size());
+    CopyShortBytes(out, ns.data(), ns.size());
     out[ns.size()] = '/';
     out += ns.size() + 1;
   }
-  std::memcpy(out, name.data(), name.size());
+  CopyShortBytes(out, name.data(), name.size());
 }
 
 // K1 for an API object with meta: writes "ns/name" (or "name") to *key and

@@ -18,6 +18,7 @@
 #include "absl/strings/str_join.h"
 #include "core/block_cache.h"
 #include "core/errors.h"
+#include "core/short_bytes.h"
 #include "core/key_index.h"
 #include "core/small_block_pool.h"
 
@@ -152,7 +153,8 @@ class ThreadSafeStore::Contents {
 
   // The id stored under `key` (whose hash is `hash`), or kNoId.
   uint32_t Find(absl::string_view key, uint32_t hash) const {
-    return ids_.Find(hash, [&](uint32_t id) { return entry(id).key == key; }).value_or(kNoId);
+    return ids_.Find(hash, [&](uint32_t id) { return EqualBytes(entry(id).key, key); })
+        .value_or(kNoId);
   }
 
   // Stores a new item under `key`, which must be absent, in no index set yet.
