@@ -191,12 +191,6 @@ bool BuildKey(const Item& item, std::string* buf, absl::string_view* key) {
   return true;
 }
 
-// `to = from`, skipping the copy when they are equal (a handler's view
-// keeps an object's uid across its updates).
-void AssignIfDifferent(std::string* to, const std::string& from) {
-  if (absl::string_view(*to) != absl::string_view(from)) *to = from;
-}
-
 // Whether DeletionHandlingMetaNamespaceKeyFunc(item) succeeds with `key`,
 // compared piece by piece.
 bool HasKey(const Item& item, absl::string_view key) {
@@ -407,7 +401,6 @@ void HandlerRecorder::OnAdd(const Item& obj, bool is_in_initial_list) {
   CheckNotOlder(state, key, rv, "add");
   CheckIndexerAtLeast(key, obj, rv);
   state.view.rv = rv;
-  AssignIfDifferent(&state.view.uid, obj.meta()->uid());
   state.ever_saw = true;
 }
 
@@ -503,7 +496,6 @@ void HandlerRecorder::OnUpdate(const Item& old_obj, const Item& new_obj) {
   CheckNotOlder(state, key, rv, "update");
   CheckIndexerAtLeast(key, new_obj, rv);
   held.rv = rv;
-  AssignIfDifferent(&held.uid, new_obj.meta()->uid());
   state.ever_saw = true;
 }
 

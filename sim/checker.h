@@ -140,10 +140,12 @@ struct Violation {
 
 class Checker;
 
-// What a handler has been told, per key.
+// What a handler has been told, per key: the RV it holds. RVs are unique
+// across every write, so the RV alone names the object incarnation (its uid
+// would add nothing a check could use, and cost a string per key ever seen,
+// for every handler).
 struct ViewEntry {
   int64_t rv = 0;
-  std::string uid;
 };
 
 struct HandlerCounts {
@@ -203,6 +205,7 @@ class HandlerRecorder final : public ResourceEventHandler {
   friend class Checker;
 
   // What the recorder remembers per key beyond the view.
+  // 32 bytes: a long run keeps one per key ever created, per handler.
   struct KeyState {
     // The newest RV delivered for the key (Add/Update objects, and the
     // deletion RV of a plain delete), -1 before any: INV4 compares with it.
@@ -218,6 +221,7 @@ class HandlerRecorder final : public ResourceEventHandler {
     bool held = false;
     ViewEntry view;
   };
+  static_assert(sizeof(KeyState) <= 32, "KeyState is kept per key ever seen");
 
   // The held keys sorted, for the quiescent merge with the indexer.
   std::vector<std::pair<const std::string*, const ViewEntry*>> SortedView() const;
