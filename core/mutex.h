@@ -1,16 +1,27 @@
 // Mutex, MutexLock and CondVar: the locks of core/, annotated for clang's
 // -Wthread-safety analysis.
 //
+// A Mutex is one 32-bit word on a Linux futex (0 free, 1 held, 2 held with
+// sleepers): an uncontended Lock is one compare-and-swap and an Unlock one
+// exchange, both inline, where std::mutex spends some fifty instructions in
+// two pthread calls around the same two atomic operations on every queue
+// and store call. Contended, a locker sleeps in the kernel on the word, as
+// glibc's own mutex does. A CondVar is a sequence word on a futex: Wait
+// reads it, unlocks, and sleeps only while it is unchanged, so a signal
+// between the unlock and the sleep is never lost; Signal and SignalAll skip
+// the system call when nobody waits.
+//
 // Why not absl::Mutex: Debian's prebuilt Abseil is not built with
 // -fsanitize=thread, so ThreadSanitizer cannot see its lock operations and
-// reports every field it guards as racy. These wrappers sit on std::mutex and
-// std::condition_variable, which go through pthreads and which TSan intercepts.
+// reports every field it guards as racy. These are built with the code that
+// uses them, so ThreadSanitizer sees their acquire and release operations,
+// which order every critical section after the one before it.
 //
 // Single-threaded worlds: a deterministic simulation runs every component on
 // one thread, where each lock is uncontended by construction and its atomic
 // operations are pure cost (a tenth of a simulated event's CPU time). While a
 // SingleThreadedScope is open on a thread, Mutexes locked on that thread
-// skip the pthread lock; each Mutex remembers how it was taken, so an
+// skip the atomic operations; each Mutex remembers how it was taken, so an
 // unlock always matches its lock even across a scope's edge. Locking an
 // elided Mutex that is already held asserts (it would deadlock for real),
 // and a CondVar wait inside the scope asserts (nothing else could ever
@@ -20,14 +31,15 @@
 //
 // Thread safety: the types are the synchronisation primitives themselves.
 // Invariants: CondVar::Wait must be called with the mutex held; it returns
-// with the mutex held.
+// with the mutex held. A Mutex's word is 0 exactly when nobody holds it
+// for real; 2 whenever a thread sleeps on it.
 #ifndef INFORMERSIM_CORE_MUTEX_H_
 #define INFORMERSIM_CORE_MUTEX_H_
 
+#include <atomic>
 #include <cassert>
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
+#include <cstdint>
 
 #include "absl/base/thread_annotations.h"
 
@@ -89,7 +101,7 @@ class ABSL_LOCKABLE Mutex {
       held_ = Held::kElided;
       return;
     }
-    mu_.lock();
+    LockWord();
     held_ = Held::kLocked;
   }
   void Unlock() ABSL_UNLOCK_FUNCTION() {
@@ -98,7 +110,7 @@ class ABSL_LOCKABLE Mutex {
       return;
     }
     held_ = Held::kNo;
-    mu_.unlock();
+    UnlockWord();
   }
   // Tells the analysis the lock is held where it cannot prove it.
   void AssertHeld() const ABSL_ASSERT_EXCLUSIVE_LOCK() {}
@@ -108,9 +120,27 @@ class ABSL_LOCKABLE Mutex {
  private:
   friend class CondVar;
   enum class Held : unsigned char { kNo, kLocked, kElided };
-  std::mutex mu_;
+  static constexpr uint32_t kFree = 0;
+  static constexpr uint32_t kHeld = 1;
+  static constexpr uint32_t kHeldWithSleepers = 2;
+
+  void LockWord() {
+    uint32_t expected = kFree;
+    if (!word_.compare_exchange_strong(expected, kHeld, std::memory_order_acquire,
+                                       std::memory_order_relaxed)) {
+      LockContended();
+    }
+  }
+  void UnlockWord() {
+    if (word_.exchange(kFree, std::memory_order_release) == kHeldWithSleepers) WakeOne();
+  }
+  // The slow paths, out of line (core/mutex.cc).
+  void LockContended();
+  void WakeOne();
+
+  std::atomic<uint32_t> word_{kFree};
   const Elision elision_ = Elision::kAllowed;
-  // Written only by the holder (under mu_ when kLocked).
+  // Written only by the holder (under the word when kLocked).
   Held held_ = Held::kNo;
 };
 
@@ -150,30 +180,37 @@ class CondVar {
 
   // Atomically releases *mu and waits for a signal; may wake spuriously, so
   // callers loop on their condition.
-  void Wait(Mutex* mu) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
-    assert(mu->held_ == Mutex::Held::kLocked && "a wait in a single-threaded world never ends");
-    mu->held_ = Mutex::Held::kNo;  // others may lock it while this waits
-    std::unique_lock<std::mutex> lock(mu->mu_, std::adopt_lock);
-    cv_.wait(lock);
-    lock.release();  // the caller still owns the mutex
-    mu->held_ = Mutex::Held::kLocked;
-  }
+  void Wait(Mutex* mu) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) { WaitFor(mu, nullptr); }
   // As Wait, but returns by `deadline` at the latest.
   template <class Clock, class Duration>
   void WaitUntil(Mutex* mu, const std::chrono::time_point<Clock, Duration>& deadline)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
-    assert(mu->held_ == Mutex::Held::kLocked && "a wait in a single-threaded world never ends");
-    mu->held_ = Mutex::Held::kNo;
-    std::unique_lock<std::mutex> lock(mu->mu_, std::adopt_lock);
-    cv_.wait_until(lock, deadline);
-    lock.release();
-    mu->held_ = Mutex::Held::kLocked;
+    const auto left = deadline - Clock::now();
+    const int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
+    // Past the deadline: returning is a legal spurious wakeup.
+    if (ns <= 0) return;
+    WaitFor(mu, &ns);
   }
-  void Signal() { cv_.notify_one(); }
-  void SignalAll() { cv_.notify_all(); }
+  void Signal() { Wake(1); }
+  void SignalAll() { Wake(kEveryone); }
 
  private:
-  std::condition_variable cv_;
+  static constexpr int kEveryone = 0x7fffffff;
+
+  // Waits at most *timeout_ns nanoseconds, or with no limit when null
+  // (core/mutex.cc).
+  void WaitFor(Mutex* mu, const int64_t* timeout_ns) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  void Wake(int count) {
+    // Sequentially consistent with Wait's increment of waiters_ and read of
+    // sequence_: either a signaller sees the waiter, or the waiter sees the
+    // new sequence and does not sleep.
+    sequence_.fetch_add(1, std::memory_order_seq_cst);
+    if (waiters_.load(std::memory_order_seq_cst) > 0) WakeSleepers(count);
+  }
+  void WakeSleepers(int count);
+
+  std::atomic<uint32_t> sequence_{0};
+  std::atomic<int32_t> waiters_{0};
 };
 
 }  // namespace informersim
