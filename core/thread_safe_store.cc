@@ -151,10 +151,8 @@ class ThreadSafeStore::Contents {
     while (capacity_ < n) AddChunk();
   }
 
-  // The id stored under `key` (whose hash is `hash`), or kNoId. Inlined as
-  // before its compare became EqualBytes: left out of line, W4 Add ran
-  // 1.10x slower in two alternated A/Bs (5 and 10 rounds).
-  ABSL_ATTRIBUTE_ALWAYS_INLINE uint32_t Find(absl::string_view key, uint32_t hash) const {
+  // The id stored under `key` (whose hash is `hash`), or kNoId.
+  uint32_t Find(absl::string_view key, uint32_t hash) const {
     return ids_.Find(hash, [&](uint32_t id) { return EqualBytes(entry(id).key, key); })
         .value_or(kNoId);
   }
