@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "core/block_cache.h"
+#include "core/short_bytes.h"
 
 namespace informersim {
 namespace {
@@ -19,18 +20,6 @@ inline uint64_t Fold(uint64_t a, uint64_t b) {
   return static_cast<uint64_t>(p) ^ static_cast<uint64_t>(p >> 64);
 }
 
-inline uint64_t Load64(const char* p) {
-  uint64_t v;
-  std::memcpy(&v, p, sizeof(v));
-  return v;
-}
-
-inline uint64_t Load32(const char* p) {
-  uint32_t v;
-  std::memcpy(&v, p, sizeof(v));
-  return v;
-}
-
 }  // namespace
 
 uint32_t KeyHash(absl::string_view key) {
@@ -42,17 +31,17 @@ uint32_t KeyHash(absl::string_view key) {
     // 16 bytes a round; the last (possibly overlapping) 16 go to the fold.
     uint64_t state = kSeedC;
     for (size_t i = 0; i + 16 < n; i += 16) {
-      state = Fold(Load64(p + i) ^ kSeedA, Load64(p + i + 8) ^ state);
+      state = Fold(LoadWord64(p + i) ^ kSeedA, LoadWord64(p + i + 8) ^ state);
     }
-    a = Load64(p + n - 16) ^ state;
-    b = Load64(p + n - 8);
+    a = LoadWord64(p + n - 16) ^ state;
+    b = LoadWord64(p + n - 8);
   } else if (n >= 8) {
     // Two loads that overlap for n < 16 cover every byte.
-    a = Load64(p);
-    b = Load64(p + n - 8);
+    a = LoadWord64(p);
+    b = LoadWord64(p + n - 8);
   } else if (n >= 4) {
-    a = Load32(p);
-    b = Load32(p + n - 4);
+    a = LoadWord32(p);
+    b = LoadWord32(p + n - 4);
   } else if (n > 0) {
     const auto byte = [p](size_t i) { return static_cast<uint64_t>(static_cast<uint8_t>(p[i])); };
     a = (byte(0) << 16) | (byte(n / 2) << 8) | byte(n - 1);

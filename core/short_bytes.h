@@ -21,38 +21,36 @@
 #include "absl/strings/string_view.h"
 
 namespace informersim {
-namespace short_bytes_internal {
 
-// Fixed-size memcpy: compiled to one load (or store), no call.
-inline uint64_t Load64(const char* p) {
+// Unaligned word loads and stores in host byte order: a fixed-size memcpy,
+// which compiles to one move and no call. Also what the key hash reads
+// its words with (core/key_index.cc).
+inline uint64_t LoadWord64(const char* p) {
   uint64_t v;
   std::memcpy(&v, p, sizeof(v));
   return v;
 }
-inline uint32_t Load32(const char* p) {
+inline uint32_t LoadWord32(const char* p) {
   uint32_t v;
   std::memcpy(&v, p, sizeof(v));
   return v;
 }
-inline void Store64(char* p, uint64_t v) { std::memcpy(p, &v, sizeof(v)); }
-inline void Store32(char* p, uint32_t v) { std::memcpy(p, &v, sizeof(v)); }
-
-}  // namespace short_bytes_internal
+inline void StoreWord64(char* p, uint64_t v) { std::memcpy(p, &v, sizeof(v)); }
+inline void StoreWord32(char* p, uint32_t v) { std::memcpy(p, &v, sizeof(v)); }
 
 // memcpy(dst, src, n) for ranges that do not overlap.
 inline void CopyShortBytes(char* dst, const char* src, size_t n) {
-  using namespace short_bytes_internal;  // NOLINT(build/namespaces)
   if (n >= 8 && n <= 16) {
     // Both loads happen before either store: the tail may overlap the head.
-    const uint64_t head = Load64(src);
-    const uint64_t tail = Load64(src + n - 8);
-    Store64(dst, head);
-    Store64(dst + n - 8, tail);
+    const uint64_t head = LoadWord64(src);
+    const uint64_t tail = LoadWord64(src + n - 8);
+    StoreWord64(dst, head);
+    StoreWord64(dst + n - 8, tail);
   } else if (n >= 4 && n < 8) {
-    const uint32_t head = Load32(src);
-    const uint32_t tail = Load32(src + n - 4);
-    Store32(dst, head);
-    Store32(dst + n - 4, tail);
+    const uint32_t head = LoadWord32(src);
+    const uint32_t tail = LoadWord32(src + n - 4);
+    StoreWord32(dst, head);
+    StoreWord32(dst + n - 4, tail);
   } else if (n < 4) {
     for (size_t i = 0; i < n; ++i) dst[i] = src[i];
   } else {
@@ -62,16 +60,17 @@ inline void CopyShortBytes(char* dst, const char* src, size_t n) {
 
 // a == b, byte for byte.
 inline bool EqualBytes(absl::string_view a, absl::string_view b) {
-  using namespace short_bytes_internal;  // NOLINT(build/namespaces)
   const size_t n = a.size();
   if (n != b.size()) return false;
   const char* p = a.data();
   const char* q = b.data();
   if (n >= 8 && n <= 16) {
-    return ((Load64(p) ^ Load64(q)) | (Load64(p + n - 8) ^ Load64(q + n - 8))) == 0;
+    return ((LoadWord64(p) ^ LoadWord64(q)) |
+            (LoadWord64(p + n - 8) ^ LoadWord64(q + n - 8))) == 0;
   }
   if (n >= 4 && n < 8) {
-    return ((Load32(p) ^ Load32(q)) | (Load32(p + n - 4) ^ Load32(q + n - 4))) == 0;
+    return ((LoadWord32(p) ^ LoadWord32(q)) |
+            (LoadWord32(p + n - 4) ^ LoadWord32(q + n - 4))) == 0;
   }
   if (n < 4) {
     for (size_t i = 0; i < n; ++i) {
