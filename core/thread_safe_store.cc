@@ -9,7 +9,6 @@
 
 #include "absl/base/attributes.h"
 #include "absl/base/optimization.h"
-#include "absl/container/flat_hash_set.h"
 #include "absl/container/inlined_vector.h"
 #include "absl/container/node_hash_map.h"
 #include "absl/numeric/bits.h"
@@ -18,9 +17,9 @@
 #include "absl/strings/str_join.h"
 #include "core/block_cache.h"
 #include "core/errors.h"
+#include "core/id_set.h"
 #include "core/short_bytes.h"
 #include "core/key_index.h"
-#include "core/small_block_pool.h"
 
 namespace informersim {
 namespace {
@@ -75,9 +74,7 @@ class ThreadSafeStore::Contents {
     // Never empty while in a map (I1). Its table regrows as the bucket fills
     // and is freed with it: from the per-thread pool, so a store rebuilt with
     // the same shape reuses the blocks (core/small_block_pool.h).
-    absl::flat_hash_set<uint32_t, absl::Hash<uint32_t>, std::equal_to<uint32_t>,
-                        PooledAllocator<uint32_t>>
-        ids;
+    IdSet ids;
     uint32_t index = 0;                 // which index (position) it belongs to
     // Whether `sorted` and `items` below are current; beside the fields
     // every write reads, so checking them costs no extra cache line.
