@@ -154,7 +154,7 @@ class IdSet {
   uint32_t* slots_ = nullptr;
   size_t capacity_ = 0;
   size_t size_ = 0;
-  int shift_ = 63;  // 64 - log2(capacity_); unused while capacity_ is 0
+  int shift_ = 63;  // 64 minus the index bits of capacity_; unused while it is 0
 };
 
 }  // namespace informersim

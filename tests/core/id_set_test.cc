@@ -40,7 +40,9 @@ void RunModel(uint32_t id_range, int ops, int check_every, uint32_t seed) {
     ASSERT_LE(set.size() * 4, set.capacity() * 3);
     const uint32_t probe = rng() % id_range;
     ASSERT_EQ(set.contains(probe), model.count(probe) == 1) << "contains " << probe;
-    if (op % check_every == 0) ASSERT_EQ(Contents(set), model) << "op " << op;
+    if (op % check_every == 0) {
+      ASSERT_EQ(Contents(set), model) << "op " << op;
+    }
   }
   ASSERT_EQ(Contents(set), model);
   // Empty it in a random order: every erase must find its id.
@@ -67,7 +69,9 @@ TEST(IdSetTest, SequentialIdsAsTheStoreHandsThemOut) {
   // Delete in order (the W4 Delete pattern), checking the rest stays found.
   for (uint32_t id = 0; id < 5000; ++id) {
     ASSERT_TRUE(set.erase(id));
-    if (id + 1 < 5000) ASSERT_TRUE(set.contains(id + 1));
+    if (id + 1 < 5000) {
+      ASSERT_TRUE(set.contains(id + 1));
+    }
   }
   EXPECT_TRUE(set.empty());
   EXPECT_FALSE(set.erase(7));
