@@ -243,7 +243,8 @@ class DeltaFIFO final : public Queue, public TransformingStore {
       return blocks_[(seq >> kBlockBits) - first_block_][seq & (kBlockSize - 1)];
     }
 
-    // Raw storage: only the entries of [head_, tail_) are constructed.
+    // Raw storage: only the entries of [head_, tail_) are constructed, and
+    // between PopFront and DestroyPopped also the popped one, head_ - 1.
     // blocks_[i] holds sequence numbers of block first_block_ + i.
     std::vector<Entry*> blocks_;
     uint64_t first_block_ = 0;

@@ -5,7 +5,6 @@
 #ifndef INFORMERSIM_CORE_KEYS_H_
 #define INFORMERSIM_CORE_KEYS_H_
 
-#include <cstring>
 #include <functional>
 #include <string>
 #include <utility>
