@@ -241,8 +241,8 @@ class ThreadSafeStore::Contents {
   uint64_t NewStamp() { return ++stamp_; }
 
   // Appends the items of `bucket` to *out in id order: ids follow the
-  // sequence of writes, so the order is the same in every process, which a
-  // hash set's is not (Abseil seeds its hash per process).
+  // sequence of writes, an order callers can rely on, which the id set's
+  // slot order is not (it depends on the table's size).
   // The result's items are scattered over the store: their entries are
   // prefetched a few ids ahead, and their objects' reference counts (which
   // each copy increments) a little less far ahead, so the misses overlap.
