@@ -26,6 +26,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
+#include <utility>
 
 #include "core/small_block_pool.h"
 
@@ -38,13 +39,7 @@ class IdSet {
   IdSet() = default;
   IdSet(const IdSet&) = delete;
   IdSet& operator=(const IdSet&) = delete;
-  IdSet(IdSet&& other) noexcept
-      : slots_(other.slots_), capacity_(other.capacity_), size_(other.size_),
-        shift_(other.shift_) {
-    other.slots_ = nullptr;
-    other.capacity_ = 0;
-    other.size_ = 0;
-  }
+  IdSet(IdSet&& other) noexcept { *this = std::move(other); }
   IdSet& operator=(IdSet&& other) noexcept {
     if (this != &other) {
       Free();

@@ -50,6 +50,7 @@ void Mutex::WakeOne() { FutexWake(&word_, 1); }
 
 void CondVar::WaitFor(Mutex* mu, const int64_t* timeout_ns) {
   assert(mu->held_ == Mutex::Held::kLocked && "a wait in a single-threaded world never ends");
+  if (timeout_ns != nullptr && *timeout_ns <= 0) return;  // the deadline has passed
   // Counted and read before the unlock: a Signal after the unlock changes
   // the sequence, and the sleep below then returns at once.
   waiters_.fetch_add(1, std::memory_order_seq_cst);

@@ -187,8 +187,6 @@ class CondVar {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
     const auto left = deadline - Clock::now();
     const int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
-    // Past the deadline: returning is a legal spurious wakeup.
-    if (ns <= 0) return;
     WaitFor(mu, &ns);
   }
   void Signal() { Wake(1); }
@@ -197,7 +195,8 @@ class CondVar {
  private:
   static constexpr int kEveryone = 0x7fffffff;
 
-  // Waits at most *timeout_ns nanoseconds, or with no limit when null
+  // Waits at most *timeout_ns nanoseconds (none at all when it is not
+  // positive: a legal spurious wakeup), or with no limit when null
   // (core/mutex.cc).
   void WaitFor(Mutex* mu, const int64_t* timeout_ns) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
   void Wake(int count) {

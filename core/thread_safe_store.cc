@@ -18,8 +18,8 @@
 #include "core/block_cache.h"
 #include "core/errors.h"
 #include "core/id_set.h"
-#include "core/short_bytes.h"
 #include "core/key_index.h"
+#include "core/short_bytes.h"
 
 namespace informersim {
 namespace {
