@@ -224,9 +224,6 @@ DeltaFIFO::KeyedQueue::Entry& DeltaFIFO::AppendDeltaLocked(DeltaType type, Item&
   const uint32_t hash = KeyedQueue::HashKey(key);
   bool added = false;
   KeyedQueue::Entry& entry = queue_.FindOrAppend(key, hash, &added);
-  // A key that collects a second delta usually collects more: skip the
-  // capacity-2 allocation.
-  if (entry.deltas.size() == 1 && entry.deltas.capacity() == 1) entry.deltas.reserve(4);
   entry.deltas.push_back(Delta{type, std::move(obj)});
   // Only a Deleted delta can collapse into the one before it.
   if (type == DeltaType::kDeleted) DedupLastTwo(entry.deltas);

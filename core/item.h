@@ -14,6 +14,12 @@
 // Thread safety: Items are immutable values; copies may be used from any
 // thread. Invariant: the payload pointer of a non-null Item is never null (a
 // moved-from Item is null).
+//
+// Bitwise relocatable: an Item's bytes copied elsewhere are that Item, and
+// the original bytes are then abandoned without destruction. Its members are
+// a kind tag and a shared_ptr (two pointers; neither points into the Item),
+// so nothing refers to its address. Deltas grows and moves by memcpy on
+// this promise; keep it (no self-pointers, no address registered anywhere).
 #ifndef INFORMERSIM_CORE_ITEM_H_
 #define INFORMERSIM_CORE_ITEM_H_
 
