@@ -129,7 +129,7 @@ DeltaFIFO::KeyedQueue::Entry& DeltaFIFO::KeyedQueue::FindOrAppend(absl::string_v
     blocks_.push_back(block);
   }
   Entry* entry =
-      new (&EntryAt(seq)) Entry{std::string(key.data(), key.size()), hash, /*replace_stamp=*/0, {}};
+      new (&EntryAt(seq)) Entry{KeyString(key), hash, /*replace_stamp=*/0, {}};
   // New keys fill the block in order: ask for the lines a few entries ahead
   // now, so their first write does not wait for memory.
   constexpr uint64_t kAhead = 4;
@@ -324,7 +324,7 @@ absl::Status DeltaFIFO::Replace(std::vector<Item> list,
     if (entry.replace_stamp == stamp) return;
     ObjectPtr last = TombstoneObjectOf(entry.deltas.back().object);
     entry.deltas.push_back(
-        Delta{DeltaType::kDeleted, Item::Tombstone(entry.key, std::move(last))});
+        Delta{DeltaType::kDeleted, Item::Tombstone(entry.key.str(), std::move(last))});
     DedupLastTwo(entry.deltas);
     ++queued_deletions;
   });
@@ -408,7 +408,7 @@ PopResult DeltaFIFO::PopLocked(PopProcessFunc process, Deltas* popped) {
     // D9: back at the tail, unless the key was queued again meanwhile.
     result.process_status = RequeueInner(result.process_status);
     if (popped != nullptr) *popped = entry.deltas;
-    std::string key = std::move(entry.key);
+    std::string key = entry.key.str();
     Deltas deltas = std::move(entry.deltas);
     queue_.DestroyPopped(entry);
     AddIfNotPresentLocked(std::move(key), std::move(deltas));
@@ -479,7 +479,7 @@ std::vector<std::string> DeltaFIFO::ListKeys() const {
   MutexLock lock(&mu_);
   std::vector<std::string> out;
   out.reserve(queue_.size());
-  queue_.ForEach([&](const KeyedQueue::Entry& e) { out.push_back(e.key); });
+  queue_.ForEach([&](const KeyedQueue::Entry& e) { out.push_back(e.key.str()); });
   return out;
 }
 
