@@ -55,12 +55,10 @@ void Deltas::Relocate(uint32_t capacity) {
   MoveStorage(Allocate(capacity), capacity);
 }
 
-void Deltas::Release() noexcept {
-  clear();
-  if (!is_inline()) {
-    SmallBlockPool::Deallocate(heap_, size_t{capacity_} * sizeof(Delta));
-    capacity_ = 1;
-  }
+void Deltas::FreeHeap() noexcept {
+  assert(!is_inline() && size_ == 0);
+  SmallBlockPool::Deallocate(heap_, size_t{capacity_} * sizeof(Delta));
+  capacity_ = 1;
 }
 
 void Deltas::TakeFrom(Deltas* other) noexcept {

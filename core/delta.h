@@ -179,7 +179,13 @@ class Deltas {
   // old heap block, if any, and adopts `fresh`.
   void MoveStorage(Delta* fresh, uint32_t capacity) noexcept;
   // Destroys the deltas and frees the heap block, if any: empty and inline.
-  void Release() noexcept;
+  // Inline: every pop ends a Deltas, nearly always one inline delta.
+  void Release() noexcept {
+    clear();
+    if (!is_inline()) FreeHeap();
+  }
+  // Gives the heap block back; the storage is inline (and empty) after.
+  void FreeHeap() noexcept;
   // Takes other's deltas (its block, or its inline delta's bytes) and leaves
   // it empty and inline. *this holds nothing when called.
   void TakeFrom(Deltas* other) noexcept;
