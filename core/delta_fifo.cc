@@ -129,7 +129,7 @@ DeltaFIFO::KeyedQueue::Entry& DeltaFIFO::KeyedQueue::FindOrAppend(absl::string_v
     blocks_.push_back(block);
   }
   Entry* entry =
-      new (&EntryAt(seq)) Entry{KeyString(key), hash, /*replace_stamp=*/0, {}};
+      new (&EntryAt(seq)) Entry{ShortString(key), hash, /*replace_stamp=*/0, {}};
   // New keys fill the block in order: ask for the lines a few entries ahead
   // now, so their first write does not wait for memory.
   constexpr uint64_t kAhead = 4;

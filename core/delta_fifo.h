@@ -62,7 +62,7 @@
 #include "core/delta.h"
 #include "core/item.h"
 #include "core/key_index.h"
-#include "core/key_string.h"
+#include "core/short_string.h"
 #include "core/keys.h"
 #include "core/mutex.h"
 #include "core/queue.h"
@@ -177,7 +177,7 @@ class DeltaFIFO final : public Queue, public TransformingStore {
   // entry and a drained block is reused at the tail. The index (KeyIndex)
   // stores only 8-byte (sequence number, hash) slots and compares keys
   // through the entries: each key string is stored once (inline when
-  // short, core/key_string.h), growing the index
+  // short, core/short_string.h), growing the index
   // never reads an entry, and the index of a 100,000-key queue stays small
   // enough for the L2 cache. Blocks and the index come from BlockCache.
   // Entries leave only from the head: DeltaFIFO removes keys only by Pop.
@@ -186,7 +186,7 @@ class DeltaFIFO final : public Queue, public TransformingStore {
   class KeyedQueue {
    public:
     struct Entry {
-      KeyString key;
+      ShortString key;
       uint32_t hash = 0;
       // The Replace call that last queued this key (D5 step 2).
       uint64_t replace_stamp = 0;

@@ -53,10 +53,6 @@ absl::Status ComputeValues(absl::string_view key, const Item& obj, States* state
   return absl::OkStatus();
 }
 
-// The stored key of a new item: moved in from a std::string, copied from a
-// view.
-void AssignKey(std::string* to, std::string&& key) { *to = std::move(key); }
-void AssignKey(std::string* to, absl::string_view key) { to->assign(key.data(), key.size()); }
 
 }  // namespace
 
@@ -100,8 +96,12 @@ class ThreadSafeStore::Contents {
       return sorted;
     }
   };
-  // Nodes, so an Entry can point at its values' buckets.
-  using ValueMap = absl::node_hash_map<std::string, Bucket>;
+  // Nodes, so an Entry can point at its values' buckets. Hashed with
+  // KeyHash: every write looks its index values up here, and those are short
+  // strings (namespaces, label values), which KeyHash hashes in about half
+  // absl::Hash's instructions. Iteration order is never observable (readers
+  // sort).
+  using ValueMap = absl::node_hash_map<std::string, Bucket, KeyHasher>;
   using ValueNode = ValueMap::value_type;
   // Two inline slots cost no more than one (the heap form's pointer and
   // capacity take two words either way) and cover two indexes with a
@@ -114,7 +114,7 @@ class ThreadSafeStore::Contents {
   static constexpr uint32_t kLive = 0xfffffffeu;
 
   struct Entry {
-    std::string key;
+    ShortString key;
     Item item;
     NodeList values;
     // kLive while stored; otherwise the next id of the free list (or kNoId).
@@ -154,9 +154,9 @@ class ThreadSafeStore::Contents {
         .value_or(kNoId);
   }
 
-  // Stores a new item under `key`, which must be absent, in no index set yet.
-  template <typename Key>
-  uint32_t Insert(Key&& key, uint32_t hash, Item&& item) {
+  // Stores a new item under `key` (copied), which must be absent, in no
+  // index set yet.
+  uint32_t Insert(absl::string_view key, uint32_t hash, Item&& item) {
     uint32_t id;
     if (free_head_ != kNoId) {
       id = free_head_;
@@ -166,7 +166,7 @@ class ThreadSafeStore::Contents {
       id = next_unused_++;
     }
     Entry& e = entry(id);
-    AssignKey(&e.key, std::forward<Key>(key));
+    e.key.assign(key);
     e.item = std::move(item);
     e.next_free = kLive;
     assert(Find(e.key, hash) == kNoId);
@@ -388,8 +388,7 @@ absl::Status ThreadSafeStore::ComputeValuesLocked(absl::string_view key, const I
   return ComputeValues(key, obj, &indexes_);
 }
 
-template <typename Key>
-absl::Status ThreadSafeStore::UpdateLocked(Key&& key, Item&& obj) {
+absl::Status ThreadSafeStore::UpdateLocked(absl::string_view key, Item&& obj) {
   // I2: every new value is known before anything changes.
   absl::Status status = ComputeValuesLocked(key, obj);
   if (!status.ok()) return status;
@@ -397,7 +396,7 @@ absl::Status ThreadSafeStore::UpdateLocked(Key&& key, Item&& obj) {
   const uint32_t hash = Contents::HashKey(key);
   uint32_t id = contents.Find(key, hash);
   if (id == Contents::kNoId) {
-    id = contents.Insert(std::forward<Key>(key), hash, std::move(obj));
+    id = contents.Insert(key, hash, std::move(obj));
     contents.SetValues(id, indexes_);
     return absl::OkStatus();
   }
@@ -422,23 +421,22 @@ absl::Status ThreadSafeStore::DeleteLocked(absl::string_view key) {
 }
 
 absl::Status ThreadSafeStore::Add(std::string key, Item obj) {
-  return Write(std::move(key), obj);  // S1
+  return Write(key, obj);  // S1
 }
 
 absl::Status ThreadSafeStore::Update(std::string key, Item obj) {
-  return Write(std::move(key), obj);
+  return Write(key, obj);
 }
 
 absl::Status ThreadSafeStore::AddOrUpdate(absl::string_view key, Item obj) {
   return Write(key, obj);
 }
 
-template <typename Key>
-absl::Status ThreadSafeStore::Write(Key&& key, Item& obj) {
+absl::Status ThreadSafeStore::Write(absl::string_view key, Item& obj) {
   // Keep a handle on the object: `obj` is moved into the store below.
   const api::ObjectMeta* meta = obj.meta();
   MutexLock lock(&mu_);
-  absl::Status status = UpdateLocked(std::forward<Key>(key), std::move(obj));
+  absl::Status status = UpdateLocked(key, std::move(obj));
   if (!status.ok()) return status;
   if (meta != nullptr) resource_version_.assign(meta->resource_version());  // S5
   return absl::OkStatus();
@@ -484,7 +482,7 @@ std::vector<std::string> ThreadSafeStore::ListKeys() const {
   std::vector<std::string> keys;
   keys.reserve(contents.size());
   contents.ForEachLive(
-      [&keys](uint32_t, const Contents::Entry& e) { keys.push_back(e.key); });
+      [&keys](uint32_t, const Contents::Entry& e) { keys.push_back(e.key.str()); });
   return keys;
 }
 
@@ -514,7 +512,7 @@ absl::Status ThreadSafeStore::Replace(KeyedItems items, absl::string_view resour
     // Applied even while some key is failing: a later item of that key may
     // still succeed, and then this one must be in place.
     if (id == Contents::kNoId) {
-      fresh->SetValues(fresh->Insert(std::move(key), hash, std::move(item)), indexes_);
+      fresh->SetValues(fresh->Insert(key, hash, std::move(item)), indexes_);
     } else {
       fresh->SetItem(id, std::move(item));
       fresh->SetValues(id, indexes_);
@@ -523,7 +521,7 @@ absl::Status ThreadSafeStore::Replace(KeyedItems items, absl::string_view resour
   if (!failures.empty()) return failures.begin()->second;  // all or nothing (I2)
   retired = std::move(contents_);
   contents_ = std::move(fresh);
-  resource_version_.assign(resource_version.data(), resource_version.size());
+  resource_version_.assign(resource_version);
   return absl::OkStatus();
 }
 
@@ -575,15 +573,14 @@ absl::StatusOr<std::vector<std::string>> ThreadSafeStore::IndexKeys(
   std::vector<std::string> keys;
   auto it = map.find(indexed_value);
   if (it == map.end()) return keys;
-  // I5: sorted. The stored keys are sorted by reference and copied once in
+  // I5: sorted. The stored keys are sorted as views and copied once in
   // order (sorting the copies would move strings at every swap).
-  std::vector<const std::string*> refs;
+  std::vector<absl::string_view> refs;
   refs.reserve(it->second.ids.size());
-  for (uint32_t id : it->second.ids) refs.push_back(&contents.entry(id).key);
-  std::sort(refs.begin(), refs.end(),
-            [](const std::string* a, const std::string* b) { return *a < *b; });
+  for (uint32_t id : it->second.ids) refs.push_back(contents.entry(id).key.view());
+  std::sort(refs.begin(), refs.end());
   keys.reserve(refs.size());
-  for (const std::string* k : refs) keys.push_back(*k);
+  for (absl::string_view k : refs) keys.emplace_back(k);
   return keys;
 }
 
@@ -662,10 +659,10 @@ absl::Status ThreadSafeStore::AddIndexers(Indexers new_indexers) {
   Contents& contents = *contents_;
   std::vector<Contents::ValueMap> maps(added.size());
   std::vector<Contents::NodeList> joined(contents.id_limit());
-  const std::string* failed_key = nullptr;
+  const ShortString* failed_key = nullptr;
   absl::Status failure;
   contents.ForEachLive([&](uint32_t id, const Contents::Entry& e) {
-    if (failed_key != nullptr && e.key >= *failed_key) return;
+    if (failed_key != nullptr && e.key.view() >= failed_key->view()) return;
     absl::Status status = ComputeValues(e.key, e.item, &added);
     if (!status.ok()) {
       failed_key = &e.key;
@@ -711,13 +708,13 @@ absl::Status ThreadSafeStore::AddIndexers(Indexers new_indexers) {
 
 void ThreadSafeStore::Bookmark(absl::string_view resource_version) {
   MutexLock lock(&mu_);
-  resource_version_.assign(resource_version.data(), resource_version.size());
+  resource_version_.assign(resource_version);
 }
 
 std::string ThreadSafeStore::LastStoreSyncResourceVersion() const {
   if (!track_resource_version_) return std::string();  // S5, AtomicFIFO off
   MutexLock lock(&mu_);
-  return resource_version_;
+  return resource_version_.str();
 }
 
 std::vector<FailedTransaction> ThreadSafeStore::Transaction(
@@ -736,7 +733,7 @@ std::vector<FailedTransaction> ThreadSafeStore::Transaction(
     switch (t.txn.type) {
       case TransactionType::kAdd:
       case TransactionType::kUpdate:
-        status = UpdateLocked(std::move(t.key), std::move(t.txn.object));
+        status = UpdateLocked(t.key, std::move(t.txn.object));
         break;
       case TransactionType::kDelete:
         status = DeleteLocked(t.key);
@@ -749,7 +746,7 @@ std::vector<FailedTransaction> ThreadSafeStore::Transaction(
     last_has_meta = meta != nullptr;
     if (last_has_meta) last_rv.assign(meta->resource_version());
   }
-  if (last_has_meta) resource_version_ = std::move(last_rv);
+  if (last_has_meta) resource_version_.assign(last_rv);
   return failed;
 }
 
@@ -762,7 +759,7 @@ Indices ThreadSafeStore::SnapshotIndices() const {
     for (const auto& [value, bucket] : contents.maps()[j]) {
       KeySet& keys = index[value];
       keys.reserve(bucket.ids.size());
-      for (uint32_t id : bucket.ids) keys.insert(contents.entry(id).key);
+      for (uint32_t id : bucket.ids) keys.insert(contents.entry(id).key.str());
     }
   }
   return indices;

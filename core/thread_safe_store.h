@@ -82,6 +82,7 @@
 #include "core/indexer.h"
 #include "core/item.h"
 #include "core/mutex.h"
+#include "core/short_string.h"
 
 namespace informersim {
 
@@ -184,13 +185,10 @@ class ThreadSafeStore final {
   // as the I2 error for `key` and nothing else is touched.
   absl::Status ComputeValuesLocked(absl::string_view key, const Item& obj)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Add and Update (S1). Takes the arguments by reference and moves from
-  // them: the key is copied at most once, into the store, on the whole path.
-  // Key is std::string (moved in when new) or absl::string_view (copied).
-  template <typename Key>
-  absl::Status Write(Key&& key, Item& obj);
-  template <typename Key>
-  absl::Status UpdateLocked(Key&& key, Item&& obj) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Add and Update (S1). Moves from `obj`; the key is copied once, into the
+  // store, when it is new.
+  absl::Status Write(absl::string_view key, Item& obj);
+  absl::Status UpdateLocked(absl::string_view key, Item&& obj) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status DeleteLocked(absl::string_view key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The position of the index named `name` in indexes_, or -1.
   int FindIndexLocked(absl::string_view name) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -202,7 +200,7 @@ class ThreadSafeStore final {
   // Sorted by name, so walks over the indexes are deterministic; position j
   // is index j of contents_.
   std::vector<IndexState> indexes_ ABSL_GUARDED_BY(mu_);
-  std::string resource_version_ ABSL_GUARDED_BY(mu_);
+  ShortString resource_version_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace informersim

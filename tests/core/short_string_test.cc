@@ -1,6 +1,7 @@
-// KeyString: every length around the inline limit, with its bytes exactly
-// the source's; copies, moves and assignments between inline and heap keys.
-#include "core/key_string.h"
+// ShortString: every length around the inline limit, with its bytes exactly
+// the source's; copies, moves and assignments between inline and heap
+// strings, including assignments from a part of the string itself.
+#include "core/short_string.h"
 
 #include <string>
 #include <utility>
@@ -20,13 +21,13 @@ std::string Key(size_t n, char first = 'a') {
   return s;
 }
 
-TEST(KeyStringTest, EveryLengthHoldsExactlyItsBytes) {
+TEST(ShortStringTest, EveryLengthHoldsExactlyItsBytes) {
   for (size_t n = 0; n <= 64; ++n) {
     // The source sits between guard bytes: a read outside it would be
     // invisible, but a copy of the guards into the key would not.
     const std::string framed = "#" + Key(n) + "#";
     const absl::string_view source(framed.data() + 1, n);
-    const KeyString key(source);
+    const ShortString key(source);
     EXPECT_EQ(key.size(), n);
     EXPECT_EQ(key.empty(), n == 0);
     EXPECT_EQ(key.view(), source) << n;
@@ -35,18 +36,18 @@ TEST(KeyStringTest, EveryLengthHoldsExactlyItsBytes) {
   }
 }
 
-TEST(KeyStringTest, CopiesMovesAndAssignmentsAcrossTheInlineLimit) {
-  const std::vector<size_t> lengths = {0, 1, 7, 8, 15, 16, 17, 23, KeyString::kInlineBytes,
-                                       KeyString::kInlineBytes + 1, 40, 100};
+TEST(ShortStringTest, CopiesMovesAndAssignmentsAcrossTheInlineLimit) {
+  const std::vector<size_t> lengths = {0, 1, 7, 8, 15, 16, 17, 23, ShortString::kInlineBytes,
+                                       ShortString::kInlineBytes + 1, 40, 100};
   for (size_t a : lengths) {
     for (size_t b : lengths) {
       SCOPED_TRACE(testing::Message() << a << " " << b);
       const std::string sa = Key(a, 'a');
       const std::string sb = Key(b, 'A');
-      KeyString x(sa);
-      KeyString y(sb);
+      ShortString x(sa);
+      ShortString y(sb);
 
-      KeyString copy(x);
+      ShortString copy(x);
       EXPECT_EQ(copy.view(), sa);
       EXPECT_EQ(x.view(), sa);
 
@@ -54,17 +55,17 @@ TEST(KeyStringTest, CopiesMovesAndAssignmentsAcrossTheInlineLimit) {
       EXPECT_EQ(copy.view(), sb);
       EXPECT_EQ(y.view(), sb);
 
-      KeyString moved(std::move(x));
+      ShortString moved(std::move(x));
       EXPECT_EQ(moved.view(), sa);
       EXPECT_TRUE(x.empty());  // NOLINT(bugprone-use-after-move): specified empty
-      x = KeyString(sb);       // a moved-from key takes a new value
+      x = ShortString(sb);       // a moved-from key takes a new value
       EXPECT_EQ(x.view(), sb);
 
       moved = std::move(y);  // move assignment over a live value
       EXPECT_EQ(moved.view(), sb);
       EXPECT_TRUE(y.empty());  // NOLINT(bugprone-use-after-move)
 
-      KeyString& self = moved;
+      ShortString& self = moved;
       moved = self;
       EXPECT_EQ(moved.view(), sb);
       moved = std::move(self);
@@ -73,8 +74,38 @@ TEST(KeyStringTest, CopiesMovesAndAssignmentsAcrossTheInlineLimit) {
   }
 }
 
-TEST(KeyStringTest, DefaultIsEmpty) {
-  KeyString key;
+TEST(ShortStringTest, AssignReplacesTheBytesAtEveryPairOfLengths) {
+  for (size_t from = 0; from <= 40; ++from) {
+    for (size_t to = 0; to <= 40; ++to) {
+      SCOPED_TRACE(testing::Message() << from << " -> " << to);
+      ShortString s(Key(from, 'a'));
+      const std::string framed = "#" + Key(to, 'A') + "#";
+      s.assign(absl::string_view(framed.data() + 1, to));
+      EXPECT_EQ(s.view(), Key(to, 'A'));
+      EXPECT_EQ(s.size(), to);
+    }
+  }
+}
+
+TEST(ShortStringTest, AssignFromItsOwnBytes) {
+  for (size_t n = 0; n <= 40; ++n) {
+    for (size_t begin = 0; begin <= n; ++begin) {
+      for (size_t len : {size_t{0}, size_t{1}, (n - begin) / 2, n - begin}) {
+        if (begin + len > n) continue;
+        SCOPED_TRACE(testing::Message() << n << " [" << begin << ", +" << len << ")");
+        ShortString s(Key(n));
+        s.assign(s.view().substr(begin, len));
+        EXPECT_EQ(s.view(), Key(n).substr(begin, len));
+      }
+    }
+  }
+  ShortString s(Key(30));
+  s.clear();
+  EXPECT_TRUE(s.empty());
+}
+
+TEST(ShortStringTest, DefaultIsEmpty) {
+  ShortString key;
   EXPECT_TRUE(key.empty());
   EXPECT_EQ(key.view(), "");
   EXPECT_EQ(key.str(), "");
