@@ -479,7 +479,7 @@ std::vector<std::string> DeltaFIFO::ListKeys() const {
   MutexLock lock(&mu_);
   std::vector<std::string> out;
   out.reserve(queue_.size());
-  queue_.ForEach([&](const KeyedQueue::Entry& e) { out.push_back(e.key.str()); });
+  queue_.ForEach([&](const KeyedQueue::Entry& e) { out.emplace_back(e.key.view()); });
   return out;
 }
 

@@ -482,7 +482,7 @@ std::vector<std::string> ThreadSafeStore::ListKeys() const {
   std::vector<std::string> keys;
   keys.reserve(contents.size());
   contents.ForEachLive(
-      [&keys](uint32_t, const Contents::Entry& e) { keys.push_back(e.key.str()); });
+      [&keys](uint32_t, const Contents::Entry& e) { keys.emplace_back(e.key.view()); });
   return keys;
 }
 
