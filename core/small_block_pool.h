@@ -1,7 +1,8 @@
 // SmallBlockPool: per-thread free lists of small heap blocks in power-of-two
-// size classes, and PooledAllocator, the standard-library allocator over it.
+// size classes: the storage of Deltas (core/delta.h) and of the store's id
+// sets (core/id_set.h).
 //
-// Why: a DeltaFIFO key's Deltas grows 1 -> 2 -> 4 -> 8 ... deltas and is
+// Why: a DeltaFIFO key's Deltas grows 1 -> 4 -> 8 ... deltas and is
 // freed when the key is popped. In a queue that is filled and drained again
 // and again, glibc coalesces the freed blocks into the top of its heap and
 // hands them back to the kernel, so the next fill faults fresh pages in for
@@ -27,8 +28,6 @@
 
 #include <cstddef>
 #include <new>
-
-#include "core/source_allocator.h"
 
 namespace informersim {
 
@@ -60,10 +59,6 @@ class SmallBlockPool {
   // Bytes the calling thread keeps for reuse (for tests).
   static size_t KeptBytes();
 };
-
-// An allocator for small containers that grow and are freed again and again.
-template <typename T>
-using PooledAllocator = SourceAllocator<T, SmallBlockPool>;
 
 }  // namespace informersim
 

@@ -1,6 +1,6 @@
 // SourceAllocator: a stateless standard-library allocator that takes its
 // memory from a source's static Allocate(bytes) and Deallocate(p, bytes)
-// (BlockCache, SmallBlockPool). All instances are equal, so containers move
+// (BlockCache). All instances are equal, so containers move
 // and swap storage freely between them.
 //
 // Thread safety: as the source's functions.
