@@ -142,7 +142,8 @@ TEST(DeltasTest, CopyMoveAndAssignAtEverySize) {
       Deltas inline_target{Delta{DeltaType::kSync, Item(objects[8])}};
       inline_target = std::move(target);
       EXPECT_EQ(Pointers(inline_target), Pointers(objects, n));
-      inline_target = inline_target;  // self-assignment keeps it
+      const Deltas& self = inline_target;
+      inline_target = self;  // self-assignment keeps it
       EXPECT_EQ(Pointers(inline_target), Pointers(objects, n));
       for (int i = 0; i < n; ++i) {
         // copy, moved, inline_target, and the test's own reference; objects[0]
