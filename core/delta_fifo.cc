@@ -421,11 +421,10 @@ PopResult DeltaFIFO::PopLocked(PopProcessFunc process, Deltas* popped) {
   return result;
 }
 
-PopResult DeltaFIFO::Pop(PopProcessFunc process) { return Pop(process, nullptr); }
-
-PopResult DeltaFIFO::TryPop(PopProcessFunc process) { return TryPop(process, nullptr); }
-
-PopResult DeltaFIFO::Pop(PopProcessFunc process, Deltas* popped) {
+// Inlined into both forms of Pop and TryPop: a pop is a few hundred
+// instructions, and a forwarding call was one of its larger parts.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline PopResult DeltaFIFO::WaitAndPop(PopProcessFunc process,
+                                                                    Deltas* popped) {
   MutexLock lock(&mu_);
   while (queue_.empty()) {
     if (closed_) return PopResult{PopOutcome::kClosed, absl::OkStatus()};
@@ -436,13 +435,26 @@ PopResult DeltaFIFO::Pop(PopProcessFunc process, Deltas* popped) {
   return PopLocked(process, popped);
 }
 
-PopResult DeltaFIFO::TryPop(PopProcessFunc process, Deltas* popped) {
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline PopResult DeltaFIFO::PopIfAny(PopProcessFunc process,
+                                                                  Deltas* popped) {
   MutexLock lock(&mu_);
   if (queue_.empty()) {
     return PopResult{closed_ ? PopOutcome::kClosed : PopOutcome::kEmpty,
                      absl::OkStatus()};
   }
   return PopLocked(process, popped);
+}
+
+PopResult DeltaFIFO::Pop(PopProcessFunc process) { return WaitAndPop(process, nullptr); }
+
+PopResult DeltaFIFO::TryPop(PopProcessFunc process) { return PopIfAny(process, nullptr); }
+
+PopResult DeltaFIFO::Pop(PopProcessFunc process, Deltas* popped) {
+  return WaitAndPop(process, popped);
+}
+
+PopResult DeltaFIFO::TryPop(PopProcessFunc process, Deltas* popped) {
+  return PopIfAny(process, popped);
 }
 
 bool DeltaFIFO::HasSynced() const {

@@ -260,6 +260,9 @@ class DeltaFIFO final : public Queue, public TransformingStore {
 
   PopResult PopLocked(PopProcessFunc process, Deltas* popped)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Pop and TryPop, both forms (popped may be null).
+  PopResult WaitAndPop(PopProcessFunc process, Deltas* popped) ABSL_LOCKS_EXCLUDED(mu_);
+  PopResult PopIfAny(PopProcessFunc process, Deltas* popped) ABSL_LOCKS_EXCLUDED(mu_);
   // Applies the transformer, if any, to a non-tombstone object in place.
   absl::Status Transform(Item* obj) const;
   // D3. `key` is obj's key; `transform` says whether the transformer applies.
