@@ -252,7 +252,9 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline absl::Status DeltaFIFO::QueueActionLocked(
   return absl::OkStatus();
 }
 
-absl::Status DeltaFIFO::AddOrUpdate(DeltaType type, Item&& obj) {
+// Inlined into Add and Update, which only forward to it.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline absl::Status DeltaFIFO::AddOrUpdate(DeltaType type,
+                                                                        Item&& obj) {
   MutexLock lock(&mu_);
   populated_ = true;  // D2
   CheckSyncedLocked();
