@@ -4,6 +4,7 @@
 #include <cassert>
 #include <utility>
 
+#include "absl/base/attributes.h"
 #include "core/errors.h"
 
 namespace informersim {
@@ -41,11 +42,8 @@ absl::Status Cache::Transform(Item* obj) const {
   return absl::OkStatus();
 }
 
-absl::Status Cache::Add(Item obj) { return Write(std::move(obj)); }
-
-absl::Status Cache::Update(Item obj) { return Write(std::move(obj)); }
-
-absl::Status Cache::Write(Item&& obj) {
+// Inlined into Add and Update, which only forward to it.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline absl::Status Cache::Write(Item&& obj) {
   // S1. The key is still computed for every call; a short K1/K2 key is
   // written on the stack, since the store copies it only if it is new.
   StackKey stack_key;
@@ -58,6 +56,10 @@ absl::Status Cache::Write(Item&& obj) {
   if (!key.ok()) return key.status();
   return storage_.Update(*std::move(key), std::move(obj));
 }
+
+absl::Status Cache::Add(Item obj) { return Write(std::move(obj)); }
+
+absl::Status Cache::Update(Item obj) { return Write(std::move(obj)); }
 
 absl::Status Cache::Delete(Item obj) {
   StackKey stack_key;

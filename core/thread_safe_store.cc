@@ -420,6 +420,18 @@ absl::Status ThreadSafeStore::DeleteLocked(absl::string_view key) {
   return absl::OkStatus();
 }
 
+// Inlined into Add, Update and AddOrUpdate, which only forward to it.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline absl::Status ThreadSafeStore::Write(absl::string_view key,
+                                                                        Item& obj) {
+  // Keep a handle on the object: `obj` is moved into the store below.
+  const api::ObjectMeta* meta = obj.meta();
+  MutexLock lock(&mu_);
+  absl::Status status = UpdateLocked(key, std::move(obj));
+  if (!status.ok()) return status;
+  if (meta != nullptr) resource_version_.assign(meta->resource_version());  // S5
+  return absl::OkStatus();
+}
+
 absl::Status ThreadSafeStore::Add(std::string key, Item obj) {
   return Write(key, obj);  // S1
 }
@@ -430,16 +442,6 @@ absl::Status ThreadSafeStore::Update(std::string key, Item obj) {
 
 absl::Status ThreadSafeStore::AddOrUpdate(absl::string_view key, Item obj) {
   return Write(key, obj);
-}
-
-absl::Status ThreadSafeStore::Write(absl::string_view key, Item& obj) {
-  // Keep a handle on the object: `obj` is moved into the store below.
-  const api::ObjectMeta* meta = obj.meta();
-  MutexLock lock(&mu_);
-  absl::Status status = UpdateLocked(key, std::move(obj));
-  if (!status.ok()) return status;
-  if (meta != nullptr) resource_version_.assign(meta->resource_version());  // S5
-  return absl::OkStatus();
 }
 
 absl::Status ThreadSafeStore::Delete(absl::string_view key) {
