@@ -4,6 +4,7 @@
 #include <cassert>
 #include <utility>
 
+#include "absl/base/attributes.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/types/span.h"
@@ -96,7 +97,7 @@ void RealFIFO::AdvanceHeadLocked(size_t n) {
   }
 }
 
-absl::Status RealFIFO::AddToItemsLocked(DeltaType type, bool skip_transform, Item obj) {
+absl::Status RealFIFO::AddToItemsLocked(DeltaType type, bool skip_transform, Item&& obj) {
   // The key is checked even though the queue does not store it, so a
   // keyless object is refused here rather than at the consumer. client-go
   // computes it and drops it (`_, err := f.keyOf(obj)`): only whether there
@@ -118,7 +119,10 @@ absl::Status RealFIFO::AddToItemsLocked(DeltaType type, bool skip_transform, Ite
   return absl::OkStatus();
 }
 
-absl::Status RealFIFO::AppendEvent(DeltaType type, Item obj) {
+// Inlined into Add, Update and Delete, which only forward to it; the Item
+// is moved once, into the queue.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline absl::Status RealFIFO::AppendEvent(DeltaType type,
+                                                                       Item&& obj) {
   MutexLock lock(&mu_);
   // Set before the key check, as client-go does: even a refused event ends
   // the "initial list" phase.

@@ -193,12 +193,12 @@ class RealFIFO final : public QueueWithBatch,
   bool WaitForItemsLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   // Add, Update and Delete (R3).
-  absl::Status AppendEvent(DeltaType type, Item obj);
+  absl::Status AppendEvent(DeltaType type, Item&& obj);
   void PushLocked(DeltaType type, Item obj) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Drops `n` deltas from the head; they were moved out already.
   void AdvanceHeadLocked(size_t n) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // client-go addToItems_locked: key check, optional transform, append.
-  absl::Status AddToItemsLocked(DeltaType type, bool skip_transform, Item obj)
+  absl::Status AddToItemsLocked(DeltaType type, bool skip_transform, Item&& obj)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status ReplaceAtomicLocked(std::vector<Item> list,
                                    absl::string_view resource_version)
