@@ -62,11 +62,11 @@
 #include "core/delta.h"
 #include "core/item.h"
 #include "core/key_index.h"
-#include "core/short_string.h"
 #include "core/keys.h"
 #include "core/mutex.h"
 #include "core/queue.h"
 #include "core/reflector_store_ext.h"
+#include "core/short_string.h"
 #include "core/store.h"
 
 namespace informersim {

@@ -47,7 +47,7 @@ class ShortString {
     other.size_ = 0;
   }
   ShortString& operator=(const ShortString& other) {
-    if (this != &other) *this = ShortString(other.view());
+    assign(other.view());  // safe for self-assignment
     return *this;
   }
   ShortString& operator=(ShortString&& other) noexcept {

@@ -53,7 +53,6 @@ absl::Status ComputeValues(absl::string_view key, const Item& obj, States* state
   return absl::OkStatus();
 }
 
-
 }  // namespace
 
 // The stored items and the index sets. Each item lives in an Entry named by
