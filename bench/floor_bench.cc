@@ -16,14 +16,24 @@
 // key, the ten versions of a key together). No
 // lock, no hash map, no queue. Counters: ns_per_object for both passes,
 // ns_hold (copy + key) and ns_release, from this thread's CPU time.
+//
+//   BM_Floor_IdealCoalesce/w/lock/grow  the same plus the least a
+//                                key-coalescing queue does (hash, probe,
+//                                append, drain by key), with and without a
+//                                lock per call and growth (see below).
 
 #include <cstdint>
+#include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "benchmark/benchmark.h"
 #include "bench/workload.h"
+#include "core/delta.h"
+#include "core/key_index.h"
 #include "core/keys.h"
+#include "core/mutex.h"
 
 namespace informersim {
 namespace bench {
@@ -84,6 +94,143 @@ void BM_Floor_KeyHoldRelease(benchmark::State& state) {
 BENCHMARK(BM_Floor_KeyHoldRelease)
     ->ArgNames({"w", "key"})
     ->ArgsProduct({{1, 2}, {0, 1, 2}})
+    ->Iterations(20)
+    ->Unit(benchmark::kMillisecond);
+
+
+// The least a key-coalescing queue (DeltaFIFO's kind) can do for W1/W2:
+// BM_Floor_KeyHoldRelease's work (key built, reference held, released in
+// drain order) plus, per object, the key's hash, one probe of the queues'
+// own key index (core/key_index.h) comparing the key in its entry on a tag
+// match, and the delta appended to its key's entry; the drain walks the
+// entries in arrival order, hands each key's deltas to a no-op, releases
+// them and erases the key from the index. No status, no hooks, no
+// generality beyond that.
+//   lock:1  a Mutex (core/mutex.h) taken around every write and every pop,
+//           as a thread-safe queue must;
+//   grow:0  an oracle's sizes: the index reserved for every key up front
+//           and room in each entry for every delta its key gets, so nothing
+//           grows while timed;
+//   grow:1  the index starts empty and each key's deltas live in a Deltas
+//           (core/delta.h) that grows as they come, as a queue that does not
+//           know the workload must.
+// What separates a real queue's figure from the grow:1/lock:1 one is its
+// own overhead; a target below the grow:0/lock:1 figure is below what any
+// thread-safe coalescing queue does on this machine and object shape.
+// grow:0: room for exactly the N deltas a key gets (1 in W1, 10 in W2).
+template <int N>
+struct FixedEntry {
+  char key[32];
+  uint32_t key_size = 0;
+  uint32_t hash = 0;
+  uint32_t n = 0;
+  Item deltas[N];
+
+  void Append(const Item& obj) { deltas[n++] = obj; }
+  size_t Drain() {
+    benchmark::DoNotOptimize(deltas);
+    const size_t popped = n;
+    for (uint32_t d = 0; d < n; ++d) deltas[d] = Item();
+    n = 0;
+    return popped;
+  }
+};
+
+// grow:1: the deltas in a Deltas, grown as they come.
+struct GrownEntry {
+  char key[32];
+  uint32_t key_size = 0;
+  uint32_t hash = 0;
+  Deltas deltas;
+
+  void Append(const Item& obj) { deltas.push_back(Delta{DeltaType::kUpdated, obj}); }
+  size_t Drain() {
+    const size_t popped = deltas.size();
+    benchmark::DoNotOptimize(deltas.size());
+    deltas.clear();
+    return popped;
+  }
+};
+
+template <typename Entry>
+void IdealCoalesce(benchmark::State& state, size_t keys) {
+  const std::vector<Item>& objects = Objects(state.range(0));
+  const bool locked = state.range(1) != 0;
+  const bool grow = state.range(2) != 0;
+  std::vector<Entry> entries(keys);
+  Mutex mu;
+  double hold_ns = 0, release_ns = 0;
+  size_t popped = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    auto index = std::make_unique<KeyIndex>();
+    if (!grow) index->Reserve(keys);
+    state.ResumeTiming();
+    uint32_t tail = 0;
+    const double hold_start = ThreadCpuNs();
+    for (const Item& obj : objects) {
+      if (locked) mu.Lock();
+      StackKey key;
+      if (key.Build(obj) && key.view().size() <= sizeof(Entry::key)) {
+        const absl::string_view k = key.view();
+        const uint32_t hash = KeyHash(k);
+        bool inserted = false;
+        const uint32_t id = index->FindOrInsert(
+            hash, tail,
+            [&](uint32_t id) {
+              return absl::string_view(entries[id].key, entries[id].key_size) == k;
+            },
+            &inserted);
+        Entry& e = entries[id];
+        if (inserted) {
+          std::memcpy(e.key, k.data(), k.size());
+          e.key_size = static_cast<uint32_t>(k.size());
+          e.hash = hash;
+          ++tail;
+        }
+        e.Append(obj);
+      }
+      if (locked) mu.Unlock();
+    }
+    hold_ns += ThreadCpuNs() - hold_start;
+    const double release_start = ThreadCpuNs();
+    for (uint32_t h = 0; h < tail; ++h) {
+      if (locked) mu.Lock();
+      Entry& e = entries[h];
+      popped += e.Drain();
+      index->Erase(e.hash, h);
+      if (locked) mu.Unlock();
+    }
+    release_ns += ThreadCpuNs() - release_start;
+    state.PauseTiming();
+    index.reset();
+    state.ResumeTiming();
+  }
+  if (popped != static_cast<size_t>(state.iterations()) * objects.size()) {
+    state.SkipWithError("the drain did not return every delta");
+  }
+  const double total = static_cast<double>(state.iterations()) * static_cast<double>(objects.size());
+  state.counters["ns_hold"] = hold_ns / total;
+  state.counters["ns_release"] = release_ns / total;
+  state.counters["ns_per_object"] = (hold_ns + release_ns) / total;
+  state.SetItemsProcessed(state.iterations() * objects.size());
+}
+
+void BM_Floor_IdealCoalesce(benchmark::State& state) {
+  const bool w1 = state.range(0) == 1;
+  const bool grow = state.range(2) != 0;
+  if (grow) {
+    IdealCoalesce<GrownEntry>(state, w1 ? 100000 : 10000);
+  } else if (w1) {
+    IdealCoalesce<FixedEntry<1>>(state, 100000);
+  } else {
+    IdealCoalesce<FixedEntry<10>>(state, 10000);
+  }
+}
+
+BENCHMARK(BM_Floor_IdealCoalesce)
+    ->ArgNames({"w", "lock", "grow"})
+    ->ArgsProduct({{1, 2}, {0, 1}, {0, 1}})
     ->Iterations(20)
     ->Unit(benchmark::kMillisecond);
 
