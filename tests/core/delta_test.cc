@@ -60,7 +60,7 @@ TEST(DeltasTest, OneDeltaStaysInline) {
   ExpectOnlyOwnersLeft(objects);
 }
 
-TEST(DeltasTest, GrowsToFourThenDoublesKeepingOrderAndReferences) {
+TEST(DeltasTest, GrowsToFourThenFourfoldKeepingOrderAndReferences) {
   std::vector<ObjectPtr> objects = Objects(40);
   {
     Deltas deltas;
@@ -74,7 +74,7 @@ TEST(DeltasTest, GrowsToFourThenDoublesKeepingOrderAndReferences) {
       }
       ASSERT_EQ(Pointers(deltas), Pointers(objects, i + 1)) << "after " << i + 1;
     }
-    EXPECT_EQ(capacities, (std::vector<size_t>{1, 4, 8, 16, 32, 64}));
+    EXPECT_EQ(capacities, (std::vector<size_t>{1, 4, 16, 64}));
     for (int i = 0; i < 40; ++i) {
       EXPECT_EQ(deltas[i].type, i % 2 == 0 ? DeltaType::kUpdated : DeltaType::kSync);
       EXPECT_EQ(objects[i].use_count(), 2);
@@ -94,7 +94,7 @@ TEST(DeltasTest, AppendingAnElementOfItselfWhileGrowing) {
     deltas.push_back(Delta{DeltaType::kUpdated, Item(objects[1])});
     deltas.push_back(Delta{DeltaType::kUpdated, Item(objects[2])});
     ASSERT_EQ(deltas.size(), deltas.capacity());
-    deltas.push_back(deltas.front());  // 4 -> 8
+    deltas.push_back(deltas.front());  // 4 -> 16
     deltas.emplace_back(deltas[2]);
     EXPECT_EQ(Pointers(deltas),
               (std::vector<const api::Object*>{objects[0].get(), objects[0].get(), objects[1].get(),
@@ -215,13 +215,13 @@ TEST(DeltasTest, HeapBlocksGoBackToThePoolAndAreReused) {
       for (int i = 0; i < 8; ++i) deltas.push_back(Delta{DeltaType::kUpdated, Item(objects[i])});
       return deltas.capacity();
     };
-    ASSERT_EQ(fill(), 8u);
-    // The 4-delta block went back when the list grew, the 8-delta one when
+    ASSERT_EQ(fill(), 16u);
+    // The 4-delta block went back when the list grew, the 16-delta one when
     // it was destroyed.
-    EXPECT_EQ(SmallBlockPool::KeptBytes(), 4 * sizeof(Delta) + 8 * sizeof(Delta));
+    EXPECT_EQ(SmallBlockPool::KeptBytes(), 4 * sizeof(Delta) + 16 * sizeof(Delta));
     // A second fill takes both from the pool and gives both back.
     fill();
-    EXPECT_EQ(SmallBlockPool::KeptBytes(), 4 * sizeof(Delta) + 8 * sizeof(Delta));
+    EXPECT_EQ(SmallBlockPool::KeptBytes(), 4 * sizeof(Delta) + 16 * sizeof(Delta));
   }).join();
   ExpectOnlyOwnersLeft(objects);
 }
