@@ -4,15 +4,8 @@
 # that rots would silently drop out of the report).
 # Args: the patches, then the sources of core/ and sim/.
 set -uo pipefail
-work="${TEST_TMPDIR:-$(mktemp -d)}/tree"
-mkdir -p "$work"
-patches=()
-for f in "$@"; do
-  case "$f" in
-    *.patch) patches+=("$f") ;;
-    *) mkdir -p "$work/$(dirname "$f")"; cp -L "$f" "$work/$f" ;;
-  esac
-done
+source "$(dirname "$0")/../patch_tree.sh"
+patch_tree_setup "$@"
 if [ "${#patches[@]}" -lt 30 ]; then
   echo "FAIL: ${#patches[@]} variants; the report needs at least 30"
   status=1
@@ -32,9 +25,7 @@ for p in "${patches[@]}"; do
   if ! grep -qE "^# profiles: (classic|current|interim|both)\b" "$p"; then
     echo "FAIL: $name: profiles must be classic, current, interim or both"; status=1
   fi
-  if ! out=$(cd "$work" && patch -p1 --dry-run -F0 -i "$OLDPWD/$p" 2>&1); then
-    echo "FAIL: $name does not apply cleanly:"; echo "$out"; status=1
-  fi
+  patch_applies "$name" "$p"
 done
 [ "$status" -eq 0 ] && echo "mutants: ${#patches[@]} variants, headers complete, all apply"
 exit "$status"
