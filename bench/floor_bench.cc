@@ -98,7 +98,6 @@ BENCHMARK(BM_Floor_KeyHoldRelease)
     ->Iterations(20)
     ->Unit(benchmark::kMillisecond);
 
-
 // The least a key-coalescing queue (DeltaFIFO's kind) can do for W1/W2:
 // BM_Floor_KeyHoldRelease's work (key built, reference held, released in
 // drain order) plus, per object, the key's hash, one probe of the queues'
@@ -118,6 +117,7 @@ BENCHMARK(BM_Floor_KeyHoldRelease)
 // What separates a real queue's figure from the grow:1/lock:1 one is its
 // own overhead; a target below the grow:0/lock:1 figure is below what any
 // thread-safe coalescing queue does on this machine and object shape.
+
 // grow:0: room for exactly the N deltas a key gets (1 in W1, 10 in W2).
 template <int N>
 struct FixedEntry {
