@@ -25,6 +25,11 @@
 //   peak_rss_mb       the process's peak resident set during the benchmark
 //                     (reset before it where Linux allows, else the peak so
 //                     far).
+// Run the cost-growth benchmarks each in a process of its own
+// (--benchmark_filter='^BM_Minutes/20/iterations:2$', ...; tools/bench.sh
+// does): a run made after the 100,000-object one inherits that heap, freed
+// but spread over hundreds of megabytes, and measured up to 1.3x slower
+// than the same scenario in a fresh process.
 // The simulator is single-threaded, so CPU time is its wall time. Seeds per
 // second on two cores is a campaign's figure: informer_sim --swarm
 // --world=small --seeds=N --jobs=2 prints it (docs/PERFORMANCE.md).
