@@ -115,8 +115,9 @@ BENCHMARK(BM_Floor_KeyHoldRelease)
 //           (core/delta.h) that grows as they come, as a queue that does not
 //           know the workload must.
 // What separates a real queue's figure from the grow:1/lock:1 one is its
-// own overhead; a target below the grow:0/lock:1 figure is below what any
-// thread-safe coalescing queue does on this machine and object shape.
+// own overhead; a target below the grow:0/lock:1 figure asks for less than
+// this design of queue costs, with its own key index, lock and Deltas, on
+// this machine and object shape.
 
 // grow:0: room for exactly the N deltas a key gets (1 in W1, 10 in W2).
 template <int N>
