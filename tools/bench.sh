@@ -5,13 +5,14 @@
 #   tools/bench.sh [--out DIR] [--only NAME[,NAME...]] [BENCHMARK ARGS...]
 #
 # --out DIR   also writes each binary's results as Google Benchmark JSON to
-#             DIR/<binary>.json, then DIR/table.md: the W1-W5 medians set
+#             DIR/<binary>.json (sim_bench: DIR/sim_bench.<i>.json, one
+#             per benchmark), then DIR/table.md: the W1-W5 medians set
 #             against client-go's recorded figures (bench/client_go_reference.json,
 #             via tools/bench_table.py). Without benchmark arguments a run
 #             with --out uses 5 repetitions, as the workload document asks.
 # --only      runs only the named binaries (e.g. --only delta_fifo_bench).
-# sim_bench's benchmarks run one process each (merged into one JSON by
-# tools/bench_merge.py), so that none inherits another's heap.
+# sim_bench's benchmarks run one process each, so that none inherits
+# another's heap.
 # Other arguments go to every benchmark binary, e.g.
 #   tools/bench.sh --benchmark_repetitions=5 --benchmark_filter=W1
 # With neither --out nor arguments each benchmark runs briefly (a quick
@@ -65,34 +66,31 @@ for t in "${targets[@]}"; do
   bin="$bin_dir/${t#//}"
   bin="${bin/://}"
   echo "== $t"
-  json=()
-  if [ -n "$out_dir" ]; then
-    json=(--benchmark_out="$out_dir/${t##*:}.json" --benchmark_out_format=json)
-  fi
   if [ "${t##*:}" != "sim_bench" ]; then
+    json=()
+    if [ -n "$out_dir" ]; then
+      json=(--benchmark_out="$out_dir/${t##*:}.json" --benchmark_out_format=json)
+    fi
     "${pin[@]+"${pin[@]}"}" "$bin" "${args[@]}" "${json[@]+"${json[@]}"}"
     continue
   fi
   # The simulator's benchmarks each in a process of their own: a run made
   # after the 100,000-object one inherits its heap (freed, but spread over
   # hundreds of megabytes) and measured up to 1.3x slower than the same
-  # scenario in a fresh process, which skews the cost-growth ratios.
-  parts=$(mktemp -d)
+  # scenario in a fresh process, which skews the cost-growth ratios. Each
+  # writes its own DIR/sim_bench.<i>.json; the table and
+  # tools/bench_compare.py read every JSON file of DIR.
   i=0
   while IFS= read -r name; do
     [ -n "$name" ] || continue
     i=$((i + 1))
     part=()
     if [ -n "$out_dir" ]; then
-      part=(--benchmark_out="$parts/$i.json" --benchmark_out_format=json)
+      part=(--benchmark_out="$out_dir/${t##*:}.$i.json" --benchmark_out_format=json)
     fi
     "${pin[@]+"${pin[@]}"}" "$bin" "${args[@]}" --benchmark_filter="^${name}\$" \
       "${part[@]+"${part[@]}"}"
   done < <("$bin" "${args[@]}" --benchmark_list_tests)
-  if [ -n "$out_dir" ]; then
-    python3 tools/bench_merge.py "$out_dir/${t##*:}.json" "$parts"/*.json
-  fi
-  rm -rf "$parts"
 done
 if [ -n "$out_dir" ]; then
   {
