@@ -2,7 +2,7 @@
 // size classes: the storage of Deltas (core/delta.h) and of the store's id
 // sets (core/id_set.h).
 //
-// Why: a DeltaFIFO key's Deltas grows 1 -> 4 -> 8 ... deltas and is
+// Why: a DeltaFIFO key's Deltas grows 1 -> 4 -> 16 ... deltas and is
 // freed when the key is popped. In a queue that is filled and drained again
 // and again, glibc coalesces the freed blocks into the top of its heap and
 // hands them back to the kernel, so the next fill faults fresh pages in for
