@@ -559,8 +559,11 @@ absl::StatusOr<ScenarioFile> ParseScenario(absl::string_view text, absl::string_
     std::pair<int, int> p{-1, -1};
     const std::vector<std::string> parts =
         absl::StrSplit(absl::string_view(e).substr(where.size()), absl::MaxSplits(':', 3));
-    if (parts.size() >= 3 && absl::SimpleAtoi(parts[1], &p.first)) {
-      absl::SimpleAtoi(parts[2], &p.second);
+    // A column that does not parse sorts before every column of its line.
+    int column = -1;
+    if (parts.size() >= 3 && absl::SimpleAtoi(parts[1], &p.first) &&
+        absl::SimpleAtoi(parts[2], &column)) {
+      p.second = column;
     }
     return p;
   };
