@@ -282,9 +282,22 @@ std::vector<std::pair<const std::string*, const ViewEntry*>> HandlerRecorder::So
 }
 const HandlerCounts& HandlerRecorder::counts() const { return counts_; }
 
+// One probe: a key new to this table may be buried (Unbury then fills the
+// record just made, and inserts into no other table of this handler).
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline HandlerRecorder::KeyState& HandlerRecorder::Record(
+    absl::string_view key) {
+  auto [it, inserted] = keys_.try_emplace(key);
+  if (ABSL_PREDICT_FALSE(inserted)) checker_->Unbury(key);
+  return it->second;
+}
+
+// A grave stands for a record with ever_saw and got_delete set in every
+// handler it names (Checker::Grave).
 bool HandlerRecorder::EverSaw(absl::string_view key) const {
   auto it = keys_.find(key);
-  return it != keys_.end() && it->second.ever_saw;
+  if (it != keys_.end()) return it->second.ever_saw;
+  const Checker::Grave* grave = checker_->FindGrave(key);
+  return grave != nullptr && ((grave->present >> index_) & 1) != 0;
 }
 
 void HandlerRecorder::Restart(const Store* indexer) {
@@ -304,12 +317,16 @@ void HandlerRecorder::Restart(const Store* indexer) {
 
 bool HandlerRecorder::GotInitialAdd(absl::string_view key) const {
   auto it = keys_.find(key);
-  return it != keys_.end() && it->second.initial_add;
+  if (it != keys_.end()) return it->second.initial_add;
+  const Checker::Grave* grave = checker_->FindGrave(key);
+  return grave != nullptr && ((grave->initial_add >> index_) & 1) != 0;
 }
 
 bool HandlerRecorder::GotDelete(absl::string_view key) const {
   auto it = keys_.find(key);
-  return it != keys_.end() && it->second.got_delete;
+  if (it != keys_.end()) return it->second.got_delete;
+  const Checker::Grave* grave = checker_->FindGrave(key);
+  return grave != nullptr && ((grave->present >> index_) & 1) != 0;
 }
 
 void HandlerRecorder::Fail(const char* invariant, absl::string_view key, std::string detail) {
@@ -390,7 +407,7 @@ void HandlerRecorder::OnAdd(const Item& obj, bool is_in_initial_list) {
       (synced_seen_ || (registration_ != nullptr && registration_->HasSynced()))) {
     Fail("INV9", key, absl::StrCat("initial-list add rv=", rv, " after the handler synced"));
   }
-  KeyState& state = keys_[key];
+  KeyState& state = Record(key);
   if (is_in_initial_list) state.initial_add = true;
   if (state.held) {
     Fail("INV3", key,
@@ -411,10 +428,10 @@ void HandlerRecorder::SetResyncPolicy(bool receives_resyncs, bool registered_bef
 
 void HandlerRecorder::CheckSyncSource(absl::string_view key, int64_t rv) {
   Checker& c = *checker_;
-  auto w = c.last_write_.find(key);
+  const Checker::LastWrite* w = c.FindLastWrite(key);
   // Unknown when the key was written again since: let it pass.
-  if (w == c.last_write_.end() || w->second.rv != rv) return;
-  const bool from_state = w->second.lists_served < c.lists_served_;
+  if (w == nullptr || w->rv != rv) return;
+  const bool from_state = w->lists_served < c.lists_served_;
   if (!from_state) {
     // Not a served state's Replace or re-add: a resync pass, or a bug.
     if (!c.options_.informer_resyncs) {
@@ -436,7 +453,7 @@ void HandlerRecorder::CheckSyncSource(absl::string_view key, int64_t rv) {
   // was seen before that state was served, shouldResync had already marked
   // a period-0 listener as not syncing.
   if (!receives_resyncs_ && registered_before_run_ && c.resync_seen_at_lists_ >= 0 &&
-      c.resync_seen_at_lists_ <= w->second.lists_served) {
+      c.resync_seen_at_lists_ <= w->lists_served) {
     Fail("INV11", key,
          absl::StrCat("a relisted unchanged object (rv=", rv,
                       ") reached a handler with resync period 0 after resync checks began"));
@@ -470,7 +487,7 @@ void HandlerRecorder::OnUpdate(const Item& old_obj, const Item& new_obj) {
          absl::StrCat("update's old object ", old_obj.DebugString(), " is not of this key"));
   }
 
-  KeyState& state = keys_[key];
+  KeyState& state = Record(key);
   ViewEntry& held = state.view;
   if (!state.held) {
     Fail("INV3", key, absl::StrCat("update rv=", old_rv, "->", rv, " while absent"));
@@ -539,7 +556,7 @@ void HandlerRecorder::OnDelete(const Item& obj) {
   }
   if (!usable) return;
 
-  KeyState& state = keys_[key];
+  KeyState& state = Record(key);
   state.got_delete = true;
   const int64_t held_rv = state.held ? state.view.rv : -1;
   if (!state.held) {
@@ -607,12 +624,22 @@ bool SameObject(const api::Object& a, const api::Object& b) { return &a == &b ||
 
 std::shared_ptr<HandlerRecorder> Checker::AddHandler(std::string name, const Store* indexer) {
   auto recorder = std::make_shared<HandlerRecorder>(std::move(name), this, indexer);
+  recorder->index_ = handlers_.size();
   handlers_.push_back(recorder);
   return recorder;
 }
 
 void Checker::NoteWrite(const Change& change) {
-  LastWrite& w = last_write_[change.key];
+  if (ABSL_PREDICT_FALSE(last_write_.size() >= bury_at_)) {
+    BuryDead();
+    bury_at_ = 2 * last_write_.size() + kBurySlack;
+  }
+  auto [it, inserted] = last_write_.try_emplace(change.key);
+  // A buried key written again: its records come back (the last write is
+  // overwritten below).
+  if (ABSL_PREDICT_FALSE(inserted)) Unbury(change.key);
+  LastWrite& w = it->second;
+  w.deleted = change.type == WatchEventType::kDeleted;
   w.rv = change.rv;
   w.lists_served = lists_served_;
   w.step = tracer_ != nullptr ? static_cast<int64_t>(tracer_->step_count()) : 0;
@@ -625,8 +652,94 @@ absl::Duration Checker::Elapsed() const {
 }
 
 int64_t Checker::LastWriteStep(absl::string_view key) const {
+  const LastWrite* w = FindLastWrite(key);
+  return w == nullptr ? -1 : w->step;
+}
+
+const Checker::LastWrite* Checker::FindLastWrite(absl::string_view key) const {
   auto it = last_write_.find(key);
-  return it == last_write_.end() ? -1 : it->second.step;
+  if (it != last_write_.end()) return &it->second;
+  const Grave* grave = FindGrave(key);
+  return grave == nullptr ? nullptr : &grave->write;
+}
+
+const Checker::Grave* Checker::FindGrave(absl::string_view key) const {
+  if (!grave_filter_.MayContain(KeyHasher()(key))) return nullptr;
+  auto it = graves_.find(key);
+  return it == graves_.end() ? nullptr : &it->second;
+}
+
+void Checker::BuryDead() {
+  if (handlers_.size() > 64) return;  // a grave's masks hold 64 handlers
+  const size_t before = graves_.size();
+  for (auto it = last_write_.begin(); it != last_write_.end();) {
+    if (!it->second.deleted) {
+      ++it;
+      continue;
+    }
+    const std::string& key = it->first;
+    Grave grave;
+    grave.write = it->second;
+    bool first = true, uniform = true;
+    for (const std::shared_ptr<HandlerRecorder>& h : handlers_) {
+      auto r = h->keys_.find(key);
+      if (r == h->keys_.end()) continue;
+      const HandlerRecorder::KeyState& state = r->second;
+      if (state.held || !state.ever_saw || !state.got_delete) {
+        uniform = false;
+        break;
+      }
+      if (first) {
+        grave.last_rv = state.last_rv;
+        grave.before_restart_rv = state.before_restart_rv;
+        first = false;
+      } else if (state.last_rv != grave.last_rv ||
+                 state.before_restart_rv != grave.before_restart_rv) {
+        uniform = false;
+        break;
+      }
+      grave.present |= uint64_t{1} << h->index_;
+      if (state.initial_add) grave.initial_add |= uint64_t{1} << h->index_;
+    }
+    if (!uniform) {
+      ++it;
+      continue;
+    }
+    for (const std::shared_ptr<HandlerRecorder>& h : handlers_) {
+      if ((grave.present >> h->index_) & 1) h->keys_.erase(key);
+    }
+    grave_filter_.Add(KeyHasher()(key));
+    graves_.emplace(key, grave);
+    // Erasing from a flat map moves no other element: `it` goes on.
+    last_write_.erase(it++);
+  }
+  // Unbury leaves its keys' bits set; rebuilding when the graves outgrow
+  // the filter drops them, and keeps the filter at kBitsPerKey a grave.
+  if (graves_.size() > before && graves_.size() > grave_filter_.capacity()) {
+    grave_filter_.Reset(2 * graves_.size());
+    for (const auto& [key, grave] : graves_) grave_filter_.Add(KeyHasher()(key));
+  }
+}
+
+bool Checker::Unbury(absl::string_view key) {
+  if (!grave_filter_.MayContain(KeyHasher()(key))) return false;
+  auto it = graves_.find(key);
+  if (it == graves_.end()) return false;
+  const Grave grave = it->second;
+  graves_.erase(it);
+  for (const std::shared_ptr<HandlerRecorder>& h : handlers_) {
+    if (((grave.present >> h->index_) & 1) == 0) continue;
+    HandlerRecorder::KeyState& state = h->keys_[key];
+    state.last_rv = grave.last_rv;
+    state.before_restart_rv = grave.before_restart_rv;
+    state.ever_saw = true;
+    state.got_delete = true;
+    state.initial_add = ((grave.initial_add >> h->index_) & 1) != 0;
+    state.held = false;
+    state.view.rv = grave.last_rv;  // never read while not held
+  }
+  last_write_.insert_or_assign(std::string(key), grave.write);
+  return true;
 }
 
 void Checker::Fail(std::string invariant, std::string key, std::string handler,
@@ -693,6 +806,13 @@ void Checker::InformerRestarted(const Store* indexer) {
   resync_seen_at_lists_ = -1;  // a new processor: every listener syncing again
   cache_rvs_.clear();
   for (const std::shared_ptr<HandlerRecorder>& h : handlers_) h->Restart(indexer);
+  // Every handler restarts: a grave's records change as Restart changes
+  // each record.
+  for (auto& [key, grave] : graves_) {
+    if (grave.last_rv >= 0) grave.before_restart_rv = grave.last_rv;
+    grave.last_rv = -1;
+    grave.initial_add = 0;
+  }
   if (tracer_ != nullptr) tracer_->Record(PHASE, "checker", "informer restarted");
 }
 

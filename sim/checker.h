@@ -67,6 +67,13 @@
 // is an INV1 violation. Output (violations, Describe) is deterministic:
 // handlers in AddHandler order, keys in sorted order.
 //
+// Memory: what every handler was told of every key is kept for the whole
+// run (INV4 must catch a stale object of a key deleted long ago). A deleted
+// key whose handlers all hold the same final record is kept as one "grave"
+// (Checker::Grave) instead of a record per handler and a last write, and
+// brought back unchanged when the key is notified or written again; the
+// checks read graves as the records they stand for.
+//
 // Thread safety: none; the simulator is single-threaded.
 #ifndef INFORMERSIM_SIM_CHECKER_H_
 #define INFORMERSIM_SIM_CHECKER_H_
@@ -92,6 +99,7 @@
 #include "core/runtime.h"
 #include "core/shared_informer.h"
 #include "core/store.h"
+#include "sim/key_filter.h"
 #include "sim/mvcc_store.h"
 #include "sim/tracer.h"
 
@@ -144,6 +152,11 @@ class Checker;
 // across every write, so the RV alone names the object incarnation (its uid
 // would add nothing a check could use, and cost a string per key ever seen,
 // for every handler).
+// How far the checker's table of last writes may grow past twice its
+// unburied records before BuryDead sweeps it: a small world never gets
+// there.
+inline constexpr size_t kBurySlack = 1024;
+
 struct ViewEntry {
   int64_t rv = 0;
 };
@@ -205,7 +218,7 @@ class HandlerRecorder final : public ResourceEventHandler {
   friend class Checker;
 
   // What the recorder remembers per key beyond the view.
-  // 32 bytes: a long run keeps one per key ever created, per handler.
+  // 32 bytes: kept per key told of, per handler, until the key is buried.
   struct KeyState {
     // The newest RV delivered for the key (Add/Update objects, and the
     // deletion RV of a plain delete), -1 before any: INV4 compares with it.
@@ -227,6 +240,9 @@ class HandlerRecorder final : public ResourceEventHandler {
   std::vector<std::pair<const std::string*, const ViewEntry*>> SortedView() const;
   // The entry the handler holds for `key`, or null.
   const ViewEntry* Held(const std::string& key) const;
+  // The live record of `key`: made if the handler has none, and brought
+  // back first if the key is buried (Checker::Unbury).
+  KeyState& Record(absl::string_view key);
   size_t HeldCount() const;
 
   // The key and RV (`rv_text`, obj's) of a notified object; reports (and
@@ -262,10 +278,14 @@ class HandlerRecorder final : public ResourceEventHandler {
   // Every key the handler was told of, with its view entry: one hash
   // lookup per notification. The quiescent checks look each cached key up
   // here, and sort the held keys (SortedView) only when some are not cached.
+  // A deleted key's record moves to the checker's graves (Checker::BuryDead)
+  // and back, unchanged, when the key is notified or written again.
   absl::flat_hash_map<std::string, KeyState, KeyHasher> keys_;
+  // This handler's bit in a grave's masks: its position in the checker.
+  size_t index_ = 0;
   // How many of keys_ are held, kept with every change of `held`: keys_
-  // keeps every key ever told of, so counting by a walk would cost each
-  // quiescent point time in proportion to the run's length.
+  // also keeps the keys not yet buried, so counting by a walk would cost
+  // each quiescent point time in proportion to the deletes between sweeps.
   size_t held_count_ = 0;
   // Reused for each notification's key and trace line (no allocation per
   // notification); only ever grown, so their contents are views (Concat).
@@ -342,6 +362,8 @@ class Checker {
   // Keys seen older after an informer restart than before it (findings
   // unless restart_time_travel_is_violation).
   int64_t restart_time_travel_findings() const;
+  // Deleted keys whose records are kept as one grave each (BuryDead).
+  size_t buried_keys() const { return graves_.size(); }
   const std::vector<std::shared_ptr<HandlerRecorder>>& handlers() const;
 
   // A readable report: every violation, with the seed and the command that
@@ -371,6 +393,43 @@ class Checker {
   absl::Duration Elapsed() const;
   // The step NoteWrite recorded for the key's last write, or -1.
   int64_t LastWriteStep(absl::string_view key) const;
+
+  // Each key's last write on the server: its RV, the states served before
+  // it (INV11) and its trace step (where a convergence failure diverged).
+  struct LastWrite {
+    int64_t rv = -1;
+    int64_t lists_served = 0;
+    int64_t step = 0;
+    bool deleted = false;  // the write was a delete
+  };
+  // A deleted key whose records are in one shared final state, kept as one
+  // entry instead of a record per handler and a last write: the workload
+  // creates each object under a new name, so a long run's dead keys
+  // outnumber its live ones many times, and their records, one per handler
+  // in tables every notification probes, were the part of the checker's
+  // memory that grew with the run's length. Exact: Unbury restores every
+  // record as it was, and the reads see a grave as those records.
+  struct Grave {
+    LastWrite write;  // the delete
+    // Every present handler's KeyState::last_rv and before_restart_rv.
+    int64_t last_rv = -1;
+    int64_t before_restart_rv = -1;
+    // Handlers (by index_) with a record: not held, ever_saw, got_delete;
+    // and those of them with initial_add.
+    uint64_t present = 0;
+    uint64_t initial_add = 0;
+  };
+  // The key's last write, live or buried; null if never written.
+  const LastWrite* FindLastWrite(absl::string_view key) const;
+  // The key's grave, or null.
+  const Grave* FindGrave(absl::string_view key) const;
+  // Moves every deleted key whose handlers' records are in one final state
+  // (none held, each ever saw the key and got its delete, all with the same
+  // RVs) to graves_. O(last_write_ x handlers); NoteWrite calls it when
+  // last_write_ doubled, so amortised O(handlers) per write.
+  void BuryDead();
+  // Restores a buried key's last write and records; false if not buried.
+  bool Unbury(absl::string_view key);
 
   // The indexer's items, sorted by key, each key once (flat vectors: the
   // quiescent walks touch every object, and tree nodes per key cost more
@@ -413,14 +472,14 @@ class Checker {
   // lists_served_ when a handler first got a resync-pass update (proof that
   // shouldResync has run) in this informer generation; -1 before.
   int64_t resync_seen_at_lists_ = -1;
-  // Each key's last write on the server: its RV, the states served before
-  // it (INV11) and its trace step (where a convergence failure diverged).
-  struct LastWrite {
-    int64_t rv = -1;
-    int64_t lists_served = 0;
-    int64_t step = 0;
-  };
+  // The last write of every key not buried.
   absl::flat_hash_map<std::string, LastWrite, KeyHasher> last_write_;
+  // last_write_'s size at which NoteWrite next calls BuryDead.
+  size_t bury_at_ = kBurySlack;
+  absl::flat_hash_map<std::string, Grave, KeyHasher> graves_;
+  // Over graves_' keys: a key never buried (nearly every new key) does not
+  // touch graves_.
+  KeyFilter grave_filter_;
 };
 
 }  // namespace sim
