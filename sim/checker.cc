@@ -282,6 +282,12 @@ std::vector<std::pair<const std::string*, const ViewEntry*>> HandlerRecorder::So
 }
 const HandlerCounts& HandlerRecorder::counts() const { return counts_; }
 
+// Whether a grave's mask names the handler at `index` (a grave names at
+// most the first 64 handlers; BuryDead buries nothing once there are more).
+namespace {
+bool HasBit(uint64_t mask, size_t index) { return index < 64 && ((mask >> index) & 1) != 0; }
+}  // namespace
+
 // One probe: a key new to this table may be buried (Unbury then fills the
 // record just made, and inserts into no other table of this handler).
 ABSL_ATTRIBUTE_ALWAYS_INLINE inline HandlerRecorder::KeyState& HandlerRecorder::Record(
@@ -297,7 +303,7 @@ bool HandlerRecorder::EverSaw(absl::string_view key) const {
   auto it = keys_.find(key);
   if (it != keys_.end()) return it->second.ever_saw;
   const Checker::Grave* grave = checker_->FindGrave(key);
-  return grave != nullptr && ((grave->present >> index_) & 1) != 0;
+  return grave != nullptr && HasBit(grave->present, index_);
 }
 
 void HandlerRecorder::Restart(const Store* indexer) {
@@ -319,14 +325,14 @@ bool HandlerRecorder::GotInitialAdd(absl::string_view key) const {
   auto it = keys_.find(key);
   if (it != keys_.end()) return it->second.initial_add;
   const Checker::Grave* grave = checker_->FindGrave(key);
-  return grave != nullptr && ((grave->initial_add >> index_) & 1) != 0;
+  return grave != nullptr && HasBit(grave->initial_add, index_);
 }
 
 bool HandlerRecorder::GotDelete(absl::string_view key) const {
   auto it = keys_.find(key);
   if (it != keys_.end()) return it->second.got_delete;
   const Checker::Grave* grave = checker_->FindGrave(key);
-  return grave != nullptr && ((grave->present >> index_) & 1) != 0;
+  return grave != nullptr && HasBit(grave->present, index_);
 }
 
 void HandlerRecorder::Fail(const char* invariant, absl::string_view key, std::string detail) {
@@ -706,7 +712,7 @@ void Checker::BuryDead() {
       continue;
     }
     for (const std::shared_ptr<HandlerRecorder>& h : handlers_) {
-      if ((grave.present >> h->index_) & 1) h->keys_.erase(key);
+      if (HasBit(grave.present, h->index_)) h->keys_.erase(key);
     }
     grave_filter_.Add(KeyHasher()(key));
     graves_.emplace(key, grave);
@@ -728,13 +734,13 @@ bool Checker::Unbury(absl::string_view key) {
   const Grave grave = it->second;
   graves_.erase(it);
   for (const std::shared_ptr<HandlerRecorder>& h : handlers_) {
-    if (((grave.present >> h->index_) & 1) == 0) continue;
+    if (!HasBit(grave.present, h->index_)) continue;
     HandlerRecorder::KeyState& state = h->keys_[key];
     state.last_rv = grave.last_rv;
     state.before_restart_rv = grave.before_restart_rv;
     state.ever_saw = true;
     state.got_delete = true;
-    state.initial_add = ((grave.initial_add >> h->index_) & 1) != 0;
+    state.initial_add = HasBit(grave.initial_add, h->index_);
     state.held = false;
     state.view.rv = grave.last_rv;  // never read while not held
   }
