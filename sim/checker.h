@@ -209,13 +209,15 @@ class HandlerRecorder final : public ResourceEventHandler {
   // Default: takes resyncs.
   void SetResyncPolicy(bool receives_resyncs, bool registered_before_run);
 
-  // The informer was restarted (a new process with a new cache, `indexer`):
-  // the handler forgets its view and registration, and remembers each key's
-  // last RV only to report time travel across the restart.
-  void Restart(const Store* indexer);
-
  private:
   friend class Checker;
+
+  // The informer was restarted (a new process with a new cache, `indexer`):
+  // the handler forgets its view and registration, and remembers each key's
+  // last RV only to report time travel across the restart. Only through
+  // Checker::InformerRestarted, which restarts every handler and changes
+  // the graves (the buried records) the same way.
+  void Restart(const Store* indexer);
 
   // What the recorder remembers per key beyond the view.
   // 32 bytes: kept per key told of, per handler, until the key is buried.

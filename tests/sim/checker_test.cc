@@ -406,6 +406,43 @@ TEST_F(CheckerGraveTest, BuriedKeysComeBackWhole) {
   EXPECT_TRUE(h2_->GotInitialAdd("ns/k-2"));
 }
 
+// A grave names at most 64 handlers: a 65th, added after keys were buried,
+// never saw them (a stale object of one is nothing to it, as for a key it
+// was never told of), and with 65 handlers nothing more is buried.
+TEST_F(CheckerGraveTest, HandlersPastTheSixtyFourthAreNotInGraves) {
+  Make();
+  std::vector<std::shared_ptr<HandlerRecorder>> all{h_};
+  for (int i = 1; i < 64; ++i) all.push_back(checker_->AddHandler(absl::StrCat("h", i), nullptr));
+  const auto cycle = [&](const std::string& name) {
+    const ObjectPtr o = Pod(name, absl::StrCat(++rv_));
+    Write(WatchEventType::kAdded, o);
+    for (const auto& h : all) h->OnAdd(o, false);
+    const ObjectPtr d = Pod(name, absl::StrCat(++rv_));
+    Write(WatchEventType::kDeleted, d);
+    for (const auto& h : all) h->OnDelete(d);
+    last_[name] = o;
+  };
+  for (int i = 0; i < 3000; ++i) cycle(absl::StrCat("k-", i));
+  ASSERT_TRUE(checker_->ok()) << checker_->Describe(1, "replay");
+  const size_t buried = checker_->buried_keys();
+  ASSERT_GT(buried, 2000u);
+  EXPECT_TRUE(all.back()->EverSaw("ns/k-0"));
+
+  const std::shared_ptr<HandlerRecorder> late = checker_->AddHandler("late", nullptr);
+  EXPECT_FALSE(late->EverSaw("ns/k-0"));
+  EXPECT_FALSE(late->GotDelete("ns/k-0"));
+  late->OnAdd(last_["k-0"], false);
+  EXPECT_TRUE(checker_->ok()) << checker_->Describe(1, "replay");
+  // k-0 came back for every handler; the 64th still remembers its delete.
+  EXPECT_EQ(checker_->buried_keys(), buried - 1);
+  all.back()->OnAdd(last_["k-0"], false);
+  Only("INV4", "ns/k-0", "h63");
+
+  all.push_back(late);
+  for (int i = 3000; i < 6000; ++i) cycle(absl::StrCat("k-", i));
+  EXPECT_EQ(checker_->buried_keys(), buried - 1);
+}
+
 // INV4: a sync update repeats the held RV as old and new.
 TEST_F(CheckerTest, Inv4SyncUpdateWithDifferentOldRv) {
   Make();
