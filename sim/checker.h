@@ -148,15 +148,15 @@ struct Violation {
 
 class Checker;
 
-// What a handler has been told, per key: the RV it holds. RVs are unique
-// across every write, so the RV alone names the object incarnation (its uid
-// would add nothing a check could use, and cost a string per key ever seen,
-// for every handler).
 // How far the checker's table of last writes may grow past twice its
 // unburied records before BuryDead sweeps it: a small world never gets
 // there.
 inline constexpr size_t kBurySlack = 1024;
 
+// What a handler has been told, per key: the RV it holds. RVs are unique
+// across every write, so the RV alone names the object incarnation (its uid
+// would add nothing a check could use, and cost a string per key ever seen,
+// for every handler).
 struct ViewEntry {
   int64_t rv = 0;
 };
