@@ -6,6 +6,7 @@
 #include <deque>
 #include <functional>
 #include <iterator>
+#include <limits>
 #include <optional>
 #include <set>
 #include <utility>
@@ -282,9 +283,15 @@ std::vector<std::pair<const std::string*, const ViewEntry*>> HandlerRecorder::So
 }
 const HandlerCounts& HandlerRecorder::counts() const { return counts_; }
 
+namespace {
+// `size` + `slack`, saturating (SIZE_MAX never buries).
+size_t BuryAt(size_t size, size_t slack) {
+  return slack > std::numeric_limits<size_t>::max() - size ? std::numeric_limits<size_t>::max()
+                                                          : size + slack;
+}
+
 // Whether a grave's mask names the handler at `index` (a grave names at
 // most the first 64 handlers; BuryDead buries nothing once there are more).
-namespace {
 bool HasBit(uint64_t mask, size_t index) { return index < 64 && ((mask >> index) & 1) != 0; }
 }  // namespace
 
@@ -620,7 +627,8 @@ Checker::Checker(Tracer* tracer, const Runtime* clock, CheckerOptions options)
       options_(options),
       // The trace's time zero, so violations and steps share one clock.
       start_(tracer != nullptr ? tracer->start()
-                               : clock != nullptr ? clock->Now() : absl::UnixEpoch()) {}
+                               : clock != nullptr ? clock->Now() : absl::UnixEpoch()),
+      bury_at_(options.bury_slack) {}
 
 Checker::~Checker() {
   for (const std::shared_ptr<HandlerRecorder>& h : handlers_) h->DropRegistration();
@@ -638,7 +646,7 @@ std::shared_ptr<HandlerRecorder> Checker::AddHandler(std::string name, const Sto
 void Checker::NoteWrite(const Change& change) {
   if (ABSL_PREDICT_FALSE(last_write_.size() >= bury_at_)) {
     BuryDead();
-    bury_at_ = 2 * last_write_.size() + kBurySlack;
+    bury_at_ = BuryAt(2 * last_write_.size(), options_.bury_slack);
   }
   auto [it, inserted] = last_write_.try_emplace(change.key);
   // A buried key written again: its records come back (the last write is

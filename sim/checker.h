@@ -132,6 +132,12 @@ struct CheckerOptions {
   bool tombstones_carry_state = false;
   // Stop recording after this many violations (the first ones matter).
   size_t max_violations = 100;
+  // How far the table of last writes may grow past twice its unburied
+  // records before deleted keys are buried as graves (Checker::BuryDead):
+  // a small world never gets there. Only where records live depends on
+  // it, never a check's outcome; tests bury early with a small value, and
+  // SIZE_MAX never buries.
+  size_t bury_slack = 1024;
 };
 
 struct Violation {
@@ -147,11 +153,6 @@ struct Violation {
 };
 
 class Checker;
-
-// How far the checker's table of last writes may grow past twice its
-// unburied records before BuryDead sweeps it: a small world never gets
-// there.
-inline constexpr size_t kBurySlack = 1024;
 
 // What a handler has been told, per key: the RV it holds. RVs are unique
 // across every write, so the RV alone names the object incarnation (its uid
@@ -477,7 +478,7 @@ class Checker {
   // The last write of every key not buried.
   absl::flat_hash_map<std::string, LastWrite, KeyHasher> last_write_;
   // last_write_'s size at which NoteWrite next calls BuryDead.
-  size_t bury_at_ = kBurySlack;
+  size_t bury_at_;
   absl::flat_hash_map<std::string, Grave, KeyHasher> graves_;
   // Over graves_' keys: a key never buried (nearly every new key) does not
   // touch graves_.

@@ -406,6 +406,22 @@ TEST_F(CheckerGraveTest, BuriedKeysComeBackWhole) {
   EXPECT_TRUE(h2_->GotInitialAdd("ns/k-2"));
 }
 
+// A buried key's last write comes back with it: INV11 still knows that no
+// state was served since the delete, so a sync update of the deleted
+// object is a duplicated event (resync off).
+TEST_F(CheckerGraveTest, ABuriedKeysLastWriteStillCountsForInv11) {
+  CheckerOptions options;
+  options.informer_resyncs = false;
+  SetUpWorld(options);
+  // k-5 was created at rv 13 and deleted at rv 14; its deleted object.
+  const ObjectPtr deleted = Pod("k-5", "14");
+  h_->OnAdd(deleted, false);  // a stale re-add: not time travel (same rv)
+  ASSERT_TRUE(checker_->ok()) << checker_->Describe(1, "replay");
+  h_->OnUpdate(deleted, deleted);
+  const Violation v = Only("INV11", "ns/k-5");
+  EXPECT_TRUE(absl::StrContains(v.detail, "sync update of rv=14 with resync off")) << v.detail;
+}
+
 // A grave names at most 64 handlers: a 65th, added after keys were buried,
 // never saw them (a stale object of one is nothing to it, as for a key it
 // was never told of), and with 65 handlers nothing more is buried.
