@@ -293,6 +293,13 @@ size_t BuryAt(size_t size, size_t slack) {
 // Whether a grave's mask names the handler at `index` (a grave names at
 // most the first 64 handlers; BuryDead buries nothing once there are more).
 bool HasBit(uint64_t mask, size_t index) { return index < 64 && ((mask >> index) & 1) != 0; }
+
+// What an informer restart does to a key's RVs, in a record and in a grave
+// alike: the last delivered RV becomes the one before the restart.
+void ForgetAtRestart(int64_t* last_rv, int64_t* before_restart_rv) {
+  if (*last_rv >= 0) *before_restart_rv = *last_rv;
+  *last_rv = -1;
+}
 }  // namespace
 
 // One probe: a key new to this table may be buried (Unbury then fills the
@@ -306,12 +313,17 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline HandlerRecorder::KeyState& HandlerRecorder::
 
 // A grave stands for a record with ever_saw and got_delete set in every
 // handler it names (Checker::Grave).
-bool HandlerRecorder::EverSaw(absl::string_view key) const {
+HandlerRecorder::Told HandlerRecorder::ToldOf(absl::string_view key) const {
   auto it = keys_.find(key);
-  if (it != keys_.end()) return it->second.ever_saw;
+  if (it != keys_.end()) {
+    return Told{it->second.ever_saw, it->second.got_delete, it->second.initial_add};
+  }
   const Checker::Grave* grave = checker_->FindGrave(key);
-  return grave != nullptr && HasBit(grave->present, index_);
+  if (grave == nullptr || !HasBit(grave->present, index_)) return Told{};
+  return Told{true, true, HasBit(grave->initial_add, index_)};
 }
+
+bool HandlerRecorder::EverSaw(absl::string_view key) const { return ToldOf(key).ever_saw; }
 
 void HandlerRecorder::Restart(const Store* indexer) {
   SetIndexer(indexer);
@@ -320,8 +332,7 @@ void HandlerRecorder::Restart(const Store* indexer) {
   registration_synced_last_ = false;
   early_sync_reported_ = false;
   for (auto& [key, state] : keys_) {
-    if (state.last_rv >= 0) state.before_restart_rv = state.last_rv;
-    state.last_rv = -1;
+    ForgetAtRestart(&state.last_rv, &state.before_restart_rv);
     state.initial_add = false;
     state.held = false;  // the view is forgotten
   }
@@ -329,18 +340,10 @@ void HandlerRecorder::Restart(const Store* indexer) {
 }
 
 bool HandlerRecorder::GotInitialAdd(absl::string_view key) const {
-  auto it = keys_.find(key);
-  if (it != keys_.end()) return it->second.initial_add;
-  const Checker::Grave* grave = checker_->FindGrave(key);
-  return grave != nullptr && HasBit(grave->initial_add, index_);
+  return ToldOf(key).initial_add;
 }
 
-bool HandlerRecorder::GotDelete(absl::string_view key) const {
-  auto it = keys_.find(key);
-  if (it != keys_.end()) return it->second.got_delete;
-  const Checker::Grave* grave = checker_->FindGrave(key);
-  return grave != nullptr && HasBit(grave->present, index_);
-}
+bool HandlerRecorder::GotDelete(absl::string_view key) const { return ToldOf(key).got_delete; }
 
 void HandlerRecorder::Fail(const char* invariant, absl::string_view key, std::string detail) {
   checker_->Fail(invariant, std::string(key), actor_.name, std::move(detail));
@@ -736,11 +739,10 @@ void Checker::BuryDead() {
 }
 
 bool Checker::Unbury(absl::string_view key) {
-  if (!grave_filter_.MayContain(KeyHasher()(key))) return false;
-  auto it = graves_.find(key);
-  if (it == graves_.end()) return false;
-  const Grave grave = it->second;
-  graves_.erase(it);
+  const Grave* buried = FindGrave(key);
+  if (buried == nullptr) return false;
+  const Grave grave = *buried;
+  graves_.erase(graves_.find(key));
   for (const std::shared_ptr<HandlerRecorder>& h : handlers_) {
     if (!HasBit(grave.present, h->index_)) continue;
     HandlerRecorder::KeyState& state = h->keys_[key];
@@ -823,8 +825,7 @@ void Checker::InformerRestarted(const Store* indexer) {
   // Every handler restarts: a grave's records change as Restart changes
   // each record.
   for (auto& [key, grave] : graves_) {
-    if (grave.last_rv >= 0) grave.before_restart_rv = grave.last_rv;
-    grave.last_rv = -1;
+    ForgetAtRestart(&grave.last_rv, &grave.before_restart_rv);
     grave.initial_add = 0;
   }
   if (tracer_ != nullptr) tracer_->Record(PHASE, "checker", "informer restarted");

@@ -243,6 +243,13 @@ class HandlerRecorder final : public ResourceEventHandler {
   std::vector<std::pair<const std::string*, const ViewEntry*>> SortedView() const;
   // The entry the handler holds for `key`, or null.
   const ViewEntry* Held(const std::string& key) const;
+  // EverSaw, GotDelete and GotInitialAdd in one lookup, live or buried.
+  struct Told {
+    bool ever_saw = false;
+    bool got_delete = false;
+    bool initial_add = false;
+  };
+  Told ToldOf(absl::string_view key) const;
   // The live record of `key`: made if the handler has none, and brought
   // back first if the key is buried (Checker::Unbury).
   KeyState& Record(absl::string_view key);

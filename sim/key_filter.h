@@ -34,26 +34,30 @@ class KeyFilter {
   // `hash`: a well-mixed 64-bit hash of the key (KeyHasher's).
   void Add(uint64_t hash) {
     if (bits_.empty()) Reset(0);
-    const uint64_t mask = bits_.size() * 64 - 1;
-    const uint64_t step = (hash >> 29) | 1;
-    for (uint64_t i = 0; i < 3; ++i) {
-      const uint64_t bit = (hash + i * step) & mask;
+    for (uint64_t i = 0; i < kProbes; ++i) {
+      const uint64_t bit = Probe(hash, i);
       bits_[bit >> 6] |= uint64_t{1} << (bit & 63);
     }
   }
 
   bool MayContain(uint64_t hash) const {
     if (bits_.empty()) return false;
-    const uint64_t mask = bits_.size() * 64 - 1;
-    const uint64_t step = (hash >> 29) | 1;
-    for (uint64_t i = 0; i < 3; ++i) {
-      const uint64_t bit = (hash + i * step) & mask;
+    for (uint64_t i = 0; i < kProbes; ++i) {
+      const uint64_t bit = Probe(hash, i);
       if (((bits_[bit >> 6] >> (bit & 63)) & 1) == 0) return false;
     }
     return true;
   }
 
  private:
+  static constexpr uint64_t kProbes = 3;
+
+  // The i-th bit a hash sets, by double hashing (an odd step from the high
+  // bits); bits_ is not empty.
+  uint64_t Probe(uint64_t hash, uint64_t i) const {
+    return (hash + i * ((hash >> 29) | 1)) & (bits_.size() * 64 - 1);
+  }
+
   std::vector<uint64_t> bits_;
 };
 
