@@ -6,6 +6,10 @@
 #                           collects the .patch ones in the array `patches`.
 # patch_applies NAME FILE   true if FILE applies to $work exactly (no fuzz);
 #                           else prints why and sets status=1.
+# header_has NAME FILE REGEX WHY
+#                           true if a line of FILE matches the extended
+#                           REGEX; else prints "FAIL: NAME: WHY" and sets
+#                           status=1.
 work="${TEST_TMPDIR:-$(mktemp -d)}/tree"
 patches=()
 
@@ -26,4 +30,10 @@ patch_applies() {
     echo "FAIL: $1 does not apply cleanly:"; echo "$out"; status=1
     return 1
   fi
+}
+
+header_has() {
+  grep -qE "$3" "$2" && return 0
+  echo "FAIL: $1: $4"; status=1
+  return 1
 }

@@ -13,12 +13,9 @@ fi
 status=0
 for p in "${patches[@]}"; do
   name=$(basename "$p" .patch)
-  if ! grep -qE "^# experiment: $name\$" "$p"; then
-    echo "FAIL: $name: no '# experiment: $name' header line"; status=1
-  fi
-  if ! grep -qE "^#   patch -p1 < bench/experiments/$name.patch\$" "$p"; then
-    echo "FAIL: $name: the header does not say how to apply it"; status=1
-  fi
+  header_has "$name" "$p" "^# experiment: $name\$" "no '# experiment: $name' header line"
+  header_has "$name" "$p" "^#   patch -p1 < bench/experiments/$name.patch\$" \
+    "the header does not say how to apply it"
   patch_applies "$name" "$p"
 done
 [ "$status" -eq 0 ] && echo "experiments: ${#patches[@]} patches, all apply"

@@ -15,16 +15,11 @@ fi
 for p in "${patches[@]}"; do
   name=$(basename "$p" .patch)
   for key in mutant area profiles upstream bug expect; do
-    if ! grep -qE "^# $key: .+" "$p"; then
-      echo "FAIL: $name: no '# $key:' header line"; status=1
-    fi
+    header_has "$name" "$p" "^# $key: .+" "no '# $key:' header line"
   done
-  if ! grep -qE "^# mutant: $name\$" "$p"; then
-    echo "FAIL: $name: '# mutant:' does not match the file name"; status=1
-  fi
-  if ! grep -qE "^# profiles: (classic|current|interim|both)\b" "$p"; then
-    echo "FAIL: $name: profiles must be classic, current, interim or both"; status=1
-  fi
+  header_has "$name" "$p" "^# mutant: $name\$" "'# mutant:' does not match the file name"
+  header_has "$name" "$p" "^# profiles: (classic|current|interim|both)\b" \
+    "profiles must be classic, current, interim or both"
   patch_applies "$name" "$p"
 done
 [ "$status" -eq 0 ] && echo "mutants: ${#patches[@]} variants, headers complete, all apply"
