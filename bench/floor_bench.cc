@@ -26,6 +26,7 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -113,7 +114,10 @@ BENCHMARK(BM_Floor_KeyHoldRelease)
 //           grows while timed;
 //   grow:1  the index starts empty and each key's deltas live in a Deltas
 //           (core/delta.h) that grows as they come, as a queue that does not
-//           know the workload must.
+//           know the workload must;
+//   grow:2  the index starts empty and no key owns storage: the deltas go
+//           to one log in arrival order, chained per key, gathered into a
+//           reused Deltas at the pop (LogEntry: lists that never move).
 // What separates a real queue's figure from the grow:1/lock:1 one is its
 // own overhead; a target below the grow:0/lock:1 figure asks for less than
 // this design of queue costs, with its own key index, lock and Deltas, on
@@ -128,8 +132,11 @@ struct FixedEntry {
   uint32_t n = 0;
   Item deltas[N];
 
-  void Append(const Item& obj) { deltas[n++] = obj; }
-  size_t Drain() {
+  struct Shared {
+    void Reset() {}
+  };
+  void Append(const Item& obj, Shared&) { deltas[n++] = obj; }
+  size_t Drain(Shared&) {
     benchmark::DoNotOptimize(deltas);
     const size_t popped = n;
     for (uint32_t d = 0; d < n; ++d) deltas[d] = Item();
@@ -145,11 +152,75 @@ struct GrownEntry {
   uint32_t hash = 0;
   Deltas deltas;
 
-  void Append(const Item& obj) { deltas.push_back(Delta{DeltaType::kUpdated, obj}); }
-  size_t Drain() {
+  struct Shared {
+    void Reset() {}
+  };
+  void Append(const Item& obj, Shared&) { deltas.push_back(Delta{DeltaType::kUpdated, obj}); }
+  size_t Drain(Shared&) {
     const size_t popped = deltas.size();
     benchmark::DoNotOptimize(deltas.size());
     deltas.clear();
+    return popped;
+  }
+};
+
+// grow:2: nothing per key but the links: every delta goes to the tail of
+// one log shared by all keys, in blocks that never move (kept from one
+// iteration to the next, as a queue keeps its blocks), and a key's entry
+// chains its records; the drain gathers a key's chain into one reused
+// Deltas, the contiguous list a pop hands over. Nothing grows per key, and
+// the writes of a round go to the log's tail in arrival order.
+struct LogEntry {
+  static constexpr uint32_t kNoRecord = ~uint32_t{0};
+  struct Record {
+    Delta delta;
+    uint32_t next = kNoRecord;
+  };
+  struct Shared {
+    static constexpr uint32_t kBlock = 4096;
+    std::vector<std::unique_ptr<Record[]>> blocks;
+    uint32_t size = 0;  // records appended since the last Reset
+    Deltas gathered;
+
+    Record& at(uint32_t r) { return blocks[r / kBlock][r % kBlock]; }
+    uint32_t Push(const Item& obj) {
+      if (size / kBlock == blocks.size()) blocks.emplace_back(new Record[kBlock]);
+      Record& rec = at(size);
+      rec.delta = Delta{DeltaType::kUpdated, obj};
+      rec.next = kNoRecord;
+      return size++;
+    }
+    // After a whole drain every record has been moved from: the log
+    // starts again at its first block.
+    void Reset() { size = 0; }
+  };
+
+  char key[32];
+  uint32_t key_size = 0;
+  uint32_t hash = 0;
+  uint32_t head = kNoRecord, tail = kNoRecord;
+  uint32_t n = 0;
+
+  void Append(const Item& obj, Shared& log) {
+    const uint32_t r = log.Push(obj);
+    if (n++ == 0) {
+      head = r;
+    } else {
+      log.at(tail).next = r;
+    }
+    tail = r;
+  }
+  size_t Drain(Shared& log) {
+    for (uint32_t r = head; r != kNoRecord;) {
+      Record& rec = log.at(r);
+      log.gathered.push_back(std::move(rec.delta));
+      r = rec.next;
+    }
+    const size_t popped = log.gathered.size();
+    benchmark::DoNotOptimize(log.gathered.data());
+    log.gathered.clear();
+    head = tail = kNoRecord;
+    n = 0;
     return popped;
   }
 };
@@ -179,6 +250,7 @@ void IdealCoalesce(benchmark::State& state, size_t keys) {
   const bool locked = state.range(1) != 0;
   const bool grow = state.range(2) != 0;
   std::vector<Entry> entries(keys);
+  typename Entry::Shared shared;
   Mutex mu;
   double hold_ns = 0, release_ns = 0;
   size_t popped = 0;
@@ -209,7 +281,7 @@ void IdealCoalesce(benchmark::State& state, size_t keys) {
           e.hash = hash;
           ++tail;
         }
-        e.Append(obj);
+        e.Append(obj, shared);
       }
     }
     hold_ns += ThreadCpuNs() - hold_start;
@@ -217,9 +289,10 @@ void IdealCoalesce(benchmark::State& state, size_t keys) {
     for (uint32_t h = 0; h < tail; ++h) {
       MaybeLock lock(&mu, locked);
       Entry& e = entries[h];
-      popped += e.Drain();
+      popped += e.Drain(shared);
       index->Erase(e.hash, h);
     }
+    shared.Reset();
     release_ns += ThreadCpuNs() - release_start;
     state.PauseTiming();
     index.reset();
@@ -237,8 +310,10 @@ void IdealCoalesce(benchmark::State& state, size_t keys) {
 
 void BM_Floor_IdealCoalesce(benchmark::State& state) {
   const bool w1 = state.range(0) == 1;
-  const bool grow = state.range(2) != 0;
-  if (grow) {
+  const int64_t grow = state.range(2);
+  if (grow == 2) {
+    IdealCoalesce<LogEntry>(state, w1 ? 100000 : 10000);
+  } else if (grow == 1) {
     IdealCoalesce<GrownEntry>(state, w1 ? 100000 : 10000);
   } else if (w1) {
     IdealCoalesce<FixedEntry<1>>(state, 100000);
@@ -249,7 +324,7 @@ void BM_Floor_IdealCoalesce(benchmark::State& state) {
 
 BENCHMARK(BM_Floor_IdealCoalesce)
     ->ArgNames({"w", "lock", "grow"})
-    ->ArgsProduct({{1, 2}, {0, 1}, {0, 1}})
+    ->ArgsProduct({{1, 2}, {0, 1}, {0, 1, 2}})
     ->Iterations(20)
     ->Unit(benchmark::kMillisecond);
 

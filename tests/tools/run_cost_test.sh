@@ -1,0 +1,60 @@
+#!/bin/bash
+# tools/run_cost.py on short runs: the table has a row per set with the
+# events each run reported, the ratios against the first set and net of a
+# base set, the JSON holds every round, and bad input fails clearly.
+set -u
+RUN_COST="$1"
+SIM="$2"
+TMP="${TEST_TMPDIR:-$(mktemp -d)}"
+failures=0
+
+fail() {
+  echo "FAIL: $1"
+  sed 's/^/  /' "$TMP/out" "$TMP/err" | tail -20
+  failures=$((failures + 1))
+}
+
+/usr/bin/python3 "$RUN_COST" --bin "$SIM" --rounds 2 --json "$TMP/rounds.json" \
+    --base duration=1s duration=2s "duration=4s write_rate=200" >"$TMP/out" 2>"$TMP/err"
+rc=$?
+[[ $rc == 0 ]] || fail "three sets, two rounds: exit $rc"
+grep -q '^| `duration=1s` (base) | [0-9.]* | [0-9]* | [0-9.]* | - | - | - | - |$' "$TMP/out" ||
+  fail "the base row"
+grep -q '^| `duration=2s` | [0-9.]* | [0-9]* | [0-9.]* | 1.00 | 1.00 | \(1.00 | 1.00\|n/a | n/a\) |$' "$TMP/out" ||
+  fail "the first set is 1.00 against itself"
+grep -q '^| `duration=4s write_rate=200` | [0-9.]* | [0-9]* | [0-9.]* | [0-9.]* | [0-9.]* | [0-9.na/-]* | [0-9.na/-]* |$' \
+    "$TMP/out" || fail "a set of two flags"
+# The events column is what informer_sim itself reported for that run.
+"$SIM" --seed=1 --duration=2s >"$TMP/sim" 2>&1
+want=$(grep -o '[0-9]* events and' "$TMP/sim" | cut -d' ' -f1)
+grep -q "^| \`duration=2s\` | [0-9.]* | $want |" "$TMP/out" ||
+  fail "the events of duration=2s are informer_sim's $want"
+/usr/bin/python3 - "$TMP/rounds.json" <<'PY' >"$TMP/err" 2>&1 || fail "the JSON"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["base"] == "duration=1s" and len(d["rounds"]) == 2, d
+for r in d["rounds"]:
+    assert set(r) == {"duration=1s", "duration=2s", "duration=4s write_rate=200"}, r
+    assert all(v["cpu_s"] > 0 and v["events"] > 0 for v in r.values()), r
+PY
+
+/usr/bin/python3 "$RUN_COST" --bin "$SIM" --rounds 1 "objects=abc" >"$TMP/out" 2>"$TMP/err"
+rc=$?
+[[ $rc == 1 ]] || fail "a bad flag: exit $rc, want 1"
+grep -q 'run_cost: .*--objects=abc: exit 2: informer_sim: --objects' "$TMP/err" ||
+  fail "a bad flag is named with informer_sim's own message"
+
+/usr/bin/python3 "$RUN_COST" --bin "$TMP/no-such-binary" duration=1s >"$TMP/out" 2>"$TMP/err"
+rc=$?
+[[ $rc == 2 ]] || fail "a missing binary: exit $rc, want 2"
+grep -q 'run_cost: no informer_sim at' "$TMP/err" || fail "a missing binary is named"
+
+/usr/bin/python3 "$RUN_COST" --bin "$SIM" --rounds 0 duration=1s >"$TMP/out" 2>"$TMP/err"
+rc=$?
+[[ $rc == 2 ]] || fail "--rounds 0: exit $rc, want 2"
+
+if [[ $failures -gt 0 ]]; then
+  echo "$failures failure(s)"
+  exit 1
+fi
+echo "run_cost: all checks passed"

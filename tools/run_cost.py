@@ -1,0 +1,170 @@
+#!/usr/bin/env python3
+"""What whole informer_sim runs cost, each in a fresh process.
+
+Usage: tools/run_cost.py [--bin PATH] [--rounds N] [--common FLAGS]
+                         [--base FLAGS] FLAGS [FLAGS ...]
+
+FLAGS is a set of informer_sim's flags, space-separated in one argument,
+the leading dashes optional: duration=20m, or "objects=10000 duration=1m".
+Example, the issue's duration and object sets:
+
+  tools/run_cost.py --base duration=1s duration=2m duration=20m
+  tools/run_cost.py --base duration=1s duration=5m duration=50m
+  tools/run_cost.py objects=1000 objects=10000 objects=100000
+
+Runs informer_sim once per set in every round, the sets in turn so that each round sees
+one window of a shared machine, and measures each run's CPU time (user +
+system, from the kernel's accounting of the finished child: start-up, page
+faults and teardown included, as a user pays them). Pinned to CPU 1 with
+taskset when the machine has more than one. Prints a Markdown table: per
+set, the median CPU time, the simulated API events the run received, CPU
+per event, and against the first set the median over rounds of the
+per-round CPU ratio (a ratio within a round is what survives a machine
+whose speed drifts) next to the ratio of events.
+
+--base FLAGS  also runs this set each round (say duration=1s: start-up,
+              the initial list and the final checks with next to no
+              workload) and adds the ratios net of it: (CPU - base CPU)
+              against (events - base events), the cost of what the sets
+              add over that fixed part.
+--common      flags given to every run (default seed=1).
+--json FILE   also writes every round's figures.
+
+Every run must pass its checks: a run that fails costs something else, so
+the script stops with an error. Standard library only. sim_bench measures
+the same scenarios repeated inside one process (a warm heap, no start-up);
+docs/PERFORMANCE.md says when each view applies.
+"""
+
+import argparse
+import json
+import os
+import re
+import resource
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+
+EVENTS = re.compile(r"(\d+) events and \d+ bookmarks received")
+VERDICT = re.compile(r"^verdict: (\S+)", re.MULTILINE)
+
+
+def default_binary():
+    """informer_sim from the optimised build, as tools/bench.sh builds it."""
+    try:
+        bin_dir = subprocess.run(["bazel", "info", "--config=opt", "bazel-bin"],
+                                 check=True, capture_output=True, text=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return os.path.join(bin_dir, "tools", "informer_sim")
+
+
+def flags(text):
+    """informer_sim flags from a set as given: dashes added where left off."""
+    return [f if f.startswith("-") else "--" + f for f in shlex.split(text)]
+
+
+def run_once(command):
+    """(CPU seconds, events) of one run; raises RuntimeError if it fails."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    done = subprocess.run(command, capture_output=True, text=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    shown = " ".join(shlex.quote(c) for c in command)
+    if done.returncode != 0:
+        tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
+        raise RuntimeError(f"{shown}: exit {done.returncode}: " + " / ".join(tail))
+    verdict = VERDICT.search(done.stdout)
+    if verdict is None or verdict.group(1) != "PASS":
+        raise RuntimeError(f"{shown}: the run did not pass its checks")
+    events = EVENTS.search(done.stdout)
+    if events is None:
+        raise RuntimeError(f"{shown}: no \"N events and M bookmarks received\" line")
+    return cpu, int(events.group(1))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sets", nargs="+", metavar="FLAGS")
+    parser.add_argument("--bin", help="informer_sim to run (default: the --config=opt build)")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--common", default="seed=1")
+    parser.add_argument("--base", help="a set to measure each round and net out")
+    parser.add_argument("--json", help="write every round's figures here")
+    args = parser.parse_args()
+    if args.rounds < 1:
+        print("run_cost: --rounds must be at least 1", file=sys.stderr)
+        return 2
+    binary = args.bin or default_binary()
+    if not binary or not os.access(binary, os.X_OK):
+        print(f"run_cost: no informer_sim at {binary or '(bazel info failed)'}; build it with "
+              "bazel build --config=opt //tools:informer_sim or pass --bin", file=sys.stderr)
+        return 2
+    pin = ["taskset", "-c", "1"] if (os.cpu_count() or 1) > 1 and shutil.which("taskset") else []
+    common = flags(args.common)
+    labels = ([args.base] if args.base else []) + args.sets
+    rounds = []
+    try:
+        for _ in range(args.rounds):
+            figures = {}
+            for label in labels:
+                cpu, events = run_once(pin + [binary] + common + flags(label))
+                figures[label] = {"cpu_s": cpu, "events": events}
+            rounds.append(figures)
+    except RuntimeError as error:
+        print(f"run_cost: {error}", file=sys.stderr)
+        return 1
+
+    def median(label, key):
+        return statistics.median(r[label][key] for r in rounds)
+
+    def ratio(label, net):
+        """Median over rounds of CPU(label)/CPU(first), and the events ratio,
+        as text; net of the base, a round where the first set cost no more
+        than the base (noise, or a first set hardly larger) has no ratio."""
+        first = args.sets[0]
+        cpu, events = [], []
+        for r in rounds:
+            base_cpu = r[args.base]["cpu_s"] if net else 0
+            base_events = r[args.base]["events"] if net else 0
+            cpu_under = r[first]["cpu_s"] - base_cpu
+            events_under = r[first]["events"] - base_events
+            if cpu_under > 0 and events_under > 0:
+                cpu.append((r[label]["cpu_s"] - base_cpu) / cpu_under)
+                events.append((r[label]["events"] - base_events) / events_under)
+        if not cpu:
+            return "n/a", "n/a"
+        return f"{statistics.median(cpu):.2f}", f"{statistics.median(events):.2f}"
+
+    print(f"{args.rounds} round(s), each set a fresh process, CPU time (user + system); "
+          f"common flags: {args.common or '(none)'}\n")
+    header = "| run | CPU ms (median) | events | us per event | x CPU vs first | x events vs first |"
+    rule = "|---|---:|---:|---:|---:|---:|"
+    if args.base:
+        header += " x CPU net of base | x events net of base |"
+        rule += "---:|---:|"
+    print(header)
+    print(rule)
+    for label in labels:
+        cpu_ms = median(label, "cpu_s") * 1e3
+        events = median(label, "events")
+        row = (f"| `{label}`{' (base)' if label == args.base else ''} | {cpu_ms:.1f} | "
+               f"{events:.0f} | {cpu_ms * 1e3 / max(events, 1):.2f} |")
+        if label == args.base:
+            row += " - | - | - | - |"
+        else:
+            row += " {} | {} |".format(*ratio(label, net=False))
+            if args.base:
+                row += " {} | {} |".format(*ratio(label, net=True))
+        print(row)
+    if args.json:
+        with open(args.json, "w") as out:
+            json.dump({"binary": binary, "common": args.common, "base": args.base,
+                       "sets": args.sets, "rounds": rounds}, out, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
