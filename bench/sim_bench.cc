@@ -14,7 +14,9 @@
 //                              its flags as a campaign builds each seed;
 //   BM_Objects/N, BM_Minutes/M the default scenario with N initial objects or
 //                              M minutes of writes: how cost grows (2 -> 20
-//                              and 5 -> 50 minutes).
+//                              and 5 -> 50 minutes);
+//   BM_MinutesShortWindow/M    BM_Minutes with a 30 s compaction interval and
+//                              a 3,000-event history window.
 // Counters:
 //   events_per_s      simulated API events (watch events, initial ones
 //                     included) delivered per CPU second;
@@ -192,6 +194,25 @@ BENCHMARK(BM_Minutes)->Arg(20)->Iterations(2)->Unit(benchmark::kMillisecond);
 // (five minutes, etcd's compaction interval) full at both ends, which a
 // 2-minute run never fills.
 BENCHMARK(BM_Minutes)->Arg(50)->Iterations(1)->Unit(benchmark::kMillisecond);
+
+// BM_Minutes with the server compacting every 30 s to a 3,000-event window:
+// a 2-minute run then frees old versions as it goes, as every run past five
+// minutes does with the default window, so 2 -> 20 minutes compares two
+// runs that both recycle their history.
+void BM_MinutesShortWindow(benchmark::State& state) {
+  absl::StatusOr<SimOptions> options =
+      OptionsFromFlags({absl::StrCat("--duration=", state.range(0), "m")});
+  if (!options.ok()) {
+    state.SkipWithError("the flag does not parse");
+    return;
+  }
+  options->server.compaction_interval = absl::Seconds(30);
+  options->server.history_window_events = 3000;
+  RunCycle(state, *options, 2);
+}
+
+BENCHMARK(BM_MinutesShortWindow)->Arg(2)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_MinutesShortWindow)->Arg(20)->Iterations(2)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace sim
