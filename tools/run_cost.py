@@ -18,7 +18,9 @@ system, from the kernel's accounting of the finished child: start-up, page
 faults and teardown included, as a user pays them). Pinned to CPU 1 with
 taskset when the machine has more than one. Prints a Markdown table: per
 set, the median CPU time, the simulated API events the run received, CPU
-per event, and against the first set the median over rounds of the
+per event, the page faults the run took (its first touches of memory: on
+a virtual machine each can cost microseconds, so they are shown apart),
+and against the first set the median over rounds of the
 per-round CPU ratio (a ratio within a round is what survives a machine
 whose speed drifts) next to the ratio of events.
 
@@ -67,11 +69,13 @@ def flags(text):
 
 
 def run_once(command):
-    """(CPU seconds, events) of one run; raises RuntimeError if it fails."""
+    """(CPU seconds, page faults, events) of one run; raises RuntimeError
+    if it fails."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run(command, capture_output=True, text=True)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    faults = (after.ru_minflt - before.ru_minflt) + (after.ru_majflt - before.ru_majflt)
     shown = " ".join(shlex.quote(c) for c in command)
     if done.returncode != 0:
         tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
@@ -82,7 +86,7 @@ def run_once(command):
     events = EVENTS.search(done.stdout)
     if events is None:
         raise RuntimeError(f"{shown}: no \"N events and M bookmarks received\" line")
-    return cpu, int(events.group(1))
+    return cpu, faults, int(events.group(1))
 
 
 def main():
@@ -110,8 +114,8 @@ def main():
         for _ in range(args.rounds):
             figures = {}
             for label in labels:
-                cpu, events = run_once(pin + [binary] + common + flags(label))
-                figures[label] = {"cpu_s": cpu, "events": events}
+                cpu, faults, events = run_once(pin + [binary] + common + flags(label))
+                figures[label] = {"cpu_s": cpu, "page_faults": faults, "events": events}
             rounds.append(figures)
     except RuntimeError as error:
         print(f"run_cost: {error}", file=sys.stderr)
@@ -140,8 +144,9 @@ def main():
 
     print(f"{args.rounds} round(s), each set a fresh process, CPU time (user + system); "
           f"common flags: {args.common or '(none)'}\n")
-    header = "| run | CPU ms (median) | events | us per event | x CPU vs first | x events vs first |"
-    rule = "|---|---:|---:|---:|---:|---:|"
+    header = ("| run | CPU ms (median) | page faults | events | us per event | x CPU vs first "
+              "| x events vs first |")
+    rule = "|---|---:|---:|---:|---:|---:|---:|"
     if args.base:
         header += " x CPU net of base | x events net of base |"
         rule += "---:|---:|"
@@ -151,7 +156,8 @@ def main():
         cpu_ms = median(label, "cpu_s") * 1e3
         events = median(label, "events")
         row = (f"| `{label}`{' (base)' if label == args.base else ''} | {cpu_ms:.1f} | "
-               f"{events:.0f} | {cpu_ms * 1e3 / max(events, 1):.2f} |")
+               f"{median(label, 'page_faults'):.0f} | {events:.0f} | "
+               f"{cpu_ms * 1e3 / max(events, 1):.2f} |")
         if label == args.base:
             row += " - | - | - | - |"
         else:
