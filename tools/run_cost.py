@@ -30,6 +30,14 @@ whose speed drifts) next to the ratio of events.
               against (events - base events), the cost of what the sets
               add over that fixed part.
 --common      flags given to every run (default seed=1).
+--warm [PATH] also runs each set with sim_repeat (default: the one next to
+              the informer_sim run; bazel build --config=opt
+              //tools:sim_repeat), --warm_runs times in one process each
+              round, and prints a second table: the first run in a process
+              (which faults its memory in) and the median of the later ones
+              (which reuse it: the computation alone, as sim_bench and a
+              campaign's runs see it), with the later runs' ratios against
+              the first set.
 --json FILE   also writes every round's figures.
 
 Every run must pass its checks: a run that fails costs something else, so
@@ -50,6 +58,8 @@ import subprocess
 import sys
 
 EVENTS = re.compile(r"(\d+) events and \d+ bookmarks received")
+REPEAT = re.compile(r"^run (\d+): cpu_ms=([\d.]+) page_faults=(\d+) events=(\d+) verdict=(\S+)$",
+                    re.MULTILINE)
 VERDICT = re.compile(r"^verdict: (\S+)", re.MULTILINE)
 
 
@@ -89,6 +99,21 @@ def run_once(command):
     return cpu, faults, int(events.group(1))
 
 
+def run_repeated(command, runs):
+    """[(CPU seconds, page faults, events)] of each run sim_repeat made in
+    one process; raises RuntimeError if one fails or lines are missing."""
+    done = subprocess.run(command, capture_output=True, text=True)
+    shown = " ".join(shlex.quote(c) for c in command)
+    if done.returncode != 0:
+        tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
+        raise RuntimeError(f"{shown}: exit {done.returncode}: " + " / ".join(tail))
+    found = [(float(m.group(2)) / 1e3, int(m.group(3)), int(m.group(4)))
+             for m in REPEAT.finditer(done.stdout) if m.group(5) == "PASS"]
+    if len(found) != runs:
+        raise RuntimeError(f"{shown}: {len(found)} passing run lines, want {runs}")
+    return found
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sets", nargs="+", metavar="FLAGS")
@@ -97,15 +122,29 @@ def main():
     parser.add_argument("--common", default="seed=1")
     parser.add_argument("--base", help="a set to measure each round and net out")
     parser.add_argument("--json", help="write every round's figures here")
+    parser.add_argument("--warm", nargs="?", const="", default=None, metavar="PATH",
+                        help="also run each set repeated in one process with sim_repeat")
+    parser.add_argument("--warm_runs", type=int, default=3)
     args = parser.parse_args()
     if args.rounds < 1:
         print("run_cost: --rounds must be at least 1", file=sys.stderr)
+        return 2
+    if args.warm_runs < 2:
+        print("run_cost: --warm_runs must be at least 2 (a first run and a later one)",
+              file=sys.stderr)
         return 2
     binary = args.bin or default_binary()
     if not binary or not os.access(binary, os.X_OK):
         print(f"run_cost: no informer_sim at {binary or '(bazel info failed)'}; build it with "
               "bazel build --config=opt //tools:informer_sim or pass --bin", file=sys.stderr)
         return 2
+    repeat = None
+    if args.warm is not None:
+        repeat = args.warm or os.path.join(os.path.dirname(binary), "sim_repeat")
+        if not os.access(repeat, os.X_OK):
+            print(f"run_cost: no sim_repeat at {repeat}; build it with bazel build "
+                  "--config=opt //tools:sim_repeat or give --warm PATH", file=sys.stderr)
+            return 2
     pin = ["taskset", "-c", "1"] if (os.cpu_count() or 1) > 1 and shutil.which("taskset") else []
     common = flags(args.common)
     labels = ([args.base] if args.base else []) + args.sets
@@ -116,6 +155,16 @@ def main():
             for label in labels:
                 cpu, faults, events = run_once(pin + [binary] + common + flags(label))
                 figures[label] = {"cpu_s": cpu, "page_faults": faults, "events": events}
+                if repeat:
+                    runs = run_repeated(pin + [repeat, str(args.warm_runs)] + common +
+                                        flags(label), args.warm_runs)
+                    later = runs[1:]
+                    figures[label].update({
+                        "first_cpu_s": runs[0][0], "first_page_faults": runs[0][1],
+                        "warm_cpu_s": statistics.median(r[0] for r in later),
+                        "warm_page_faults": statistics.median(r[1] for r in later),
+                        "warm_events": runs[0][2],
+                    })
             rounds.append(figures)
     except RuntimeError as error:
         print(f"run_cost: {error}", file=sys.stderr)
@@ -123,6 +172,14 @@ def main():
 
     def median(label, key):
         return statistics.median(r[label][key] for r in rounds)
+
+    def warm_ratio(label):
+        """Median over rounds of the later runs' CPU against the first set's."""
+        first = args.sets[0]
+        cpu = [r[label]["warm_cpu_s"] / r[first]["warm_cpu_s"] for r in rounds
+               if r[first]["warm_cpu_s"] > 0]
+        events = rounds[0][label]["warm_events"] / max(rounds[0][first]["warm_events"], 1)
+        return (f"{statistics.median(cpu):.2f}" if cpu else "n/a"), f"{events:.2f}"
 
     def ratio(label, net):
         """Median over rounds of CPU(label)/CPU(first), and the events ratio,
@@ -165,6 +222,19 @@ def main():
             if args.base:
                 row += " {} | {} |".format(*ratio(label, net=True))
         print(row)
+    if repeat:
+        print(f"\nIn one process (sim_repeat, {args.warm_runs} runs a round): its first run, "
+              "which faults its memory in, and the median of the later ones\n")
+        print("| run | first run ms | its page faults | later runs ms | their page faults "
+              "| us per event (later) | x later CPU vs first | x events vs first |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|")
+        for label in args.sets:
+            warm_ms = median(label, "warm_cpu_s") * 1e3
+            events = rounds[0][label]["warm_events"]
+            print(f"| `{label}` | {median(label, 'first_cpu_s') * 1e3:.1f} | "
+                  f"{median(label, 'first_page_faults'):.0f} | {warm_ms:.1f} | "
+                  f"{median(label, 'warm_page_faults'):.0f} | "
+                  f"{warm_ms * 1e3 / max(events, 1):.2f} | " + "{} | {} |".format(*warm_ratio(label)))
     if args.json:
         with open(args.json, "w") as out:
             json.dump({"binary": binary, "common": args.common, "base": args.base,

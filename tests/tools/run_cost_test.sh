@@ -1,10 +1,12 @@
 #!/bin/bash
 # tools/run_cost.py on short runs: the table has a row per set with the
 # events each run reported, the ratios against the first set and net of a
-# base set, the JSON holds every round, and bad input fails clearly.
+# base set, the JSON holds every round, --warm adds the runs repeated in
+# one process by tools/sim_repeat, and bad input fails clearly.
 set -u
 RUN_COST="$1"
 SIM="$2"
+REPEAT="$3"
 TMP="${TEST_TMPDIR:-$(mktemp -d)}"
 failures=0
 
@@ -38,6 +40,42 @@ for r in d["rounds"]:
     assert all(v["cpu_s"] > 0 and v["events"] > 0 and v["page_faults"] > 0
                for v in r.values()), r
 PY
+
+# --warm: a second table, a row per set (not the base), its figures from
+# sim_repeat's own lines; the later runs fault in far fewer pages.
+/usr/bin/python3 "$RUN_COST" --bin "$SIM" --rounds 1 --warm "$REPEAT" --warm_runs 2 \
+    --json "$TMP/warm.json" duration=2s duration=4s >"$TMP/out" 2>"$TMP/err"
+rc=$?
+[[ $rc == 0 ]] || fail "--warm: exit $rc"
+grep -q '^In one process (sim_repeat, 2 runs a round)' "$TMP/out" || fail "--warm: the second table"
+grep -q '^| `duration=2s` | [0-9.]* | [0-9]* | [0-9.]* | [0-9]* | [0-9.]* | 1.00 | 1.00 |$' "$TMP/out" ||
+  fail "--warm: the first set's row"
+grep -q '^| `duration=4s` | [0-9.]* | [0-9]* | [0-9.]* | [0-9]* | [0-9.]* | [0-9.]* | [0-9.]* |$' "$TMP/out" ||
+  fail "--warm: the second set's row"
+/usr/bin/python3 - "$TMP/warm.json" <<'PY' >"$TMP/err" 2>&1 || fail "--warm: the JSON"
+import json, sys
+r = json.load(open(sys.argv[1]))["rounds"][0]["duration=2s"]
+assert r["warm_events"] == r["events"], r
+assert r["warm_page_faults"] < r["first_page_faults"], r
+PY
+"$REPEAT" 2 --seed=1 --duration=2s >"$TMP/out" 2>"$TMP/err"
+rc=$?
+[[ $rc == 0 && $(grep -c '^run [01]: cpu_ms=[0-9.]* page_faults=[0-9]* events=[0-9]* verdict=PASS$' "$TMP/out") == 2 ]] ||
+  fail "sim_repeat: two run lines"
+"$REPEAT" 0 >"$TMP/out" 2>"$TMP/err"
+rc=$?
+[[ $rc == 2 ]] && grep -q 'sim_repeat: usage' "$TMP/err" || fail "sim_repeat 0: exit $rc, want 2 and the usage"
+"$REPEAT" 1 --objects=abc >"$TMP/out" 2>"$TMP/err"
+rc=$?
+[[ $rc == 2 ]] && grep -q 'sim_repeat: --objects' "$TMP/err" || fail "sim_repeat, a bad flag: exit $rc"
+/usr/bin/python3 "$RUN_COST" --bin "$SIM" --rounds 1 --warm "$TMP/no-such-repeat" duration=1s \
+    >"$TMP/out" 2>"$TMP/err"
+rc=$?
+[[ $rc == 2 ]] && grep -q 'run_cost: no sim_repeat at' "$TMP/err" || fail "--warm, a missing sim_repeat: exit $rc"
+/usr/bin/python3 "$RUN_COST" --bin "$SIM" --rounds 1 --warm "$REPEAT" --warm_runs 1 duration=1s \
+    >"$TMP/out" 2>"$TMP/err"
+rc=$?
+[[ $rc == 2 ]] || fail "--warm_runs 1: exit $rc, want 2"
 
 /usr/bin/python3 "$RUN_COST" --bin "$SIM" --rounds 1 "objects=abc" >"$TMP/out" 2>"$TMP/err"
 rc=$?
