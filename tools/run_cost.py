@@ -30,9 +30,10 @@ whose speed drifts) next to the ratio of events.
               against (events - base events), the cost of what the sets
               add over that fixed part.
 --common      flags given to every run (default seed=1).
---warm [PATH] also runs each set with sim_repeat (default: the one next to
-              the informer_sim run; bazel build --config=opt
-              //tools:sim_repeat), --warm_runs times in one process each
+--warm        also runs each set with tools/sim_repeat (--repeat PATH; by
+              default the one next to the informer_sim run: bazel build
+              --config=opt //tools:sim_repeat), --warm_runs times in one
+              process each
               round, and prints a second table: the first run in a process
               (which faults its memory in) and the median of the later ones
               (which reuse it: the computation alone, as sim_bench and a
@@ -122,8 +123,9 @@ def main():
     parser.add_argument("--common", default="seed=1")
     parser.add_argument("--base", help="a set to measure each round and net out")
     parser.add_argument("--json", help="write every round's figures here")
-    parser.add_argument("--warm", nargs="?", const="", default=None, metavar="PATH",
+    parser.add_argument("--warm", action="store_true",
                         help="also run each set repeated in one process with sim_repeat")
+    parser.add_argument("--repeat", help="the sim_repeat binary for --warm")
     parser.add_argument("--warm_runs", type=int, default=3)
     args = parser.parse_args()
     if args.rounds < 1:
@@ -139,11 +141,11 @@ def main():
               "bazel build --config=opt //tools:informer_sim or pass --bin", file=sys.stderr)
         return 2
     repeat = None
-    if args.warm is not None:
-        repeat = args.warm or os.path.join(os.path.dirname(binary), "sim_repeat")
+    if args.warm:
+        repeat = args.repeat or os.path.join(os.path.dirname(binary), "sim_repeat")
         if not os.access(repeat, os.X_OK):
             print(f"run_cost: no sim_repeat at {repeat}; build it with bazel build "
-                  "--config=opt //tools:sim_repeat or give --warm PATH", file=sys.stderr)
+                  "--config=opt //tools:sim_repeat or give --repeat PATH", file=sys.stderr)
             return 2
     pin = ["taskset", "-c", "1"] if (os.cpu_count() or 1) > 1 and shutil.which("taskset") else []
     common = flags(args.common)

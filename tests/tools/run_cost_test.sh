@@ -43,7 +43,7 @@ PY
 
 # --warm: a second table, a row per set (not the base), its figures from
 # sim_repeat's own lines; the later runs fault in far fewer pages.
-/usr/bin/python3 "$RUN_COST" --bin "$SIM" --rounds 1 --warm "$REPEAT" --warm_runs 2 \
+/usr/bin/python3 "$RUN_COST" --bin "$SIM" --rounds 1 --warm --repeat "$REPEAT" --warm_runs 2 \
     --json "$TMP/warm.json" duration=2s duration=4s >"$TMP/out" 2>"$TMP/err"
 rc=$?
 [[ $rc == 0 ]] || fail "--warm: exit $rc"
@@ -68,11 +68,11 @@ rc=$?
 "$REPEAT" 1 --objects=abc >"$TMP/out" 2>"$TMP/err"
 rc=$?
 [[ $rc == 2 ]] && grep -q 'sim_repeat: --objects' "$TMP/err" || fail "sim_repeat, a bad flag: exit $rc"
-/usr/bin/python3 "$RUN_COST" --bin "$SIM" --rounds 1 --warm "$TMP/no-such-repeat" duration=1s \
+/usr/bin/python3 "$RUN_COST" --bin "$SIM" --rounds 1 --warm --repeat "$TMP/no-such-repeat" duration=1s \
     >"$TMP/out" 2>"$TMP/err"
 rc=$?
 [[ $rc == 2 ]] && grep -q 'run_cost: no sim_repeat at' "$TMP/err" || fail "--warm, a missing sim_repeat: exit $rc"
-/usr/bin/python3 "$RUN_COST" --bin "$SIM" --rounds 1 --warm "$REPEAT" --warm_runs 1 duration=1s \
+/usr/bin/python3 "$RUN_COST" --bin "$SIM" --rounds 1 --warm --repeat "$REPEAT" --warm_runs 1 duration=1s \
     >"$TMP/out" 2>"$TMP/err"
 rc=$?
 [[ $rc == 2 ]] || fail "--warm_runs 1: exit $rc, want 2"
