@@ -582,10 +582,12 @@ absl::StatusOr<ScenarioFile> ParseScenario(absl::string_view text, absl::string_
   return file;
 }
 
-absl::StatusOr<ScenarioFile> LoadScenario(absl::string_view name_or_path) {
-  // The embedded texts are constants, parsed once per process: a campaign
-  // builds every seed's options from one, and parsing it cost more than a
-  // small world's whole run.
+namespace {
+
+// The embedded texts are constants, parsed once per process: a campaign
+// builds every seed's options from one, and parsing it cost more than a
+// small world's whole run.
+const std::map<std::string, absl::StatusOr<ScenarioFile>, std::less<>>& EmbeddedParsed() {
   static const auto* const embedded = [] {
     auto* parsed = new std::map<std::string, absl::StatusOr<ScenarioFile>, std::less<>>;
     for (const std::string& name : scenarios::EmbeddedScenarioNames()) {
@@ -595,7 +597,20 @@ absl::StatusOr<ScenarioFile> LoadScenario(absl::string_view name_or_path) {
     }
     return parsed;
   }();
-  if (auto it = embedded->find(name_or_path); it != embedded->end()) return it->second;
+  return *embedded;
+}
+
+}  // namespace
+
+const ScenarioFile* FindEmbeddedScenario(absl::string_view name) {
+  const auto& embedded = EmbeddedParsed();
+  auto it = embedded.find(name);
+  return it != embedded.end() && it->second.ok() ? &*it->second : nullptr;
+}
+
+absl::StatusOr<ScenarioFile> LoadScenario(absl::string_view name_or_path) {
+  const auto& embedded = EmbeddedParsed();
+  if (auto it = embedded.find(name_or_path); it != embedded.end()) return it->second;
   const std::string path(name_or_path);
   std::error_code ec;
   const std::filesystem::file_status st = std::filesystem::status(path, ec);

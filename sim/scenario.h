@@ -44,6 +44,10 @@ absl::StatusOr<ScenarioFile> ParseScenario(absl::string_view text, absl::string_
 // `name_or_path` is an embedded scenario's name ("default", "calm") or a
 // path to a regular file of at most kMaxScenarioBytes.
 absl::StatusOr<ScenarioFile> LoadScenario(absl::string_view name_or_path);
+// The embedded scenario `name`, parsed once per process and never copied
+// (a campaign reads it for every seed); null if there is none by that name
+// or it does not parse (LoadScenario then says why).
+const ScenarioFile* FindEmbeddedScenario(absl::string_view name);
 
 // Sets the options the file states (see the file comment). `o->scenario`
 // becomes the file's name.

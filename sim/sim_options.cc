@@ -518,6 +518,7 @@ absl::Status ValidateOptions(const SimOptions& o) {
 }
 
 absl::StatusOr<SimOptions> ScenarioOptions(absl::string_view name, uint64_t seed) {
+  if (const ScenarioFile* embedded = FindEmbeddedScenario(name)) return ScenarioBase(*embedded, seed);
   absl::StatusOr<ScenarioFile> file = LoadScenario(name);
   if (!file.ok()) return file.status();
   return ScenarioBase(*file, seed);
@@ -890,8 +891,17 @@ absl::StatusOr<SimOptions> OptionsFromFlags(const std::vector<std::string>& flag
   // The scenario: an embedded one by name, or a file. Without --seed the
   // file's first seed; its first profile unless --profile says otherwise.
   const std::string* scenario = get("scenario");
-  absl::StatusOr<ScenarioFile> file = LoadScenario(scenario ? *scenario : "default");
-  if (!file.ok()) return absl::InvalidArgumentError(absl::StrCat("--scenario: ", file.status().message()));
+  const absl::string_view scenario_name = scenario ? absl::string_view(*scenario) : "default";
+  // An embedded scenario is read in place; a file is loaded into `loaded`.
+  absl::StatusOr<ScenarioFile> loaded;
+  const ScenarioFile* file = FindEmbeddedScenario(scenario_name);
+  if (file == nullptr) {
+    loaded = LoadScenario(scenario_name);
+    if (!loaded.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("--scenario: ", loaded.status().message()));
+    }
+    file = &*loaded;
+  }
   if (get("seed") == nullptr) seed = ScenarioSeed(*file);
   SimOptions o = ScenarioBase(*file, seed);
   bool swarm = file->proto.swarm();

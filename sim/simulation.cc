@@ -1022,7 +1022,8 @@ class Run {
           absl::StrCat(DescribeFault(fault), " (not injected: the fault phase had ended)"));
       return;
     }
-    world_.tracer()->Record(FAULT, FaultKindName(fault.kind), DescribeFault(fault));
+    const std::string described = DescribeFault(fault);
+    world_.tracer()->Record(FAULT, FaultKindName(fault.kind), described);
     const absl::Time until = world_.Now() + fault.duration;
     std::string no_effect;
     switch (fault.kind) {
@@ -1077,8 +1078,8 @@ class Run {
         break;
     }
     result_.injected.push_back(no_effect.empty()
-                                   ? DescribeFault(fault)
-                                   : absl::StrCat(DescribeFault(fault), " (no effect: ", no_effect, ")"));
+                                   ? described
+                                   : absl::StrCat(described, " (no effect: ", no_effect, ")"));
   }
 
   void CheckQuiescent() {
