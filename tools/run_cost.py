@@ -42,7 +42,8 @@ whose speed drifts) next to the ratio of events.
 --json FILE   also writes every round's figures.
 
 Every run must pass its checks: a run that fails costs something else, so
-the script stops with an error. Standard library only. sim_bench measures
+the script stops with an error (exit 1), still printing the rounds it
+finished. Standard library only. sim_bench measures
 the same scenarios repeated inside one process (a warm heap, no start-up);
 docs/PERFORMANCE.md says when each view applies.
 """
@@ -150,14 +151,18 @@ def main():
     pin = ["taskset", "-c", "1"] if (os.cpu_count() or 1) > 1 and shutil.which("taskset") else []
     common = flags(args.common)
     labels = ([args.base] if args.base else []) + args.sets
+    if len(set(labels)) != len(labels):
+        print("run_cost: each set (and --base) must differ from the others", file=sys.stderr)
+        return 2
     rounds = []
+    failure = None
     try:
         for _ in range(args.rounds):
             figures = {}
             for label in labels:
                 cpu, faults, events = run_once(pin + [binary] + common + flags(label))
                 figures[label] = {"cpu_s": cpu, "page_faults": faults, "events": events}
-                if repeat:
+                if repeat and label != args.base:
                     runs = run_repeated(pin + [repeat, str(args.warm_runs)] + common +
                                         flags(label), args.warm_runs)
                     later = runs[1:]
@@ -169,7 +174,10 @@ def main():
                     })
             rounds.append(figures)
     except RuntimeError as error:
-        print(f"run_cost: {error}", file=sys.stderr)
+        # The rounds already finished are still reported below.
+        failure = f"run_cost: {error}"
+    if not rounds:
+        print(failure, file=sys.stderr)
         return 1
 
     def median(label, key):
@@ -201,7 +209,7 @@ def main():
             return "n/a", "n/a"
         return f"{statistics.median(cpu):.2f}", f"{statistics.median(events):.2f}"
 
-    print(f"{args.rounds} round(s), each set a fresh process, CPU time (user + system); "
+    print(f"{len(rounds)} round(s), each set a fresh process, CPU time (user + system); "
           f"common flags: {args.common or '(none)'}\n")
     header = ("| run | CPU ms (median) | page faults | events | us per event | x CPU vs first "
               "| x events vs first |")
@@ -241,6 +249,10 @@ def main():
         with open(args.json, "w") as out:
             json.dump({"binary": binary, "common": args.common, "base": args.base,
                        "sets": args.sets, "rounds": rounds}, out, indent=1)
+    if failure:
+        print(f"{failure} (in round {len(rounds) + 1}; the {len(rounds)} round(s) before it "
+              "are above)", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -77,6 +77,30 @@ rc=$?
 rc=$?
 [[ $rc == 2 ]] || fail "--warm_runs 1: exit $rc, want 2"
 
+# A run failing in the second round: the first round is still reported.
+cat >"$TMP/flaky_sim" <<FAKE
+#!/bin/bash
+n=\$(cat "$TMP/calls" 2>/dev/null || echo 0)
+echo \$((n + 1)) >"$TMP/calls"
+if [[ \$n -ge 2 ]]; then echo "informer_sim: broke" >&2; exit 3; fi
+echo "  0 LIST requests, 1 WATCH requests, 1234 events and 0 bookmarks received"
+echo "verdict: PASS"
+FAKE
+chmod +x "$TMP/flaky_sim"
+/usr/bin/python3 "$RUN_COST" --bin "$TMP/flaky_sim" --rounds 3 duration=1s duration=2s \
+    >"$TMP/out" 2>"$TMP/err"
+rc=$?
+[[ $rc == 1 ]] || fail "a run failing in round 2: exit $rc, want 1"
+grep -q '^1 round(s), each set a fresh process' "$TMP/out" || fail "the finished round is reported"
+grep -q '^| `duration=2s` | [0-9.]* | [0-9]* | 1234 |' "$TMP/out" || fail "the finished round's row"
+grep -q 'exit 3: informer_sim: broke (in round 2; the 1 round(s) before it are above)' "$TMP/err" ||
+  fail "the failure names its round"
+
+/usr/bin/python3 "$RUN_COST" --bin "$SIM" --rounds 1 --base duration=1s duration=1s \
+    >"$TMP/out" 2>"$TMP/err"
+rc=$?
+[[ $rc == 2 ]] && grep -q 'must differ' "$TMP/err" || fail "a set twice: exit $rc, want 2"
+
 /usr/bin/python3 "$RUN_COST" --bin "$SIM" --rounds 1 "objects=abc" >"$TMP/out" 2>"$TMP/err"
 rc=$?
 [[ $rc == 1 ]] || fail "a bad flag: exit $rc, want 1"
