@@ -537,7 +537,9 @@ void HandlerRecorder::OnDelete(const Item& obj) {
   const bool tombstone = obj.is_tombstone();
   if (tombstone) {
     ++counts_.tombstone_deletes;
-    tombstone_keys_.insert(obj.tombstone().key);
+    if (!tombstones_watched_.empty() && tombstones_watched_.contains(obj.tombstone().key)) {
+      tombstones_got_.insert(obj.tombstone().key);
+    }
   }
   // The deleted object: the tombstone's last known state (K5), possibly
   // null; read in place (what Item(obj.tombstone().obj) would say).
@@ -638,6 +640,10 @@ Checker::~Checker() {
 }
 
 bool SameObject(const api::Object& a, const api::Object& b) { return &a == &b || a == b; }
+
+void HandlerRecorder::WatchTombstones(const std::vector<std::string>& keys) {
+  tombstones_watched_.insert(keys.begin(), keys.end());
+}
 
 std::shared_ptr<HandlerRecorder> Checker::AddHandler(std::string name, const Store* indexer) {
   auto recorder = std::make_shared<HandlerRecorder>(std::move(name), this, indexer);

@@ -82,13 +82,13 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <set>
 #include <string>
 #include <vector>
 
 #include "absl/base/attributes.h"
 #include "absl/container/btree_map.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "core/cache.h"
@@ -198,8 +198,12 @@ class HandlerRecorder final : public ResourceEventHandler {
   // Keys this handler ever saw present (for INV5).
   bool EverSaw(absl::string_view key) const;
   bool GotDelete(absl::string_view key) const;
-  // Keys this handler was given a DeletedFinalStateUnknown tombstone for.
-  const std::set<std::string>& tombstone_keys() const { return tombstone_keys_; }
+  // Asks the recorder to note whether it is given a DeletedFinalStateUnknown
+  // tombstone for each of `keys` (a scenario's expectations); GotTombstone
+  // answers for those keys only. Not every key: a long run delivers tens of
+  // thousands of tombstones, and a set of them all grew with the run.
+  void WatchTombstones(const std::vector<std::string>& keys);
+  bool GotTombstone(absl::string_view key) const { return tombstones_got_.contains(key); }
   // The handler was given the key as an initial-list add (since the last
   // restart): INV9's "registration synced => every initial object added".
   bool GotInitialAdd(absl::string_view key) const;
@@ -301,7 +305,9 @@ class HandlerRecorder final : public ResourceEventHandler {
   // notification); only ever grown, so their contents are views (Concat).
   std::string key_buf_;
   std::string trace_line_;
-  std::set<std::string> tombstone_keys_;
+  // WatchTombstones' keys, and those of them a tombstone came for.
+  absl::flat_hash_set<std::string> tombstones_watched_;
+  absl::flat_hash_set<std::string> tombstones_got_;
   HandlerCounts counts_;
   bool receives_resyncs_ = true;
   bool registered_before_run_ = false;

@@ -820,6 +820,11 @@ class Run {
     slot.index = index;
     slot.recorder = checker_.AddHandler(HandlerName(index), informer_->GetIndexer());
     slot.summary.name = slot.recorder->name();
+    std::vector<std::string> expected_tombstones;
+    for (const auto& [handler, key] : options_.expect.tombstones) {
+      if (handler == slot.recorder->name()) expected_tombstones.push_back(key);
+    }
+    slot.recorder->WatchTombstones(expected_tombstones);
     slot.summary.late = options_.handlers[index].added_at > absl::ZeroDuration();
     slot.summary.speed = options_.handlers[index].speed;
     // INV11: an effective period of zero (the handler's own, else the
@@ -1411,7 +1416,7 @@ class Run {
     for (const auto& [handler, key] : e.tombstones) {
       bool got = false;
       for (const HandlerSlot& h : handlers_) {
-        if (h.recorder->name() == handler && h.recorder->tombstone_keys().count(key) > 0) got = true;
+        if (h.recorder->name() == handler && h.recorder->GotTombstone(key)) got = true;
       }
       if (!got) unmet(absl::StrCat("expected ", handler, " to receive a tombstone for ", key));
     }
