@@ -94,7 +94,11 @@ for t in "${targets[@]}"; do
 done
 if [ -n "$out_dir" ]; then
   {
-    echo "Run: $(date -u +%Y-%m-%d), $(nproc) CPUs, args: ${args[*]}"
+    # Which machine and which code: figures from different ones do not compare.
+    cpu_model=$(sed -n 's/^model name[[:space:]]*: *//p' /proc/cpuinfo 2>/dev/null | head -n 1 || true)
+    commit=$(git rev-parse --short HEAD 2>/dev/null || true)
+    echo "Run: $(date -u +%Y-%m-%d) at ${commit:-an unknown commit}, $(nproc) CPUs" \
+      "(${cpu_model:-CPU model unknown}), args: ${args[*]}"
     echo
     python3 tools/bench_table.py "$out_dir"
   } > "$out_dir/table.md"
