@@ -41,6 +41,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -166,13 +167,16 @@ void BM_SmallWorldSwarm(benchmark::State& state) {
 
 BENCHMARK(BM_SmallWorldSwarm)->Unit(benchmark::kMicrosecond);
 
-// The default scenario with one flag changed, exactly as informer_sim runs it.
-void RunWithFlag(benchmark::State& state, const std::string& flag) {
+// The default scenario with one flag changed, exactly as informer_sim runs it;
+// then `adjust`, if given, changes what no flag reaches.
+void RunWithFlag(benchmark::State& state, const std::string& flag,
+                 const std::function<void(SimOptions*)>& adjust = nullptr) {
   absl::StatusOr<SimOptions> options = OptionsFromFlags({flag});
   if (!options.ok()) {
     state.SkipWithError("the flag does not parse");
     return;
   }
+  if (adjust) adjust(&*options);
   RunCycle(state, *options, 2);
 }
 
@@ -200,15 +204,10 @@ BENCHMARK(BM_Minutes)->Arg(50)->Iterations(1)->Unit(benchmark::kMillisecond);
 // minutes does with the default window, so 2 -> 20 minutes compares two
 // runs that both recycle their history.
 void BM_MinutesShortWindow(benchmark::State& state) {
-  absl::StatusOr<SimOptions> options =
-      OptionsFromFlags({absl::StrCat("--duration=", state.range(0), "m")});
-  if (!options.ok()) {
-    state.SkipWithError("the flag does not parse");
-    return;
-  }
-  options->server.compaction_interval = absl::Seconds(30);
-  options->server.history_window_events = 3000;
-  RunCycle(state, *options, 2);
+  RunWithFlag(state, absl::StrCat("--duration=", state.range(0), "m"), [](SimOptions* o) {
+    o->server.compaction_interval = absl::Seconds(30);
+    o->server.history_window_events = 3000;
+  });
 }
 
 BENCHMARK(BM_MinutesShortWindow)->Arg(2)->Unit(benchmark::kMillisecond);
