@@ -345,6 +345,10 @@ bool HandlerRecorder::GotInitialAdd(absl::string_view key) const {
 
 bool HandlerRecorder::GotDelete(absl::string_view key) const { return ToldOf(key).got_delete; }
 
+void HandlerRecorder::WatchTombstones(const std::vector<std::string>& keys) {
+  tombstones_watched_.insert(keys.begin(), keys.end());
+}
+
 void HandlerRecorder::Fail(const char* invariant, absl::string_view key, std::string detail) {
   checker_->Fail(invariant, std::string(key), actor_.name, std::move(detail));
 }
@@ -641,10 +645,6 @@ Checker::~Checker() {
 
 bool SameObject(const api::Object& a, const api::Object& b) { return &a == &b || a == b; }
 
-void HandlerRecorder::WatchTombstones(const std::vector<std::string>& keys) {
-  tombstones_watched_.insert(keys.begin(), keys.end());
-}
-
 std::shared_ptr<HandlerRecorder> Checker::AddHandler(std::string name, const Store* indexer) {
   auto recorder = std::make_shared<HandlerRecorder>(std::move(name), this, indexer);
   recorder->index_ = handlers_.size();
@@ -744,9 +744,9 @@ void Checker::BuryDead() {
   }
 }
 
-bool Checker::Unbury(absl::string_view key) {
+void Checker::Unbury(absl::string_view key) {
   const Grave* buried = FindGrave(key);
-  if (buried == nullptr) return false;
+  if (buried == nullptr) return;
   const Grave grave = *buried;
   graves_.erase(graves_.find(key));
   for (const std::shared_ptr<HandlerRecorder>& h : handlers_) {
@@ -761,7 +761,6 @@ bool Checker::Unbury(absl::string_view key) {
     state.view.rv = grave.last_rv;  // never read while not held
   }
   last_write_.insert_or_assign(std::string(key), grave.write);
-  return true;
 }
 
 void Checker::Fail(std::string invariant, std::string key, std::string handler,

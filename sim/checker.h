@@ -444,8 +444,8 @@ class Checker {
   // RVs) to graves_. O(last_write_ x handlers); NoteWrite calls it when
   // last_write_ doubled, so amortised O(handlers) per write.
   void BuryDead();
-  // Restores a buried key's last write and records; false if not buried.
-  bool Unbury(absl::string_view key);
+  // Restores a buried key's last write and records; nothing if not buried.
+  void Unbury(absl::string_view key);
 
   // The indexer's items, sorted by key, each key once (flat vectors: the
   // quiescent walks touch every object, and tree nodes per key cost more
