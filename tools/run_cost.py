@@ -80,9 +80,9 @@ def flags(text):
     return [f if f.startswith("-") else "--" + f for f in shlex.split(text)]
 
 
-def run_once(command):
-    """(CPU seconds, page faults, events) of one run; raises RuntimeError
-    if it fails."""
+def run(command):
+    """(stdout, the command as shown, CPU seconds, page faults) of a child;
+    raises RuntimeError, naming the command, if it exits non-zero."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run(command, capture_output=True, text=True)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -92,10 +92,17 @@ def run_once(command):
     if done.returncode != 0:
         tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
         raise RuntimeError(f"{shown}: exit {done.returncode}: " + " / ".join(tail))
-    verdict = VERDICT.search(done.stdout)
+    return done.stdout, shown, cpu, faults
+
+
+def run_once(command):
+    """(CPU seconds, page faults, events) of one run; raises RuntimeError
+    if it fails."""
+    stdout, shown, cpu, faults = run(command)
+    verdict = VERDICT.search(stdout)
     if verdict is None or verdict.group(1) != "PASS":
         raise RuntimeError(f"{shown}: the run did not pass its checks")
-    events = EVENTS.search(done.stdout)
+    events = EVENTS.search(stdout)
     if events is None:
         raise RuntimeError(f"{shown}: no \"N events and M bookmarks received\" line")
     return cpu, faults, int(events.group(1))
@@ -104,13 +111,9 @@ def run_once(command):
 def run_repeated(command, runs):
     """[(CPU seconds, page faults, events)] of each run sim_repeat made in
     one process; raises RuntimeError if one fails or lines are missing."""
-    done = subprocess.run(command, capture_output=True, text=True)
-    shown = " ".join(shlex.quote(c) for c in command)
-    if done.returncode != 0:
-        tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
-        raise RuntimeError(f"{shown}: exit {done.returncode}: " + " / ".join(tail))
+    stdout, shown, _, _ = run(command)
     found = [(float(m.group(2)) / 1e3, int(m.group(3)), int(m.group(4)))
-             for m in REPEAT.finditer(done.stdout) if m.group(5) == "PASS"]
+             for m in REPEAT.finditer(stdout) if m.group(5) == "PASS"]
     if len(found) != runs:
         raise RuntimeError(f"{shown}: {len(found)} passing run lines, want {runs}")
     return found
