@@ -17,18 +17,22 @@ one window of a shared machine, and measures each run's CPU time (user +
 system, from the kernel's accounting of the finished child: start-up, page
 faults and teardown included, as a user pays them). Pinned to CPU 1 with
 taskset when the machine has more than one. Prints a Markdown table: per
-set, the median CPU time, the simulated API events the run received, CPU
-per event, the page faults the run took (its first touches of memory: on
-a virtual machine each can cost microseconds, so they are shown apart),
-and against the first set the median over rounds of the
-per-round CPU ratio (a ratio within a round is what survives a machine
-whose speed drifts) next to the ratio of events.
+set, the median CPU time, the simulated API events the run received, the
+scheduler steps it took, CPU per event, the page faults the run took (its
+first touches of memory: on a virtual machine each can cost microseconds,
+so they are shown apart), and against the first set the median over
+rounds of the per-round CPU ratio (a ratio within a round is what survives
+a machine whose speed drifts) next to the ratios of events and of steps.
+Steps are the run's work as a whole: a longer run also delivers more
+resync passes per API event (the default scenario's scripted faults keep
+restarting the resync timer in a run's first minutes), and those are
+steps but not events; so cost per unit of work is CPU against steps.
 
 --base FLAGS  also runs this set each round (say duration=1s: start-up,
               the initial list and the final checks with next to no
               workload) and adds the ratios net of it: (CPU - base CPU)
-              against (events - base events), the cost of what the sets
-              add over that fixed part.
+              against (events - base events) and (steps - base steps),
+              the cost of what the sets add over that fixed part.
 --common      flags given to every run (default seed=1).
 --warm        also runs each set with tools/sim_repeat (--repeat PATH; by
               default the one next to the informer_sim run: bazel build
@@ -60,7 +64,9 @@ import subprocess
 import sys
 
 EVENTS = re.compile(r"(\d+) events and \d+ bookmarks received")
-REPEAT = re.compile(r"^run (\d+): cpu_ms=([\d.]+) page_faults=(\d+) events=(\d+) verdict=(\S+)$",
+STEPS = re.compile(r"(\d+) scheduler steps")
+REPEAT = re.compile(r"^run (\d+): cpu_ms=([\d.]+) page_faults=(\d+) events=(\d+) steps=(\d+) "
+                    r"verdict=(\S+)$",
                     re.MULTILINE)
 VERDICT = re.compile(r"^verdict: (\S+)", re.MULTILINE)
 
@@ -96,8 +102,8 @@ def run(command):
 
 
 def run_once(command):
-    """(CPU seconds, page faults, events) of one run; raises RuntimeError
-    if it fails."""
+    """(CPU seconds, page faults, events, steps) of one run; raises
+    RuntimeError if it fails."""
     stdout, shown, cpu, faults = run(command)
     verdict = VERDICT.search(stdout)
     if verdict is None or verdict.group(1) != "PASS":
@@ -105,15 +111,18 @@ def run_once(command):
     events = EVENTS.search(stdout)
     if events is None:
         raise RuntimeError(f"{shown}: no \"N events and M bookmarks received\" line")
-    return cpu, faults, int(events.group(1))
+    steps = STEPS.search(stdout)
+    if steps is None:
+        raise RuntimeError(f"{shown}: no \"N scheduler steps\" line")
+    return cpu, faults, int(events.group(1)), int(steps.group(1))
 
 
 def run_repeated(command, runs):
-    """[(CPU seconds, page faults, events)] of each run sim_repeat made in
+    """[(CPU seconds, page faults, events, steps)] of each run sim_repeat made in
     one process; raises RuntimeError if one fails or lines are missing."""
     stdout, shown, _, _ = run(command)
-    found = [(float(m.group(2)) / 1e3, int(m.group(3)), int(m.group(4)))
-             for m in REPEAT.finditer(stdout) if m.group(5) == "PASS"]
+    found = [(float(m.group(2)) / 1e3, int(m.group(3)), int(m.group(4)), int(m.group(5)))
+             for m in REPEAT.finditer(stdout) if m.group(6) == "PASS"]
     if len(found) != runs:
         raise RuntimeError(f"{shown}: {len(found)} passing run lines, want {runs}")
     return found
@@ -163,8 +172,9 @@ def main():
         for _ in range(args.rounds):
             figures = {}
             for label in labels:
-                cpu, faults, events = run_once(pin + [binary] + common + flags(label))
-                figures[label] = {"cpu_s": cpu, "page_faults": faults, "events": events}
+                cpu, faults, events, steps = run_once(pin + [binary] + common + flags(label))
+                figures[label] = {"cpu_s": cpu, "page_faults": faults, "events": events,
+                                  "steps": steps}
                 if repeat and label != args.base:
                     runs = run_repeated(pin + [repeat, str(args.warm_runs)] + common +
                                         flags(label), args.warm_runs)
@@ -174,6 +184,7 @@ def main():
                         "warm_cpu_s": statistics.median(r[0] for r in later),
                         "warm_page_faults": statistics.median(r[1] for r in later),
                         "warm_events": runs[0][2],
+                        "warm_steps": runs[0][3],
                     })
             rounds.append(figures)
     except RuntimeError as error:
@@ -187,39 +198,38 @@ def main():
         return statistics.median(r[label][key] for r in rounds)
 
     def warm_ratio(label):
-        """Median over rounds of the later runs' CPU against the first set's."""
+        """Median over rounds of the later runs' CPU against the first set's,
+        and the events and steps ratios (the same every round), as text."""
         first = args.sets[0]
         cpu = [r[label]["warm_cpu_s"] / r[first]["warm_cpu_s"] for r in rounds
                if r[first]["warm_cpu_s"] > 0]
-        events = rounds[0][label]["warm_events"] / max(rounds[0][first]["warm_events"], 1)
-        return (f"{statistics.median(cpu):.2f}" if cpu else "n/a"), f"{events:.2f}"
+        work = [rounds[0][label][k] / max(rounds[0][first][k], 1)
+                for k in ("warm_events", "warm_steps")]
+        return [f"{statistics.median(cpu):.2f}" if cpu else "n/a"] + [f"{w:.2f}" for w in work]
 
     def ratio(label, net):
-        """Median over rounds of CPU(label)/CPU(first), and the events ratio,
-        as text; net of the base, a round where the first set cost no more
-        than the base (noise, or a first set hardly larger) has no ratio."""
+        """Median over rounds of CPU(label)/CPU(first), and the events and
+        steps ratios, as text; net of the base, a round where the first set
+        cost or did no more than the base (noise, or a first set hardly
+        larger) has no ratio."""
         first = args.sets[0]
-        cpu, events = [], []
+        keys = ("cpu_s", "events", "steps")
+        found = {k: [] for k in keys}
         for r in rounds:
-            base_cpu = r[args.base]["cpu_s"] if net else 0
-            base_events = r[args.base]["events"] if net else 0
-            cpu_under = r[first]["cpu_s"] - base_cpu
-            events_under = r[first]["events"] - base_events
-            if cpu_under > 0 and events_under > 0:
-                cpu.append((r[label]["cpu_s"] - base_cpu) / cpu_under)
-                events.append((r[label]["events"] - base_events) / events_under)
-        if not cpu:
-            return "n/a", "n/a"
-        return f"{statistics.median(cpu):.2f}", f"{statistics.median(events):.2f}"
+            under = {k: r[first][k] - (r[args.base][k] if net else 0) for k in keys}
+            if min(under.values()) > 0:
+                for k in keys:
+                    found[k].append((r[label][k] - (r[args.base][k] if net else 0)) / under[k])
+        return [f"{statistics.median(found[k]):.2f}" if found[k] else "n/a" for k in keys]
 
     print(f"{len(rounds)} round(s), each set a fresh process, CPU time (user + system); "
           f"common flags: {args.common or '(none)'}\n")
-    header = ("| run | CPU ms (median) | page faults | events | us per event | x CPU vs first "
-              "| x events vs first |")
-    rule = "|---|---:|---:|---:|---:|---:|---:|"
+    header = ("| run | CPU ms (median) | page faults | events | steps | us per event "
+              "| x CPU vs first | x events vs first | x steps vs first |")
+    rule = "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
     if args.base:
-        header += " x CPU net of base | x events net of base |"
-        rule += "---:|---:|"
+        header += " x CPU net of base | x events net of base | x steps net of base |"
+        rule += "---:|---:|---:|"
     print(header)
     print(rule)
     for label in labels:
@@ -227,27 +237,29 @@ def main():
         events = median(label, "events")
         row = (f"| `{label}`{' (base)' if label == args.base else ''} | {cpu_ms:.1f} | "
                f"{median(label, 'page_faults'):.0f} | {events:.0f} | "
-               f"{cpu_ms * 1e3 / max(events, 1):.2f} |")
+               f"{median(label, 'steps'):.0f} | {cpu_ms * 1e3 / max(events, 1):.2f} |")
         if label == args.base:
-            row += " - | - | - | - |"
+            row += " - | - | - | - | - | - |"
         else:
-            row += " {} | {} |".format(*ratio(label, net=False))
+            row += " {} | {} | {} |".format(*ratio(label, net=False))
             if args.base:
-                row += " {} | {} |".format(*ratio(label, net=True))
+                row += " {} | {} | {} |".format(*ratio(label, net=True))
         print(row)
     if repeat:
         print(f"\nIn one process (sim_repeat, {args.warm_runs} runs a round): its first run, "
               "which faults its memory in, and the median of the later ones\n")
         print("| run | first run ms | its page faults | later runs ms | their page faults "
-              "| us per event (later) | x later CPU vs first | x events vs first |")
-        print("|---|---:|---:|---:|---:|---:|---:|---:|")
+              "| us per event (later) | x later CPU vs first | x events vs first "
+              "| x steps vs first |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
         for label in args.sets:
             warm_ms = median(label, "warm_cpu_s") * 1e3
             events = rounds[0][label]["warm_events"]
             print(f"| `{label}` | {median(label, 'first_cpu_s') * 1e3:.1f} | "
                   f"{median(label, 'first_page_faults'):.0f} | {warm_ms:.1f} | "
                   f"{median(label, 'warm_page_faults'):.0f} | "
-                  f"{warm_ms * 1e3 / max(events, 1):.2f} | " + "{} | {} |".format(*warm_ratio(label)))
+                  f"{warm_ms * 1e3 / max(events, 1):.2f} | " +
+                  "{} | {} | {} |".format(*warm_ratio(label)))
     if args.json:
         with open(args.json, "w") as out:
             json.dump({"binary": binary, "common": args.common, "base": args.base,

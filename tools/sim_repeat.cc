@@ -7,9 +7,11 @@
 //   sim_repeat N [--flag=value ...]
 //
 // Each run prints one line:
-//   run I: cpu_ms=C page_faults=P events=E verdict=PASS|FAIL
+//   run I: cpu_ms=C page_faults=P events=E steps=S verdict=PASS|FAIL
 // (CPU time of this process during the run; minor and major page faults;
-// the simulated API events the server sent). Exit 0 when every run passed
+// the simulated API events the server sent; the scheduler steps the run
+// took, its work as a whole: resync passes and handler notifications
+// included, which API events do not count). Exit 0 when every run passed
 // its checks, 1 when one did not (the lines before it are kept), 2 on a
 // bad count or flags.
 #include <sys/resource.h>
@@ -65,9 +67,10 @@ int Main(int argc, char** argv) {
                    static_cast<long long>(i), std::string(r.status().message()).c_str());
       return 1;
     }
-    std::printf("run %lld: cpu_ms=%.3f page_faults=%lld events=%lld verdict=%s\n",
+    std::printf("run %lld: cpu_ms=%.3f page_faults=%lld events=%lld steps=%lld verdict=%s\n",
                 static_cast<long long>(i), ms, static_cast<long long>(faults),
-                static_cast<long long>(r->server.events_sent), r->passed ? "PASS" : "FAIL");
+                static_cast<long long>(r->server.events_sent),
+                static_cast<long long>(r->scheduler_steps), r->passed ? "PASS" : "FAIL");
     std::fflush(stdout);
     if (!r->passed) return 1;
   }

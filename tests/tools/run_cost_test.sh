@@ -1,8 +1,9 @@
 #!/bin/bash
 # tools/run_cost.py on short runs: the table has a row per set with the
-# events each run reported, the ratios against the first set and net of a
-# base set, the JSON holds every round, --warm adds the runs repeated in
-# one process by tools/sim_repeat, and bad input fails clearly.
+# events and scheduler steps each run reported, the ratios against the
+# first set and net of a base set, the JSON holds every round, --warm adds
+# the runs repeated in one process by tools/sim_repeat, and bad input
+# fails clearly.
 set -u
 RUN_COST="$1"
 SIM="$2"
@@ -20,24 +21,31 @@ fail() {
     --base duration=1s duration=2s "duration=4s write_rate=200" >"$TMP/out" 2>"$TMP/err"
 rc=$?
 [[ $rc == 0 ]] || fail "three sets, two rounds: exit $rc"
-grep -q '^| `duration=1s` (base) | [0-9.]* | [0-9]* | [0-9]* | [0-9.]* | - | - | - | - |$' "$TMP/out" ||
+grep -q '^| `duration=1s` (base) | [0-9.]* | [0-9]* | [0-9]* | [0-9]* | [0-9.]* | - | - | - | - | - | - |$' "$TMP/out" ||
   fail "the base row"
-grep -q '^| `duration=2s` | [0-9.]* | [0-9]* | [0-9]* | [0-9.]* | 1.00 | 1.00 | \(1.00 | 1.00\|n/a | n/a\) |$' "$TMP/out" ||
+grep -q '^| `duration=2s` | [0-9.]* | [0-9]* | [0-9]* | [0-9]* | [0-9.]* | 1.00 | 1.00 | 1.00 | \(1.00 | 1.00 | 1.00\|n/a | n/a | n/a\) |$' "$TMP/out" ||
   fail "the first set is 1.00 against itself"
-grep -q '^| `duration=4s write_rate=200` | [0-9.]* | [0-9]* | [0-9]* | [0-9.]* | [0-9.]* | [0-9.]* | [0-9.na/-]* | [0-9.na/-]* |$' \
+grep -q '^| `duration=4s write_rate=200` | [0-9.]* | [0-9]* | [0-9]* | [0-9]* | [0-9.]* | [0-9.]* | [0-9.]* | [0-9.]* | [0-9.na/-]* | [0-9.na/-]* | [0-9.na/-]* |$' \
     "$TMP/out" || fail "a set of two flags"
-# The events column is what informer_sim itself reported for that run.
+# The events and steps columns are what informer_sim itself reported for
+# that run, and the steps ratio is theirs.
 "$SIM" --seed=1 --duration=2s >"$TMP/sim" 2>&1
 want=$(grep -o '[0-9]* events and' "$TMP/sim" | cut -d' ' -f1)
-grep -q "^| \`duration=2s\` | [0-9.]* | [0-9]* | $want |" "$TMP/out" ||
-  fail "the events of duration=2s are informer_sim's $want"
+steps2=$(grep -o '[0-9]* scheduler steps' "$TMP/sim" | cut -d' ' -f1)
+grep -q "^| \`duration=2s\` | [0-9.]* | [0-9]* | $want | $steps2 |" "$TMP/out" ||
+  fail "the events and steps of duration=2s are informer_sim's $want and $steps2"
+"$SIM" --seed=1 --duration=4s --write_rate=200 >"$TMP/sim" 2>&1
+steps4=$(grep -o '[0-9]* scheduler steps' "$TMP/sim" | cut -d' ' -f1)
+want_ratio=$(/usr/bin/python3 -c "print(f'{$steps4 / $steps2:.2f}')")
+grep -q "^| \`duration=4s write_rate=200\` | [0-9.]* | [0-9]* | [0-9]* | $steps4 | [0-9.]* | [0-9.]* | [0-9.]* | $want_ratio |" \
+    "$TMP/out" || fail "the steps ratio is $steps4 / $steps2 = $want_ratio"
 /usr/bin/python3 - "$TMP/rounds.json" <<'PY' >"$TMP/err" 2>&1 || fail "the JSON"
 import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["base"] == "duration=1s" and len(d["rounds"]) == 2, d
 for r in d["rounds"]:
     assert set(r) == {"duration=1s", "duration=2s", "duration=4s write_rate=200"}, r
-    assert all(v["cpu_s"] > 0 and v["events"] > 0 and v["page_faults"] > 0
+    assert all(v["cpu_s"] > 0 and v["events"] > 0 and v["page_faults"] > 0 and v["steps"] > 0
                for v in r.values()), r
 PY
 
@@ -48,19 +56,19 @@ PY
 rc=$?
 [[ $rc == 0 ]] || fail "--warm: exit $rc"
 grep -q '^In one process (sim_repeat, 2 runs a round)' "$TMP/out" || fail "--warm: the second table"
-grep -q '^| `duration=2s` | [0-9.]* | [0-9]* | [0-9.]* | [0-9]* | [0-9.]* | 1.00 | 1.00 |$' "$TMP/out" ||
+grep -q '^| `duration=2s` | [0-9.]* | [0-9]* | [0-9.]* | [0-9]* | [0-9.]* | 1.00 | 1.00 | 1.00 |$' "$TMP/out" ||
   fail "--warm: the first set's row"
-grep -q '^| `duration=4s` | [0-9.]* | [0-9]* | [0-9.]* | [0-9]* | [0-9.]* | [0-9.]* | [0-9.]* |$' "$TMP/out" ||
+grep -q '^| `duration=4s` | [0-9.]* | [0-9]* | [0-9.]* | [0-9]* | [0-9.]* | [0-9.]* | [0-9.]* | [0-9.]* |$' "$TMP/out" ||
   fail "--warm: the second set's row"
 /usr/bin/python3 - "$TMP/warm.json" <<'PY' >"$TMP/err" 2>&1 || fail "--warm: the JSON"
 import json, sys
 r = json.load(open(sys.argv[1]))["rounds"][0]["duration=2s"]
-assert r["warm_events"] == r["events"], r
+assert r["warm_events"] == r["events"] and r["warm_steps"] == r["steps"], r
 assert r["warm_page_faults"] < r["first_page_faults"], r
 PY
 "$REPEAT" 2 --seed=1 --duration=2s >"$TMP/out" 2>"$TMP/err"
 rc=$?
-[[ $rc == 0 && $(grep -c '^run [01]: cpu_ms=[0-9.]* page_faults=[0-9]* events=[0-9]* verdict=PASS$' "$TMP/out") == 2 ]] ||
+[[ $rc == 0 && $(grep -c '^run [01]: cpu_ms=[0-9.]* page_faults=[0-9]* events=[0-9]* steps=[0-9]* verdict=PASS$' "$TMP/out") == 2 ]] ||
   fail "sim_repeat: two run lines"
 "$REPEAT" 0 >"$TMP/out" 2>"$TMP/err"
 rc=$?
@@ -84,6 +92,7 @@ n=\$(cat "$TMP/calls" 2>/dev/null || echo 0)
 echo \$((n + 1)) >"$TMP/calls"
 if [[ \$n -ge 2 ]]; then echo "informer_sim: broke" >&2; exit 3; fi
 echo "  0 LIST requests, 1 WATCH requests, 1234 events and 0 bookmarks received"
+echo "  5678 scheduler steps, 9000 trace steps, 1s virtual"
 echo "verdict: PASS"
 FAKE
 chmod +x "$TMP/flaky_sim"
@@ -92,7 +101,7 @@ chmod +x "$TMP/flaky_sim"
 rc=$?
 [[ $rc == 1 ]] || fail "a run failing in round 2: exit $rc, want 1"
 grep -q '^1 round(s), each set a fresh process' "$TMP/out" || fail "the finished round is reported"
-grep -q '^| `duration=2s` | [0-9.]* | [0-9]* | 1234 |' "$TMP/out" || fail "the finished round's row"
+grep -q '^| `duration=2s` | [0-9.]* | [0-9]* | 1234 | 5678 |' "$TMP/out" || fail "the finished round's row"
 grep -q 'exit 3: informer_sim: broke (in round 2; the 1 round(s) before it are above)' "$TMP/err" ||
   fail "the failure names its round"
 
