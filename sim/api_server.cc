@@ -1180,6 +1180,12 @@ void FakeApiServer::Watch(const ListOptions& options, std::shared_ptr<WatchConsu
 int64_t FakeApiServer::current_rv() const { return state_->store.current_rv(); }
 const MvccStore& FakeApiServer::store() const { return state_->store; }
 
+int64_t FakeApiServer::OldestServableRv() const {
+  int64_t oldest = state_->store.compacted_rv();
+  for (const auto& inst : state_->instances) oldest = std::min(oldest, inst.visible_rv);
+  return oldest;
+}
+
 void FakeApiServer::SetFaultRates(const ServerFaultRates& rates) { state_->rates = rates; }
 const ServerFaultRates& FakeApiServer::fault_rates() const { return state_->rates; }
 

@@ -224,6 +224,13 @@ class FakeApiServer final : public ListerWatcher, public ObjectWriter {
   // Ground truth.
   int64_t current_rv() const;
   const MvccStore& store() const;
+  // The oldest resourceVersion a request made from now on can be shown a
+  // state or an event at: the compacted revision (snapshots, continues and
+  // watches from an RV below it get 410) or the oldest instance's watch-cache
+  // state (LISTs and initial states at "0" read it), whichever is lower.
+  // Both only grow. Reads the caches as they stand: catching a lagging one
+  // up would change the run.
+  int64_t OldestServableRv() const;
 
   // Rate faults (replaces the previous rates).
   void SetFaultRates(const ServerFaultRates& rates);

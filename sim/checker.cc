@@ -763,6 +763,22 @@ void Checker::Unbury(absl::string_view key) {
   last_write_.insert_or_assign(std::string(key), grave.write);
 }
 
+void Checker::RetireGraves(int64_t rv) {
+  const size_t before = graves_.size();
+  for (auto it = graves_.begin(); it != graves_.end();) {
+    if (it->second.write.rv <= rv) {
+      graves_.erase(it++);  // moves no other element
+    } else {
+      ++it;
+    }
+  }
+  if (graves_.size() == before) return;
+  // A Bloom filter cannot forget a key: rebuilt over the graves left, so
+  // that a retired key's next write does not probe graves_.
+  grave_filter_.Reset(2 * graves_.size());
+  for (const auto& [key, grave] : graves_) grave_filter_.Add(KeyHasher()(key));
+}
+
 void Checker::Fail(std::string invariant, std::string key, std::string handler,
                    std::string detail, int64_t diverged_at_step) {
   Violation v;

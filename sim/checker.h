@@ -378,6 +378,18 @@ class Checker {
   // Keys seen older after an informer restart than before it (findings
   // unless restart_time_travel_is_violation).
   int64_t restart_time_travel_findings() const;
+  // Forgets the graves of keys deleted at or below `rv`. The caller vouches
+  // that no correct informer can be handed an object of such a key from
+  // before its delete again: nothing the server can still serve is older
+  // than `rv` (FakeApiServer::OldestServableRv), and the informer has caught
+  // up past it with nothing older in flight (a quiescent point). Lost is
+  // only what judged those dead incarnations: an informer that wrongly
+  // brings one back is then caught as a ghost in its cache or a handler's
+  // view at the next quiescent point, not as time travel (INV4), and
+  // reports about the key no longer name its last write's step. So the
+  // graves hold the deletes of the server's last history window, not of
+  // the whole run.
+  void RetireGraves(int64_t rv);
   // Deleted keys whose records are kept as one grave each (BuryDead).
   size_t buried_keys() const { return graves_.size(); }
   const std::vector<std::shared_ptr<HandlerRecorder>>& handlers() const;

@@ -177,6 +177,15 @@ struct SimOptions {
   // informer is caught up and idle, at most this often (virtual time); zero
   // turns them off.
   absl::Duration quiescent_check_interval = absl::Seconds(10);
+  // Tests only: whether each of those quiescent points lets the checker
+  // forget the graves of keys deleted before anything the server can still
+  // serve (Checker::RetireGraves), which bounds them by the history window;
+  // off, every deleted key's grave stays for the run. Never changes a
+  // passing run's trace.
+  bool retire_graves = true;
+  // Tests only: CheckerOptions::bury_slack (small: deleted keys become
+  // graves from the first sweeps, as in a long run).
+  size_t bury_slack = 1024;
 
   WorkloadOptions workload;
   ApiServerOptions server;

@@ -58,6 +58,10 @@ struct SimResult {
   int64_t time_travel_findings = 0;
   int64_t restarts = 0;
   int64_t restart_time_travel_findings = 0;
+  // Deleted keys the checker still keeps a grave for at the end
+  // (Checker::buried_keys): bounded by the history window's deletes unless
+  // SimOptions::retire_graves is off.
+  size_t buried_keys = 0;
   // Liveness.
   bool converged = false;
   // Quiescent points of the fault phase at which the full checks ran.

@@ -373,6 +373,53 @@ TEST_F(CheckerGraveTest, AStaleObjectOfABuriedKeyIsStillTimeTravel) {
       << v.detail;
 }
 
+TEST_F(CheckerGraveTest, RetiredGravesAreForgottenUpToTheirRv) {
+  SetUpWorld();
+  const size_t buried = checker_->buried_keys();
+  // k-i is created at rv 3 + 2i and deleted at 4 + 2i: retiring up to
+  // k-499's delete forgets k-0 .. k-499, all buried by the first sweep.
+  checker_->RetireGraves(4 + 2 * 499);
+  EXPECT_EQ(checker_->buried_keys(), buried - 500);
+  checker_->RetireGraves(4 + 2 * 499);  // again: nothing more
+  checker_->RetireGraves(0);
+  EXPECT_EQ(checker_->buried_keys(), buried - 500);
+
+  // What the handlers were told of a retired key is gone...
+  EXPECT_FALSE(h_->EverSaw("ns/k-0"));
+  EXPECT_FALSE(h2_->GotDelete("ns/k-499"));
+  // ... while a key deleted later still has its grave and its checks.
+  EXPECT_TRUE(h_->EverSaw("ns/k-500"));
+  EXPECT_TRUE(h2_->GotDelete("ns/k-500"));
+  Add(last_["k-500"]);
+  const Violation v = Only("INV4", "ns/k-500");
+  EXPECT_TRUE(absl::StrContains(v.detail, "add rv=1003 is older than rv=1004 delivered before"))
+      << v.detail;
+}
+
+TEST_F(CheckerGraveTest, ARetiredKeyStartsAfreshWhenWrittenAgain) {
+  SetUpWorld();
+  checker_->RetireGraves(rv_);
+  // Only "slow" (held by h2, never buried) and the keys after the last
+  // sweep are left as records; no grave is.
+  EXPECT_EQ(checker_->buried_keys(), 0u);
+  const ObjectPtr a = Pod("k-7", absl::StrCat(++rv_), {}, "uid-2");
+  Write(WatchEventType::kAdded, a);
+  Add(a);
+  h2_->OnAdd(a, false);
+  const ObjectPtr a2 = Pod("k-7", absl::StrCat(++rv_), {}, "uid-2");
+  Write(WatchEventType::kModified, a2);
+  Update(a, a2);
+  h2_->OnUpdate(a, a2);
+  EXPECT_TRUE(checker_->ok()) << checker_->Describe(1, "replay");
+  EXPECT_EQ(h_->view().at("ns/k-7").rv, rv_);
+  EXPECT_TRUE(h2_->EverSaw("ns/k-7"));
+  EXPECT_FALSE(h2_->GotDelete("ns/k-7"));
+  // The new incarnation is judged as any key: an older RV of it after the
+  // update is time travel.
+  Update(a2, a);
+  Only("INV4", "ns/k-7");
+}
+
 TEST_F(CheckerGraveTest, BuriedKeysComeBackWhole) {
   CheckerOptions options;
   options.restart_time_travel_is_violation = true;
