@@ -385,10 +385,10 @@ class Checker {
   // up past it with nothing older in flight (a quiescent point). Lost is
   // only what judged those dead incarnations: an informer that wrongly
   // brings one back is then caught as a ghost in its cache or a handler's
-  // view at the next quiescent point, not as time travel (INV4), and
-  // reports about the key no longer name its last write's step. So the
-  // graves hold the deletes of the server's last history window, not of
-  // the whole run.
+  // view at the next quiescent point, not at once as time travel (INV4),
+  // and not at all if it deletes it again before that point; reports about
+  // the key no longer name its last write's step. So the graves hold the
+  // deletes of the server's last history window, not of the whole run.
   void RetireGraves(int64_t rv);
   // Deleted keys whose records are kept as one grave each (BuryDead).
   size_t buried_keys() const { return graves_.size(); }
