@@ -23,10 +23,12 @@ first touches of memory: on a virtual machine each can cost microseconds,
 so they are shown apart), and against the first set the median over
 rounds of the per-round CPU ratio (a ratio within a round is what survives
 a machine whose speed drifts) next to the ratios of events and of steps.
-Steps are the run's work as a whole: a longer run also delivers more
-resync passes per API event (the default scenario's scripted faults keep
-restarting the resync timer in a run's first minutes), and those are
-steps but not events; so cost per unit of work is CPU against steps.
+Steps are the run's work as a whole: a relist hands every handler an
+update for each unchanged object, and a resync pass one for each object,
+which are steps but not API events; a longer run of the default scenario
+relists more per minute (periodic compaction, and with it most 410s,
+starts when the history window fills). So cost per unit of work is CPU
+against steps.
 
 --base FLAGS  also runs this set each round (say duration=1s: start-up,
               the initial list and the final checks with next to no

@@ -10,8 +10,9 @@
 //   run I: cpu_ms=C page_faults=P events=E steps=S verdict=PASS|FAIL
 // (CPU time of this process during the run; minor and major page faults;
 // the simulated API events the server sent; the scheduler steps the run
-// took, its work as a whole: resync passes and handler notifications
-// included, which API events do not count). Exit 0 when every run passed
+// took, its work as a whole, with the handler notifications that no API
+// event counts: resync passes, a relist's unchanged objects). Exit 0 when
+// every run passed
 // its checks, 1 when one did not (the lines before it are kept), 2 on a
 // bad count or flags.
 #include <sys/resource.h>
