@@ -12,9 +12,8 @@
 // the simulated API events the server sent; the scheduler steps the run
 // took, its work as a whole, with the handler notifications that no API
 // event counts: resync passes, a relist's unchanged objects). Exit 0 when
-// every run passed
-// its checks, 1 when one did not (the lines before it are kept), 2 on a
-// bad count or flags.
+// every run passed its checks, 1 when one did not (the lines before it are
+// kept), 2 on a bad count or flags.
 #include <sys/resource.h>
 #include <time.h>
 
