@@ -338,6 +338,29 @@ class CheckerGraveTest : public CheckerTest {
     Delete(o);
     if (notify_h2) h2_->OnDelete(o);
   }
+  // k-i is created at rv 3 + 2i and deleted at 4 + 2i (after "slow"'s 1
+  // and 2): its created object coming back to h is time travel.
+  void ExpectStaleAddIsTimeTravel(int i) {
+    const std::string name = absl::StrCat("k-", i);
+    Add(last_[name]);
+    const Violation v = Only("INV4", "ns/" + name);
+    EXPECT_TRUE(absl::StrContains(v.detail, absl::StrCat("add rv=", 3 + 2 * i, " is older than rv=",
+                                                          4 + 2 * i, " delivered before")))
+        << v.detail;
+  }
+  // A new incarnation of `name` (uid-2): written, added to both handlers,
+  // then updated; returns its two objects.
+  std::pair<ObjectPtr, ObjectPtr> Recreate(const std::string& name) {
+    const ObjectPtr a = Pod(name, absl::StrCat(++rv_), {}, "uid-2");
+    Write(WatchEventType::kAdded, a);
+    Add(a);
+    h2_->OnAdd(a, false);
+    const ObjectPtr a2 = Pod(name, absl::StrCat(++rv_), {}, "uid-2");
+    Write(WatchEventType::kModified, a2);
+    Update(a, a2);
+    h2_->OnUpdate(a, a2);
+    return {a, a2};
+  }
   void Write(WatchEventType type, const ObjectPtr& o) {
     Change c;
     c.rv = rv_;
@@ -366,18 +389,14 @@ TEST_F(CheckerGraveTest, AStaleObjectOfABuriedKeyIsStillTimeTravel) {
   h2_->OnDelete(Pod("slow", "2"));
   EXPECT_TRUE(checker_->ok()) << checker_->Describe(1, "replay");
 
-  // k-0 was created at rv 3 and deleted at rv 4 (after "slow"'s 1 and 2).
-  Add(last_["k-0"]);
-  const Violation v = Only("INV4", "ns/k-0");
-  EXPECT_TRUE(absl::StrContains(v.detail, "add rv=3 is older than rv=4 delivered before"))
-      << v.detail;
+  ExpectStaleAddIsTimeTravel(0);
 }
 
 TEST_F(CheckerGraveTest, RetiredGravesAreForgottenUpToTheirRv) {
   SetUpWorld();
   const size_t buried = checker_->buried_keys();
-  // k-i is created at rv 3 + 2i and deleted at 4 + 2i: retiring up to
-  // k-499's delete forgets k-0 .. k-499, all buried by the first sweep.
+  // Retiring up to k-499's delete forgets k-0 .. k-499, all buried by the
+  // first sweep.
   checker_->RetireGraves(4 + 2 * 499);
   EXPECT_EQ(checker_->buried_keys(), buried - 500);
   checker_->RetireGraves(4 + 2 * 499);  // again: nothing more
@@ -390,10 +409,7 @@ TEST_F(CheckerGraveTest, RetiredGravesAreForgottenUpToTheirRv) {
   // ... while a key deleted later still has its grave and its checks.
   EXPECT_TRUE(h_->EverSaw("ns/k-500"));
   EXPECT_TRUE(h2_->GotDelete("ns/k-500"));
-  Add(last_["k-500"]);
-  const Violation v = Only("INV4", "ns/k-500");
-  EXPECT_TRUE(absl::StrContains(v.detail, "add rv=1003 is older than rv=1004 delivered before"))
-      << v.detail;
+  ExpectStaleAddIsTimeTravel(500);
 }
 
 TEST_F(CheckerGraveTest, ARetiredKeyStartsAfreshWhenWrittenAgain) {
@@ -402,14 +418,7 @@ TEST_F(CheckerGraveTest, ARetiredKeyStartsAfreshWhenWrittenAgain) {
   // Only "slow" (held by h2, never buried) and the keys after the last
   // sweep are left as records; no grave is.
   EXPECT_EQ(checker_->buried_keys(), 0u);
-  const ObjectPtr a = Pod("k-7", absl::StrCat(++rv_), {}, "uid-2");
-  Write(WatchEventType::kAdded, a);
-  Add(a);
-  h2_->OnAdd(a, false);
-  const ObjectPtr a2 = Pod("k-7", absl::StrCat(++rv_), {}, "uid-2");
-  Write(WatchEventType::kModified, a2);
-  Update(a, a2);
-  h2_->OnUpdate(a, a2);
+  const auto [a, a2] = Recreate("k-7");
   EXPECT_TRUE(checker_->ok()) << checker_->Describe(1, "replay");
   EXPECT_EQ(h_->view().at("ns/k-7").rv, rv_);
   EXPECT_TRUE(h2_->EverSaw("ns/k-7"));
@@ -426,15 +435,8 @@ TEST_F(CheckerGraveTest, BuriedKeysComeBackWhole) {
   SetUpWorld(options);
   // A new incarnation of a buried key: written, added to both, updated.
   const size_t buried = checker_->buried_keys();
-  const ObjectPtr a = Pod("k-1", absl::StrCat(++rv_), {}, "uid-2");
-  Write(WatchEventType::kAdded, a);
+  Recreate("k-1");
   EXPECT_EQ(checker_->buried_keys(), buried - 1);
-  Add(a);
-  h2_->OnAdd(a, false);
-  const ObjectPtr a2 = Pod("k-1", absl::StrCat(++rv_), {}, "uid-2");
-  Write(WatchEventType::kModified, a2);
-  Update(a, a2);
-  h2_->OnUpdate(a, a2);
   EXPECT_TRUE(checker_->ok()) << checker_->Describe(1, "replay");
   EXPECT_EQ(h_->view().at("ns/k-1").rv, rv_);
 
