@@ -732,6 +732,7 @@ void Checker::BuryDead() {
       if (HasBit(grave.present, h->index_)) h->keys_.erase(key);
     }
     grave_filter_.Add(KeyHasher()(key));
+    oldest_grave_rv_ = std::min(oldest_grave_rv_, grave.write.rv);
     graves_.emplace(key, grave);
     // Erasing from a flat map moves no other element: `it` goes on.
     last_write_.erase(it++);
@@ -764,11 +765,16 @@ void Checker::Unbury(absl::string_view key) {
 }
 
 void Checker::RetireGraves(int64_t rv) {
+  // The quiescent points come every few seconds, the revision they pass
+  // moves on at compactions: most calls have nothing to retire.
+  if (rv < oldest_grave_rv_) return;
   const size_t before = graves_.size();
+  oldest_grave_rv_ = INT64_MAX;
   for (auto it = graves_.begin(); it != graves_.end();) {
     if (it->second.write.rv <= rv) {
       graves_.erase(it++);  // moves no other element
     } else {
+      oldest_grave_rv_ = std::min(oldest_grave_rv_, it->second.write.rv);
       ++it;
     }
   }

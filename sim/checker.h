@@ -505,6 +505,10 @@ class Checker {
   // last_write_'s size at which NoteWrite next calls BuryDead.
   size_t bury_at_;
   absl::flat_hash_map<std::string, Grave, KeyHasher> graves_;
+  // No grave's delete is older (a grave unburied since may have been the
+  // oldest: then it is only lower than need be). RetireGraves reads it to
+  // skip its sweep.
+  int64_t oldest_grave_rv_ = INT64_MAX;
   // Over graves_' keys: a key never buried (nearly every new key) does not
   // touch graves_.
   KeyFilter grave_filter_;
