@@ -67,12 +67,14 @@
 // is an INV1 violation. Output (violations, Describe) is deterministic:
 // handlers in AddHandler order, keys in sorted order.
 //
-// Memory: what every handler was told of every key is kept for the whole
-// run (INV4 must catch a stale object of a key deleted long ago). A deleted
-// key whose handlers all hold the same final record is kept as one "grave"
+// Memory: what every handler was told of every key is kept while a stale
+// object of it could still come (INV4 must catch it). A deleted key whose
+// handlers all hold the same final record is kept as one "grave"
 // (Checker::Grave) instead of a record per handler and a last write, and
 // brought back unchanged when the key is notified or written again; the
-// checks read graves as the records they stand for.
+// checks read graves as the records they stand for. A grave is dropped
+// once nothing the server can serve is older than its delete
+// (RetireGraves), so they hold a history window's deletes, not a run's.
 //
 // Thread safety: none; the simulator is single-threaded.
 #ifndef INFORMERSIM_SIM_CHECKER_H_

@@ -183,9 +183,9 @@ struct SimOptions {
   // off, every deleted key's grave stays for the run. Never changes a
   // passing run's trace.
   bool retire_graves = true;
-  // Tests only: CheckerOptions::bury_slack (small: deleted keys become
-  // graves from the first sweeps, as in a long run).
-  size_t bury_slack = 1024;
+  // Tests only: CheckerOptions::bury_slack when set (small: deleted keys
+  // become graves from the first sweeps, as in a long run).
+  std::optional<size_t> bury_slack;
 
   WorkloadOptions workload;
   ApiServerOptions server;

@@ -703,7 +703,7 @@ class Run {
     // means no resync pass at all.
     c.informer_resyncs = o.resync_period > absl::ZeroDuration();
     c.tombstones_carry_state = true;
-    c.bury_slack = o.bury_slack;
+    if (o.bury_slack.has_value()) c.bury_slack = *o.bury_slack;
     return c;
   }
 
@@ -1278,9 +1278,12 @@ class Run {
     // Caught up and idle, the informer has nothing older than its last sync
     // in flight, and what it asks for from now on is served at or after
     // OldestServableRv: a key deleted by then cannot come back but by a
-    // bug, which the quiescent checks catch as a ghost. The test-only
-    // layers may replay anything, so their runs keep every grave.
-    if (options_.retire_graves && !options_.server_layer && !options_.client_layer) {
+    // bug, which the quiescent checks catch as a ghost. (A relist in flight
+    // asks at the last sync RV or for the latest state, so it is safe too;
+    // waiting for none costs nothing.) The test-only layers may replay
+    // anything, so their runs keep every grave.
+    if (options_.retire_graves && !options_.server_layer && !options_.client_layer &&
+        !observed_server_.initial_state_in_flight()) {
       checker_.RetireGraves(server_.OldestServableRv());
     }
   }

@@ -27,8 +27,8 @@ Steps are the run's work as a whole: a relist hands every handler an
 update for each unchanged object, and a resync pass one for each object,
 which are steps but not API events; a longer run of the default scenario
 relists more per minute (periodic compaction, and with it most 410s,
-starts when the history window fills). So cost per unit of work is CPU
-against steps.
+starts when the history window fills). So the cost per unit of work is
+the CPU ratio against the steps ratio.
 
 --base FLAGS  also runs this set each round (say duration=1s: start-up,
               the initial list and the final checks with next to no

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
@@ -55,11 +56,12 @@ TEST(ApiServerList, NothingServedShowsAnIncarnationDeletedByOldestServableRv) {
     FakeApiServer server(&rt, Prng(seed), nullptr, o);
     Prng pick(seed + 100);
     std::map<std::string, int64_t> deleted_at;  // uid -> the delete's RV
-    int checked = 0, stale_deleted_seen = 0;
+    int checked = 0, watch_checked = 0, stale_deleted_seen = 0;
     auto check = [&](const ObjectPtr& object, int64_t oldest, const std::string& how) {
       auto it = deleted_at.find(object->metadata().uid());
       if (it == deleted_at.end()) return;
       ++checked;
+      if (absl::StartsWith(how, "WATCH")) ++watch_checked;
       EXPECT_GT(it->second, oldest) << how << " showed " << object->metadata().name() << " rv="
                                     << object->metadata().resource_version()
                                     << ", an incarnation deleted at rv=" << it->second
@@ -94,14 +96,17 @@ TEST(ApiServerList, NothingServedShowsAnIncarnationDeletedByOldestServableRv) {
           {"LIST rv=\"\" limit 2", Opts("", ResourceVersionMatch::kUnset, 2)},
       };
       // And at any older version (below the compacted revision: 410).
+      auto any_older = [&] {
+        return absl::StrCat(1 + pick.Below(std::max<uint64_t>(static_cast<uint64_t>(oldest), 1)));
+      };
       for (int k = 0; k < 4; ++k) {
-        const std::string any = absl::StrCat(1 + pick.Below(std::max<uint64_t>(static_cast<uint64_t>(oldest), 1)));
+        const std::string any = any_older();
         lists.push_back({absl::StrCat("LIST rv=", any, " exact"),
                          Opts(any, ResourceVersionMatch::kExact)});
         lists.push_back({absl::StrCat("LIST rv=", any, " limit 2"),
                          Opts(any, ResourceVersionMatch::kUnset, 2)});
       }
-      const std::string older = absl::StrCat(1 + pick.Below(std::max<uint64_t>(static_cast<uint64_t>(oldest), 1)));
+      const std::string older = any_older();
       for (int round = 0; round < 3; ++round) {
         for (auto& [how, options] : lists) {
           ListOptions next = options;
@@ -145,6 +150,7 @@ TEST(ApiServerList, NothingServedShowsAnIncarnationDeletedByOldestServableRv) {
       }
     }
     EXPECT_GT(checked, 0) << "seed " << seed;
+    EXPECT_GT(watch_checked, 0) << "seed " << seed;
     EXPECT_GT(stale_deleted_seen, 0) << "seed " << seed;
   }
 }

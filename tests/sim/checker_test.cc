@@ -409,7 +409,29 @@ TEST_F(CheckerGraveTest, RetiredGravesAreForgottenUpToTheirRv) {
   // ... while a key deleted later still has its grave and its checks.
   EXPECT_TRUE(h_->EverSaw("ns/k-500"));
   EXPECT_TRUE(h2_->GotDelete("ns/k-500"));
-  ExpectStaleAddIsTimeTravel(500);
+  // One more delete's worth: one more grave.
+  checker_->RetireGraves(4 + 2 * 500);
+  EXPECT_EQ(checker_->buried_keys(), buried - 501);
+  ExpectStaleAddIsTimeTravel(501);
+}
+
+TEST_F(CheckerGraveTest, AGraveBuriedAfterARetirementWithAnOlderDeleteIsRetiredNext) {
+  SetUpWorld();
+  checker_->RetireGraves(4 + 2 * 499);
+  // "slow" was deleted at rv 2 but h2 still held it; once h2 has the
+  // delete, a later sweep buries it, older than every grave left.
+  h2_->OnDelete(Pod("slow", "2"));
+  for (int i = 3000; i < 7000; ++i) {
+    const std::string name = absl::StrCat("k-", i);
+    Create(name, true);
+    Remove(name, true);
+  }
+  ASSERT_TRUE(checker_->ok()) << checker_->Describe(1, "replay");
+  ASSERT_TRUE(h2_->GotDelete("ns/slow"));
+  const size_t buried = checker_->buried_keys();
+  checker_->RetireGraves(4 + 2 * 499);
+  EXPECT_EQ(checker_->buried_keys(), buried - 1);
+  EXPECT_FALSE(h2_->EverSaw("ns/slow"));
 }
 
 TEST_F(CheckerGraveTest, ARetiredKeyStartsAfreshWhenWrittenAgain) {
