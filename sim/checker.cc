@@ -739,10 +739,12 @@ void Checker::BuryDead() {
   }
   // Unbury leaves its keys' bits set; rebuilding when the graves outgrow
   // the filter drops them, and keeps the filter at kBitsPerKey a grave.
-  if (graves_.size() > before && graves_.size() > grave_filter_.capacity()) {
-    grave_filter_.Reset(2 * graves_.size());
-    for (const auto& [key, grave] : graves_) grave_filter_.Add(KeyHasher()(key));
-  }
+  if (graves_.size() > before && graves_.size() > grave_filter_.capacity()) RebuildGraveFilter();
+}
+
+void Checker::RebuildGraveFilter() {
+  grave_filter_.Reset(2 * graves_.size());
+  for (const auto& [key, grave] : graves_) grave_filter_.Add(KeyHasher()(key));
 }
 
 void Checker::Unbury(absl::string_view key) {
@@ -778,11 +780,9 @@ void Checker::RetireGraves(int64_t rv) {
       ++it;
     }
   }
-  if (graves_.size() == before) return;
   // A Bloom filter cannot forget a key: rebuilt over the graves left, so
   // that a retired key's next write does not probe graves_.
-  grave_filter_.Reset(2 * graves_.size());
-  for (const auto& [key, grave] : graves_) grave_filter_.Add(KeyHasher()(key));
+  if (graves_.size() < before) RebuildGraveFilter();
 }
 
 void Checker::Fail(std::string invariant, std::string key, std::string handler,

@@ -460,6 +460,8 @@ class Checker {
   void BuryDead();
   // Restores a buried key's last write and records; nothing if not buried.
   void Unbury(absl::string_view key);
+  // grave_filter_ over exactly the keys of graves_, sized for twice them.
+  void RebuildGraveFilter();
 
   // The indexer's items, sorted by key, each key once (flat vectors: the
   // quiescent walks touch every object, and tree nodes per key cost more
